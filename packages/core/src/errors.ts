@@ -71,6 +71,8 @@ export type SignetErrorCode =
   | 'ERR_REGISTRY_LOCKED'
   | 'ERR_MASTER_KEY'
   | 'ERR_INVALID_STATE'
+  | 'ERR_INVALID_EXPIRY'
+  | 'ERR_INVALID_IP_RANGE'
   // CLI
   | 'ERR_USAGE'
   | 'ERR_IO'

@@ -1,0 +1,293 @@
+/**
+ * Command-line option parsing for `signet` and the option values its commands share.
+ *
+ * CLI.md: options may come in any order before the message file, and `-` or no file reads
+ * standard input. Options are long (`--name VALUE` or `--name=VALUE`); a string option always
+ * takes the next argument as its value, even an empty one (`--components ""` is the empty
+ * list) or one that starts with `-`. `--` ends the options. An unknown option, a missing value,
+ * a repeated single-valued option or too many file arguments is a usage error (`ERR_USAGE`,
+ * exit 2). The order in which options were given is kept: `signet sign` puts signature
+ * parameters in flag order (CLI.md "Parameters given as flags appear in the order of the
+ * flags").
+ *
+ * @module
+ */
+import { SignetError } from '@signet/core'
+import type { BackendName } from '@signet/core'
+
+/** How one long option behaves. */
+export interface OptionSpec {
+  /** `string` takes a value; `boolean` is a bare switch. */
+  readonly type: 'string' | 'boolean'
+  /** May be given more than once (values kept in order). */
+  readonly multiple?: boolean
+}
+
+/** The options a command accepts, by long name without the leading `--`. */
+export type OptionSpecs = Readonly<Record<string, OptionSpec>>
+
+/** The result of {@link parseArgs}. */
+export interface ParsedArgs {
+  /** Every value given for each option, in order (`'true'` for a boolean switch). */
+  readonly values: ReadonlyMap<string, readonly string[]>
+  /** Option names in the order they were first given. */
+  readonly order: readonly string[]
+  /** The non-option arguments, in order. */
+  readonly positionals: readonly string[]
+}
+
+/** Limits on positional arguments. */
+export interface ParseArgsOptions {
+  /** The command name, for error messages (`sign`, `keys create`). */
+  readonly command: string
+  /** At most this many positional arguments (default: unlimited). */
+  readonly maxPositionals?: number
+}
+
+/**
+ * Parse `argv` (the arguments after the command name) against `specs`.
+ *
+ * @param argv - the raw arguments
+ * @param specs - the options the command accepts
+ * @param options - command name and positional limit
+ * @returns the values, their order and the positional arguments
+ * @throws {SignetError} `ERR_USAGE` for an unknown option, a missing value, a repeated
+ *   single-valued option or too many positional arguments
+ * @example
+ * ```ts
+ * const args = parseArgs(['--key', 'k.jwk', 'msg.http'], { key: { type: 'string' } }, { command: 'sign' })
+ * getString(args, 'key') // 'k.jwk'
+ * args.positionals // ['msg.http']
+ * ```
+ */
+export function parseArgs(argv: readonly string[], specs: OptionSpecs, options: ParseArgsOptions): ParsedArgs {
+  const values = new Map<string, string[]>()
+  const order: string[] = []
+  const positionals: string[] = []
+  let optionsEnded = false
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string
+    if (optionsEnded || arg === '-' || !arg.startsWith('-')) {
+      positionals.push(arg)
+      continue
+    }
+    if (arg === '--') {
+      optionsEnded = true
+      continue
+    }
+    if (!arg.startsWith('--')) {
+      throw usage(options.command, `unknown option ${quote(arg)}`)
+    }
+    const eq = arg.indexOf('=')
+    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq)
+    const spec = Object.hasOwn(specs, name) ? specs[name] : undefined
+    if (spec === undefined) throw usage(options.command, `unknown option ${quote(`--${name}`)}`)
+    let value: string
+    if (spec.type === 'boolean') {
+      if (eq !== -1) throw usage(options.command, `option --${name} takes no value`)
+      value = 'true'
+    } else if (eq !== -1) {
+      value = arg.slice(eq + 1)
+    } else {
+      if (i + 1 >= argv.length) throw usage(options.command, `option --${name} needs a value`)
+      value = argv[++i] as string
+    }
+    const list = values.get(name)
+    if (list === undefined) {
+      values.set(name, [value])
+      order.push(name)
+    } else if (spec.multiple === true) {
+      list.push(value)
+    } else {
+      throw usage(options.command, `option --${name} given more than once`)
+    }
+  }
+  if (options.maxPositionals !== undefined && positionals.length > options.maxPositionals) {
+    throw usage(
+      options.command,
+      `unexpected argument ${quote(positionals[options.maxPositionals] as string)}`,
+    )
+  }
+  return { values, order, positionals }
+}
+
+/**
+ * The single value of a string option, or undefined when it was not given.
+ *
+ * @param args - parsed arguments
+ * @param name - the option's long name
+ * @returns the last value given
+ */
+export function getString(args: ParsedArgs, name: string): string | undefined {
+  const list = args.values.get(name)
+  return list === undefined ? undefined : list[list.length - 1]
+}
+
+/**
+ * Every value of a repeatable option, in order (empty when not given).
+ *
+ * @param args - parsed arguments
+ * @param name - the option's long name
+ * @returns the values
+ */
+export function getAll(args: ParsedArgs, name: string): readonly string[] {
+  return args.values.get(name) ?? []
+}
+
+/**
+ * Whether a boolean switch (or any option) was given.
+ *
+ * @param args - parsed arguments
+ * @param name - the option's long name
+ * @returns true when present
+ */
+export function has(args: ParsedArgs, name: string): boolean {
+  return args.values.has(name)
+}
+
+/**
+ * The message file argument: the single positional, or `-` (standard input) when none.
+ *
+ * @param args - parsed arguments (parsed with `maxPositionals: 1`)
+ * @returns the file name, `-` for standard input
+ */
+export function messageFile(args: ParsedArgs): string {
+  return args.positionals[0] ?? '-'
+}
+
+/**
+ * Build a usage error for a command.
+ *
+ * @param command - the command name
+ * @param message - what was wrong
+ * @returns a `SignetError` with code `ERR_USAGE`
+ */
+export function usage(command: string, message: string): SignetError {
+  return new SignetError('ERR_USAGE', `signet ${command}: ${message}`)
+}
+
+/**
+ * Split a list of component identifiers in RFC 9421 syntax into single identifiers, e.g.
+ * `"@method" "@query-param";name="Pet" "content-digest"`. Whitespace separates identifiers
+ * except inside a quoted string (RFC 8941 section 3.3.3 escapes `\"` and `\\`). For
+ * convenience a bare name is quoted (`@method` means `"@method"`, `@query-param;name="a"`
+ * means `"@query-param";name="a"`). An empty or blank text is the empty list `()`.
+ *
+ * @param text - the option value
+ * @param option - the option name, for error messages
+ * @param command - the command name, for error messages
+ * @returns the identifiers, each in serialized form
+ * @throws {SignetError} `ERR_USAGE` on an unterminated quoted string
+ * @example splitComponents('"@method" "@path"', 'components', 'sign') // ['"@method"', '"@path"']
+ */
+export function splitComponents(text: string, option: string, command: string): string[] {
+  const tokens: string[] = []
+  let current = ''
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i] as string
+    if (inString) {
+      current += ch
+      if (ch === '\\') {
+        if (i + 1 >= text.length) break
+        current += text[++i] as string
+      } else if (ch === '"') {
+        inString = false
+      }
+    } else if (ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r') {
+      if (current !== '') tokens.push(current)
+      current = ''
+    } else {
+      if (ch === '"') inString = true
+      current += ch
+    }
+  }
+  if (inString) throw usage(command, `--${option}: unterminated quoted string in ${quote(text)}`)
+  if (current !== '') tokens.push(current)
+  return tokens.map((token) => {
+    if (token.startsWith('"')) return token
+    const semi = token.indexOf(';')
+    return semi === -1 ? `"${token}"` : `"${token.slice(0, semi)}"${token.slice(semi)}`
+  })
+}
+
+/** Structured field types accepted by `--field-type` (RFC 8941 top-level types). */
+export type FieldType = 'item' | 'list' | 'dictionary'
+
+/**
+ * Parse repeated `--field-type NAME=item|list|dictionary` values into the `fieldTypes` record
+ * that core's component functions take (names lower-cased, as field names are compared).
+ *
+ * @param values - the option values
+ * @param command - the command name, for error messages
+ * @returns field name -> structured type, or undefined when none was given
+ * @throws {SignetError} `ERR_USAGE` for a value without `=` or with another type
+ */
+export function parseFieldTypes(values: readonly string[], command: string): Record<string, FieldType> | undefined {
+  if (values.length === 0) return undefined
+  const types: Record<string, FieldType> = {}
+  for (const value of values) {
+    const eq = value.indexOf('=')
+    const name = eq === -1 ? '' : value.slice(0, eq).trim().toLowerCase()
+    const type = eq === -1 ? '' : value.slice(eq + 1).trim()
+    if (name === '' || (type !== 'item' && type !== 'list' && type !== 'dictionary')) {
+      throw usage(command, `--field-type expects NAME=item|list|dictionary, got ${quote(value)}`)
+    }
+    types[name] = type
+  }
+  return types
+}
+
+const backendNames: readonly BackendName[] = ['native', 'webcrypto', 'pure']
+
+/**
+ * Check a `--backend` value and make the backend available: `pure` lives in its own entry
+ * point (`@signet/core/pure`), which registers itself when imported, so it is loaded on demand
+ * and never weighs on the other commands.
+ *
+ * @param value - the option value, or undefined when not given
+ * @param command - the command name, for error messages
+ * @returns the backend name, or undefined for the default choice
+ * @throws {SignetError} `ERR_USAGE` for another name
+ */
+export async function resolveBackend(value: string | undefined, command: string): Promise<BackendName | undefined> {
+  if (value === undefined) return undefined
+  const name = backendNames.find((candidate) => candidate === value)
+  if (name === undefined) throw usage(command, `--backend expects native, webcrypto or pure, got ${quote(value)}`)
+  if (name === 'pure') await import('@signet/core/pure')
+  return name
+}
+
+/**
+ * Parse a whole number of seconds since the epoch (or a duration in seconds).
+ *
+ * @param value - the option value
+ * @param option - the option name, for error messages
+ * @param command - the command name, for error messages
+ * @returns the number
+ * @throws {SignetError} `ERR_USAGE` unless the value is a non-negative integer
+ */
+export function parseSeconds(value: string, option: string, command: string): number {
+  if (!/^[0-9]{1,15}$/.test(value)) {
+    throw usage(command, `--${option} expects a whole number of seconds, got ${quote(value)}`)
+  }
+  return Number(value)
+}
+
+/**
+ * Check a `--scheme` value (RFC 3986 section 3.1 scheme syntax), lower-cased.
+ *
+ * @param value - the option value, or undefined for the default `https`
+ * @param command - the command name, for error messages
+ * @returns the scheme
+ * @throws {SignetError} `ERR_USAGE` for a value that is not a scheme
+ */
+export function parseScheme(value: string | undefined, command: string): string {
+  if (value === undefined) return 'https'
+  if (!/^[A-Za-z][A-Za-z0-9+.-]*$/.test(value)) throw usage(command, `--scheme expects a URI scheme, got ${quote(value)}`)
+  return value.toLowerCase()
+}
+
+function quote(text: string): string {
+  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}...` : text)
+}

@@ -1,0 +1,13 @@
+/**
+ * Every `signet` command, by name.
+ *
+ * @module
+ */
+export { baseCommand } from './base.ts'
+export { demoCommand } from './demo.ts'
+export { keygenCommand } from './keygen.ts'
+export { keysCommand } from './keys.ts'
+export { pubkeyCommand } from './pubkey.ts'
+export { serveCommand } from './serve.ts'
+export { signCommand } from './sign.ts'
+export { verifyCommand } from './verify.ts'

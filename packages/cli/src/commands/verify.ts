@@ -1,0 +1,140 @@
+/**
+ * `signet verify`: verify the signatures on a raw HTTP/1.1 message (CLI.md "Commands").
+ *
+ * Without `--label` or `--tag` every signature on the message must verify. No components are
+ * required unless `--require` names them; `created` is held to `--max-age` only when given;
+ * `expires` is always enforced against `--now` (default: the clock). When `content-digest` is
+ * covered and the message has a body, the digest is recomputed and must match (RFC 9530
+ * section 2; RFC 9421 section 7.2.8). With `--key`, a `keyid` that differs from the key's
+ * `kid` fails; with `--jwks`, `keyid` selects the key.
+ *
+ * Success prints one JSON line per verified signature:
+ * `{ "label", "keyid", "alg", "components", "params" }`. A failed verification (including a
+ * missing or malformed `Signature-Input`/`Signature`) exits 1; a bad option, file, message or
+ * key exits 2.
+ *
+ * @module
+ */
+import { SignetError, verifyMessage } from '@signet/core'
+import type { SignetKey, VerifyOptions } from '@signet/core'
+import {
+  getAll,
+  getString,
+  messageFile,
+  parseArgs,
+  parseFieldTypes,
+  parseScheme,
+  parseSeconds,
+  resolveBackend,
+  splitComponents,
+  usage,
+} from '../args.ts'
+import type { OptionSpecs } from '../args.ts'
+import { printJson, verificationFailure } from '../io.ts'
+import type { CliIO, Command } from '../io.ts'
+import { loadJwks, loadKey } from '../key-file.ts'
+import { readMessageFile, readRelatedRequest } from '../message-file.ts'
+
+const options: OptionSpecs = {
+  key: { type: 'string' },
+  jwks: { type: 'string' },
+  alg: { type: 'string' },
+  label: { type: 'string' },
+  tag: { type: 'string' },
+  now: { type: 'string' },
+  'max-age': { type: 'string' },
+  require: { type: 'string' },
+  request: { type: 'string' },
+  scheme: { type: 'string' },
+  backend: { type: 'string' },
+  'field-type': { type: 'string', multiple: true },
+}
+
+type KeySelector = Exclude<VerifyOptions['key'], SignetKey | undefined>
+
+/**
+ * Run `signet verify`.
+ *
+ * @param argv - the arguments after `verify`
+ * @param io - the command's surroundings
+ * @returns 0 when every selected signature verified; failures are thrown
+ * @throws {SignetError} marked as a verification failure (exit 1) when a signature does not
+ *   hold; `ERR_USAGE`, `ERR_IO`, `ERR_MALFORMED_MESSAGE` and key errors otherwise (exit 2)
+ * @example `signet verify --jwks keys.json --now 1618884473 signed.http`
+ */
+export const verifyCommand: Command = async (argv: string[], io: CliIO): Promise<number> => {
+  const args = parseArgs(argv, options, { command: 'verify', maxPositionals: 1 })
+  const keyFile = getString(args, 'key')
+  const jwksFile = getString(args, 'jwks')
+  if ((keyFile === undefined) === (jwksFile === undefined)) throw usage('verify', 'give exactly one of --key KEY and --jwks FILE')
+  const label = getString(args, 'label')
+  const tag = getString(args, 'tag')
+  if (label !== undefined && tag !== undefined) throw usage('verify', 'give at most one of --label and --tag')
+  const backend = await resolveBackend(getString(args, 'backend'), 'verify')
+  const fieldTypes = parseFieldTypes(getAll(args, 'field-type'), 'verify')
+  const scheme = parseScheme(getString(args, 'scheme'), 'verify')
+  const nowText = getString(args, 'now')
+  const now = nowText === undefined ? undefined : parseSeconds(nowText, 'now', 'verify')
+  const maxAgeText = getString(args, 'max-age')
+  const maxAgeSeconds = maxAgeText === undefined ? undefined : parseSeconds(maxAgeText, 'max-age', 'verify')
+  const requireText = getString(args, 'require')
+  const requiredComponents = requireText === undefined ? undefined : splitComponents(requireText, 'require', 'verify')
+  const alg = getString(args, 'alg')
+
+  const request = await readRelatedRequest(io, getString(args, 'request'), scheme, 'verify')
+  const { message } = await readMessageFile(io, messageFile(args), { scheme, request })
+  const key: KeySelector =
+    keyFile !== undefined ? keyMatchingKeyid(await loadKey(io, keyFile, { alg })) : keyFromJwks(await loadJwks(io, jwksFile as string, { alg }))
+
+  const verifyOptions: VerifyOptions = {
+    key,
+    ...(label === undefined ? {} : { label }),
+    ...(tag === undefined ? {} : { tag }),
+    ...(requiredComponents === undefined ? {} : { requiredComponents }),
+    ...(maxAgeSeconds === undefined ? {} : { maxAgeSeconds }),
+    ...(now === undefined ? {} : { now: () => now }),
+    ...(backend === undefined ? {} : { backend }),
+    ...(fieldTypes === undefined ? {} : { fieldTypes }),
+  }
+  let verified
+  try {
+    verified = await verifyMessage(message, verifyOptions)
+  } catch (error) {
+    throw verificationFailure(error)
+  }
+  for (const signature of verified) {
+    printJson(io, {
+      label: signature.label,
+      keyid: signature.keyid ?? signature.key.kid ?? null,
+      alg: signature.alg,
+      components: signature.components,
+      params: signature.params,
+    })
+  }
+  return 0
+}
+
+/** `--key`: one key for every signature; a `keyid` naming another key fails. */
+function keyMatchingKeyid(key: SignetKey): KeySelector {
+  return ({ keyid, label }) => {
+    if (keyid !== undefined && key.kid !== undefined && keyid !== key.kid) {
+      throw new SignetError(
+        'ERR_KEY_ID_MISMATCH',
+        `signature ${JSON.stringify(label)} names keyid ${JSON.stringify(keyid)}, the key's kid is ${JSON.stringify(key.kid)}`,
+      )
+    }
+    return key
+  }
+}
+
+/** `--jwks`: the signature's `keyid` selects the key. */
+function keyFromJwks(keys: ReadonlyMap<string, { readonly key: SignetKey }>): KeySelector {
+  return ({ keyid, label }) => {
+    if (keyid === undefined) {
+      throw new SignetError('ERR_KEY_NOT_FOUND', `signature ${JSON.stringify(label)} has no keyid to select a key from the JWKS`)
+    }
+    const entry = keys.get(keyid)
+    if (entry === undefined) throw new SignetError('ERR_KEY_NOT_FOUND', `no key with kid ${JSON.stringify(keyid)} in the JWKS`)
+    return entry.key
+  }
+}

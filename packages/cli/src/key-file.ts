@@ -1,0 +1,179 @@
+/**
+ * Loading the keys named on the command line: a JWK file, a JWKS file, or a PEM file.
+ *
+ * CLI.md "Keys": KEY is a JWK or PEM file (SPKI, PKCS#8, PKCS#1 RSA, SEC1 EC, PKCS#8 with the
+ * RSASSA-PSS OID); a JWKS file is `{ "keys": [...] }`, each key with its `kid`, and may carry
+ * `owner` and `scopes` into the verified identity. The algorithm comes from the key when its
+ * type allows only one, from a JWK `alg`, or from a PSS PEM; otherwise `--alg` must name it.
+ * The parsing itself is @signet/core's `importKey`; this module only tells the formats apart
+ * and turns every failure into an exit-2 error (an unusable key is an input problem, not a
+ * failed verification).
+ *
+ * @module
+ */
+import { SignetError, getAlgorithm, importKey, isSignetError } from '@signet/core'
+import type { AlgorithmName, SignetKey } from '@signet/core'
+import { readInput } from './io.ts'
+import type { CliIO } from './io.ts'
+
+/** Options for {@link loadKey} and {@link loadJwks}. */
+export interface LoadKeyOptions {
+  /** The `--alg` value: the RFC 9421 algorithm for a key whose type does not imply one. */
+  readonly alg?: string | undefined
+  /** In a JWKS given as KEY, pick the key with this `kid` (for `--keyid`). */
+  readonly kid?: string | undefined
+  /** What the key is for: `private` refuses a public key (signing needs the private half). */
+  readonly need?: 'private' | 'any'
+}
+
+/** One key of a JWKS file with the identity members CLI.md carries over. */
+export interface JwksEntry {
+  /** The key's `kid`. */
+  readonly id: string
+  readonly key: SignetKey
+  readonly owner?: string | undefined
+  readonly scopes?: readonly string[] | undefined
+}
+
+/**
+ * Load KEY: a JWK, a JWKS holding one key (or the key whose `kid` is `options.kid`), or a PEM.
+ *
+ * @param io - the command's surroundings (files are read relative to `io.cwd`)
+ * @param file - the file name as given
+ * @param options - `--alg`, the `kid` to pick from a JWKS, and whether a private key is needed
+ * @returns the imported key
+ * @throws {SignetError} `ERR_IO` when unreadable; `ERR_KEY_INVALID`, `ERR_KEY_UNSUPPORTED`,
+ *   `ERR_ALG_UNSUPPORTED`, ... when the key cannot be used (all exit 2)
+ * @example const key = await loadKey(io, 'key.jwk', { need: 'private' })
+ */
+export async function loadKey(io: CliIO, file: string, options: LoadKeyOptions = {}): Promise<SignetKey> {
+  const alg = checkAlg(options.alg)
+  const content = await readKeyText(io, file)
+  let key: SignetKey
+  if (isJsonText(content)) {
+    const parsed = parseJson(content, file)
+    if (isJwks(parsed)) {
+      const keys = parsed.keys
+      let chosen: unknown
+      if (options.kid !== undefined) {
+        chosen = keys.find((k) => isObject(k) && k.kid === options.kid)
+        if (chosen === undefined) {
+          throw new SignetError('ERR_KEY_NOT_FOUND', `no key with kid ${JSON.stringify(options.kid)} in ${JSON.stringify(file)}`)
+        }
+      } else if (keys.length === 1) {
+        chosen = keys[0]
+      } else {
+        throw new SignetError(
+          'ERR_USAGE',
+          `${JSON.stringify(file)} holds ${keys.length} keys: name one with --keyid, or use a JWK file`,
+        )
+      }
+      key = await importJwk(chosen, alg, file)
+    } else {
+      key = await importJwk(parsed, alg, file)
+    }
+  } else if (content.includes('-----BEGIN ')) {
+    key = await guardImport(() => importKey(content, alg === undefined ? {} : { alg }), file)
+  } else {
+    throw new SignetError('ERR_KEY_INVALID', `${JSON.stringify(file)} is neither a JWK nor a PEM file`)
+  }
+  if (options.need === 'private' && key.type === 'public') {
+    throw new SignetError('ERR_KEY_UNSUPPORTED', `${JSON.stringify(file)} is a public key; signing needs the private key`)
+  }
+  return key
+}
+
+/**
+ * Load a JWKS file (`{ "keys": [...] }`) into a map from `kid` to key and identity.
+ *
+ * @param io - the command's surroundings
+ * @param file - the file name as given
+ * @param options - `--alg` for keys whose type does not imply an algorithm
+ * @returns the keys by `kid`, in file order
+ * @throws {SignetError} `ERR_IO` when unreadable; `ERR_KEY_INVALID` for a file that is not a
+ *   JWKS, a key without `kid`, a repeated `kid`, or malformed `owner`/`scopes`; the import
+ *   errors of {@link loadKey}
+ * @example const keys = await loadJwks(io, 'keys.json'); keys.get('test-key-ed25519')
+ */
+export async function loadJwks(
+  io: CliIO,
+  file: string,
+  options: Pick<LoadKeyOptions, 'alg'> = {},
+): Promise<Map<string, JwksEntry>> {
+  const alg = checkAlg(options.alg)
+  const content = await readKeyText(io, file)
+  const parsed = isJsonText(content) ? parseJson(content, file) : undefined
+  if (!isJwks(parsed)) throw new SignetError('ERR_KEY_INVALID', `${JSON.stringify(file)} is not a JWKS file ({ "keys": [...] })`)
+  const entries = new Map<string, JwksEntry>()
+  for (const [index, jwk] of parsed.keys.entries()) {
+    const where = `${JSON.stringify(file)} keys[${index}]`
+    if (!isObject(jwk) || typeof jwk.kid !== 'string' || jwk.kid === '') {
+      throw new SignetError('ERR_KEY_INVALID', `${where} has no "kid"`)
+    }
+    const id = jwk.kid
+    if (entries.has(id)) throw new SignetError('ERR_KEY_INVALID', `${where}: kid ${JSON.stringify(id)} appears twice`)
+    const owner = jwk.owner
+    if (owner !== undefined && typeof owner !== 'string') throw new SignetError('ERR_KEY_INVALID', `${where}: "owner" must be a string`)
+    const scopes = jwk.scopes
+    if (scopes !== undefined && !(Array.isArray(scopes) && scopes.every((s) => typeof s === 'string'))) {
+      throw new SignetError('ERR_KEY_INVALID', `${where}: "scopes" must be an array of strings`)
+    }
+    const key = await importJwk(jwk, alg, where)
+    entries.set(id, { id, key, owner, scopes: scopes === undefined ? undefined : [...(scopes as string[])] })
+  }
+  return entries
+}
+
+function checkAlg(alg: string | undefined): AlgorithmName | undefined {
+  // getAlgorithm throws ERR_ALG_UNSUPPORTED for a name outside RFC 9421 section 6.2.2.
+  return alg === undefined ? undefined : getAlgorithm(alg).name
+}
+
+async function readKeyText(io: CliIO, file: string): Promise<string> {
+  const bytes = await readInput(io, file, 'key')
+  let text: string
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  } catch {
+    throw new SignetError('ERR_KEY_INVALID', `${JSON.stringify(file)} is not text (JWK or PEM expected)`)
+  }
+  return text.replace(/^\uFEFF/, '').trim()
+}
+
+function isJsonText(text: string): boolean {
+  return text.startsWith('{')
+}
+
+function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    throw new SignetError('ERR_KEY_INVALID', `${JSON.stringify(file)} is not valid JSON`)
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function isJwks(value: unknown): value is { keys: unknown[] } {
+  return isObject(value) && Array.isArray(value.keys)
+}
+
+async function importJwk(jwk: unknown, alg: AlgorithmName | undefined, where: string): Promise<SignetKey> {
+  if (!isObject(jwk)) throw new SignetError('ERR_KEY_INVALID', `${where} is not a JWK object`)
+  // owner and scopes are Signet's JWKS extensions, not JWK members: keep them away from import.
+  const { owner: _owner, scopes: _scopes, ...members } = jwk
+  return guardImport(() => importKey(members as JsonWebKey, alg === undefined ? {} : { alg }), where)
+}
+
+async function guardImport(run: () => Promise<SignetKey>, where: string): Promise<SignetKey> {
+  try {
+    return await run()
+  } catch (error) {
+    if (isSignetError(error)) throw error
+    // importKey reports misuse as TypeError/RangeError; from a file it is simply a bad key.
+    const reason = error instanceof Error ? error.message : String(error)
+    throw new SignetError('ERR_KEY_INVALID', `${where}: ${reason}`, { cause: error })
+  }
+}

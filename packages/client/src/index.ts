@@ -1,0 +1,20 @@
+/**
+ * @signet/client: sign HTTP requests with RFC 9421 HTTP Message Signatures and RFC 9530
+ * Content-Digest, from browsers, Node, Deno, Bun and Workers, with `fetch` or ky.
+ *
+ * @module
+ */
+export { createSigner, isSignetKey } from './signer.ts'
+export type { DigestOption, Signer, SignerKeyInput, SignerOptions, SignOverrides } from './signer.ts'
+export { signedFetch } from './signed-fetch.ts'
+export type { CrossOriginRedirect, FetchLike, SignedFetch, SignedFetchOptions } from './signed-fetch.ts'
+export { kySigner, signetKyHooks } from './ky.ts'
+export type { SignetKyHooks, SignetKyOptions } from './ky.ts'
+export { verifySignedResponse } from './verify-response.ts'
+export type { ResponseVerification } from './verify-response.ts'
+export { meetAcceptSignature } from './accept-signature.ts'
+export { CLOCK_SKEW_CODES, clockSkewDate } from './clock-offset.ts'
+export { DEFAULT_MAX_BODY_BYTES } from './body.ts'
+export { createNonce } from './nonce.ts'
+export { deleteKey, exportPublicJwk, generateBrowserKey, loadKey, saveKey } from './browser-keys.ts'
+export type { BrowserKeyAlgorithm, KeyStorageOptions, StoredKeyPair } from './browser-keys.ts'

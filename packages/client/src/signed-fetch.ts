@@ -1,0 +1,265 @@
+/**
+ * `signedFetch`: a `fetch` that signs every request, wrapping any fetch implementation (the
+ * global one, undici's, a Worker's).
+ *
+ * Around the signature it does three things a plain `fetch` cannot:
+ * - redirects are followed by hand (see `redirect.ts`), re-signed while they stay on the
+ *   original origin and never carrying a signature to another one;
+ * - a 401 for clock skew with a `Date` teaches the signer its offset, then the request is
+ *   signed afresh and sent once more (`clock-offset.ts`);
+ * - a 401 with `Accept-Signature` is met when the key fits, once (`accept-signature.ts`).
+ * Optionally the response's own signature is verified against the request (`;req`).
+ *
+ * Every failure that can be detected locally (body already used, body over the limit, a key
+ * that does not fit its algorithm, an unknown component) is raised before the first byte goes
+ * out, because the request is read and signed before `fetch` is called.
+ *
+ * @module
+ */
+import { fromFetchRequest } from '@signet/core'
+import type { HttpRequestMessage } from '@signet/core'
+import { meetAcceptSignature } from './accept-signature.ts'
+import { clockSkewDate } from './clock-offset.ts'
+import { isRedirect, redirectParts } from './redirect.ts'
+import { toRequest } from './request-parts.ts'
+import type { RequestParts } from './request-parts.ts'
+import { signerInternals } from './signer.ts'
+import type { Signer, SignOverrides } from './signer.ts'
+import { verifySignedResponse } from './verify-response.ts'
+import type { ResponseVerification } from './verify-response.ts'
+
+/** Any fetch-shaped function. */
+export type FetchLike = (input: Request) => Promise<Response>
+
+/** What to do when a redirect points at another origin. */
+export type CrossOriginRedirect = 'follow-unsigned' | 'stop'
+
+/** Options of {@link signedFetch}. */
+export interface SignedFetchOptions {
+  /** The fetch to wrap. Default: the global `fetch`, looked up per call. */
+  readonly fetch?: FetchLike | typeof fetch | undefined
+  /**
+   * A redirect to another origin is followed without signature or credential headers
+   * (`follow-unsigned`, the default) or returned to the caller as is (`stop`).
+   */
+  readonly crossOriginRedirect?: CrossOriginRedirect | undefined
+  /** The most redirects followed (Fetch's limit, 20, by default). */
+  readonly maxRedirects?: number | undefined
+  /** Learn the clock offset from a clock-skew 401 and retry once. Default true. */
+  readonly clockSkewRetry?: boolean | undefined
+  /** Meet a 401's `Accept-Signature` when the key fits and retry once. Default true. */
+  readonly acceptSignature?: boolean | undefined
+  /** Verify the response's signature, bound to the request, under this key and policy. */
+  readonly verifyResponse?: ResponseVerification | undefined
+}
+
+/** The function {@link signedFetch} returns: `fetch`'s signature. */
+export type SignedFetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>
+
+/** The result of one attempt. */
+export interface Outcome {
+  readonly response: Response
+  /** The message of the request that got this response. */
+  readonly message: HttpRequestMessage | undefined
+  /** Whether that request was signed (it stayed on the original origin). */
+  readonly signed: boolean
+}
+
+function isStream(value: unknown): boolean {
+  return typeof ReadableStream !== 'undefined' && value instanceof ReadableStream
+}
+
+/** Cancel a response body the caller will never see. */
+export function discard(response: Response): void {
+  response.body?.cancel().catch(() => undefined)
+}
+
+/** The checked options, shared by `signedFetch` and the ky integration. */
+export interface FetchSettings {
+  readonly send: FetchLike
+  readonly crossOrigin: CrossOriginRedirect
+  readonly maxRedirects: number
+  readonly clockSkewRetry: boolean
+  readonly acceptSignature: boolean
+  readonly verification: ResponseVerification | undefined
+}
+
+/**
+ * Check {@link SignedFetchOptions} once, at start-up.
+ *
+ * @throws {TypeError} or {RangeError} naming the option at fault.
+ */
+export function checkFetchOptions(options: SignedFetchOptions): FetchSettings {
+  if (typeof options !== 'object' || options === null) throw new TypeError('"options" must be an object')
+  const fetchImpl = options.fetch
+  if (fetchImpl !== undefined && typeof fetchImpl !== 'function') throw new TypeError('"fetch" must be a function')
+  const crossOrigin = options.crossOriginRedirect ?? 'follow-unsigned'
+  if (crossOrigin !== 'follow-unsigned' && crossOrigin !== 'stop') {
+    throw new TypeError('"crossOriginRedirect" must be "follow-unsigned" or "stop"')
+  }
+  const maxRedirects = options.maxRedirects ?? 20
+  if (!Number.isInteger(maxRedirects)) throw new TypeError('"maxRedirects" must be an integer')
+  if (maxRedirects < 0 || maxRedirects > 100) throw new RangeError(`"maxRedirects" must be between 0 and 100, got ${maxRedirects}`)
+  const clockSkewRetry = options.clockSkewRetry ?? true
+  const acceptSignature = options.acceptSignature ?? true
+  if (typeof clockSkewRetry !== 'boolean') throw new TypeError('"clockSkewRetry" must be a boolean')
+  if (typeof acceptSignature !== 'boolean') throw new TypeError('"acceptSignature" must be a boolean')
+  const verification = options.verifyResponse
+  if (verification !== undefined && (typeof verification !== 'object' || verification === null || verification.key === undefined)) {
+    throw new TypeError('"verifyResponse" must be an object with a "key"')
+  }
+  // The global fetch is looked up per call, so it can be replaced after start-up (tests, polyfills).
+  const send: FetchLike = fetchImpl === undefined ? (request) => globalThis.fetch(request) : (fetchImpl as FetchLike)
+  return { send, crossOrigin, maxRedirects, clockSkewRetry, acceptSignature, verification }
+}
+
+/**
+ * Send a request and follow its redirects by hand.
+ *
+ * @param signer - signs the first request (unless `presigned` is given) and every redirect
+ * that stays on the original origin.
+ * @param settings - checked fetch options.
+ * @param first - the request content.
+ * @param overrides - per-call signature profile (Accept-Signature).
+ * @param presigned - an already signed first request (the ky hooks sign before fetch runs).
+ * @returns the final response, the message of the request that got it, and whether that
+ * request was signed.
+ */
+export async function sendFollowingRedirects(
+  signer: Signer,
+  settings: FetchSettings,
+  first: RequestParts,
+  overrides?: SignOverrides,
+  presigned?: Request,
+): Promise<Outcome> {
+  const internals = signerInternals(signer)
+  const mode = first.init.redirect ?? 'follow'
+  const origin = new URL(first.url).origin
+  let parts = first
+  let signed = true
+  for (let redirects = 0; ; redirects++) {
+    let request: Request
+    let message: HttpRequestMessage | undefined
+    if (redirects === 0 && presigned !== undefined) {
+      request = new Request(presigned, { redirect: 'manual' })
+      message = settings.verification === undefined ? undefined : await fromFetchRequest(request.clone())
+    } else if (signed) {
+      ;({ request, message } = await internals.signParts(parts, overrides, 'manual'))
+    } else {
+      request = toRequest(parts, parts.headers, 'manual')
+      message = settings.verification === undefined ? undefined : await fromFetchRequest(request.clone())
+    }
+    const response = await settings.send(request)
+    // A browser hides the target of a manual redirect (an opaque-redirect response): it can
+    // neither be followed nor leak anything, so it goes back to the caller as is.
+    if (mode !== 'follow' || response.type === 'opaqueredirect' || !isRedirect(response)) {
+      if (mode === 'error' && isRedirect(response)) {
+        discard(response)
+        throw new TypeError('redirect refused by redirect mode "error"')
+      }
+      return { response, message, signed }
+    }
+    if (redirects >= settings.maxRedirects) {
+      discard(response)
+      throw new TypeError(`more than ${settings.maxRedirects} redirects`)
+    }
+    const location = new URL(response.headers.get('location') as string, parts.url)
+    if (location.protocol !== 'https:' && location.protocol !== 'http:') {
+      discard(response)
+      throw new TypeError(`redirect to a non-HTTP URL (${location.protocol}) refused`)
+    }
+    // Once the chain has left the origin it is never signed again: a third party must not be
+    // able to steer a signed request to a path of its choosing on the original origin.
+    const stillSigned = signed && location.origin === origin
+    if (signed && !stillSigned && settings.crossOrigin === 'stop') return { response, message, signed }
+    discard(response)
+    parts = redirectParts(parts, response.status, location, stillSigned)
+    signed = stillSigned
+  }
+}
+
+/**
+ * Handle the answers that call for one more signed attempt: a clock-skew 401 (learn the
+ * offset) or a 401 with `Accept-Signature` (meet it). Each is retried at most once.
+ *
+ * @returns the overrides for the next attempt, or undefined when the response is final.
+ */
+export async function retryAfter(
+  signer: Signer,
+  settings: FetchSettings,
+  outcome: Outcome,
+  state: { clockRetried: boolean; acceptRetried: boolean },
+): Promise<SignOverrides | null | undefined> {
+  const { response } = outcome
+  if (response.status !== 401 || !outcome.signed) return undefined
+  if (settings.clockSkewRetry && !state.clockRetried) {
+    const date = await clockSkewDate(response)
+    if (date !== undefined) {
+      state.clockRetried = true
+      signer.learnClockOffset(date)
+      return null
+    }
+  }
+  const field = response.headers.get('accept-signature')
+  if (settings.acceptSignature && !state.acceptRetried && field !== null) {
+    state.acceptRetried = true
+    const met = meetAcceptSignature(field, await signer.key(), await signer.keyId(), signerInternals(signer).expiresSeconds)
+    if (met !== undefined) return met
+  }
+  return undefined
+}
+
+/**
+ * Verify the final response when the settings ask for it.
+ *
+ * @throws {SignetError} the coded verification failure; the response body is cancelled.
+ */
+export async function checkResponse(settings: FetchSettings, outcome: Outcome): Promise<void> {
+  if (settings.verification === undefined) return
+  try {
+    await verifySignedResponse(outcome.response, outcome.message as HttpRequestMessage, settings.verification)
+  } catch (err) {
+    discard(outcome.response)
+    throw err
+  }
+}
+
+/**
+ * Wrap a fetch so every request it sends is signed.
+ *
+ * @param signer - from `createSigner`.
+ * @param options - see {@link SignedFetchOptions}.
+ * @returns a function with `fetch`'s signature.
+ * @throws {TypeError} or {RangeError} naming the option at fault.
+ * @example
+ * ```ts
+ * const fetchSigned = signedFetch(createSigner({ key, keyId: 'client-1' }))
+ * const response = await fetchSigned('https://api.example/orders', { method: 'POST', body: '{}' })
+ * ```
+ */
+export function signedFetch(signer: Signer, options: SignedFetchOptions = {}): SignedFetch {
+  const internals = signerInternals(signer)
+  const settings = checkFetchOptions(options)
+  return async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    let request: Request
+    if (input instanceof Request && init === undefined) request = input
+    else {
+      // Node's Request needs `duplex: 'half'` for a stream body; browsers accept it too.
+      const withDuplex = init !== undefined && isStream(init.body) ? { ...init, duplex: 'half' } : init
+      request = new Request(input, withDuplex as RequestInit)
+    }
+    const parts = await internals.readParts(request)
+    const state = { clockRetried: false, acceptRetried: false }
+    let overrides: SignOverrides | undefined
+    for (;;) {
+      const outcome = await sendFollowingRedirects(signer, settings, parts, overrides)
+      const next = await retryAfter(signer, settings, outcome, state)
+      if (next === undefined) {
+        await checkResponse(settings, outcome)
+        return outcome.response
+      }
+      discard(outcome.response)
+      if (next !== null) overrides = next
+    }
+  }
+}

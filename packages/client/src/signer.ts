@@ -1,0 +1,409 @@
+/**
+ * `createSigner`: the client's one signing object (RFC 9421 section 3.1, creating a signature).
+ *
+ * A signer holds a key imported once, the signature profile (label, components, parameters,
+ * digest) checked once at creation, and the clock offset learned from servers. `sign(request)`
+ * reads the request body once, adds `Content-Digest` (RFC 9530) over those bytes, signs, and
+ * returns a new `Request` carrying exactly the digested bytes plus `Signature-Input` and
+ * `Signature` field lines.
+ *
+ * Why a new `Request`: a Fetch body can be read once, and a digest must be computed before the
+ * headers are final, so the original request is consumed and rebuilt from its bytes.
+ *
+ * The key never appears in an error message, a log line or `toString` (core's `SignetKey`
+ * guarantees that for the key object; this module never formats key input).
+ *
+ * @module
+ */
+import {
+  createContentDigest,
+  fromFetchRequest,
+  importKey,
+  parseSignatureField,
+  parseSignatureInput,
+  publicKey,
+  SignetError,
+  signMessage,
+  thumbprint,
+  toBase64,
+} from '@signet/core'
+import type {
+  AlgorithmName,
+  BackendName,
+  ComponentIdentifier,
+  HttpRequestMessage,
+  SignetKey,
+} from '@signet/core'
+import { DEFAULT_MAX_BODY_BYTES } from './body.ts'
+import { checkComponents, defaultComponents } from './components.ts'
+import type { ComponentInput } from './components.ts'
+import { checkNonce, createNonce } from './nonce.ts'
+import { readRequestParts, toRequest } from './request-parts.ts'
+import type { RequestParts } from './request-parts.ts'
+
+/** Key input a signer accepts; imported once through core's `importKey`. */
+export type SignerKeyInput = SignetKey | JsonWebKey | string | Uint8Array | CryptoKey
+
+/** Digest algorithms for `Content-Digest` (RFC 9530 section 5), or `none`. */
+export type DigestOption = 'sha-256' | 'sha-512' | 'none'
+
+/** Options of {@link createSigner}. */
+export interface SignerOptions {
+  /** A Signet key, a JWK, a PEM string, raw key bytes (with `alg`), or a `CryptoKey`. */
+  readonly key: SignerKeyInput
+  /** The algorithm, required for raw bytes and for keys that allow more than one. */
+  readonly alg?: AlgorithmName | undefined
+  /** The `keyid` parameter. Default: the key's `kid`, else its RFC 7638 thumbprint (asymmetric keys). */
+  readonly keyId?: string | undefined
+  /** The signature label (RFC 9421 section 4.1). Default `sig1`. */
+  readonly label?: string | undefined
+  /** Covered components; default `@method`, `@target-uri`, `content-digest`, `content-type`. */
+  readonly components?: readonly ComponentInput[] | undefined
+  /** Add `created` (default true). */
+  readonly created?: boolean | undefined
+  /** Add `expires` this many seconds after `created`. */
+  readonly expires?: number | undefined
+  /** `true` (default) for a fresh 128-bit nonce, `false` for none, or a function returning one. */
+  readonly nonce?: boolean | (() => string) | undefined
+  /** The `tag` parameter (RFC 9421 section 2.3), naming the application profile. */
+  readonly tag?: string | undefined
+  /** The Content-Digest algorithm; `none` leaves the body undigested. Default `sha-256`. */
+  readonly digest?: DigestOption | undefined
+  /** Force a crypto backend (default: the fastest present for the algorithm). */
+  readonly backend?: BackendName | undefined
+  /** Largest body buffered for digesting, in bytes. Default 10 MiB. */
+  readonly maxBodyBytes?: number | undefined
+  /** The local clock in unix seconds (default `Date.now() / 1000`); the learned offset is added. */
+  readonly now?: (() => number) | undefined
+}
+
+/**
+ * Per-call changes to the signature profile, used to meet a server's `Accept-Signature`
+ * (RFC 9421 section 5) without changing the signer itself.
+ */
+export interface SignOverrides {
+  readonly label?: string | undefined
+  readonly components?: readonly ComponentIdentifier[] | undefined
+  readonly tag?: string | undefined
+  readonly created?: boolean | undefined
+  /** Seconds of validity; overrides the signer's `expires`. */
+  readonly expires?: number | undefined
+  readonly nonce?: boolean | undefined
+  /** Include the `alg` parameter. */
+  readonly alg?: boolean | undefined
+  /** Include the `keyid` parameter (default true). */
+  readonly keyid?: boolean | undefined
+}
+
+/** A signer made by {@link createSigner}. */
+export interface Signer {
+  /**
+   * Sign a request.
+   *
+   * @param request - the request; its body is consumed.
+   * @param overrides - per-call profile changes (Accept-Signature).
+   * @returns a new signed `Request` whose body is exactly the digested bytes.
+   * @throws {SignetError} `ERR_BODY_USED`, `ERR_BODY_TOO_LARGE`, key errors from `importKey`,
+   * component errors from `signMessage`.
+   */
+  sign(request: Request, overrides?: SignOverrides): Promise<Request>
+  /** The clock offset learned from servers, in seconds (server minus local). */
+  readonly clockOffsetSeconds: number
+  /**
+   * Learn the offset between the local clock and a server's `Date` (RFC 9110 section 6.6.1).
+   *
+   * @param serverDate - the `Date` field value, a `Date`, or unix milliseconds.
+   * @param localNowSeconds - the local time when the response arrived (default: now).
+   * @returns true when an offset was learned, false when the date is unreadable.
+   */
+  learnClockOffset(serverDate: string | Date | number, localNowSeconds?: number): boolean
+  /** The imported key (imported once, on first use). */
+  key(): Promise<SignetKey>
+  /** The `keyid` the signer sends. */
+  keyId(): Promise<string>
+  /** The signature label. */
+  readonly label: string
+}
+
+/** What the signing fetch needs beyond `Signer`: signing from parts, keeping the message. */
+export interface SignerInternals {
+  readonly maxBodyBytes: number
+  readonly expiresSeconds: number | undefined
+  readParts(request: Request): Promise<RequestParts>
+  signParts(
+    parts: RequestParts,
+    overrides?: SignOverrides,
+    redirect?: RequestRedirect,
+  ): Promise<{ request: Request; message: HttpRequestMessage }>
+}
+
+const internals = new WeakMap<object, SignerInternals>()
+
+/**
+ * The internals of a signer made by {@link createSigner}.
+ *
+ * @throws {TypeError} when `signer` did not come from `createSigner`.
+ */
+export function signerInternals(signer: Signer): SignerInternals {
+  const found = typeof signer === 'object' && signer !== null ? internals.get(signer) : undefined
+  if (found === undefined) throw new TypeError('"signer" must be created by createSigner()')
+  return found
+}
+
+// RFC 8941 section 3.2 dictionary key syntax, which a signature label must follow.
+const LABEL_SYNTAX = /^[a-z*][a-z0-9_\-.*]{0,63}$/
+const STRING_SYNTAX = /^[\x20-\x7e]{0,1024}$/
+const ALG_NAMES: ReadonlySet<string> = new Set([
+  'hmac-sha256',
+  'ed25519',
+  'rsa-pss-sha512',
+  'rsa-v1_5-sha256',
+  'ecdsa-p256-sha256',
+  'ecdsa-p384-sha384',
+])
+
+function isCryptoKey(value: unknown): value is CryptoKey {
+  return typeof CryptoKey !== 'undefined' && value instanceof CryptoKey
+}
+
+/** True for a core `SignetKey` (its `algorithm` is a descriptor with a JOSE name). */
+export function isSignetKey(value: unknown): value is SignetKey {
+  if (typeof value !== 'object' || value === null || isCryptoKey(value)) return false
+  const alg = (value as { algorithm?: unknown }).algorithm
+  return typeof alg === 'object' && alg !== null && typeof (alg as { jose?: unknown }).jose === 'string'
+}
+
+function checkString(value: unknown, option: string, syntax: RegExp, what: string): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string' || !syntax.test(value)) throw new TypeError(`"${option}" must be ${what}`)
+  return value
+}
+
+// A shared secret has no public key to take a thumbprint of, and a thumbprint of the secret
+// would be a hash of it on the wire: such keys need an explicit keyId (or a kid).
+function needsExplicitKeyId(key: unknown): boolean {
+  if (key instanceof Uint8Array) return true
+  if (isCryptoKey(key)) return key.algorithm.name === 'HMAC'
+  if (isSignetKey(key)) return key.algorithm.symmetric && key.kid === undefined
+  if (typeof key === 'object' && key !== null) {
+    const jwk = key as JsonWebKey & { kid?: unknown }
+    return jwk.kty === 'oct' && typeof jwk.kid !== 'string'
+  }
+  return false
+}
+
+/**
+ * Create a signer. Options are checked here, once; the key is imported on first use.
+ *
+ * @param options - see {@link SignerOptions}.
+ * @returns a {@link Signer}.
+ * @throws {TypeError} or {RangeError} naming the option at fault.
+ * @throws {SignetError} `ERR_UNKNOWN_COMPONENT`, `ERR_INVALID_COMPONENT`, `ERR_DUPLICATE_COMPONENT`
+ * for a bad `components` list.
+ * @example
+ * ```ts
+ * const signer = createSigner({ key: privateJwk, keyId: 'client-1' })
+ * const signed = await signer.sign(new Request('https://api.example/orders', { method: 'POST', body }))
+ * await fetch(signed)
+ * ```
+ */
+export function createSigner(options: SignerOptions): Signer {
+  if (typeof options !== 'object' || options === null) throw new TypeError('"options" must be an object')
+  const keyInput = options.key
+  if (
+    !(keyInput instanceof Uint8Array) &&
+    typeof keyInput !== 'string' &&
+    !(typeof keyInput === 'object' && keyInput !== null)
+  ) {
+    throw new TypeError('"key" must be a Signet key, a JWK, a PEM string, key bytes or a CryptoKey')
+  }
+  if (options.alg !== undefined && !ALG_NAMES.has(options.alg)) {
+    throw new TypeError(`"alg" must be one of ${[...ALG_NAMES].join(', ')}`)
+  }
+  const configuredKeyId = checkString(options.keyId, 'keyId', /^[\x20-\x7e]{1,1024}$/, 'a non-empty printable ASCII string')
+  if (configuredKeyId === undefined && needsExplicitKeyId(keyInput)) {
+    throw new TypeError('"keyId" is required for a shared-secret or raw key without a kid')
+  }
+  const label = checkString(options.label, 'label', LABEL_SYNTAX, 'a structured-field key (lower-case, 1 to 64 characters)') ?? 'sig1'
+  const tag = checkString(options.tag, 'tag', STRING_SYNTAX, 'a printable ASCII string')
+  const components = options.components === undefined ? undefined : checkComponents(options.components)
+  if (options.created !== undefined && typeof options.created !== 'boolean') throw new TypeError('"created" must be a boolean')
+  const includeCreated = options.created ?? true
+  const expiresSeconds = options.expires
+  if (expiresSeconds !== undefined) {
+    if (typeof expiresSeconds !== 'number' || !Number.isInteger(expiresSeconds)) throw new TypeError('"expires" must be an integer number of seconds')
+    if (expiresSeconds <= 0 || expiresSeconds > 31_536_000) throw new RangeError(`"expires" must be between 1 and 31536000 seconds, got ${expiresSeconds}`)
+  }
+  const nonceOption = options.nonce ?? true
+  if (typeof nonceOption !== 'boolean' && typeof nonceOption !== 'function') {
+    throw new TypeError('"nonce" must be a boolean or a function returning a string')
+  }
+  const digest = options.digest ?? 'sha-256'
+  if (digest !== 'sha-256' && digest !== 'sha-512' && digest !== 'none') {
+    throw new TypeError('"digest" must be "sha-256", "sha-512" or "none"')
+  }
+  const backend = options.backend
+  if (backend !== undefined && backend !== 'native' && backend !== 'webcrypto' && backend !== 'pure') {
+    throw new TypeError('"backend" must be "native", "webcrypto" or "pure"')
+  }
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
+  if (typeof maxBodyBytes !== 'number' || !Number.isSafeInteger(maxBodyBytes)) throw new TypeError('"maxBodyBytes" must be an integer')
+  if (maxBodyBytes < 0) throw new RangeError(`"maxBodyBytes" must be at least 0, got ${maxBodyBytes}`)
+  const clock = options.now ?? ((): number => Date.now() / 1000)
+  if (typeof clock !== 'function') throw new TypeError('"now" must be a function returning unix seconds')
+
+  let keyPromise: Promise<SignetKey> | undefined
+  let keyIdPromise: Promise<string> | undefined
+  let offsetSeconds = 0
+  const digestCache = new WeakMap<Uint8Array, string>()
+
+  const loadKey = (): Promise<SignetKey> => {
+    keyPromise ??= importSigningKey(keyInput, options.alg, configuredKeyId)
+    return keyPromise
+  }
+  const loadKeyId = (): Promise<string> => {
+    keyIdPromise ??= loadKey().then(async (key) => {
+      if (configuredKeyId !== undefined) return configuredKeyId
+      if (key.kid !== undefined) return key.kid
+      if (key.algorithm.symmetric) throw new TypeError('"keyId" is required for a shared-secret key without a kid')
+      return thumbprint(publicKey(key))
+    })
+    return keyIdPromise
+  }
+  const digestOf = async (body: Uint8Array): Promise<string> => {
+    let value = digestCache.get(body)
+    if (value === undefined) {
+      value = await createContentDigest(body, [digest as 'sha-256' | 'sha-512'])
+      digestCache.set(body, value)
+    }
+    return value
+  }
+
+  const signParts = async (
+    parts: RequestParts,
+    overrides: SignOverrides = {},
+    redirect?: RequestRedirect,
+  ): Promise<{ request: Request; message: HttpRequestMessage }> => {
+    const key = await loadKey()
+    const keyId = await loadKeyId()
+    const useLabel = overrides.label ?? label
+    const headers = new Headers(parts.headers)
+    removeSignatureMember(headers, useLabel)
+    let covered: readonly (string | ComponentIdentifier)[] = overrides.components ?? components ?? []
+    const coversDigest = covered.some((c) => typeof c !== 'string' && c.name === 'content-digest')
+    if (digest !== 'none' && (parts.body !== undefined || coversDigest)) {
+      // RFC 9530 section 2: an empty or absent body still has a digest, of zero bytes.
+      headers.set('content-digest', await digestOf(parts.body ?? EMPTY))
+    }
+    if (overrides.components === undefined && components === undefined) {
+      covered = defaultComponents(digest !== 'none' && parts.body !== undefined, headers.has('content-type'))
+    }
+    const request = toRequest({ ...parts, headers }, headers, redirect)
+    const message = await fromFetchRequest(request.clone())
+    const created = Math.floor(clock() + offsetSeconds)
+    const wantCreated = overrides.created ?? includeCreated
+    const validity = overrides.expires ?? expiresSeconds
+    const wantNonce = overrides.nonce ?? nonceOption !== false
+    const result = await signMessage(message, {
+      key,
+      label: useLabel,
+      components: [...covered],
+      created: wantCreated ? created : null,
+      ...(validity === undefined ? {} : { expires: created + validity }),
+      ...(wantNonce ? { nonce: typeof nonceOption === 'function' ? checkNonce(nonceOption()) : createNonce() } : {}),
+      ...((overrides.tag ?? tag) === undefined ? {} : { tag: (overrides.tag ?? tag) as string }),
+      keyid: overrides.keyid === false ? null : keyId,
+      ...(overrides.alg === true ? { alg: true } : {}),
+      ...(backend === undefined ? {} : { backend }),
+    })
+    request.headers.append('signature-input', result.signatureInput)
+    request.headers.append('signature', result.signature)
+    const signedMessage: HttpRequestMessage = {
+      ...message,
+      fields: [
+        ...message.fields,
+        { name: 'signature-input', value: result.signatureInput },
+        { name: 'signature', value: result.signature },
+      ],
+    }
+    return { request, message: signedMessage }
+  }
+
+  const signer: Signer = {
+    label,
+    get clockOffsetSeconds(): number {
+      return offsetSeconds
+    },
+    learnClockOffset(serverDate: string | Date | number, localNowSeconds?: number): boolean {
+      const serverMs =
+        typeof serverDate === 'number' ? serverDate : serverDate instanceof Date ? serverDate.getTime() : Date.parse(serverDate)
+      if (!Number.isFinite(serverMs)) return false
+      const local = localNowSeconds ?? clock()
+      offsetSeconds = Math.round(serverMs / 1000 - local)
+      return true
+    },
+    key: loadKey,
+    keyId: loadKeyId,
+    async sign(request: Request, overrides?: SignOverrides): Promise<Request> {
+      if (!(request instanceof Request)) throw new TypeError('"request" must be a Request')
+      const parts = await readRequestParts(request, maxBodyBytes)
+      return (await signParts(parts, overrides)).request
+    },
+  }
+  internals.set(signer, {
+    maxBodyBytes,
+    expiresSeconds,
+    readParts: (request) => readRequestParts(request, maxBodyBytes),
+    signParts,
+  })
+  return signer
+}
+
+const EMPTY = new Uint8Array(0)
+
+async function importSigningKey(
+  input: SignerKeyInput,
+  alg: AlgorithmName | undefined,
+  kid: string | undefined,
+): Promise<SignetKey> {
+  let key: SignetKey
+  if (isSignetKey(input)) {
+    key = input
+    if (alg !== undefined && key.algorithm.name !== alg) {
+      // RFC 9421 section 7.3.6: a key is bound to one algorithm.
+      throw new SignetError('ERR_ALG_MISMATCH', `the key is bound to ${key.algorithm.name}, not ${alg}`)
+    }
+  } else {
+    const importOptions: { alg?: AlgorithmName; kid?: string } = {}
+    if (alg !== undefined) importOptions.alg = alg
+    if (kid !== undefined) importOptions.kid = kid
+    key = await importKey(input as JsonWebKey | string | Uint8Array | CryptoKey, importOptions)
+  }
+  if (key.type === 'public') throw new TypeError('"key" is a public key; signing needs a private or secret key')
+  return key
+}
+
+/**
+ * Remove the members named `label` from `Signature-Input` and `Signature`, so a re-signed
+ * request (a retry) carries one current signature under that label, not a stale one beside it
+ * (RFC 9421 section 4.1: labels are unique within a message).
+ */
+export function removeSignatureMember(headers: Headers, label: string): void {
+  const input = headers.get('signature-input')
+  const signature = headers.get('signature')
+  if (input === null && signature === null) return
+  try {
+    const inputs = parseSignatureInput(input === null ? [] : [input])
+    const signatures = parseSignatureField(signature === null ? [] : [signature])
+    const keptInputs = [...inputs].filter(([l]) => l !== label).map(([l, m]) => `${l}=${m.serialized}`)
+    const keptSignatures = [...signatures].filter(([l]) => l !== label).map(([l, b]) => `${l}=:${toBase64(b)}:`)
+    headers.delete('signature-input')
+    headers.delete('signature')
+    if (keptInputs.length > 0) headers.set('signature-input', keptInputs.join(', '))
+    if (keptSignatures.length > 0) headers.set('signature', keptSignatures.join(', '))
+  } catch {
+    // Unparseable signature fields on an outgoing request can only be stale or broken: drop them.
+    headers.delete('signature-input')
+    headers.delete('signature')
+  }
+}

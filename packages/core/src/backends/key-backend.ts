@@ -1,0 +1,33 @@
+/**
+ * The optional key operations a backend may offer beside sign, verify and digest.
+ *
+ * `CryptoBackend` (backend.ts) covers what every signature needs. Generating a key pair and
+ * computing the public point of an EC or Ed25519 private key (a PKCS#8 or SEC1 file may carry
+ * only the private scalar, RFC 5915 section 3 and RFC 8410 section 7) need the curve arithmetic
+ * too; a backend that has it offers these, and the key functions use the first backend present
+ * that does.
+ *
+ * @module
+ */
+import type { AlgorithmDescriptor } from '../algorithms.ts'
+import type { CryptoBackend } from '../backend.ts'
+
+/** Options passed to {@link KeyBackend.generateJwk}. */
+export interface GenerateJwkOptions {
+  /** RSA modulus size in bits (ignored for other families). */
+  readonly modulusLength: number
+}
+
+/** A backend, possibly with the optional key operations. */
+export interface KeyBackend extends CryptoBackend {
+  /**
+   * Generate a private key (or an HMAC secret) for `alg` as a JWK with every member, public
+   * members included (RSA: with the CRT members).
+   */
+  generateJwk?(alg: AlgorithmDescriptor, options: GenerateJwkOptions): JsonWebKey | Promise<JsonWebKey>
+  /**
+   * The public members of an EC (`x`, `y`) or OKP (`x`) private JWK computed from `d` alone.
+   * Returns a JWK holding at least those members.
+   */
+  derivePublicJwk?(alg: AlgorithmDescriptor, privateJwk: JsonWebKey): JsonWebKey | Promise<JsonWebKey>
+}

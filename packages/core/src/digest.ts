@@ -1,0 +1,173 @@
+/**
+ * RFC 9530 digest fields: Content-Digest (the digest of the content as sent, after transfer
+ * decoding) and Repr-Digest (the digest of the selected representation), plus the
+ * Want-Content-Digest and Want-Repr-Digest preference fields.
+ *
+ * The fields are structured dictionaries parsed strictly by `structured-headers`. Only
+ * `sha-256` and `sha-512` are active (RFC 9530 section 5, "Active" status); other algorithms
+ * are ignored on verify, and a field without any supported algorithm cannot be verified.
+ * Digests are compared in constant time with `equalBytes`.
+ *
+ * @module
+ */
+import { parseDictionary, type Dictionary } from 'structured-headers'
+import { digest } from './backends/index.ts'
+import { equalBytes, toBase64 } from './bytes.ts'
+import { SignetError } from './errors.ts'
+import type { HttpMessage } from './message.ts'
+
+/** Digest algorithms Signet creates and verifies (RFC 9530 section 5). */
+export type DigestAlgorithm = 'sha-256' | 'sha-512'
+
+/** Longest digest field accepted, in characters. */
+const MAX_DIGEST_FIELD_LENGTH = 4096
+
+const supported: ReadonlySet<string> = new Set<DigestAlgorithm>(['sha-256', 'sha-512'])
+
+function checkAlgorithms(algorithms: readonly DigestAlgorithm[]): void {
+  if (!Array.isArray(algorithms) || algorithms.length === 0) throw new TypeError('"algorithms" expected a non-empty array')
+  for (const a of algorithms) {
+    if (!supported.has(a)) throw new TypeError(`"algorithms" must contain only sha-256 or sha-512, got ${JSON.stringify(String(a))}`)
+  }
+}
+
+async function createDigestField(body: Uint8Array, algorithms: readonly DigestAlgorithm[]): Promise<string> {
+  if (!(body instanceof Uint8Array)) throw new TypeError('"body" expected a Uint8Array')
+  checkAlgorithms(algorithms)
+  let out = ''
+  for (const a of algorithms) {
+    const d = await digest(a, body)
+    out += (out === '' ? '' : ', ') + a + '=:' + toBase64(d) + ':'
+  }
+  return out
+}
+
+function parseDigestDictionary(fieldName: string, fieldValue: string): Dictionary {
+  if (typeof fieldValue !== 'string') throw new TypeError('"fieldValue" expected a string')
+  if (fieldValue.length > MAX_DIGEST_FIELD_LENGTH) {
+    throw new SignetError('ERR_FIELD_TOO_LARGE', `the ${fieldName} field is over ${MAX_DIGEST_FIELD_LENGTH} characters`)
+  }
+  try {
+    return parseDictionary(fieldValue)
+  } catch (err) {
+    throw new SignetError('ERR_MALFORMED_FIELD', `the ${fieldName} field is not a valid structured dictionary`, { cause: err })
+  }
+}
+
+async function verifyDigestField(fieldName: string, fieldValue: string, body: Uint8Array): Promise<void> {
+  if (!(body instanceof Uint8Array)) throw new TypeError('"body" expected a Uint8Array')
+  const dict = parseDigestDictionary(fieldName, fieldValue)
+  let checked = 0
+  for (const [algorithm, member] of dict) {
+    const value = member[0]
+    if (!(value instanceof ArrayBuffer)) {
+      throw new SignetError('ERR_MALFORMED_FIELD', `${fieldName} member ${JSON.stringify(algorithm)} is not a byte sequence (RFC 9530 section 2)`)
+    }
+    if (!supported.has(algorithm)) continue
+    const expected = new Uint8Array(value)
+    const actual = await digest(algorithm as DigestAlgorithm, body)
+    if (!equalBytes(actual, expected)) {
+      throw new SignetError('ERR_DIGEST_MISMATCH', `the ${fieldName} ${algorithm} digest does not match the body`)
+    }
+    checked++
+  }
+  if (checked === 0) {
+    throw new SignetError('ERR_DIGEST_UNSUPPORTED', `the ${fieldName} field has no sha-256 or sha-512 digest`)
+  }
+}
+
+/**
+ * Create a Content-Digest field value.
+ *
+ * @param body - the content bytes (after transfer decoding).
+ * @param algorithms - default `['sha-256']`.
+ * @returns e.g. `sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:`
+ * @throws {TypeError} for an algorithm other than sha-256 or sha-512.
+ * @example await createContentDigest(utf8('{"hello": "world"}'))
+ */
+export function createContentDigest(body: Uint8Array, algorithms: readonly DigestAlgorithm[] = ['sha-256']): Promise<string> {
+  return createDigestField(body, algorithms)
+}
+
+/**
+ * Verify a Content-Digest field value against the content. Every supported digest present
+ * must match; unsupported algorithms are ignored.
+ *
+ * @throws {SignetError} `ERR_DIGEST_MISMATCH`, `ERR_DIGEST_UNSUPPORTED` (no sha-256 or
+ *   sha-512 member), `ERR_MALFORMED_FIELD`, `ERR_FIELD_TOO_LARGE`.
+ * @example await verifyContentDigest('sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:', utf8('{"hello": "world"}'))
+ */
+export function verifyContentDigest(fieldValue: string, body: Uint8Array): Promise<void> {
+  return verifyDigestField('Content-Digest', fieldValue, body)
+}
+
+/**
+ * Create a Repr-Digest field value over the selected representation's bytes.
+ *
+ * @throws {TypeError} for an algorithm other than sha-256 or sha-512.
+ */
+export function createReprDigest(representation: Uint8Array, algorithms: readonly DigestAlgorithm[] = ['sha-256']): Promise<string> {
+  return createDigestField(representation, algorithms)
+}
+
+/**
+ * Verify a Repr-Digest field value against the representation's bytes.
+ *
+ * @throws {SignetError} `ERR_DIGEST_MISMATCH`, `ERR_DIGEST_UNSUPPORTED`, `ERR_MALFORMED_FIELD`,
+ *   `ERR_FIELD_TOO_LARGE`.
+ */
+export function verifyReprDigest(fieldValue: string, representation: Uint8Array): Promise<void> {
+  return verifyDigestField('Repr-Digest', fieldValue, representation)
+}
+
+/** One algorithm preference from Want-Content-Digest or Want-Repr-Digest. */
+export interface DigestPreference {
+  readonly algorithm: string
+  /** 1 (least) to 10 (most preferred); 0 means "not acceptable" and is left out. */
+  readonly preference: number
+}
+
+/**
+ * Parse Want-Content-Digest or Want-Repr-Digest (RFC 9530 section 4): a dictionary of
+ * integers 0 to 10. Returns the acceptable algorithms, most preferred first (ties keep field
+ * order), including algorithms Signet does not support, so the caller can choose.
+ *
+ * @throws {SignetError} `ERR_MALFORMED_FIELD` when a member is not an integer from 0 to 10.
+ * @example parseWantDigest('sha-256=1, sha-512=3') // [{ algorithm: 'sha-512', preference: 3 }, { algorithm: 'sha-256', preference: 1 }]
+ */
+export function parseWantDigest(fieldValue: string): DigestPreference[] {
+  const dict = parseDigestDictionary('Want-Digest', fieldValue)
+  const out: DigestPreference[] = []
+  for (const [algorithm, member] of dict) {
+    const value = member[0]
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 10) {
+      throw new SignetError('ERR_MALFORMED_FIELD', `Want-Digest member ${JSON.stringify(algorithm)} must be an integer from 0 to 10 (RFC 9530 section 4)`)
+    }
+    if (value > 0) out.push({ algorithm, preference: value })
+  }
+  return out.sort((a, b) => b.preference - a.preference)
+}
+
+/**
+ * Pick the digest algorithm to answer a Want-* field with: the most preferred one Signet
+ * supports, or undefined.
+ */
+export function selectDigestAlgorithm(preferences: readonly DigestPreference[]): DigestAlgorithm | undefined {
+  for (const p of preferences) if (supported.has(p.algorithm)) return p.algorithm as DigestAlgorithm
+  return undefined
+}
+
+/**
+ * Recompute the Content-Digest of a message over its body (an absent body counts as empty).
+ *
+ * @throws {SignetError} `ERR_DIGEST_MISSING` without a Content-Digest field, and every error of
+ *   {@link verifyContentDigest}.
+ */
+export async function verifyMessageDigest(message: HttpMessage): Promise<void> {
+  let value: string | undefined
+  for (const line of message.fields) {
+    if (line.name === 'content-digest') value = value === undefined ? line.value : value + ', ' + line.value
+  }
+  if (value === undefined) throw new SignetError('ERR_DIGEST_MISSING', 'the message has no Content-Digest field')
+  await verifyContentDigest(value, message.body ?? new Uint8Array(0))
+}

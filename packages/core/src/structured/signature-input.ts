@@ -1,0 +1,147 @@
+/**
+ * The Signature-Input field (RFC 9421 section 4.1): a dictionary whose members are inner lists
+ * of component identifiers, with the signature parameters on the inner list.
+ *
+ * Parsing is strict and goes through `structured-headers`. Each member keeps `serialized`, the
+ * inner list re-serialized with its parameters in the received order and unknown parameters
+ * kept: that is the `@signature-params` value a verifier must use (RFC 9421 section 3.2).
+ *
+ * @module
+ */
+import { isInnerList, parseDictionary, serializeInnerList, type Dictionary } from 'structured-headers'
+import { componentIdentifierFromItem, serializeComponentIdentifier, serializeSfString, type ComponentIdentifier } from '../components/component-identifier.ts'
+import { SignetError } from '../errors.ts'
+import { joinFieldValues, limit, type SignatureLimits } from './limits.ts'
+import { signatureParamsFromStructured, type SignatureParams } from './signature-params.ts'
+
+/** One signature's entry in Signature-Input. */
+export interface SignatureInputMember {
+  readonly label: string
+  readonly components: ComponentIdentifier[]
+  readonly params: SignatureParams
+  /** The inner list with parameters, re-serialized in received order: the `@signature-params` value. */
+  readonly serialized: string
+}
+
+/**
+ * Parse one structured dictionary field, mapping parser failures to `ERR_MALFORMED_FIELD`.
+ *
+ * @throws {SignetError} `ERR_MALFORMED_FIELD`, `ERR_FIELD_TOO_LARGE`, `ERR_TOO_MANY_SIGNATURES`.
+ */
+export function parseSignatureDictionary(fieldName: string, fieldValues: readonly string[], limits?: SignatureLimits): Dictionary {
+  const joined = joinFieldValues(fieldName, fieldValues, limits)
+  let dict: Dictionary
+  try {
+    dict = parseDictionary(joined)
+  } catch (err) {
+    throw new SignetError('ERR_MALFORMED_FIELD', `the ${fieldName} field is not a valid structured dictionary`, { cause: err })
+  }
+  const max = limit(limits, 'maxSignatures')
+  if (dict.size > max) {
+    throw new SignetError('ERR_TOO_MANY_SIGNATURES', `the ${fieldName} field has ${dict.size} members, over the limit of ${max}`)
+  }
+  return dict
+}
+
+/**
+ * Parse the Signature-Input field.
+ *
+ * @param fieldValues - every Signature-Input field line, in order (they form one dictionary).
+ * @param limits - size limits.
+ * @returns Members by label, in field order.
+ * @throws {SignetError} `ERR_MALFORMED_FIELD` (not a dictionary of inner lists),
+ *   `ERR_INVALID_COMPONENT`, `ERR_INVALID_PARAMETER`, `ERR_FIELD_TOO_LARGE`,
+ *   `ERR_TOO_MANY_SIGNATURES`, `ERR_TOO_MANY_COMPONENTS`.
+ * @example parseSignatureInput(['sig1=("@method");created=1']).get('sig1')?.params.created // 1
+ */
+export function parseSignatureInput(fieldValues: readonly string[], limits?: SignatureLimits): Map<string, SignatureInputMember> {
+  const dict = parseSignatureDictionary('Signature-Input', fieldValues, limits)
+  const maxComponents = limit(limits, 'maxComponents')
+  const out = new Map<string, SignatureInputMember>()
+  for (const [label, member] of dict) {
+    if (!isInnerList(member)) {
+      throw new SignetError('ERR_MALFORMED_FIELD', `Signature-Input member ${JSON.stringify(label)} is not an inner list (RFC 9421 section 4.1)`)
+    }
+    const items = member[0]
+    if (items.length > maxComponents) {
+      throw new SignetError('ERR_TOO_MANY_COMPONENTS', `signature ${JSON.stringify(label)} covers ${items.length} components, over the limit of ${maxComponents}`)
+    }
+    const components = items.map(componentIdentifierFromItem)
+    const params = signatureParamsFromStructured(member[1])
+    let serialized: string
+    try {
+      serialized = serializeInnerList(member)
+    } catch (err) {
+      throw new SignetError('ERR_MALFORMED_FIELD', `Signature-Input member ${JSON.stringify(label)} cannot be re-serialized`, { cause: err })
+    }
+    out.set(label, { label, components, params, serialized })
+  }
+  return out
+}
+
+const LABEL = /^[a-z*][a-z0-9_\-.*]*$/
+
+/** Check that a label is an sf-key (RFC 8941 section 3.2), as dictionary keys must be. */
+export function assertLabel(label: string): void {
+  if (typeof label !== 'string' || !LABEL.test(label)) {
+    throw new TypeError(`"label" must be a structured-field key (lower-case letter or *, then a-z 0-9 _ - . *), got ${JSON.stringify(String(label).slice(0, 32))}`)
+  }
+}
+
+/**
+ * Serialize the inner list of covered components without parameters: `("@method" "@path")`.
+ *
+ * @throws {SignetError} `ERR_INVALID_COMPONENT` for an identifier that cannot be serialized.
+ */
+export function serializeComponentList(components: readonly ComponentIdentifier[]): string {
+  let out = '('
+  for (let i = 0; i < components.length; i++) {
+    if (i > 0) out += ' '
+    out += serializeComponentIdentifier(components[i] as ComponentIdentifier)
+  }
+  return out + ')'
+}
+
+/**
+ * Serialize signature parameters in the order of the object's keys: integers for `created`
+ * and `expires`, sf-strings for strings, `?0` for false and a bare key for true.
+ *
+ * @throws {TypeError} for a value of another type or a key that is not an sf-key.
+ * @throws {SignetError} `ERR_INVALID_COMPONENT` for a string with non-printable characters.
+ */
+export function serializeSignatureParams(params: SignatureParams): string {
+  let out = ''
+  for (const name in params) {
+    const value = params[name]
+    if (value === undefined) continue
+    if (!LABEL.test(name)) throw new TypeError(`signature parameter name ${JSON.stringify(name.slice(0, 32))} is not a structured-field key`)
+    if (typeof value === 'number') {
+      if (!Number.isInteger(value) || Math.abs(value) > 999_999_999_999_999) {
+        throw new TypeError(`"${name}" must be an integer of at most 15 digits`)
+      }
+      out += ';' + name + '=' + value
+    } else if (typeof value === 'string') out += ';' + name + '=' + serializeSfString(value)
+    else if (value === true) out += ';' + name
+    else if (value === false) out += ';' + name + '=?0'
+    else throw new TypeError(`"${name}" has an unsupported type`)
+  }
+  return out
+}
+
+/**
+ * Serialize one Signature-Input member, `label=(...);params`, parameters in key order.
+ *
+ * @example
+ * ```ts
+ * serializeSignatureInputMember({ label: 'sig1', components: [parseComponentIdentifier('"@method"')], params: { created: 1 } })
+ * // 'sig1=("@method");created=1'
+ * ```
+ */
+export function serializeSignatureInputMember(member: {
+  readonly label: string
+  readonly components: readonly ComponentIdentifier[]
+  readonly params: SignatureParams
+}): string {
+  assertLabel(member.label)
+  return member.label + '=' + serializeComponentList(member.components) + serializeSignatureParams(member.params)
+}

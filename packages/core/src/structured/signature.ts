@@ -1,0 +1,41 @@
+/**
+ * The Signature field (RFC 9421 section 4.2): a dictionary of byte sequences, one per label.
+ *
+ * @module
+ */
+import { toBase64 } from '../bytes.ts'
+import { SignetError } from '../errors.ts'
+import type { SignatureLimits } from './limits.ts'
+import { assertLabel, parseSignatureDictionary } from './signature-input.ts'
+
+/**
+ * Parse the Signature field.
+ *
+ * @param fieldValues - every Signature field line, in order.
+ * @returns Signature bytes by label.
+ * @throws {SignetError} `ERR_MALFORMED_FIELD` when a member is not a byte sequence,
+ *   `ERR_FIELD_TOO_LARGE`, `ERR_TOO_MANY_SIGNATURES`.
+ * @example parseSignatureField(['sig1=:AAEC:']).get('sig1') // Uint8Array [0, 1, 2]
+ */
+export function parseSignatureField(fieldValues: readonly string[], limits?: SignatureLimits): Map<string, Uint8Array> {
+  const dict = parseSignatureDictionary('Signature', fieldValues, limits)
+  const out = new Map<string, Uint8Array>()
+  for (const [label, member] of dict) {
+    const value = member[0]
+    if (!(value instanceof ArrayBuffer)) {
+      throw new SignetError('ERR_MALFORMED_FIELD', `Signature member ${JSON.stringify(label)} is not a byte sequence (RFC 9421 section 4.2)`)
+    }
+    out.set(label, new Uint8Array(value))
+  }
+  return out
+}
+
+/**
+ * Serialize one Signature member, `label=:base64:`.
+ *
+ * @example serializeSignatureMember('sig1', new Uint8Array([0, 1, 2])) // 'sig1=:AAEC:'
+ */
+export function serializeSignatureMember(label: string, signature: Uint8Array): string {
+  assertLabel(label)
+  return label + '=:' + toBase64(signature) + ':'
+}

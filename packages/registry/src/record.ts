@@ -1,0 +1,165 @@
+/**
+ * Stored key records, usage counters and audit entries: the registry's data model.
+ *
+ * A stored record is plain JSON with every member present (`null` for "none"), so its
+ * canonical text (members in a fixed order) is stable and can be authenticated: each record
+ * carries `mac`, an HMAC-SHA256 under a key derived from the registry's data key
+ * (see envelope.ts). Times are unix seconds.
+ *
+ * @module
+ */
+import type { AlgorithmName } from '@signet/core'
+import type { Sealed } from './envelope.ts'
+
+/** The lifecycle state of a key. `revoked` is final. */
+export type KeyState = 'active' | 'disabled' | 'revoked'
+
+/** The kind of key material. */
+export type KeyType = 'hmac' | 'ed25519' | 'rsa' | 'ecdsa'
+
+/** One key as the registry stores it. */
+export interface StoredKey {
+  readonly id: string
+  readonly owner: string
+  readonly type: KeyType
+  readonly algorithm: AlgorithmName
+  /** Asymmetric keys: the public JWK only. */
+  readonly publicJwk: JsonWebKey | null
+  /** HMAC keys: the secret, AES-256-GCM sealed with the key id as associated data. */
+  readonly secret: Sealed | null
+  readonly scopes: readonly string[]
+  readonly allowIps: readonly string[]
+  readonly denyIps: readonly string[]
+  readonly notBefore: number | null
+  /** `null` only when the key was created with "never expires" asked for explicitly. */
+  readonly expires: number | null
+  readonly state: KeyState
+  readonly created: number
+  readonly updated: number
+  /** The key this one was rotated from. */
+  readonly replaces: string | null
+  /** The key this one was rotated to. */
+  readonly replacedBy: string | null
+  /** When this key was rotated: the end of the overlap, after which it no longer verifies. */
+  readonly overlapUntil: number | null
+  readonly labels: Readonly<Record<string, string>>
+  /** HMAC-SHA256 over {@link canonicalRecordText}. */
+  readonly mac: string
+}
+
+/** A stored record before it is authenticated. */
+export type UnsignedKey = Omit<StoredKey, 'mac'>
+
+const FIELDS: readonly (keyof UnsignedKey)[] = [
+  'id', 'owner', 'type', 'algorithm', 'publicJwk', 'secret', 'scopes', 'allowIps', 'denyIps',
+  'notBefore', 'expires', 'state', 'created', 'updated', 'replaces', 'replacedBy', 'overlapUntil', 'labels',
+]
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+    return `{${entries.join(',')}}`
+  }
+  return JSON.stringify(value ?? null)
+}
+
+/** The text a record's `mac` covers: a version tag and every member, in a fixed order. */
+export function canonicalRecordText(record: UnsignedKey): string {
+  return `signet-key-record/v1\n${FIELDS.map((f) => canonical(record[f])).join('\n')}`
+}
+
+const STATES: readonly string[] = ['active', 'disabled', 'revoked']
+const TYPES: readonly string[] = ['hmac', 'ed25519', 'rsa', 'ecdsa']
+
+const isNum = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v)
+const isNumOrNull = (v: unknown): boolean => v === null || isNum(v)
+const isStrOrNull = (v: unknown): boolean => v === null || typeof v === 'string'
+const isStrArray = (v: unknown): boolean => Array.isArray(v) && v.every((s) => typeof s === 'string')
+
+/** True when `value` has the shape of a {@link StoredKey} (its `mac` is checked elsewhere). */
+export function isStoredKeyShape(value: unknown): value is StoredKey {
+  if (typeof value !== 'object' || value === null) return false
+  const r = value as Record<string, unknown>
+  return (
+    typeof r['id'] === 'string' && typeof r['owner'] === 'string' && TYPES.includes(r['type'] as string) &&
+    typeof r['algorithm'] === 'string' && (r['publicJwk'] === null || typeof r['publicJwk'] === 'object') &&
+    (r['secret'] === null || typeof r['secret'] === 'object') &&
+    isStrArray(r['scopes']) && isStrArray(r['allowIps']) && isStrArray(r['denyIps']) &&
+    isNumOrNull(r['notBefore']) && isNumOrNull(r['expires']) && STATES.includes(r['state'] as string) &&
+    isNum(r['created']) && isNum(r['updated']) && isStrOrNull(r['replaces']) && isStrOrNull(r['replacedBy']) &&
+    isNumOrNull(r['overlapUntil']) && typeof r['labels'] === 'object' && r['labels'] !== null &&
+    typeof r['mac'] === 'string'
+  )
+}
+
+/**
+ * The moment a key stops verifying: its own expiry, or the end of a rotation overlap, whichever
+ * comes first. `null`: never.
+ */
+export function effectiveExpiry(record: UnsignedKey): number | null {
+  const { expires, overlapUntil } = record
+  if (overlapUntil === null) return expires
+  return expires === null ? overlapUntil : Math.min(expires, overlapUntil)
+}
+
+/** Usage of one key, as counted by the verifiers. */
+export interface UsageStats {
+  readonly keyid: string
+  /** Requests that verified with this key. */
+  readonly requests: number
+  /** Unix seconds of the last verified request. */
+  readonly lastUsed: number | null
+  /** Client address of the last verified request. */
+  readonly lastIp: string | null
+  /** Unix seconds of the last rejected request naming this key. */
+  readonly lastRejected: number | null
+  /** Rejected requests naming this key, by error code. */
+  readonly rejections: Readonly<Record<string, number>>
+}
+
+/** Usage to add to a key's counters (one flush of the batching recorder). */
+export interface UsageDelta {
+  readonly keyid: string
+  readonly requests: number
+  readonly lastUsed: number | null
+  readonly lastIp: string | null
+  readonly lastRejected: number | null
+  readonly rejections: Readonly<Record<string, number>>
+}
+
+/** Management actions written to the audit log. */
+export type AuditAction = 'create' | 'rotate' | 'disable' | 'enable' | 'revoke' | 'expire'
+
+/** One append-only audit log entry. Never holds a secret. */
+export interface AuditEntry {
+  /** Unix seconds. */
+  readonly time: number
+  /** Who acted (`--actor`, `SIGNET_ACTOR`, or the OS user). */
+  readonly actor: string
+  readonly action: AuditAction
+  readonly keyid: string
+  readonly owner: string
+  /** Action details (e.g. the successor of a rotation, the overlap end). */
+  readonly details?: Readonly<Record<string, string | number | boolean | null>>
+}
+
+/** Empty counters for a key. */
+export function emptyUsage(keyid: string): UsageStats {
+  return { keyid, requests: 0, lastUsed: null, lastIp: null, lastRejected: null, rejections: {} }
+}
+
+/** Add a delta to counters. */
+export function addUsage(stats: UsageStats, delta: UsageDelta): UsageStats {
+  const rejections: Record<string, number> = { ...stats.rejections }
+  for (const [code, n] of Object.entries(delta.rejections)) rejections[code] = (rejections[code] ?? 0) + n
+  const newer = delta.lastUsed !== null && (stats.lastUsed === null || delta.lastUsed >= stats.lastUsed)
+  return {
+    keyid: stats.keyid,
+    requests: stats.requests + delta.requests,
+    lastUsed: newer ? delta.lastUsed : stats.lastUsed,
+    lastIp: newer ? delta.lastIp : stats.lastIp,
+    lastRejected: delta.lastRejected !== null && (stats.lastRejected === null || delta.lastRejected > stats.lastRejected) ? delta.lastRejected : stats.lastRejected,
+    rejections,
+  }
+}

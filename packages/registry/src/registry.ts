@@ -1,0 +1,686 @@
+/**
+ * The registry: the API-key lifecycle over a store.
+ *
+ * ```
+ *            create ──> active <──enable── disabled
+ *                         │  └────disable───>  │
+ *                         └──────revoke────────┴──> revoked (final)
+ *   rotate(old) ──> new key (active); old keeps verifying until overlapUntil
+ * ```
+ *
+ * Expiry is a time, not a state: a key stops verifying at its `expires` or, once rotated, at
+ * the end of its overlap, whichever comes first (never later than its own expiry). Every key
+ * expires after a default lifetime (90 days) unless "never" is asked for explicitly.
+ *
+ * Every management action is checked (key id format, state, IP lists, times) before anything
+ * is written, writes through one store transaction, and appends to the audit log. The resolver
+ * ({@link Registry.resolver}) serves `@signet/server` with records of its `KeyRecord` shape
+ * (CONTRACTS.md) without importing it.
+ *
+ * @module
+ */
+import {
+  SignetError, exportJwk, generateKey, getAlgorithm, importKey, isSignetError, publicKey, utf8,
+} from '@signet/core'
+import type { AlgorithmDescriptor, AlgorithmName, SignetKey } from '@signet/core'
+import {
+  authenticate, checkAuthentication, createDataKeys, isSealed, openDataKeys, openSecret, parseMasterKey, sealSecret,
+} from './envelope.ts'
+import type { DataKeys } from './envelope.ts'
+import { assertKeyId, generateKeyId, generateSecret, secretToJwk } from './formats.ts'
+import type { SecretJwk } from './formats.ts'
+import { checkIpList } from './ip-list.ts'
+import { canonicalRecordText, effectiveExpiry, emptyUsage, isStoredKeyShape } from './record.ts'
+import type { AuditAction, AuditEntry, KeyState, KeyType, StoredKey, UnsignedKey, UsageStats } from './record.ts'
+import type { RegistryStore, StoreMeta } from './stores/store.ts'
+import { UsageRecorder } from './usage.ts'
+import type { UsageRecorderOptions, VerificationEvent } from './usage.ts'
+
+/** Default key lifetime: 90 days. */
+export const DEFAULT_LIFETIME_SECONDS = 90 * 86_400
+/** Default rotation overlap: 1 day. */
+export const DEFAULT_OVERLAP_SECONDS = 86_400
+
+/** Options of {@link openRegistry}. */
+export interface RegistryOptions {
+  readonly store: RegistryStore
+  /** 32 bytes, or their base64url text. Never stored. */
+  readonly masterKey: Uint8Array | string
+  /** Who is acting, for the audit log (default `unknown`). */
+  readonly actor?: string
+  /** The clock, unix seconds (default: the system clock). */
+  readonly now?: () => number
+  /** Lifetime of a key created without an expiry (default 90 days). */
+  readonly defaultLifetimeSeconds?: number
+  /** Rotation overlap when none is given (default 1 day). */
+  readonly defaultOverlapSeconds?: number
+  /** Batching of usage records. */
+  readonly usage?: UsageRecorderOptions
+}
+
+/** Options of {@link Registry.create}. */
+export interface CreateKeyOptions {
+  readonly owner: string
+  /** The algorithm (default `hmac-sha256`). With `publicKey`, needed only when the key does not imply one. */
+  readonly alg?: AlgorithmName
+  /** Register this public key (JWK, PEM text, or an imported key) instead of generating one. */
+  readonly publicKey?: JsonWebKey | string | SignetKey
+  readonly scopes?: readonly string[]
+  readonly allowIps?: readonly string[]
+  readonly denyIps?: readonly string[]
+  /** Unix seconds before which the key does not verify. */
+  readonly notBefore?: number
+  /** Seconds from now until expiry; `null` means never (a deliberate choice). */
+  readonly expiresIn?: number | null
+  /** Absolute expiry, unix seconds; `null` means never. Overrides `expiresIn`. */
+  readonly expires?: number | null
+  readonly labels?: Readonly<Record<string, string>>
+  /** Who is acting (overrides the registry's actor). */
+  readonly actor?: string
+}
+
+/** Options of {@link Registry.rotate}. */
+export interface RotateKeyOptions {
+  /** How long the old key keeps verifying (default 1 day; never past its own expiry). */
+  readonly overlapSeconds?: number
+  /** The successor's lifetime (default: 90 days, or never when the old key never expired). */
+  readonly expiresIn?: number | null
+  /** For an asymmetric key: the successor's public key (otherwise a pair is generated here). */
+  readonly publicKey?: JsonWebKey | string | SignetKey
+  readonly actor?: string
+}
+
+/** A key as shown to operators: never a secret. */
+export interface KeySummary {
+  readonly keyid: string
+  readonly alg: AlgorithmName
+  readonly type: KeyType
+  readonly owner: string
+  readonly state: KeyState
+  /** Unix seconds, `null` for never. */
+  readonly expires: number | null
+  /** True when the key no longer verifies because of its expiry or the end of an overlap. */
+  readonly expired: boolean
+  readonly notBefore: number | null
+  readonly scopes: readonly string[]
+  readonly allowIps: readonly string[]
+  readonly denyIps: readonly string[]
+  readonly created: number
+  readonly updated: number
+  readonly replaces: string | null
+  readonly replacedBy: string | null
+  readonly overlapUntil: number | null
+  readonly labels: Readonly<Record<string, string>>
+  /** The public JWK of an asymmetric key. */
+  readonly publicKey?: JsonWebKey
+  readonly lastUsed: number | null
+  readonly lastIp: string | null
+}
+
+/** What {@link Registry.create} and {@link Registry.rotate} return: the only time a secret is shown. */
+export interface CreatedKey extends KeySummary {
+  /** HMAC: the secret, shown this once. */
+  readonly secret?: string
+  /** HMAC: the secret as a JWK for `signet sign --key`. */
+  readonly jwk?: SecretJwk
+  /** A key pair generated here: the private JWK, shown this once. */
+  readonly privateKey?: JsonWebKey
+}
+
+/** A key record of `@signet/server`'s `KeyRecord` shape. */
+export interface ResolvedKey {
+  readonly id: string
+  readonly key: SignetKey
+  readonly owner?: string | undefined
+  readonly scopes?: readonly string[] | undefined
+  readonly allowIps?: readonly string[] | undefined
+  readonly denyIps?: readonly string[] | undefined
+  readonly notBefore?: number | undefined
+  readonly expires?: number | undefined
+  readonly state?: KeyState | undefined
+  readonly label?: string | undefined
+}
+
+/** `@signet/server`'s `KeyResolver` shape. */
+export interface RegistryResolver {
+  resolve(keyid: string): Promise<ResolvedKey | undefined>
+}
+
+const TYPE_OF_FAMILY: Readonly<Record<string, KeyType>> = {
+  hmac: 'hmac', eddsa: 'ed25519', 'rsa-pss': 'rsa', 'rsa-v1_5': 'rsa', ecdsa: 'ecdsa',
+}
+
+const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/ // RFC 6749 section 3.3 scope-token
+const RESOLVE_CACHE_SIZE = 1000
+
+function checkOwner(owner: unknown): string {
+  if (typeof owner !== 'string' || owner.trim() === '' || owner.length > 256 || /[\x00-\x1f\x7f]/.test(owner)) {
+    throw new TypeError('"owner" expected a non-empty string of at most 256 printable characters')
+  }
+  return owner.trim()
+}
+
+function checkScopes(scopes: readonly string[] | undefined): string[] {
+  if (scopes === undefined) return []
+  if (!Array.isArray(scopes)) throw new TypeError('"scopes" expected an array of strings')
+  const out: string[] = []
+  for (const s of scopes) {
+    if (typeof s !== 'string' || !SCOPE.test(s)) throw new TypeError(`"scopes" entry ${JSON.stringify(String(s).slice(0, 40))} is not a scope token (RFC 6749 section 3.3)`)
+    if (!out.includes(s)) out.push(s)
+  }
+  return out
+}
+
+function checkLabels(labels: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  if (labels === undefined) return {}
+  if (typeof labels !== 'object' || labels === null) throw new TypeError('"labels" expected an object of strings')
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(labels)) {
+    if (typeof v !== 'string' || k.length > 64 || v.length > 256) throw new TypeError(`"labels.${k.slice(0, 40)}" expected a string of at most 256 characters`)
+    out[k] = v
+  }
+  return out
+}
+
+function checkSeconds(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`"${name}" expected a whole number of seconds, got ${String(value)}`)
+  }
+  return value
+}
+
+function notFound(id: string): SignetError {
+  return new SignetError('ERR_KEY_NOT_FOUND', `no key ${id} in this registry`)
+}
+
+function storeUnavailable(cause: unknown): SignetError {
+  return isSignetError(cause) ? cause : new SignetError('ERR_STORE_UNAVAILABLE', 'the key store is unreachable', { cause })
+}
+
+/**
+ * An open registry. Create one with {@link openRegistry}.
+ */
+export class Registry {
+  readonly #store: RegistryStore
+  readonly #masterKey: Uint8Array
+  readonly #actor: string
+  readonly #now: () => number
+  readonly #lifetime: number
+  readonly #overlap: number
+  readonly #usageOptions: UsageRecorderOptions
+  #dataKeys: DataKeys | undefined
+  #recorder: UsageRecorder | undefined
+  readonly #resolved = new Map<string, { text: string; resolved: ResolvedKey }>()
+
+  /** @internal use {@link openRegistry} */
+  constructor(options: RegistryOptions, masterKey: Uint8Array, dataKeys: DataKeys | undefined) {
+    this.#store = options.store
+    this.#masterKey = masterKey
+    this.#actor = options.actor ?? 'unknown'
+    this.#now = options.now ?? (() => Math.floor(Date.now() / 1000))
+    this.#lifetime = checkSeconds(options.defaultLifetimeSeconds ?? DEFAULT_LIFETIME_SECONDS, 'defaultLifetimeSeconds')
+    this.#overlap = checkSeconds(options.defaultOverlapSeconds ?? DEFAULT_OVERLAP_SECONDS, 'defaultOverlapSeconds')
+    this.#usageOptions = options.usage ?? {}
+    this.#dataKeys = dataKeys
+  }
+
+  /** The backing store. */
+  get store(): RegistryStore {
+    return this.#store
+  }
+
+  async #keys(): Promise<DataKeys> {
+    if (this.#dataKeys !== undefined) return this.#dataKeys
+    const created = await createDataKeys(this.#masterKey)
+    const stored = await this.#store.initMeta({ format: 'signet-registry', version: 1, dataKey: created.wrapped })
+    // Another writer may have created the registry first: its data key wins.
+    this.#dataKeys = stored.dataKey.iv === created.wrapped.iv && stored.dataKey.ct === created.wrapped.ct
+      ? created.keys
+      : await openDataKeys(this.#masterKey, stored.dataKey)
+    return this.#dataKeys
+  }
+
+  async #sign(record: UnsignedKey): Promise<StoredKey> {
+    const keys = await this.#keys()
+    return { ...record, mac: await authenticate(keys, canonicalRecordText(record)) }
+  }
+
+  /** Check a stored record's shape and MAC. */
+  async #check(stored: unknown, id: string): Promise<StoredKey> {
+    if (!isStoredKeyShape(stored) || stored.id !== id || this.#dataKeys === undefined) {
+      throw new SignetError('ERR_REGISTRY_CORRUPT', `the stored record of key ${id} is malformed`)
+    }
+    const { mac, ...unsigned } = stored
+    if (!(await checkAuthentication(this.#dataKeys, canonicalRecordText(unsigned), mac))) {
+      throw new SignetError('ERR_REGISTRY_CORRUPT', `the stored record of key ${id} fails its integrity check (altered, or written under another master key)`)
+    }
+    return stored
+  }
+
+  async #get(id: string): Promise<StoredKey> {
+    assertKeyId(id)
+    let stored: StoredKey | undefined
+    try {
+      stored = await this.#store.getKey(id)
+    } catch (cause) {
+      throw storeUnavailable(cause)
+    }
+    if (stored === undefined) throw notFound(id)
+    return this.#check(stored, id)
+  }
+
+  #audit(action: AuditAction, record: UnsignedKey, actor: string | undefined, details?: AuditEntry['details']): AuditEntry {
+    const entry: AuditEntry = { time: this.#now(), actor: actor ?? this.#actor, action, keyid: record.id, owner: record.owner }
+    return details === undefined ? entry : { ...entry, details }
+  }
+
+  #expiry(now: number, options: { expires?: number | null; expiresIn?: number | null }, fallback: number | null): number | null {
+    let expires: number | null
+    if (options.expires !== undefined) {
+      expires = options.expires
+      if (expires !== null && (typeof expires !== 'number' || !Number.isFinite(expires))) throw new TypeError('"expires" expected unix seconds or null')
+    } else if (options.expiresIn !== undefined) {
+      if (options.expiresIn !== null && (typeof options.expiresIn !== 'number' || !Number.isFinite(options.expiresIn))) {
+        throw new TypeError('"expiresIn" expected seconds or null')
+      }
+      expires = options.expiresIn === null ? null : now + Math.floor(options.expiresIn)
+    } else {
+      expires = fallback
+    }
+    if (expires !== null && expires <= now) {
+      throw new SignetError('ERR_INVALID_EXPIRY', `the expiry ${expires} is not in the future (now ${now})`)
+    }
+    return expires
+  }
+
+  async #material(
+    id: string,
+    alg: AlgorithmName | undefined,
+    given: JsonWebKey | string | SignetKey | undefined,
+  ): Promise<{ descriptor: AlgorithmDescriptor; publicJwk: JsonWebKey | null; secret: string | null; privateKey: JsonWebKey | null }> {
+    if (given !== undefined) {
+      const key = typeof given === 'object' && given !== null && 'algorithm' in given && 'type' in given
+        ? (given as SignetKey)
+        : await importKey(given as JsonWebKey | string, alg === undefined ? {} : { alg })
+      if (alg !== undefined && key.algorithm.name !== alg) {
+        throw new SignetError('ERR_ALG_MISMATCH', `the public key is a ${key.algorithm.name} key, not ${alg}`)
+      }
+      if (key.algorithm.symmetric) {
+        throw new SignetError('ERR_KEY_UNSUPPORTED', 'HMAC keys are generated by the registry; only public keys are registered')
+      }
+      if (key.type !== 'public') {
+        throw new SignetError('ERR_KEY_INVALID', 'expected a public key: a private key never leaves its owner, register its public key')
+      }
+      const jwk = await exportJwk(key)
+      return { descriptor: key.algorithm, publicJwk: { ...jwk, kid: id, alg: key.algorithm.jose }, secret: null, privateKey: null }
+    }
+    const descriptor = getAlgorithm(alg ?? 'hmac-sha256')
+    if (descriptor.symmetric) return { descriptor, publicJwk: null, secret: generateSecret(), privateKey: null }
+    const pair = await generateKey(descriptor.name, { kid: id, extractable: true })
+    const privateKey = await exportJwk(pair, { private: true })
+    const jwk = await exportJwk(publicKey(pair))
+    return {
+      descriptor,
+      publicJwk: { ...jwk, kid: id, alg: descriptor.jose },
+      secret: null,
+      privateKey: { ...privateKey, kid: id, alg: descriptor.jose },
+    }
+  }
+
+  async #summary(record: StoredKey, usage?: UsageStats): Promise<KeySummary> {
+    const u = usage ?? (await this.#store.getUsage(record.id).catch(() => undefined)) ?? emptyUsage(record.id)
+    const until = effectiveExpiry(record)
+    const summary: KeySummary = {
+      keyid: record.id,
+      alg: record.algorithm,
+      type: record.type,
+      owner: record.owner,
+      state: record.state,
+      expires: record.expires,
+      expired: until !== null && this.#now() >= until,
+      notBefore: record.notBefore,
+      scopes: [...record.scopes],
+      allowIps: [...record.allowIps],
+      denyIps: [...record.denyIps],
+      created: record.created,
+      updated: record.updated,
+      replaces: record.replaces,
+      replacedBy: record.replacedBy,
+      overlapUntil: record.overlapUntil,
+      labels: { ...record.labels },
+      lastUsed: u.lastUsed,
+      lastIp: u.lastIp,
+    }
+    return record.publicJwk === null ? summary : { ...summary, publicKey: { ...record.publicJwk } }
+  }
+
+  #shown(summary: KeySummary, keyid: string, secret: string | null, privateKey: JsonWebKey | null): CreatedKey {
+    if (secret !== null) return { ...summary, secret, jwk: secretToJwk(keyid, secret) }
+    if (privateKey !== null) return { ...summary, privateKey }
+    return summary
+  }
+
+  /**
+   * Create a key: an HMAC secret or key pair generated here, or a registered public key.
+   *
+   * @param options - owner, algorithm or public key, scopes, IP lists, validity
+   * @returns the key as shown to its owner, with `secret`/`jwk` or `privateKey` this once
+   * @throws {SignetError} `ERR_INVALID_IP_RANGE`, `ERR_INVALID_EXPIRY`, `ERR_ALG_UNSUPPORTED`,
+   *   `ERR_KEY_INVALID` (a private key given as `publicKey`), `ERR_STORE_UNAVAILABLE`
+   * @throws {TypeError} for a missing owner or a malformed scope
+   * @example
+   * ```ts
+   * const { keyid, secret } = await registry.create({ owner: 'acme', scopes: ['orders:read'] })
+   * ```
+   */
+  async create(options: CreateKeyOptions): Promise<CreatedKey> {
+    if (typeof options !== 'object' || options === null) throw new TypeError('"options" expected an object')
+    const now = this.#now()
+    const owner = checkOwner(options.owner)
+    const scopes = checkScopes(options.scopes)
+    const allowIps = checkIpList(options.allowIps, 'allowIps')
+    const denyIps = checkIpList(options.denyIps, 'denyIps')
+    const labels = checkLabels(options.labels)
+    const expires = this.#expiry(now, options, now + this.#lifetime)
+    const notBefore = options.notBefore === undefined ? null : checkSeconds(options.notBefore, 'notBefore')
+    if (notBefore !== null && expires !== null && notBefore >= expires) {
+      throw new SignetError('ERR_INVALID_EXPIRY', `notBefore ${notBefore} is not before the expiry ${expires}`)
+    }
+    const id = generateKeyId()
+    const m = await this.#material(id, options.alg, options.publicKey)
+    const keys = await this.#keys()
+    const unsigned: UnsignedKey = {
+      id, owner, type: TYPE_OF_FAMILY[m.descriptor.family] as KeyType, algorithm: m.descriptor.name,
+      publicJwk: m.publicJwk, secret: m.secret === null ? null : await sealSecret(keys, id, m.secret),
+      scopes, allowIps, denyIps, notBefore, expires, state: 'active', created: now, updated: now,
+      replaces: null, replacedBy: null, overlapUntil: null, labels,
+    }
+    const record = await this.#sign(unsigned)
+    await this.#write([id], async (current) => {
+      if (current.get(id) !== undefined) throw new SignetError('ERR_INVALID_STATE', `key id ${id} already exists`)
+      return { put: [record], audit: [this.#audit('create', record, options.actor, { alg: record.algorithm, expires })] }
+    })
+    return this.#shown(await this.#summary(record, emptyUsage(id)), id, m.secret, m.privateKey)
+  }
+
+  async #write(ids: readonly string[], change: Parameters<RegistryStore['transact']>[1]): Promise<void> {
+    try {
+      await this.#store.transact(ids, change)
+    } catch (err) {
+      throw storeUnavailable(err)
+    }
+    for (const id of ids) this.#forget(id)
+  }
+
+  #forget(id: string): void {
+    this.#resolved.delete(id)
+  }
+
+  /**
+   * Rotate a key: create its successor (same owner, type, scopes, IP lists and labels) and let
+   * the old key verify until the overlap ends, never past its own expiry.
+   *
+   * @param id - the key to rotate
+   * @param options - overlap, successor lifetime, successor public key
+   * @returns the successor as {@link create} returns it
+   * @throws {SignetError} `ERR_KEY_ID_MALFORMED`, `ERR_KEY_NOT_FOUND`, `ERR_INVALID_STATE`
+   *   (revoked, or already rotated)
+   * @example
+   * ```ts
+   * const next = await registry.rotate(keyid, { overlapSeconds: 3600 })
+   * ```
+   */
+  async rotate(id: string, options: RotateKeyOptions = {}): Promise<CreatedKey> {
+    const old = await this.#get(id)
+    const now = this.#now()
+    const overlap = checkSeconds(options.overlapSeconds ?? this.#overlap, 'overlapSeconds')
+    const refuse = (r: StoredKey): void => {
+      if (r.state === 'revoked') throw new SignetError('ERR_INVALID_STATE', `key ${id} is revoked and cannot be rotated`)
+      if (r.replacedBy !== null) throw new SignetError('ERR_INVALID_STATE', `key ${id} was already rotated to ${r.replacedBy}`)
+    }
+    refuse(old)
+    const expires = this.#expiry(now, options, old.expires === null ? null : now + this.#lifetime)
+    const newId = generateKeyId()
+    const m = await this.#material(newId, old.algorithm, old.type === 'hmac' ? undefined : options.publicKey)
+    const keys = await this.#keys()
+    const successor = await this.#sign({
+      ...old, id: newId, publicJwk: m.publicJwk, secret: m.secret === null ? null : await sealSecret(keys, newId, m.secret),
+      notBefore: null, expires, state: 'active', created: now, updated: now,
+      replaces: id, replacedBy: null, overlapUntil: null,
+    })
+    await this.#write([id, newId], async (current) => {
+      const latest = await this.#check(current.get(id), id)
+      refuse(latest)
+      const { mac: _mac, ...unsigned } = latest
+      const overlapUntil = latest.expires === null ? now + overlap : Math.min(now + overlap, latest.expires)
+      const retired = await this.#sign({ ...unsigned, replacedBy: newId, overlapUntil, updated: now })
+      return {
+        put: [retired, successor],
+        audit: [
+          this.#audit('rotate', retired, options.actor, { successor: newId, overlapUntil }),
+          this.#audit('create', successor, options.actor, { alg: successor.algorithm, expires, replaces: id }),
+        ],
+      }
+    })
+    return this.#shown(await this.#summary(successor, emptyUsage(newId)), newId, m.secret, m.privateKey)
+  }
+
+  async #transition(id: string, action: AuditAction, actor: string | undefined, apply: (r: StoredKey, now: number) => Partial<UnsignedKey> | undefined): Promise<KeySummary> {
+    await this.#get(id)
+    let result: StoredKey | undefined
+    await this.#write([id], async (current) => {
+      const latest = await this.#check(current.get(id), id)
+      const now = this.#now()
+      const patch = apply(latest, now)
+      if (patch === undefined) {
+        result = latest
+        return { put: [], audit: [] }
+      }
+      const { mac: _mac, ...unsigned } = latest
+      result = await this.#sign({ ...unsigned, ...patch, updated: now })
+      return { put: [result], audit: [this.#audit(action, result, actor)] }
+    })
+    return this.#summary(result as StoredKey)
+  }
+
+  /**
+   * Disable a key at once (a suspected leak); {@link enable} brings it back.
+   *
+   * @throws {SignetError} `ERR_KEY_NOT_FOUND`, `ERR_INVALID_STATE` (revoked), `ERR_KEY_ID_MALFORMED`
+   */
+  disable(id: string, options: { actor?: string } = {}): Promise<KeySummary> {
+    return this.#transition(id, 'disable', options.actor, (r) => {
+      if (r.state === 'revoked') throw new SignetError('ERR_INVALID_STATE', `key ${id} is revoked`)
+      return r.state === 'disabled' ? undefined : { state: 'disabled' }
+    })
+  }
+
+  /**
+   * Re-enable a disabled key.
+   *
+   * @throws {SignetError} `ERR_INVALID_STATE` for a revoked key (revocation is final)
+   */
+  enable(id: string, options: { actor?: string } = {}): Promise<KeySummary> {
+    return this.#transition(id, 'enable', options.actor, (r) => {
+      if (r.state === 'revoked') throw new SignetError('ERR_INVALID_STATE', `key ${id} is revoked; revocation is final`)
+      return r.state === 'active' ? undefined : { state: 'active' }
+    })
+  }
+
+  /** Revoke a key for good. Revoking a revoked key changes nothing. */
+  revoke(id: string, options: { actor?: string } = {}): Promise<KeySummary> {
+    return this.#transition(id, 'revoke', options.actor, (r) => (r.state === 'revoked' ? undefined : { state: 'revoked' }))
+  }
+
+  /**
+   * Make a key expire now (or at `at`, if sooner than its current expiry).
+   *
+   * @param at - unix seconds (default: now)
+   */
+  expire(id: string, options: { at?: number; actor?: string } = {}): Promise<KeySummary> {
+    return this.#transition(id, 'expire', options.actor, (r, now) => {
+      const at = options.at === undefined ? now : checkSeconds(options.at, 'at')
+      return r.expires !== null && r.expires <= at ? undefined : { expires: at }
+    })
+  }
+
+  /**
+   * One key, without secrets, with its last use.
+   *
+   * @throws {SignetError} `ERR_KEY_ID_MALFORMED`, `ERR_KEY_NOT_FOUND`
+   */
+  async get(id: string): Promise<KeySummary> {
+    return this.#summary(await this.#get(id))
+  }
+
+  /** Every key, or an owner's keys, oldest first. */
+  async list(options: { owner?: string } = {}): Promise<KeySummary[]> {
+    let all: StoredKey[]
+    try {
+      all = await this.#store.listKeys()
+    } catch (cause) {
+      throw storeUnavailable(cause)
+    }
+    const mine = all.filter((r) => options.owner === undefined || r.owner === options.owner)
+    mine.sort((a, b) => a.created - b.created || (a.id < b.id ? -1 : 1))
+    const out: KeySummary[] = []
+    for (const r of mine) out.push(await this.#summary(await this.#check(r, r.id)))
+    return out
+  }
+
+  /**
+   * Usage counters of a key.
+   *
+   * @throws {SignetError} `ERR_KEY_ID_MALFORMED`, `ERR_KEY_NOT_FOUND`
+   */
+  async usage(id: string): Promise<UsageStats> {
+    await this.#get(id)
+    return (await this.#store.getUsage(id)) ?? emptyUsage(id)
+  }
+
+  /** The audit log, oldest first; entries at or after `since` (unix seconds) when given. */
+  async audit(options: { since?: number } = {}): Promise<AuditEntry[]> {
+    try {
+      return await this.#store.readAudit(options.since)
+    } catch (cause) {
+      throw storeUnavailable(cause)
+    }
+  }
+
+  /**
+   * The verifier's view of a key id: a `KeyRecord` for `@signet/server`, its `expires` being the
+   * earlier of the key's expiry and the end of a rotation overlap.
+   *
+   * @param keyid - the untrusted key id from a request
+   * @returns the record, or undefined for an unknown key
+   * @throws {SignetError} `ERR_KEY_ID_MALFORMED` before any lookup; `ERR_STORE_UNAVAILABLE`;
+   *   `ERR_REGISTRY_CORRUPT` for a record that fails its integrity check
+   */
+  async resolve(keyid: string): Promise<ResolvedKey | undefined> {
+    assertKeyId(keyid)
+    let stored: StoredKey | undefined
+    try {
+      stored = await this.#store.getKey(keyid)
+    } catch (cause) {
+      throw storeUnavailable(cause)
+    }
+    if (stored === undefined) return undefined
+    // Cached by content: the MAC was checked when the entry was made, and a record whose stored
+    // text changed in any way (state, expiry, MAC) is checked and imported again.
+    const { mac: storedMac, ...storedRest } = stored
+    const text = isStoredKeyShape(stored) ? `${canonicalRecordText(storedRest)}\n${storedMac}` : ''
+    const hit = this.#resolved.get(keyid)
+    if (hit !== undefined && text !== '' && hit.text === text) return hit.resolved
+    const record = await this.#check(stored, keyid)
+    const keys = this.#dataKeys as DataKeys
+    const key = record.secret !== null
+      ? await importKey(utf8(await openSecret(keys, keyid, isSealed(record.secret) ? record.secret : { iv: '', ct: '' })), { alg: 'hmac-sha256', kid: keyid })
+      : await importKey(record.publicJwk as JsonWebKey, { alg: record.algorithm, kid: keyid })
+    const until = effectiveExpiry(record)
+    const resolved: ResolvedKey = {
+      id: keyid,
+      key,
+      owner: record.owner,
+      scopes: record.scopes,
+      allowIps: record.allowIps,
+      denyIps: record.denyIps,
+      notBefore: record.notBefore ?? undefined,
+      expires: until ?? undefined,
+      state: record.state,
+    }
+    this.#resolved.delete(keyid)
+    if (this.#resolved.size >= RESOLVE_CACHE_SIZE) {
+      const oldest = this.#resolved.keys().next().value
+      if (oldest !== undefined) this.#resolved.delete(oldest)
+    }
+    this.#resolved.set(keyid, { text, resolved })
+    return resolved
+  }
+
+  /** A `KeyResolver` for `createVerifier({ keys })`. */
+  resolver(): RegistryResolver {
+    return { resolve: (keyid: string) => this.resolve(keyid) }
+  }
+
+  /**
+   * Count a verification outcome (the verifier's `onVerified`/`onRejected` hook). Returns at
+   * once; counts are written in batches and a failure to write never reaches the caller.
+   */
+  recordUsage(event: VerificationEvent): void {
+    try {
+      this.#recorder ??= new UsageRecorder((deltas) => this.#store.addUsage(deltas), this.#usageOptions)
+      this.#recorder.record(event)
+    } catch {
+      // Recording must never change a verification outcome.
+    }
+  }
+
+  /** Write pending usage counts now. */
+  async flushUsage(): Promise<void> {
+    await this.#recorder?.flush()
+  }
+
+  /** Flush usage and release the store. */
+  async close(): Promise<void> {
+    await this.#recorder?.close()
+    await this.#store.close()
+  }
+}
+
+function isMeta(value: unknown): value is StoreMeta {
+  return (
+    typeof value === 'object' && value !== null &&
+    (value as StoreMeta).format === 'signet-registry' && (value as StoreMeta).version === 1 && isSealed((value as StoreMeta).dataKey)
+  )
+}
+
+/**
+ * Open a registry over a store, checking the master key against it.
+ *
+ * @param options - the store, the master key and defaults
+ * @returns the registry
+ * @throws {SignetError} `ERR_MASTER_KEY` (malformed, or not the key the registry was created
+ *   with), `ERR_REGISTRY_CORRUPT`, `ERR_STORE_UNAVAILABLE`
+ * @example
+ * ```ts
+ * const registry = await openRegistry({ store: new MemoryStore(), masterKey: generateMasterKey() })
+ * ```
+ */
+export async function openRegistry(options: RegistryOptions): Promise<Registry> {
+  if (typeof options !== 'object' || options === null || typeof options.store !== 'object') {
+    throw new TypeError('"store" expected a RegistryStore')
+  }
+  const masterKey = typeof options.masterKey === 'string' ? parseMasterKey(options.masterKey) : options.masterKey
+  if (!(masterKey instanceof Uint8Array) || masterKey.length !== 32) {
+    throw new SignetError('ERR_MASTER_KEY', 'the master key must be 32 bytes')
+  }
+  let meta: StoreMeta | undefined
+  try {
+    meta = await options.store.loadMeta()
+  } catch (cause) {
+    throw storeUnavailable(cause)
+  }
+  if (meta !== undefined && !isMeta(meta)) throw new SignetError('ERR_REGISTRY_CORRUPT', 'the registry metadata is malformed')
+  const dataKeys = meta === undefined ? undefined : await openDataKeys(masterKey, meta.dataKey)
+  return new Registry(options, new Uint8Array(masterKey), dataKeys)
+}

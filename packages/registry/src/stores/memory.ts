@@ -1,0 +1,65 @@
+/**
+ * An in-memory store: for tests, demos and single-process servers that load keys at start.
+ *
+ * @module
+ */
+import { addUsage, emptyUsage } from '../record.ts'
+import type { AuditEntry, StoredKey, UsageDelta, UsageStats } from '../record.ts'
+import type { Mutation, RegistryStore, StoreMeta } from './store.ts'
+
+/** A {@link RegistryStore} held in this process's memory. */
+export class MemoryStore implements RegistryStore {
+  readonly kind: string = 'memory'
+  #meta: StoreMeta | undefined
+  readonly #keys = new Map<string, StoredKey>()
+  readonly #usage = new Map<string, UsageStats>()
+  readonly #audit: AuditEntry[] = []
+  // Transactions run one at a time: the callback is async, and two interleaved
+  // read-modify-writes of one record would lose one of them.
+  #queue: Promise<unknown> = Promise.resolve()
+
+  async loadMeta(): Promise<StoreMeta | undefined> {
+    return this.#meta
+  }
+
+  async initMeta(meta: StoreMeta): Promise<StoreMeta> {
+    this.#meta ??= meta
+    return this.#meta
+  }
+
+  async getKey(id: string): Promise<StoredKey | undefined> {
+    return this.#keys.get(id)
+  }
+
+  async listKeys(): Promise<StoredKey[]> {
+    return [...this.#keys.values()]
+  }
+
+  transact(ids: readonly string[], change: (current: ReadonlyMap<string, StoredKey | undefined>) => Promise<Mutation>): Promise<void> {
+    const run = this.#queue.then(async () => {
+      const current = new Map<string, StoredKey | undefined>(ids.map((id) => [id, this.#keys.get(id)]))
+      const mutation = await change(current)
+      for (const record of mutation.put) this.#keys.set(record.id, record)
+      this.#audit.push(...mutation.audit)
+    })
+    this.#queue = run.catch(() => undefined)
+    return run
+  }
+
+  async addUsage(deltas: readonly UsageDelta[]): Promise<void> {
+    for (const delta of deltas) {
+      if (!this.#keys.has(delta.keyid)) continue
+      this.#usage.set(delta.keyid, addUsage(this.#usage.get(delta.keyid) ?? emptyUsage(delta.keyid), delta))
+    }
+  }
+
+  async getUsage(id: string): Promise<UsageStats | undefined> {
+    return this.#usage.get(id)
+  }
+
+  async readAudit(sinceSeconds?: number): Promise<AuditEntry[]> {
+    return this.#audit.filter((e) => sinceSeconds === undefined || e.time >= sinceSeconds)
+  }
+
+  async close(): Promise<void> {}
+}

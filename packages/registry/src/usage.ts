@@ -1,0 +1,149 @@
+/**
+ * Usage recording off the request path.
+ *
+ * A verifier calls {@link UsageRecorder.record} for every decision (CONTRACTS.md "Usage
+ * events"); the call only adds to in-memory counters and returns. A timer (and a size
+ * threshold) flushes the counters to the store in one batch. Storage errors are swallowed and
+ * the counters kept for the next flush, within a bound: recording can lose counts under a long
+ * outage, but it can never delay, fail or pass a request.
+ *
+ * Only well-formed key ids (prefix and CRC-32) are counted, and stores drop counts for ids
+ * with no record, so a client sending random key ids cannot grow the counters.
+ *
+ * @module
+ */
+import { isKeyId } from './formats.ts'
+import type { UsageDelta } from './record.ts'
+
+/** A verification outcome, as `@signet/server` reports it (`time` in unix milliseconds). */
+export interface VerificationEvent {
+  readonly keyid?: string | undefined
+  readonly ip?: string | undefined
+  readonly time: number
+  /** The error code of a rejection; absent for a verified request. */
+  readonly code?: string | undefined
+  readonly label?: string | undefined
+}
+
+/** Tuning for {@link UsageRecorder}. */
+export interface UsageRecorderOptions {
+  /** Flush at least this often (default 1000 ms). */
+  readonly flushIntervalMs?: number
+  /** Flush as soon as this many events are pending (default 500). */
+  readonly maxPendingEvents?: number
+  /** Keep counters for at most this many distinct keys between flushes (default 10000). */
+  readonly maxPendingKeys?: number
+}
+
+interface Pending {
+  requests: number
+  lastUsed: number | null
+  lastIp: string | null
+  lastRejected: number | null
+  rejections: Record<string, number>
+}
+
+/** Batches usage events and writes them with `sink`. */
+export class UsageRecorder {
+  readonly #sink: (deltas: UsageDelta[]) => Promise<void>
+  readonly #maxPendingEvents: number
+  readonly #maxPendingKeys: number
+  #pending = new Map<string, Pending>()
+  #events = 0
+  #flushing: Promise<void> | undefined
+  #timer: ReturnType<typeof setInterval> | undefined
+  /** Events dropped because the bound was reached. */
+  dropped = 0
+  /** Flushes that failed (their counts were kept for the next one, within the bound). */
+  failedFlushes = 0
+
+  constructor(sink: (deltas: UsageDelta[]) => Promise<void>, options: UsageRecorderOptions = {}) {
+    this.#sink = sink
+    const interval = options.flushIntervalMs ?? 1000
+    if (!(interval > 0)) throw new RangeError(`"flushIntervalMs" expected a positive number, got ${interval}`)
+    this.#maxPendingEvents = options.maxPendingEvents ?? 500
+    this.#maxPendingKeys = options.maxPendingKeys ?? 10_000
+    this.#timer = setInterval(() => void this.flush(), interval)
+    // Never keep a process alive just to record usage.
+    ;(this.#timer as { unref?: () => void }).unref?.()
+  }
+
+  /**
+   * Count one event. Never throws, never waits.
+   *
+   * @param event - the verifier's event
+   */
+  record(event: VerificationEvent): void {
+    try {
+      if (!isKeyId(event.keyid)) return
+      let p = this.#pending.get(event.keyid)
+      if (p === undefined) {
+        if (this.#pending.size >= this.#maxPendingKeys) {
+          this.dropped++
+          return
+        }
+        p = { requests: 0, lastUsed: null, lastIp: null, lastRejected: null, rejections: {} }
+        this.#pending.set(event.keyid, p)
+      }
+      const seconds = Math.floor((Number.isFinite(event.time) ? event.time : Date.now()) / 1000)
+      if (event.code === undefined) {
+        p.requests++
+        if (p.lastUsed === null || seconds >= p.lastUsed) {
+          p.lastUsed = seconds
+          p.lastIp = typeof event.ip === 'string' ? event.ip.slice(0, 64) : null
+        }
+      } else {
+        const code = String(event.code).slice(0, 64)
+        p.rejections[code] = (p.rejections[code] ?? 0) + 1
+        if (p.lastRejected === null || seconds > p.lastRejected) p.lastRejected = seconds
+      }
+      if (++this.#events >= this.#maxPendingEvents) void this.flush()
+    } catch {
+      this.dropped++
+    }
+  }
+
+  /** Write pending counters now; resolves when written (or failed). Never rejects. */
+  flush(): Promise<void> {
+    if (this.#flushing !== undefined) return this.#flushing.then(() => (this.#pending.size > 0 ? this.flush() : undefined))
+    if (this.#pending.size === 0) return Promise.resolve()
+    const batch = this.#pending
+    this.#pending = new Map()
+    this.#events = 0
+    const deltas: UsageDelta[] = [...batch].map(([keyid, p]) => ({ keyid, ...p }))
+    this.#flushing = (async () => {
+      try {
+        await this.#sink(deltas)
+      } catch {
+        this.failedFlushes++
+        for (const [keyid, p] of batch) this.#mergeBack(keyid, p)
+      } finally {
+        this.#flushing = undefined
+      }
+    })()
+    return this.#flushing
+  }
+
+  #mergeBack(keyid: string, p: Pending): void {
+    const q = this.#pending.get(keyid)
+    if (q === undefined) {
+      if (this.#pending.size < this.#maxPendingKeys) this.#pending.set(keyid, p)
+      else this.dropped += p.requests
+      return
+    }
+    q.requests += p.requests
+    if (p.lastUsed !== null && (q.lastUsed === null || p.lastUsed > q.lastUsed)) {
+      q.lastUsed = p.lastUsed
+      q.lastIp = p.lastIp
+    }
+    if (p.lastRejected !== null && (q.lastRejected === null || p.lastRejected > q.lastRejected)) q.lastRejected = p.lastRejected
+    for (const [code, n] of Object.entries(p.rejections)) q.rejections[code] = (q.rejections[code] ?? 0) + n
+  }
+
+  /** Stop the timer and flush what is pending. */
+  async close(): Promise<void> {
+    if (this.#timer !== undefined) clearInterval(this.#timer)
+    this.#timer = undefined
+    await this.flush()
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Hono middleware: verified requests continue with the identity at `c.get('signet')`; refused
+ * ones are answered with problem+json and never reach the route.
+ *
+ * The peer address is found where Hono's runtime adapters put it (`@hono/node-server`:
+ * `c.env.incoming.socket.remoteAddress`; Bun: `c.env.requestIP`; Deno: `c.env.remoteAddr`),
+ * unless `clientIp` says otherwise.
+ *
+ * @module
+ */
+import type { Context, MiddlewareHandler } from 'hono'
+import { problemFor } from '../problem.ts'
+import type { VerifiedIdentity, Verifier } from '../verifier.ts'
+import { defaultClientIp, scopesFor, validateAdapterOptions } from './fetch.ts'
+import type { ScopeRule } from './fetch.ts'
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** The verified caller, set by the Signet middleware. */
+    signet: VerifiedIdentity
+  }
+}
+
+/** Options of {@link signetHono}. */
+export interface HonoAdapterOptions {
+  readonly requiredScopes?: ScopeRule<Context> | undefined
+  readonly clientIp?: ((c: Context) => string | undefined) | undefined
+  readonly realm?: string | undefined
+}
+
+function honoClientIp(c: Context): string | undefined {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: unknown } } } | undefined
+  const nodeAddress = env?.incoming?.socket?.remoteAddress
+  if (typeof nodeAddress === 'string') return nodeAddress
+  return defaultClientIp(c.req.raw, c.env)
+}
+
+/**
+ * Create the middleware.
+ *
+ * @throws {TypeError} at creation when an option is wrong.
+ * @example
+ * ```ts
+ * app.use('/api/*', signetHono(verifier))
+ * app.post('/api/orders', signetHono(verifier, { requiredScopes: ['orders:write'] }), (c) => c.json({ by: c.get('signet').owner }))
+ * ```
+ */
+export function signetHono(verifier: Verifier, options: HonoAdapterOptions = {}): MiddlewareHandler {
+  validateAdapterOptions(verifier, options)
+  const clientIp = options.clientIp ?? honoClientIp
+  return async (c, next) => {
+    let identity: VerifiedIdentity
+    try {
+      identity = await verifier.verify(c.req.raw, { clientIp: clientIp(c), requiredScopes: scopesFor(options.requiredScopes, c) })
+    } catch (error) {
+      const p = problemFor(error, { policy: verifier.policy, realm: options.realm, withBody: c.req.raw.body !== null })
+      return new Response(p.body, { status: p.status, headers: p.headers })
+    }
+    c.set('signet', identity)
+    await next()
+    return undefined
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * Error responses: every refusal becomes an RFC 9457 `application/problem+json` body carrying
+ * the stable Signet `code`, with the status DESIGN.md assigns to its kind.
+ *
+ * A 401 carries `Accept-Signature` (RFC 9421 section 5.1) saying what a signature must cover and
+ * carry to be accepted, so a client can meet the policy without out-of-band knowledge, plus a
+ * `WWW-Authenticate` challenge (RFC 9110 section 11.6.1 requires one on every 401) and a `Date`
+ * the client can learn its clock offset from. A 503 carries `Retry-After`. Messages in the body
+ * are the error's own message, which never includes key material (errors.ts).
+ *
+ * The result is plain data so the Node adapters can write it without building a Fetch `Response`.
+ *
+ * @module
+ */
+import { isSignetError } from '@signet/core'
+import type { SignetErrorCode } from '@signet/core'
+import type { ResolvedPolicy } from './policy.ts'
+
+/** A response as plain data. */
+export interface ProblemResponse {
+  readonly status: number
+  readonly headers: Record<string, string>
+  readonly body: string
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  413: 'Content Too Large',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+}
+
+const STATUS: Partial<Record<SignetErrorCode, number>> = {
+  ERR_MALFORMED_MESSAGE: 400,
+  ERR_MALFORMED_FIELD: 400,
+  ERR_FIELD_TOO_LARGE: 400,
+  ERR_TOO_MANY_SIGNATURES: 400,
+  ERR_TOO_MANY_COMPONENTS: 400,
+  ERR_UNKNOWN_COMPONENT: 400,
+  ERR_DUPLICATE_COMPONENT: 400,
+  ERR_INVALID_COMPONENT: 400,
+  ERR_AMBIGUOUS_QUERY_PARAM: 400,
+  ERR_INVALID_PARAMETER: 400,
+  ERR_DIGEST_UNSUPPORTED: 400,
+  ERR_BODY_TOO_LARGE: 413,
+  ERR_IP_DENIED: 403,
+  ERR_SCOPE_DENIED: 403,
+  ERR_RATE_LIMITED: 429,
+  ERR_STORE_UNAVAILABLE: 503,
+}
+
+/**
+ * The HTTP status for an error code: 400 malformed, 401 missing or invalid signature (the
+ * default), 403 IP or scope, 413 body too large, 429 limits, 503 store unreachable.
+ *
+ * @example statusForCode('ERR_SCOPE_DENIED') // 403
+ */
+export function statusForCode(code: string): number {
+  return STATUS[code as SignetErrorCode] ?? 401
+}
+
+function sfString(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
+}
+
+/**
+ * The `Accept-Signature` value (RFC 9421 section 5.1) describing what `policy` requires.
+ *
+ * @example acceptSignatureFor(policy) // 'sig1=("@method" "@target-uri" "content-digest");created;nonce;keyid'
+ */
+export function acceptSignatureFor(policy: ResolvedPolicy, options: { withBody?: boolean } = {}): string {
+  const components = [...policy.advertisedComponents]
+  if (policy.requireContentDigest && options.withBody !== false && !components.includes('"content-digest"')) components.push('"content-digest"')
+  let value = `${policy.label ?? 'sig1'}=(${components.join(' ')})`
+  if (policy.requireCreated) value += ';created'
+  if (policy.requireNonce) value += ';nonce'
+  value += ';keyid'
+  for (const p of policy.requiredParameters) if (!['created', 'nonce', 'keyid', 'tag'].includes(p)) value += `;${p}`
+  if (policy.tag !== undefined) value += `;tag=${sfString(policy.tag)}`
+  return value
+}
+
+/** Options for {@link problemFor}. */
+export interface ProblemOptions {
+  /** The verifier's resolved policy, for the `Accept-Signature` challenge on 401. */
+  readonly policy?: ResolvedPolicy | undefined
+  /** `realm` of the `WWW-Authenticate` challenge. Default `signet`. */
+  readonly realm?: string | undefined
+  /** Unix milliseconds for the `Date` field. Default `Date.now()`. */
+  readonly now?: number | undefined
+  /** Whether the request had a body (the challenge then asks for `content-digest`). */
+  readonly withBody?: boolean | undefined
+}
+
+/**
+ * Turn any error into a problem response. A non-Signet error is a 500 with a generic message:
+ * its text may describe internals and is not sent.
+ *
+ * @example
+ * ```ts
+ * const p = problemFor(err, { policy: verifier.policy })
+ * return new Response(p.body, { status: p.status, headers: p.headers })
+ * ```
+ */
+export function problemFor(error: unknown, options: ProblemOptions = {}): ProblemResponse {
+  const coded = isSignetError(error)
+  const code = coded ? error.code : 'ERR_INTERNAL'
+  const status = coded ? statusForCode(code) : 500
+  const detail = coded ? error.message : 'internal error'
+  const headers: Record<string, string> = {
+    'content-type': 'application/problem+json',
+    'cache-control': 'no-store',
+    date: new Date(options.now ?? Date.now()).toUTCString(),
+  }
+  if (status === 401) {
+    headers['www-authenticate'] = `Signature realm=${sfString(options.realm ?? 'signet')}`
+    if (options.policy !== undefined) {
+      headers['accept-signature'] = acceptSignatureFor(options.policy, options.withBody === undefined ? {} : { withBody: options.withBody })
+    }
+  }
+  if (status === 503 || status === 429) headers['retry-after'] = '1'
+  const body = JSON.stringify({ type: 'about:blank', title: STATUS_TEXT[status] ?? 'Error', status, code, detail })
+  return { status, headers, body }
+}
+
+/** The same as {@link problemFor}, as a Fetch `Response` (for fetch-style runtimes). */
+export function problemResponse(error: unknown, options: ProblemOptions = {}): Response {
+  const p = problemFor(error, options)
+  return new Response(p.body, { status: p.status, headers: p.headers })
+}

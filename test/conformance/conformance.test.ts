@@ -1,0 +1,46 @@
+/**
+ * The conformance suite under vitest, against the TypeScript sources (through the
+ * `@signet/*` aliases of vitest.config.ts), in the `node` and `happy-dom` projects.
+ *
+ * The vectors are read in place from ../shared/vectors beside the checkout. Without that
+ * folder, one line says so and only the generated-key round trips run; in CI (CI=true) the
+ * absence is a failing test. The client and server suites join when their sources exist
+ * (required in CI).
+ *
+ * @module
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { test } from 'vitest'
+import * as core from '@signet/core'
+import { type Libraries, collectCases } from './collect.ts'
+import type { VectorFile } from './vectors.ts'
+
+const inCi = process.env.CI === 'true' || process.env.CI === '1'
+const vectorsUrl = new URL('../../../shared/vectors/rfc9421-vectors.json', import.meta.url)
+const sourceOf = (pkg: string): string => fileURLToPath(new URL(`../../packages/${pkg}/src/index.ts`, import.meta.url))
+
+let vectors: VectorFile | undefined
+if (existsSync(vectorsUrl)) {
+  vectors = JSON.parse(readFileSync(vectorsUrl, 'utf8')) as VectorFile
+} else if (inCi) {
+  test('the shared vectors folder is present (required in CI)', () => {
+    throw new Error(`missing ${fileURLToPath(vectorsUrl)}`)
+  })
+} else {
+  console.log(`conformance: ${fileURLToPath(vectorsUrl)} not found; vector cases skipped, round trips only`)
+}
+
+const optional = async <T>(pkg: 'client' | 'server', load: () => Promise<T>): Promise<T | undefined> => {
+  if (existsSync(sourceOf(pkg))) return load()
+  if (inCi) test(`@signet/${pkg} is present (required in CI)`, () => { throw new Error(`missing ${sourceOf(pkg)}`) })
+  return undefined
+}
+
+const libs: Libraries = {
+  core,
+  client: await optional('client', () => import('@signet/client')),
+  server: await optional('server', () => import('@signet/server')),
+}
+
+for (const c of collectCases(libs, vectors)) test(c.name, c.run)
