@@ -13,22 +13,26 @@ import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { test } from 'vitest'
 import * as core from '@signet/core'
+// Registers the pure backend, so its cases run too (RFC vectors and round trips per backend).
+import '@signet/core/pure'
 import { type Libraries, collectCases } from './collect.ts'
 import type { VectorFile } from './vectors.ts'
 
 const inCi = process.env.CI === 'true' || process.env.CI === '1'
-const vectorsUrl = new URL('../../../shared/vectors/rfc9421-vectors.json', import.meta.url)
-const sourceOf = (pkg: string): string => fileURLToPath(new URL(`../../packages/${pkg}/src/index.ts`, import.meta.url))
+// Paths go through strings: under happy-dom the global URL is the DOM's, which node:fs refuses.
+const pathOf = (relative: string): string => fileURLToPath(new URL(relative, import.meta.url).href)
+const vectorsPath = pathOf('../../../shared/vectors/rfc9421-vectors.json')
+const sourceOf = (pkg: string): string => pathOf(`../../packages/${pkg}/src/index.ts`)
 
 let vectors: VectorFile | undefined
-if (existsSync(vectorsUrl)) {
-  vectors = JSON.parse(readFileSync(vectorsUrl, 'utf8')) as VectorFile
+if (existsSync(vectorsPath)) {
+  vectors = JSON.parse(readFileSync(vectorsPath, 'utf8')) as VectorFile
 } else if (inCi) {
   test('the shared vectors folder is present (required in CI)', () => {
-    throw new Error(`missing ${fileURLToPath(vectorsUrl)}`)
+    throw new Error(`missing ${vectorsPath}`)
   })
 } else {
-  console.log(`conformance: ${fileURLToPath(vectorsUrl)} not found; vector cases skipped, round trips only`)
+  console.log(`conformance: ${vectorsPath} not found; vector cases skipped, round trips only`)
 }
 
 const optional = async <T>(pkg: 'client' | 'server', load: () => Promise<T>): Promise<T | undefined> => {

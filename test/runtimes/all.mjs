@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the conformance suite in every runtime launcher, one after another, each in its own
 // process, against the built packages (run `node scripts/build.mjs` first).
-// Usage: node test/runtimes/all.mjs [--core FILE] [--client FILE] [--server FILE] [--only deno,bun,...]
+// Usage: node test/runtimes/all.mjs [--core FILE] [--client FILE] [--server FILE] [--only node,deno,...]
 // Options other than --only are passed to each launcher (see common.mjs). Prints each
 // launcher's failures, one line per runtime (`deno: N passed, N failed`, or `deno: missing`),
 // then the total `N passed, N failed`; exits 1 on any failure. With CI=true a missing runtime
@@ -9,7 +9,7 @@
 import { fileURLToPath } from 'node:url'
 import { run } from './common.mjs'
 
-const RUNTIMES = ['deno', 'bun', 'workerd', 'chromium']
+const RUNTIMES = ['node', 'deno', 'bun', 'workerd', 'chromium']
 const args = process.argv.slice(2)
 let only = RUNTIMES
 const onlyAt = args.indexOf('--only')

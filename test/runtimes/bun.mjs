@@ -18,9 +18,9 @@ if (!existsSync(binary)) {
   } else {
     announce(runtime, found)
     const entry = fileURLToPath(new URL('./entry.ts', import.meta.url))
-    const config = JSON.stringify({ core: found.core, client: found.client, server: found.server, vectors: found.vectors })
+    const config = JSON.stringify({ core: found.core, pure: found.pure, client: found.client, server: found.server, vectors: found.vectors })
     try {
-      const out = await run(binary, ['run', entry, config], {
+      const out = await run(binary, ['run', '--tsconfig-override=' + fileURLToPath(new URL('./tsconfig.runtime.json', import.meta.url)), entry, config], {
         env: { ...process.env, NO_COLOR: '1' },
       })
       const report = parseReport(out.stdout)

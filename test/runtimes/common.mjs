@@ -15,6 +15,8 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const CI = process.env.CI === 'true' || process.env.CI === '1'
 export const VECTORS_PATH = fileURLToPath(new URL('../../../shared/vectors/rfc9421-vectors.json', import.meta.url))
 export const SUITE_ENTRY = fileURLToPath(new URL('../conformance/collect.ts', import.meta.url))
+/** A tsconfig without `paths`, for Bun and esbuild (see the file). */
+export const TSCONFIG = fileURLToPath(new URL('./tsconfig.runtime.json', import.meta.url))
 /** Printed by an in-runtime entry just before its JSON report. */
 export const REPORT_MARK = '@@signet-conformance-report '
 
@@ -55,7 +57,13 @@ export function locate(runtime, argv = process.argv.slice(2)) {
   }
   const found = { problems: [] }
   const core = resolve(ROOT, paths.core)
-  if (existsSync(core)) found.core = core
+  if (existsSync(core)) {
+    found.core = core
+    // The pure backend is core's second entry, beside the first; importing it registers it.
+    const pure = resolve(core, '../pure.js')
+    if (existsSync(pure)) found.pure = pure
+    else console.log(`${runtime}: ${pure} not found; the pure backend's cases are skipped`)
+  }
   else found.problems.push(`@signet/core is not built (${core} missing): run node scripts/build.mjs`)
   for (const pkg of ['client', 'server']) {
     const file = resolve(ROOT, paths[pkg])
@@ -138,6 +146,7 @@ export function entrySource(found, tail) {
   const spec = (file) => JSON.stringify(pathToFileURL(file).pathname)
   return [
     `import * as core from ${spec(found.core)}`,
+    found.pure === undefined ? '' : `import ${spec(found.pure)}`,
     found.client === undefined ? 'const client = undefined' : `import * as client from ${spec(found.client)}`,
     found.server === undefined ? 'const server = undefined' : `import * as server from ${spec(found.server)}`,
     `import { runConformance } from ${spec(SUITE_ENTRY)}`,
@@ -160,13 +169,19 @@ export async function bundle(source, { conditions = [] } = {}) {
     platform: 'browser',
     conditions,
     target: 'es2022',
+    // No `paths`: the root tsconfig.json maps @signet/* to the sources, and esbuild would
+    // follow it from inside the built packages, bundling a second copy of core.
+    tsconfig: TSCONFIG,
+    metafile: true,
     logLevel: 'silent',
   })
+  const sources = Object.keys(result.metafile.inputs).filter((f) => /(^|\/)packages\/[^/]+\/src\//.test(f))
+  if (sources.length > 0) throw new Error(`the bundle pulled in package sources instead of dist: ${sources.slice(0, 3).join(', ')}`)
   return result.outputFiles[0].text
 }
 
 /** Prints what is under test, one line. */
 export function announce(runtime, found, extra = '') {
   const rel = (f) => (f === undefined ? 'absent' : f.startsWith(ROOT) ? f.slice(ROOT.length) : f)
-  console.log(`${runtime}: core ${rel(found.core)}, client ${rel(found.client)}, server ${rel(found.server)}, vectors ${found.vectors === undefined ? 'absent' : 'present'}${extra}`)
+  console.log(`${runtime}: core ${rel(found.core)}${found.pure === undefined ? '' : ' (+ pure.js)'}, client ${rel(found.client)}, server ${rel(found.server)}, vectors ${found.vectors === undefined ? 'absent' : 'present'}${extra}`)
 }

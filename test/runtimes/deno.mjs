@@ -18,9 +18,9 @@ if (!existsSync(binary)) {
   } else {
     announce(runtime, found)
     const entry = fileURLToPath(new URL('./entry.ts', import.meta.url))
-    const config = JSON.stringify({ core: found.core, client: found.client, server: found.server, vectors: found.vectors })
+    const config = JSON.stringify({ core: found.core, pure: found.pure, client: found.client, server: found.server, vectors: found.vectors })
     try {
-      const out = await run(binary, ['run', '--allow-read', '--no-prompt', '--quiet', '--no-config', entry, config], {
+      const out = await run(binary, ['run', '--allow-read', '--no-prompt', '--quiet', entry, config], {
         env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' },
       })
       const report = parseReport(out.stdout)

@@ -16,6 +16,7 @@ import type { VectorFile } from '../conformance/vectors.ts'
 
 interface EntryConfig {
   readonly core: string
+  readonly pure?: string
   readonly client?: string
   readonly server?: string
   readonly vectors?: string
@@ -26,6 +27,8 @@ const config = JSON.parse(process.argv[process.argv.length - 1] ?? '{}') as Entr
 const load = async (file: string | undefined): Promise<any> => (file === undefined ? undefined : import(pathToFileURL(file).href))
 
 const vectors = config.vectors === undefined ? undefined : (JSON.parse(readFileSync(config.vectors, 'utf8')) as VectorFile)
+// Importing the pure entry registers the pure backend (before the cases are defined).
+await load(config.pure)
 const report = await runConformance(
   { core: await load(config.core), client: await load(config.client), server: await load(config.server) },
   vectors,

@@ -1,6 +1,6 @@
-#!/usr/bin/env node
 /**
- * The `signet` executable: wires {@link main} to the Node process.
+ * The `signet` executable: wires {@link main} to the Node process. The build adds the
+ * `#!/usr/bin/env node` line (rollup banner), so the source carries none.
  *
  * Standard input is read only when a command asks for it, so `signet keygen` never waits on a
  * terminal. SIGINT and SIGTERM abort `io.signal`, which long-running commands (`serve`) watch

@@ -35,6 +35,17 @@ export interface JwksEntry {
   readonly scopes?: readonly string[] | undefined
 }
 
+/** A key loaded from KEY, with the `kid` its file declared. */
+export interface LoadedKey {
+  readonly key: SignetKey
+  /**
+   * The `kid` member of the JWK, or undefined for a JWK without one and for a PEM file. The
+   * key itself always has a kid (core defaults it to the RFC 7638 thumbprint), but CLI.md's
+   * `--key` keyid check applies only to a kid the file declared ("`kid` absent: no check").
+   */
+  readonly declaredKid: string | undefined
+}
+
 /**
  * Load KEY: a JWK, a JWKS holding one key (or the key whose `kid` is `options.kid`), or a PEM.
  *
@@ -47,14 +58,28 @@ export interface JwksEntry {
  * @example const key = await loadKey(io, 'key.jwk', { need: 'private' })
  */
 export async function loadKey(io: CliIO, file: string, options: LoadKeyOptions = {}): Promise<SignetKey> {
+  return (await loadKeyFile(io, file, options)).key
+}
+
+/**
+ * {@link loadKey}, also telling whether the file declared a `kid`.
+ *
+ * @param io - the command's surroundings
+ * @param file - the file name as given
+ * @param options - as for {@link loadKey}
+ * @returns the key and the declared kid
+ * @throws {SignetError} as {@link loadKey}
+ */
+export async function loadKeyFile(io: CliIO, file: string, options: LoadKeyOptions = {}): Promise<LoadedKey> {
   const alg = checkAlg(options.alg)
   const content = await readKeyText(io, file)
   let key: SignetKey
+  let declaredKid: string | undefined
   if (isJsonText(content)) {
     const parsed = parseJson(content, file)
+    let chosen: unknown = parsed
     if (isJwks(parsed)) {
       const keys = parsed.keys
-      let chosen: unknown
       if (options.kid !== undefined) {
         chosen = keys.find((k) => isObject(k) && k.kid === options.kid)
         if (chosen === undefined) {
@@ -68,10 +93,10 @@ export async function loadKey(io: CliIO, file: string, options: LoadKeyOptions =
           `${JSON.stringify(file)} holds ${keys.length} keys: name one with --keyid, or use a JWK file`,
         )
       }
-      key = await importJwk(chosen, alg, file)
-    } else {
-      key = await importJwk(parsed, alg, file)
     }
+    key = await importJwk(chosen, alg, file)
+    const kid = isObject(chosen) ? chosen.kid : undefined
+    declaredKid = typeof kid === 'string' ? kid : undefined
   } else if (content.includes('-----BEGIN ')) {
     key = await guardImport(() => importKey(content, alg === undefined ? {} : { alg }), file)
   } else {
@@ -80,7 +105,7 @@ export async function loadKey(io: CliIO, file: string, options: LoadKeyOptions =
   if (options.need === 'private' && key.type === 'public') {
     throw new SignetError('ERR_KEY_UNSUPPORTED', `${JSON.stringify(file)} is a public key; signing needs the private key`)
   }
-  return key
+  return { key, declaredKid }
 }
 
 /**
@@ -88,7 +113,7 @@ export async function loadKey(io: CliIO, file: string, options: LoadKeyOptions =
  *
  * @param io - the command's surroundings
  * @param file - the file name as given
- * @param options - `--alg` for keys whose type does not imply an algorithm
+ * @param options - `--alg` for keys that need it (keys of that type without a JWK `alg`)
  * @returns the keys by `kid`, in file order
  * @throws {SignetError} `ERR_IO` when unreadable; `ERR_KEY_INVALID` for a file that is not a
  *   JWKS, a key without `kid`, a repeated `kid`, or malformed `owner`/`scopes`; the import
@@ -118,7 +143,10 @@ export async function loadJwks(
     if (scopes !== undefined && !(Array.isArray(scopes) && scopes.every((s) => typeof s === 'string'))) {
       throw new SignetError('ERR_KEY_INVALID', `${where}: "scopes" must be an array of strings`)
     }
-    const key = await importJwk(jwk, alg, where)
+    // --alg completes the keys that need it (an RSA JWK without "alg"); a JWKS may mix key
+    // types, and forcing the algorithm on an Ed25519 or EC key would only make it unusable.
+    const completes = alg !== undefined && jwk.alg === undefined && jwk.kty === getAlgorithm(alg).kty
+    const key = await importJwk(jwk, completes ? alg : undefined, where)
     entries.set(id, { id, key, owner, scopes: scopes === undefined ? undefined : [...(scopes as string[])] })
   }
   return entries

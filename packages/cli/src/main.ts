@@ -30,6 +30,9 @@ export const commands: Readonly<Record<string, Command>> = {
   demo: demoCommand,
 }
 
+// Commands whose options this module documents in USAGE; the others parse their own --help.
+const helpful: ReadonlySet<string> = new Set(['keygen', 'pubkey', 'sign', 'verify', 'base'])
+
 /** The version printed by `signet --version`. */
 export const VERSION = '0.1.0'
 
@@ -76,6 +79,10 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   }
   if (name === '--version' || name === '-v') {
     io.stdout(`${VERSION}\n`)
+    return 0
+  }
+  if (name !== undefined && helpful.has(name) && rest.some((arg) => arg === '--help' || arg === '-h')) {
+    io.stdout(USAGE)
     return 0
   }
   const command = name === undefined || !Object.hasOwn(commands, name) ? undefined : commands[name]

@@ -24,7 +24,21 @@ beforeAll(() => {
   work.write('vectors.jwks', JSON.stringify({ keys }))
   for (const kid of Object.keys(vectors.keys)) work.write(`${kid}.jwk`, JSON.stringify(vectorJwk(kid)))
   for (const [name, message] of Object.entries(vectors.messages)) work.write(`${name}.http`, message.raw_crlf)
+  for (const [kid, key] of Object.entries(vectors.keys)) {
+    if (key.public_pem !== undefined) work.write(`${kid}.pub.pem`, key.public_pem)
+    if (key.private_pem !== undefined) work.write(`${kid}.pem`, key.private_pem)
+  }
 })
+
+/**
+ * An RSA PEM says PSS only when it carries the RSASSA-PSS OID (the PSS private PKCS#8 does, the
+ * rsaEncryption SPKI and PKCS#1 blocks do not): CLI.md requires --alg for the others.
+ */
+function pemAlgArgs(kid: string, which: 'public' | 'private'): string[] {
+  if (kid === 'test-key-rsa') return ['--alg', 'rsa-v1_5-sha256']
+  if (kid === 'test-key-rsa-pss' && which === 'public') return ['--alg', 'rsa-pss-sha512']
+  return []
+}
 
 function writeSigned(example: VectorExample, text = signedMessageText(example)): string {
   return work.write(`${example.id}.signed.http`, text)
@@ -64,10 +78,22 @@ describe('signet verify accepts every RFC 9421 example', () => {
       expect(r.code).toBe(0)
     })
 
+    if (vectors.keys[example.keyid]?.public_pem !== undefined) {
+      it(`${example.id} (${example.alg}) with the public PEM`, async () => {
+        const now = String(createdOf(example.signature_params))
+        const r = await run(
+          ['verify', '--key', `${example.keyid}.pub.pem`, ...pemAlgArgs(example.keyid, 'public'), '--label', example.label, '--now', now, ...requestArgs(example), writeSigned(example)],
+          { cwd },
+        )
+        expect(r.stderr).toBe('')
+        expect(r.code).toBe(0)
+      })
+    }
+
     it(`${example.id}: a flipped signature byte fails (exit 1)`, async () => {
       const sig = example.signature
-      // Change one base64 character in the middle of the value (keeps the syntax valid).
-      const at = sig.indexOf(':') + 10
+      // Change one base64 character in the middle of this label's value (keeps the syntax valid).
+      const at = sig.indexOf(`${example.label}=:`) + example.label.length + 12
       const flipped = sig.slice(0, at) + (sig[at] === 'A' ? 'B' : 'A') + sig.slice(at + 1)
       const text = signedMessageText(example).replace(sig, flipped)
       expect(text).not.toBe(signedMessageText(example))
@@ -108,7 +134,7 @@ describe('tampered RFC examples are rejected', () => {
   })
 
   it('a changed covered field value fails', async () => {
-    const text = signedMessageText(s32).replace('Content-Length: 18', 'Content-Length: 19')
+    const text = signedMessageText(s32).replace('Content-Type: application/json', 'Content-Type: application/jsox')
     const r = await run(['verify', '--jwks', 'vectors.jwks', '--now', '1618884473', work.write('s32-length.http', text)], { cwd })
     expect(r.code).toBe(1)
   })
@@ -177,6 +203,26 @@ describe('tampered RFC examples are rejected', () => {
     expect((await run(['verify', '--key', 'ed-no-kid.jwk', '--now', '1618884473', 'b4-original.http'], { cwd })).code).toBe(0)
   })
 
+  it('an RSA SPKI without the PSS OID needs --alg (exit 2)', async () => {
+    const r = await run(['verify', '--key', 'test-key-rsa-pss.pub.pem', '--now', '1618884473', writeSigned(b22)], { cwd })
+    expect(r.code).toBe(2)
+    expect(errorReport(r).code).toBe('ERR_KEY_UNSUPPORTED')
+  })
+
+  it('--alg with --jwks completes RSA keys without alg and restricts the algorithm', async () => {
+    const b26 = vectors.examples.find((e) => e.id === 'B.2.6') as VectorExample
+    const keys = Object.values(vectors.keys).map((k) => k.jwk)
+    work.write('no-alg.jwks', JSON.stringify({ keys }))
+    const withoutAlg = await run(['verify', '--jwks', 'no-alg.jwks', '--now', '1618884473', writeSigned(b22)], { cwd })
+    expect(withoutAlg.code).toBe(2)
+    const pss = await run(['verify', '--jwks', 'no-alg.jwks', '--alg', 'rsa-pss-sha512', '--now', '1618884473', writeSigned(b22)], { cwd })
+    expect(pss.stderr).toBe('')
+    expect(pss.code).toBe(0)
+    const other = await run(['verify', '--jwks', 'no-alg.jwks', '--alg', 'rsa-pss-sha512', '--now', '1618884473', writeSigned(b26)], { cwd })
+    expect(other.code).toBe(1)
+    expect(errorReport(other).code).toBe('ERR_ALG_NOT_ALLOWED')
+  })
+
   it('a keyid missing from the JWKS fails with exit 1', async () => {
     work.write('partial.jwks', JSON.stringify({ keys: [vectorJwk('test-key-rsa-pss')] }))
     const r = await run(['verify', '--jwks', 'partial.jwks', '--now', '1618884473', 'b4-original.http'], { cwd })
@@ -197,8 +243,16 @@ describe('tampered RFC examples are rejected', () => {
 })
 
 describe('signet sign re-creates every deterministic RFC example byte for byte', () => {
-  for (const example of vectors.examples.filter((e) => e.deterministic)) {
-    it(`${example.id} (${example.alg})`, async () => {
+  const cases = vectors.examples
+    .filter((e) => e.deterministic)
+    .flatMap((e) => [
+      { example: e, keyFile: `${e.keyid}.jwk`, keyArgs: [] as string[] },
+      ...(vectors.keys[e.keyid]?.private_pem === undefined
+        ? []
+        : [{ example: e, keyFile: `${e.keyid}.pem`, keyArgs: e.alg_source.startsWith('explicit') ? [] : pemAlgArgs(e.keyid, 'private') }]),
+    ])
+  for (const { example, keyFile, keyArgs } of cases) {
+    it(`${example.id} (${example.alg}) with ${keyFile}`, async () => {
       const message = vectors.messages[example.message] as VectorMessage
       // The message before this signature: drop this label's members, keep any other signature.
       const headers: [string, string][] = []
@@ -226,7 +280,8 @@ describe('signet sign re-creates every deterministic RFC example byte for byte',
         [
           'sign',
           '--key',
-          `${example.keyid}.jwk`,
+          keyFile,
+          ...keyArgs,
           '--label',
           example.label,
           '--components',

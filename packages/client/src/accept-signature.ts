@@ -27,6 +27,11 @@ const DEFAULT_REQUESTED_VALIDITY_SECONDS = 300
  * @param expiresSeconds - the signer's configured validity, used when `expires` is requested.
  * @returns the per-call overrides to sign with, or undefined when no member can be met or the
  * field is malformed.
+ * @example
+ * ```ts
+ * const met = meetAcceptSignature(response.headers.get('accept-signature')!, await signer.key(), await signer.keyId())
+ * if (met) retry = await signer.sign(request, met)
+ * ```
  */
 export function meetAcceptSignature(
   fieldValue: string,

@@ -27,24 +27,24 @@ export const DEFAULT_MAX_BODY_BYTES: number = 10 * 1024 * 1024
  * @example const bytes = await readStreamLimited(request.body!, 1024)
  */
 export async function readStreamLimited(stream: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
+  // The lock is never released: a drained body stays locked, so a second attempt to sign the
+  // same Request is refused as ERR_BODY_USED even where `bodyUsed` is not set by reading
+  // through a reader (happy-dom).
   const reader = stream.getReader()
   const chunks: Uint8Array[] = []
   let total = 0
-  try {
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      // A stream may yield any ArrayBufferView; normalise to bytes without copying.
-      const chunk = value instanceof Uint8Array ? value : new Uint8Array((value as ArrayBufferView).buffer, (value as ArrayBufferView).byteOffset, (value as ArrayBufferView).byteLength)
-      total += chunk.byteLength
-      if (total > maxBytes) {
-        await reader.cancel().catch(() => undefined)
-        throw new SignetError('ERR_BODY_TOO_LARGE', `body is larger than the limit of ${maxBytes} bytes`)
-      }
-      chunks.push(chunk)
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    // A stream may yield any ArrayBufferView; normalise to bytes without copying.
+    const view = value as ArrayBufferView
+    const chunk = view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength)
+    total += chunk.byteLength
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined)
+      throw new SignetError('ERR_BODY_TOO_LARGE', `body is larger than the limit of ${maxBytes} bytes`)
     }
-  } finally {
-    reader.releaseLock()
+    chunks.push(chunk)
   }
   if (chunks.length === 1) return (chunks[0] as Uint8Array).slice()
   const out = new Uint8Array(total)

@@ -13,10 +13,11 @@
  *
  * @module
  */
-import { getAlgorithm, thumbprint } from '@signet/core'
 
-/** Algorithms a browser key pair can be generated for. */
-export type BrowserKeyAlgorithm = 'ed25519' | 'ecdsa-p256-sha256'
+import { algorithmOf, isCryptoKey, isKeyPair, subtle } from './public-jwk.ts'
+import type { BrowserKeyAlgorithm } from './public-jwk.ts'
+
+export type { BrowserKeyAlgorithm } from './public-jwk.ts'
 
 /** Where keys are stored. */
 export interface KeyStorageOptions {
@@ -41,17 +42,6 @@ const GENERATE: Readonly<Record<BrowserKeyAlgorithm, EcKeyGenParams | Algorithm>
 
 const STORE = 'keys'
 
-function subtle(): SubtleCrypto {
-  const s = globalThis.crypto?.subtle
-  if (s === undefined) throw new TypeError('WebCrypto (crypto.subtle) is not available; browser keys need a secure context')
-  return s
-}
-
-function algorithmOf(key: CryptoKey): BrowserKeyAlgorithm {
-  if (key.algorithm.name === 'Ed25519') return 'ed25519'
-  if (key.algorithm.name === 'ECDSA' && (key.algorithm as EcKeyAlgorithm).namedCurve === 'P-256') return 'ecdsa-p256-sha256'
-  throw new TypeError('"key" must be an Ed25519 or ECDSA P-256 key')
-}
 
 /**
  * Generate a key pair whose private key cannot be exported.
@@ -130,13 +120,7 @@ async function transact<T>(
  */
 export async function saveKey(name: string, pair: StoredKeyPair | CryptoKeyPair, options: KeyStorageOptions = {}): Promise<void> {
   checkName(name)
-  if (
-    typeof CryptoKey === 'undefined' ||
-    typeof pair !== 'object' ||
-    pair === null ||
-    !(pair.privateKey instanceof CryptoKey) ||
-    !(pair.publicKey instanceof CryptoKey)
-  ) {
+  if (!isKeyPair(pair)) {
     throw new TypeError('"pair" must hold a privateKey and a publicKey CryptoKey')
   }
   const record: StoredKeyPair = { privateKey: pair.privateKey, publicKey: pair.publicKey, alg: algorithmOf(pair.privateKey) }
@@ -156,7 +140,7 @@ export async function loadKey(name: string, options: KeyStorageOptions = {}): Pr
   const value = await transact<unknown>(options, 'readonly', (store) => store.get(name))
   if (typeof value !== 'object' || value === null) return undefined
   const record = value as Partial<StoredKeyPair>
-  if (!(record.privateKey instanceof CryptoKey) || !(record.publicKey instanceof CryptoKey)) return undefined
+  if (!isCryptoKey(record.privateKey) || !isCryptoKey(record.publicKey)) return undefined
   return { privateKey: record.privateKey, publicKey: record.publicKey, alg: algorithmOf(record.privateKey) }
 }
 
@@ -169,29 +153,4 @@ export async function loadKey(name: string, options: KeyStorageOptions = {}): Pr
 export async function deleteKey(name: string, options: KeyStorageOptions = {}): Promise<void> {
   checkName(name)
   await transact<void>(options, 'readwrite', (store) => store.delete(name))
-}
-
-/**
- * The public JWK of a pair, for registration: public members only, with `alg` (JOSE name),
- * `use: "sig"` and `kid` set to the RFC 7638 thumbprint.
- *
- * @param key - a pair, or its public `CryptoKey`.
- * @returns the public JWK.
- * @throws {TypeError} for a private-only or unsupported key.
- * @example const jwk = await exportPublicJwk(pair) // send jwk to the API owner
- */
-export async function exportPublicJwk(key: StoredKeyPair | CryptoKeyPair | CryptoKey): Promise<JsonWebKey & { kid: string }> {
-  const publicKey = typeof CryptoKey !== 'undefined' && key instanceof CryptoKey ? key : (key as CryptoKeyPair).publicKey
-  if (typeof CryptoKey === 'undefined' || !(publicKey instanceof CryptoKey) || publicKey.type !== 'public') {
-    throw new TypeError('"key" must be a key pair or a public CryptoKey')
-  }
-  const alg = getAlgorithm(algorithmOf(publicKey))
-  const full = await subtle().exportKey('jwk', publicKey)
-  // Only the public members named by RFC 7518/8037: never copy anything else from the export.
-  const jwk: JsonWebKey = { kty: full.kty as string }
-  if (full.crv !== undefined) jwk.crv = full.crv
-  if (full.x !== undefined) jwk.x = full.x
-  if (full.y !== undefined) jwk.y = full.y
-  const kid = await thumbprint(jwk)
-  return { ...jwk, alg: alg.jose, use: 'sig', kid }
 }

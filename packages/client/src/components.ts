@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { componentKey, SignetError, toComponentIdentifier } from '@signet/core'
+import { componentKey, SignetError, serializeComponentIdentifier, toComponentIdentifier } from '@signet/core'
 import type { ComponentIdentifier } from '@signet/core'
 
 // RFC 9421 section 2.2: the derived components a request can carry. `@status` belongs to
@@ -61,6 +61,14 @@ export function checkComponents(list: unknown, option = 'components'): Component
 }
 
 /**
+ * The identifiers in RFC 9421 syntax, as one reusable array (core parses a string list once per
+ * array object, so a signer passing the same array on every request pays the parse once).
+ */
+export function serializeComponents(ids: readonly ComponentIdentifier[]): readonly string[] {
+  return ids.map(serializeComponentIdentifier)
+}
+
+/**
  * Refuse a component a request signature cannot cover.
  *
  * @throws {SignetError} `ERR_UNKNOWN_COMPONENT` or `ERR_INVALID_COMPONENT`.
@@ -85,9 +93,14 @@ export function checkRequestComponent(id: ComponentIdentifier): void {
  * @param hasDigest - whether the request carries a Content-Digest the signer computed.
  * @param hasContentType - whether the request has a Content-Type.
  */
-export function defaultComponents(hasDigest: boolean, hasContentType: boolean): string[] {
-  const list = ['@method', '@target-uri']
-  if (hasDigest) list.push('content-digest')
-  if (hasContentType) list.push('content-type')
-  return list
+export function defaultComponents(hasDigest: boolean, hasContentType: boolean): readonly string[] {
+  // The same array objects every time: core caches a parsed component list per array.
+  return DEFAULTS[(hasDigest ? 2 : 0) + (hasContentType ? 1 : 0)] as readonly string[]
 }
+
+const DEFAULTS: readonly (readonly string[])[] = [
+  ['@method', '@target-uri'],
+  ['@method', '@target-uri', 'content-type'],
+  ['@method', '@target-uri', 'content-digest'],
+  ['@method', '@target-uri', 'content-digest', 'content-type'],
+]

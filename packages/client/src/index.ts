@@ -4,7 +4,7 @@
  *
  * @module
  */
-export { createSigner, isSignetKey } from './signer.ts'
+export { createSigner } from './signer.ts'
 export type { DigestOption, Signer, SignerKeyInput, SignerOptions, SignOverrides } from './signer.ts'
 export { signedFetch } from './signed-fetch.ts'
 export type { CrossOriginRedirect, FetchLike, SignedFetch, SignedFetchOptions } from './signed-fetch.ts'
@@ -15,6 +15,7 @@ export type { ResponseVerification } from './verify-response.ts'
 export { meetAcceptSignature } from './accept-signature.ts'
 export { CLOCK_SKEW_CODES, clockSkewDate } from './clock-offset.ts'
 export { DEFAULT_MAX_BODY_BYTES } from './body.ts'
-export { createNonce } from './nonce.ts'
-export { deleteKey, exportPublicJwk, generateBrowserKey, loadKey, saveKey } from './browser-keys.ts'
-export type { BrowserKeyAlgorithm, KeyStorageOptions, StoredKeyPair } from './browser-keys.ts'
+export { deleteKey, generateBrowserKey, loadKey, saveKey } from './browser-keys.ts'
+export type { KeyStorageOptions, StoredKeyPair } from './browser-keys.ts'
+export { exportPublicJwk } from './public-jwk.ts'
+export type { BrowserKeyAlgorithm, KeyPairLike } from './public-jwk.ts'

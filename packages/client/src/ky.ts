@@ -7,17 +7,19 @@
  * the old signature with a new one. Hooks take one state object and return the new `Request`,
  * which is ky's protocol for replacing the request.
  *
- * ky follows redirects through its `fetch` option; {@link kySigner} also supplies a `fetch` that
- * follows them by hand, so a signature never reaches another origin (see `redirect.ts`).
+ * ky's own fetch follows redirects to any origin, so the bare hooks send signed requests with
+ * `redirect: 'manual'`; {@link kySigner} also supplies a `fetch` that follows redirects by hand,
+ * so a signature never reaches another origin (see `redirect.ts`), and handles the clock-skew
+ * and Accept-Signature retries that ky's retry policy (which skips 401) would not.
  *
  * `ky` is a peer dependency and only its types are imported here.
  *
  * @module
  */
 import type { BeforeRequestHook, BeforeRequestState, BeforeRetryHook, BeforeRetryState } from 'ky'
-import { checkFetchOptions, checkResponse, sendFollowingRedirects } from './signed-fetch.ts'
+import { checkFetchOptions, runSigned } from './signed-fetch.ts'
 import type { SignedFetchOptions } from './signed-fetch.ts'
-import { signerInternals } from './signer.ts'
+import { removeSignatureMember, signerInternals } from './signer.ts'
 import type { Signer } from './signer.ts'
 
 /** Hooks to put in ky's `hooks` option. */
@@ -32,8 +34,28 @@ export interface SignetKyOptions {
   readonly fetch: (input: Request) => Promise<Response>
 }
 
+// `manualRedirect`: requests signed by the bare hooks go out with `redirect: 'manual'`, since
+// ky's own fetch would follow a redirect to any origin with the signature attached; with
+// `kySigner`, its fetch follows redirects safely and the request keeps its mode.
+function makeHooks(signer: Signer, manualRedirect: boolean): SignetKyHooks {
+  const internals = signerInternals(signer)
+  const sign = async (request: Request): Promise<Request> => {
+    const parts = await internals.readParts(request)
+    return (await internals.signParts(parts, undefined, manualRedirect ? 'manual' : undefined)).request
+  }
+  const beforeRequest: BeforeRequestHook = (state: BeforeRequestState): Promise<Request> => sign(state.request)
+  // The clone ky hands to a retry carries the previous signature; signing replaces the member
+  // under the signer's label, with a new `created` and `nonce`.
+  const beforeRetry: BeforeRetryHook = (state: BeforeRetryState): Promise<Request> => sign(state.request)
+  return { beforeRequest: [beforeRequest], beforeRetry: [beforeRetry] }
+}
+
 /**
  * ky hooks that sign every request and re-sign every retry.
+ *
+ * Redirects: the signed request is sent with `redirect: 'manual'`, so a redirect comes back to
+ * ky as a 3xx response (an `HTTPError` by default) instead of carrying the signature
+ * elsewhere. Use {@link kySigner} to have redirects followed safely.
  *
  * @param signer - from `createSigner`.
  * @returns `{ beforeRequest, beforeRetry }` hook lists.
@@ -44,22 +66,17 @@ export interface SignetKyOptions {
  * ```
  */
 export function signetKyHooks(signer: Signer): SignetKyHooks {
-  signerInternals(signer)
-  const beforeRequest: BeforeRequestHook = (state: BeforeRequestState): Promise<Request> => signer.sign(state.request)
-  // The clone ky hands to a retry carries the previous signature; `sign` replaces the member
-  // under the signer's label, with a new `created` and `nonce`.
-  const beforeRetry: BeforeRetryHook = (state: BeforeRetryState): Promise<Request> => signer.sign(state.request)
-  return { beforeRequest: [beforeRequest], beforeRetry: [beforeRetry] }
+  return makeHooks(signer, true)
 }
 
 /**
- * Everything ky needs to sign with Signet: the hooks and a `fetch` that follows redirects by
- * hand (re-signed on the same origin, stripped of signatures on another one) and can verify
- * signed responses.
+ * Everything ky needs to sign with Signet: the hooks, and a `fetch` that follows redirects by
+ * hand (re-signed on the same origin, stripped of signatures on another one), learns the clock
+ * offset from a clock-skew 401 and meets an `Accept-Signature` 401 (each retried once, signed
+ * afresh), and can verify signed responses.
  *
  * @param signer - from `createSigner`.
- * @param options - the redirect and response-verification options of `signedFetch` (its
- * retries on 401 are ky's business here and are not applied).
+ * @param options - the options of `signedFetch` (its `fetch` is the one ky's requests go to).
  * @returns options to spread into `ky.create`.
  * @throws {TypeError} or {RangeError} naming the option at fault.
  * @example
@@ -68,14 +85,15 @@ export function signetKyHooks(signer: Signer): SignetKyHooks {
  * ```
  */
 export function kySigner(signer: Signer, options: SignedFetchOptions = {}): SignetKyOptions {
-  const hooks = signetKyHooks(signer)
-  const settings = checkFetchOptions({ ...options, clockSkewRetry: false, acceptSignature: false })
+  const hooks = makeHooks(signer, false)
+  const settings = checkFetchOptions(options)
   const internals = signerInternals(signer)
   const fetch = async (input: Request): Promise<Response> => {
+    // The parts are the request as ky built it, minus this signer's signature, for re-signing
+    // a redirect or a retry; the first attempt goes out exactly as the hook signed it.
     const parts = await internals.readParts(input.clone())
-    const outcome = await sendFollowingRedirects(signer, settings, parts, undefined, input)
-    await checkResponse(settings, outcome)
-    return outcome.response
+    removeSignatureMember(parts.headers, signer.label)
+    return runSigned(signer, settings, parts, input)
   }
   return { hooks, fetch }
 }

@@ -7,20 +7,10 @@
  *
  * @module
  */
-import { randomBytes, toBase64Url } from '@signet/core'
+export { createNonce } from '@signet/core'
 
 /** A function returning the nonce for one signature. */
 export type NonceSource = () => string
-
-/**
- * A fresh random nonce: 128 bits, base64url.
- *
- * @returns a 22-character base64url string.
- * @example createNonce() // 'q5fP2l0_3vQp1y8W2n3x0A'
- */
-export function createNonce(): string {
-  return toBase64Url(randomBytes(16))
-}
 
 // sf-string characters (RFC 8941 section 3.3.3): printable ASCII; '"' and '\' are escaped by
 // the serializer, but a nonce has no reason to carry them.

@@ -23,7 +23,7 @@ import { clockSkewDate } from './clock-offset.ts'
 import { isRedirect, redirectParts } from './redirect.ts'
 import { toRequest } from './request-parts.ts'
 import type { RequestParts } from './request-parts.ts'
-import { signerInternals } from './signer.ts'
+import { lowerCaseFields, signerInternals } from './signer.ts'
 import type { Signer, SignOverrides } from './signer.ts'
 import { verifySignedResponse } from './verify-response.ts'
 import type { ResponseVerification } from './verify-response.ts'
@@ -142,12 +142,12 @@ export async function sendFollowingRedirects(
     let message: HttpRequestMessage | undefined
     if (redirects === 0 && presigned !== undefined) {
       request = new Request(presigned, { redirect: 'manual' })
-      message = settings.verification === undefined ? undefined : await fromFetchRequest(request.clone())
+      message = settings.verification === undefined ? undefined : lowerCaseFields(await fromFetchRequest(request.clone()))
     } else if (signed) {
       ;({ request, message } = await internals.signParts(parts, overrides, 'manual'))
     } else {
       request = toRequest(parts, parts.headers, 'manual')
-      message = settings.verification === undefined ? undefined : await fromFetchRequest(request.clone())
+      message = settings.verification === undefined ? undefined : lowerCaseFields(await fromFetchRequest(request.clone()))
     }
     const response = await settings.send(request)
     // A browser hides the target of a manual redirect (an opaque-redirect response): it can
@@ -170,7 +170,7 @@ export async function sendFollowingRedirects(
     }
     // Once the chain has left the origin it is never signed again: a third party must not be
     // able to steer a signed request to a path of its choosing on the original origin.
-    const stillSigned = signed && location.origin === origin
+    const stillSigned: boolean = signed && location.origin === origin
     if (signed && !stillSigned && settings.crossOrigin === 'stop') return { response, message, signed }
     discard(response)
     parts = redirectParts(parts, response.status, location, stillSigned)
@@ -249,17 +249,34 @@ export function signedFetch(signer: Signer, options: SignedFetchOptions = {}): S
       request = new Request(input, withDuplex as RequestInit)
     }
     const parts = await internals.readParts(request)
-    const state = { clockRetried: false, acceptRetried: false }
-    let overrides: SignOverrides | undefined
-    for (;;) {
-      const outcome = await sendFollowingRedirects(signer, settings, parts, overrides)
-      const next = await retryAfter(signer, settings, outcome, state)
-      if (next === undefined) {
-        await checkResponse(settings, outcome)
-        return outcome.response
-      }
-      discard(outcome.response)
-      if (next !== null) overrides = next
+    return runSigned(signer, settings, parts)
+  }
+}
+
+/**
+ * The whole exchange for one request: send (following redirects), retry once after a
+ * clock-skew 401 and once after an Accept-Signature 401, verify the final response.
+ *
+ * @param signer - from `createSigner`.
+ * @param settings - from {@link checkFetchOptions}.
+ * @param parts - the unsigned request content (body read once).
+ * @param presigned - the first attempt, already signed (the ky hooks sign before fetch runs).
+ * @returns the final response.
+ * @throws {SignetError} local failures before I/O, or response verification failures.
+ */
+export async function runSigned(signer: Signer, settings: FetchSettings, parts: RequestParts, presigned?: Request): Promise<Response> {
+  const state = { clockRetried: false, acceptRetried: false }
+  let overrides: SignOverrides | undefined
+  let first: Request | undefined = presigned
+  for (;;) {
+    const outcome = await sendFollowingRedirects(signer, settings, parts, overrides, first)
+    first = undefined
+    const next = await retryAfter(signer, settings, outcome, state)
+    if (next === undefined) {
+      await checkResponse(settings, outcome)
+      return outcome.response
     }
+    discard(outcome.response)
+    if (next !== null) overrides = next
   }
 }

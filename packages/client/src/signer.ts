@@ -28,6 +28,7 @@ import {
   toBase64,
 } from '@signet/core'
 import type {
+  HttpMessage,
   AlgorithmName,
   BackendName,
   ComponentIdentifier,
@@ -35,14 +36,20 @@ import type {
   SignetKey,
 } from '@signet/core'
 import { DEFAULT_MAX_BODY_BYTES } from './body.ts'
-import { checkComponents, defaultComponents } from './components.ts'
+import { checkComponents, defaultComponents, serializeComponents } from './components.ts'
 import type { ComponentInput } from './components.ts'
 import { checkNonce, createNonce } from './nonce.ts'
+import { exportPublicJwk, isCryptoKey, isKeyPair } from './public-jwk.ts'
+import type { KeyPairLike } from './public-jwk.ts'
 import { readRequestParts, toRequest } from './request-parts.ts'
 import type { RequestParts } from './request-parts.ts'
 
-/** Key input a signer accepts; imported once through core's `importKey`. */
-export type SignerKeyInput = SignetKey | JsonWebKey | string | Uint8Array | CryptoKey
+/**
+ * Key input a signer accepts; imported once through core's `importKey`. A WebCrypto key pair
+ * (from `generateBrowserKey` or `loadKey`) signs with its private key and takes its default
+ * `keyid` from the public key's thumbprint, the `kid` that `exportPublicJwk` registers.
+ */
+export type SignerKeyInput = SignetKey | JsonWebKey | string | Uint8Array | CryptoKey | KeyPairLike
 
 /** Digest algorithms for `Content-Digest` (RFC 9530 section 5), or `none`. */
 export type DigestOption = 'sha-256' | 'sha-512' | 'none'
@@ -162,10 +169,6 @@ const ALG_NAMES: ReadonlySet<string> = new Set([
   'ecdsa-p384-sha384',
 ])
 
-function isCryptoKey(value: unknown): value is CryptoKey {
-  return typeof CryptoKey !== 'undefined' && value instanceof CryptoKey
-}
-
 /** True for a core `SignetKey` (its `algorithm` is a descriptor with a JOSE name). */
 export function isSignetKey(value: unknown): value is SignetKey {
   if (typeof value !== 'object' || value === null || isCryptoKey(value)) return false
@@ -183,7 +186,8 @@ function checkString(value: unknown, option: string, syntax: RegExp, what: strin
 // would be a hash of it on the wire: such keys need an explicit keyId (or a kid).
 function needsExplicitKeyId(key: unknown): boolean {
   if (key instanceof Uint8Array) return true
-  if (isCryptoKey(key)) return key.algorithm.name === 'HMAC'
+  // A non-extractable key has no members to take a thumbprint of; pass the pair instead.
+  if (isCryptoKey(key)) return key.algorithm.name === 'HMAC' || !key.extractable
   if (isSignetKey(key)) return key.algorithm.symmetric && key.kid === undefined
   if (typeof key === 'object' && key !== null) {
     const jwk = key as JsonWebKey & { kid?: unknown }
@@ -226,7 +230,9 @@ export function createSigner(options: SignerOptions): Signer {
   }
   const label = checkString(options.label, 'label', LABEL_SYNTAX, 'a structured-field key (lower-case, 1 to 64 characters)') ?? 'sig1'
   const tag = checkString(options.tag, 'tag', STRING_SYNTAX, 'a printable ASCII string')
-  const components = options.components === undefined ? undefined : checkComponents(options.components)
+  const componentIds = options.components === undefined ? undefined : checkComponents(options.components)
+  const components = componentIds === undefined ? undefined : serializeComponents(componentIds)
+  const coversDigest = componentIds?.some((c) => c.name === 'content-digest') ?? false
   if (options.created !== undefined && typeof options.created !== 'boolean') throw new TypeError('"created" must be a boolean')
   const includeCreated = options.created ?? true
   const expiresSeconds = options.expires
@@ -264,6 +270,7 @@ export function createSigner(options: SignerOptions): Signer {
   const loadKeyId = (): Promise<string> => {
     keyIdPromise ??= loadKey().then(async (key) => {
       if (configuredKeyId !== undefined) return configuredKeyId
+      if (isKeyPair(keyInput)) return (await exportPublicJwk(keyInput.publicKey)).kid
       if (key.kid !== undefined) return key.kid
       if (key.algorithm.symmetric) throw new TypeError('"keyId" is required for a shared-secret key without a kid')
       return thumbprint(publicKey(key))
@@ -290,8 +297,8 @@ export function createSigner(options: SignerOptions): Signer {
     const headers = new Headers(parts.headers)
     removeSignatureMember(headers, useLabel)
     let covered: readonly (string | ComponentIdentifier)[] = overrides.components ?? components ?? []
-    const coversDigest = covered.some((c) => typeof c !== 'string' && c.name === 'content-digest')
-    if (digest !== 'none' && (parts.body !== undefined || coversDigest)) {
+    const digestCovered = overrides.components === undefined ? coversDigest : overrides.components.some((c) => c.name === 'content-digest')
+    if (digest !== 'none' && (parts.body !== undefined || digestCovered)) {
       // RFC 9530 section 2: an empty or absent body still has a digest, of zero bytes.
       headers.set('content-digest', await digestOf(parts.body ?? EMPTY))
     }
@@ -299,7 +306,7 @@ export function createSigner(options: SignerOptions): Signer {
       covered = defaultComponents(digest !== 'none' && parts.body !== undefined, headers.has('content-type'))
     }
     const request = toRequest({ ...parts, headers }, headers, redirect)
-    const message = await fromFetchRequest(request.clone())
+    const message = lowerCaseFields(await fromFetchRequest(request.clone()))
     const created = Math.floor(clock() + offsetSeconds)
     const wantCreated = overrides.created ?? includeCreated
     const validity = overrides.expires ?? expiresSeconds
@@ -307,7 +314,7 @@ export function createSigner(options: SignerOptions): Signer {
     const result = await signMessage(message, {
       key,
       label: useLabel,
-      components: [...covered],
+      components: covered,
       created: wantCreated ? created : null,
       ...(validity === undefined ? {} : { expires: created + validity }),
       ...(wantNonce ? { nonce: typeof nonceOption === 'function' ? checkNonce(nonceOption()) : createNonce() } : {}),
@@ -361,6 +368,13 @@ export function createSigner(options: SignerOptions): Signer {
 
 const EMPTY = new Uint8Array(0)
 
+// Fetch says Headers iterate with lower-case names; happy-dom keeps the case they were set
+// with. Component names are lower-case (RFC 9421 section 2.1), so normalise before signing.
+export function lowerCaseFields<T extends HttpMessage>(message: T): T {
+  if (message.fields.every((f) => f.name === f.name.toLowerCase())) return message
+  return { ...message, fields: message.fields.map((f) => ({ name: f.name.toLowerCase(), value: f.value })) }
+}
+
 async function importSigningKey(
   input: SignerKeyInput,
   alg: AlgorithmName | undefined,
@@ -377,7 +391,8 @@ async function importSigningKey(
     const importOptions: { alg?: AlgorithmName; kid?: string } = {}
     if (alg !== undefined) importOptions.alg = alg
     if (kid !== undefined) importOptions.kid = kid
-    key = await importKey(input as JsonWebKey | string | Uint8Array | CryptoKey, importOptions)
+    const material = isKeyPair(input) ? input.privateKey : input
+    key = await importKey(material as JsonWebKey | string | Uint8Array | CryptoKey, importOptions)
   }
   if (key.type === 'public') throw new TypeError('"key" is a public key; signing needs a private or secret key')
   return key

@@ -10,6 +10,7 @@
  */
 import { fromFetchResponse, verifyMessage } from '@signet/core'
 import type { HttpRequestMessage, VerifiedSignature, VerifyOptions } from '@signet/core'
+import { lowerCaseFields } from './signer.ts'
 
 /** How the signing fetch verifies responses. */
 export interface ResponseVerification {
@@ -35,6 +36,6 @@ export async function verifySignedResponse(
   request: HttpRequestMessage,
   options: ResponseVerification,
 ): Promise<VerifiedSignature[]> {
-  const message = await fromFetchResponse(response.clone(), request)
+  const message = lowerCaseFields(await fromFetchResponse(response.clone(), request))
   return verifyMessage(message, { ...options.policy, key: options.key })
 }

@@ -303,8 +303,9 @@ describe('pure backend: key operations', () => {
 
     it(`${alg.name}: generates keys node:crypto accepts and verifies`, async () => {
       const jwk = (await pureBackend.generateJwk!(alg, { modulusLength: 2048 })) as JsonWebKey
-      const privateKey = nodeCrypto.createPrivateKey({ key: jwk, format: 'jwk' })
-      const publicKey = nodeCrypto.createPublicKey({ key: { ...jwk, d: undefined }, format: 'jwk' })
+      const { d: _d, ...publicOnly } = jwk
+      const privateKey = nodeCrypto.createPrivateKey({ key: jwk as nodeCrypto.JsonWebKey, format: 'jwk' })
+      const publicKey = nodeCrypto.createPublicKey({ key: publicOnly as nodeCrypto.JsonWebKey, format: 'jwk' })
       const sig = await pureBackend.sign(alg, { jwk }, base)
       expect(nodeVerify(alg, { privateKey, publicKey }, base, sig)).toBe(true)
     })

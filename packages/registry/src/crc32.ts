@@ -31,3 +31,22 @@ export function crc32(data: Uint8Array): number {
   for (let i = 0; i < data.length; i++) c = (table[(c ^ (data[i] as number)) & 0xff] as number) ^ (c >>> 8)
   return (c ^ 0xffffffff) >>> 0
 }
+
+/**
+ * The CRC-32 of an ASCII string (every char code below 128), without encoding it first: the
+ * same value as `crc32(utf8(text))` for such text. Key ids are checked on every request, so
+ * this path avoids an allocation.
+ *
+ * @param text - ASCII text
+ * @returns the checksum
+ * @throws {RangeError} for a character outside ASCII
+ */
+export function crc32Ascii(text: string): number {
+  let c = 0xffffffff
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if (code > 0x7f) throw new RangeError('"text" expected ASCII')
+    c = (table[(c ^ code) & 0xff] as number) ^ (c >>> 8)
+  }
+  return (c ^ 0xffffffff) >>> 0
+}

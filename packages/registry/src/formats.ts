@@ -19,7 +19,7 @@
  * @module
  */
 import { SignetError, fromBase64Url, fromUtf8, randomBytes, toBase64Url, utf8 } from '@signet/core'
-import { crc32 } from './crc32.ts'
+import { crc32Ascii } from './crc32.ts'
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 
@@ -64,8 +64,15 @@ function bytesToBigInt(bytes: Uint8Array): bigint {
   return v
 }
 
+/** The 6-char checksum: a 32-bit value is exact in a double, so no BigInt on this hot path. */
 function checksum(text: string): string {
-  return base62(BigInt(crc32(utf8(text))), CHECKSUM_CHARS)
+  let v = crc32Ascii(text)
+  let out = ''
+  for (let i = 0; i < CHECKSUM_CHARS; i++) {
+    out = ALPHABET[v % 62]! + out
+    v = Math.floor(v / 62)
+  }
+  return out
 }
 
 function mint(prefix: string, randomByteCount: number, chars: number): string {

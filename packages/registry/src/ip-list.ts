@@ -12,7 +12,8 @@ import ipaddr from 'ipaddr.js'
 import { SignetError } from '@signet/core'
 
 function isAddress(text: string): boolean {
-  if (!ipaddr.isValid(text)) return false
+  // Zone ids (fe80::1%eth0) name an interface of one host: meaningless in a shared rule.
+  if (text.includes('%') || !ipaddr.isValid(text)) return false
   return text.includes(':') || ipaddr.IPv4.isValidFourPartDecimal(text)
 }
 

@@ -20,7 +20,7 @@
  * @module
  */
 import {
-  SignetError, exportJwk, generateKey, getAlgorithm, importKey, isSignetError, publicKey, utf8,
+  SignetError, exportJwk, generateKey, getAlgorithm, importKey, isSignetError, isSignetKey, publicKey, utf8,
 } from '@signet/core'
 import type { AlgorithmDescriptor, AlgorithmName, SignetKey } from '@signet/core'
 import {
@@ -37,9 +37,9 @@ import { UsageRecorder } from './usage.ts'
 import type { UsageRecorderOptions, VerificationEvent } from './usage.ts'
 
 /** Default key lifetime: 90 days. */
-export const DEFAULT_LIFETIME_SECONDS = 90 * 86_400
+export const DEFAULT_LIFETIME_SECONDS: number = 90 * 86_400
 /** Default rotation overlap: 1 day. */
-export const DEFAULT_OVERLAP_SECONDS = 86_400
+export const DEFAULT_OVERLAP_SECONDS: number = 86_400
 
 /** Options of {@link openRegistry}. */
 export interface RegistryOptions {
@@ -127,6 +127,11 @@ export interface CreatedKey extends KeySummary {
   readonly privateKey?: JsonWebKey
 }
 
+/** What {@link Registry.rotate} returns: the successor, and when the old key stops verifying. */
+export interface RotatedKey extends CreatedKey {
+  readonly previous: { readonly keyid: string; readonly overlapUntil: number }
+}
+
 /** A key record of `@signet/server`'s `KeyRecord` shape. */
 export interface ResolvedKey {
   readonly id: string
@@ -152,6 +157,11 @@ const TYPE_OF_FAMILY: Readonly<Record<string, KeyType>> = {
 
 const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/ // RFC 6749 section 3.3 scope-token
 const RESOLVE_CACHE_SIZE = 1000
+
+/** A JWK carrying the registry's key id as `kid` and the algorithm's JOSE name as `alg`. */
+function withKid(jwk: JsonWebKey, kid: string, alg: string): JsonWebKey {
+  return { ...jwk, kid, alg } as JsonWebKey
+}
 
 function checkOwner(owner: unknown): string {
   if (typeof owner !== 'string' || owner.trim() === '' || owner.length > 256 || /[\x00-\x1f\x7f]/.test(owner)) {
@@ -210,7 +220,7 @@ export class Registry {
   readonly #usageOptions: UsageRecorderOptions
   #dataKeys: DataKeys | undefined
   #recorder: UsageRecorder | undefined
-  readonly #resolved = new Map<string, { text: string; resolved: ResolvedKey }>()
+  readonly #resolved = new Map<string, { text: string; source: StoredKey; resolved: ResolvedKey }>()
 
   /** @internal use {@link openRegistry} */
   constructor(options: RegistryOptions, masterKey: Uint8Array, dataKeys: DataKeys | undefined) {
@@ -245,8 +255,24 @@ export class Registry {
     return { ...record, mac: await authenticate(keys, canonicalRecordText(record)) }
   }
 
+  /** The data keys of a registry created (by another process) after this one was opened. */
+  async #loadKeys(): Promise<DataKeys | undefined> {
+    if (this.#dataKeys !== undefined) return this.#dataKeys
+    let meta: StoreMeta | undefined
+    try {
+      meta = await this.#store.loadMeta()
+    } catch (cause) {
+      throw storeUnavailable(cause)
+    }
+    if (meta === undefined) return undefined
+    if (!isMeta(meta)) throw new SignetError('ERR_REGISTRY_CORRUPT', 'the registry metadata is malformed')
+    this.#dataKeys ??= await openDataKeys(this.#masterKey, meta.dataKey)
+    return this.#dataKeys
+  }
+
   /** Check a stored record's shape and MAC. */
   async #check(stored: unknown, id: string): Promise<StoredKey> {
+    if (this.#dataKeys === undefined) await this.#loadKeys()
     if (!isStoredKeyShape(stored) || stored.id !== id || this.#dataKeys === undefined) {
       throw new SignetError('ERR_REGISTRY_CORRUPT', `the stored record of key ${id} is malformed`)
     }
@@ -299,9 +325,7 @@ export class Registry {
     given: JsonWebKey | string | SignetKey | undefined,
   ): Promise<{ descriptor: AlgorithmDescriptor; publicJwk: JsonWebKey | null; secret: string | null; privateKey: JsonWebKey | null }> {
     if (given !== undefined) {
-      const key = typeof given === 'object' && given !== null && 'algorithm' in given && 'type' in given
-        ? (given as SignetKey)
-        : await importKey(given as JsonWebKey | string, alg === undefined ? {} : { alg })
+      const key = isSignetKey(given) ? given : await importKey(given, alg === undefined ? {} : { alg })
       if (alg !== undefined && key.algorithm.name !== alg) {
         throw new SignetError('ERR_ALG_MISMATCH', `the public key is a ${key.algorithm.name} key, not ${alg}`)
       }
@@ -312,7 +336,7 @@ export class Registry {
         throw new SignetError('ERR_KEY_INVALID', 'expected a public key: a private key never leaves its owner, register its public key')
       }
       const jwk = await exportJwk(key)
-      return { descriptor: key.algorithm, publicJwk: { ...jwk, kid: id, alg: key.algorithm.jose }, secret: null, privateKey: null }
+      return { descriptor: key.algorithm, publicJwk: withKid(jwk, id, key.algorithm.jose), secret: null, privateKey: null }
     }
     const descriptor = getAlgorithm(alg ?? 'hmac-sha256')
     if (descriptor.symmetric) return { descriptor, publicJwk: null, secret: generateSecret(), privateKey: null }
@@ -321,9 +345,9 @@ export class Registry {
     const jwk = await exportJwk(publicKey(pair))
     return {
       descriptor,
-      publicJwk: { ...jwk, kid: id, alg: descriptor.jose },
+      publicJwk: withKid(jwk, id, descriptor.jose),
       secret: null,
-      privateKey: { ...privateKey, kid: id, alg: descriptor.jose },
+      privateKey: withKid(privateKey, id, descriptor.jose),
     }
   }
 
@@ -430,7 +454,7 @@ export class Registry {
    * const next = await registry.rotate(keyid, { overlapSeconds: 3600 })
    * ```
    */
-  async rotate(id: string, options: RotateKeyOptions = {}): Promise<CreatedKey> {
+  async rotate(id: string, options: RotateKeyOptions = {}): Promise<RotatedKey> {
     const old = await this.#get(id)
     const now = this.#now()
     const overlap = checkSeconds(options.overlapSeconds ?? this.#overlap, 'overlapSeconds')
@@ -448,11 +472,12 @@ export class Registry {
       notBefore: null, expires, state: 'active', created: now, updated: now,
       replaces: id, replacedBy: null, overlapUntil: null,
     })
+    let overlapUntil = now
     await this.#write([id, newId], async (current) => {
       const latest = await this.#check(current.get(id), id)
       refuse(latest)
       const { mac: _mac, ...unsigned } = latest
-      const overlapUntil = latest.expires === null ? now + overlap : Math.min(now + overlap, latest.expires)
+      overlapUntil = latest.expires === null ? now + overlap : Math.min(now + overlap, latest.expires)
       const retired = await this.#sign({ ...unsigned, replacedBy: newId, overlapUntil, updated: now })
       return {
         put: [retired, successor],
@@ -462,7 +487,8 @@ export class Registry {
         ],
       }
     })
-    return this.#shown(await this.#summary(successor, emptyUsage(newId)), newId, m.secret, m.privateKey)
+    const shown = this.#shown(await this.#summary(successor, emptyUsage(newId)), newId, m.secret, m.privateKey)
+    return { ...shown, previous: { keyid: id, overlapUntil } }
   }
 
   async #transition(id: string, action: AuditAction, actor: string | undefined, apply: (r: StoredKey, now: number) => Partial<UnsignedKey> | undefined): Promise<KeySummary> {
@@ -587,10 +613,15 @@ export class Registry {
     if (stored === undefined) return undefined
     // Cached by content: the MAC was checked when the entry was made, and a record whose stored
     // text changed in any way (state, expiry, MAC) is checked and imported again.
+    const hit = this.#resolved.get(keyid)
+    // Stores hand out the same object until the record changes: the common case costs nothing.
+    if (hit !== undefined && hit.source === stored) return hit.resolved
     const { mac: storedMac, ...storedRest } = stored
     const text = isStoredKeyShape(stored) ? `${canonicalRecordText(storedRest)}\n${storedMac}` : ''
-    const hit = this.#resolved.get(keyid)
-    if (hit !== undefined && text !== '' && hit.text === text) return hit.resolved
+    if (hit !== undefined && text !== '' && hit.text === text) {
+      hit.source = stored
+      return hit.resolved
+    }
     const record = await this.#check(stored, keyid)
     const keys = this.#dataKeys as DataKeys
     const key = record.secret !== null
@@ -613,7 +644,7 @@ export class Registry {
       const oldest = this.#resolved.keys().next().value
       if (oldest !== undefined) this.#resolved.delete(oldest)
     }
-    this.#resolved.set(keyid, { text, resolved })
+    this.#resolved.set(keyid, { text, source: stored, resolved })
     return resolved
   }
 

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { isSignetError } from '@signet/core'
+import { isSignetError, parseComponentIdentifier, serializeAcceptSignature } from '@signet/core'
 import type { SignetErrorCode } from '@signet/core'
 import type { ResolvedPolicy } from './policy.ts'
 
@@ -67,20 +67,22 @@ function sfString(value: string): string {
 }
 
 /**
- * The `Accept-Signature` value (RFC 9421 section 5.1) describing what `policy` requires.
+ * The `Accept-Signature` value (RFC 9421 section 5.1) describing what `policy` requires: the
+ * components, and the parameters wanted (`created`, `nonce`, `keyid` as requests without a
+ * prescribed value; `tag` with its value).
  *
  * @example acceptSignatureFor(policy) // 'sig1=("@method" "@target-uri" "content-digest");created;nonce;keyid'
  */
 export function acceptSignatureFor(policy: ResolvedPolicy, options: { withBody?: boolean } = {}): string {
   const components = [...policy.advertisedComponents]
   if (policy.requireContentDigest && options.withBody !== false && !components.includes('"content-digest"')) components.push('"content-digest"')
-  let value = `${policy.label ?? 'sig1'}=(${components.join(' ')})`
-  if (policy.requireCreated) value += ';created'
-  if (policy.requireNonce) value += ';nonce'
-  value += ';keyid'
-  for (const p of policy.requiredParameters) if (!['created', 'nonce', 'keyid', 'tag'].includes(p)) value += `;${p}`
-  if (policy.tag !== undefined) value += `;tag=${sfString(policy.tag)}`
-  return value
+  const params: Record<string, string | number | boolean> = {}
+  if (policy.requireCreated) params['created'] = true
+  if (policy.requireNonce) params['nonce'] = true
+  params['keyid'] = true
+  for (const p of policy.requiredParameters) if (params[p] === undefined && p !== 'tag') params[p] = true
+  if (policy.tag !== undefined) params['tag'] = policy.tag
+  return serializeAcceptSignature([{ label: policy.label ?? 'sig1', components: components.map((c) => parseComponentIdentifier(c)), params }])
 }
 
 /** Options for {@link problemFor}. */

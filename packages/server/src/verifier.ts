@@ -18,18 +18,17 @@
  */
 import {
   SignetError,
-  createSignatureBase,
+  checkTimes,
   fromFetchRequest,
   getAlgorithm,
   isSignetError,
-  parseSignatureField,
-  parseSignatureInput,
+  parseSignatures,
+  selectSignatures,
   serializeComponentIdentifier,
-  utf8,
-  verifyBytes,
-  verifyContentDigest,
+  verifyMessageDigest,
+  verifySignature,
 } from '@signet/core'
-import type { AlgorithmName, HttpMessage, HttpRequestMessage, SignatureInputMember, SignetErrorCode } from '@signet/core'
+import type { AlgorithmName, HttpMessage, HttpRequestMessage, ParsedSignature, SignetErrorCode } from '@signet/core'
 import { createForwarding } from './client-ip.ts'
 import type { Forwarding, ForwardedInfo } from './client-ip.ts'
 import { ipAllowed } from './ip-rules.ts'
@@ -119,11 +118,7 @@ export interface Verifier {
   forwarded(peerIp: string | undefined, fields: HttpRequestMessage['fields']): ForwardedInfo
 }
 
-interface Candidate {
-  readonly label: string
-  readonly member: SignatureInputMember
-  readonly signature: Uint8Array
-}
+type Candidate = ParsedSignature
 
 interface Accepted {
   readonly candidate: Candidate
@@ -135,12 +130,6 @@ interface Accepted {
 
 function fail(code: SignetErrorCode, message: string): never {
   throw new SignetError(code, message)
-}
-
-function fieldValues(message: HttpMessage, name: string): string[] {
-  const out: string[] = []
-  for (const f of message.fields) if (f.name === name) out.push(f.value)
-  return out
 }
 
 function fire(hook: ((event: VerificationEvent) => void | Promise<void>) | undefined, event: VerificationEvent): void {
@@ -192,53 +181,17 @@ export function createVerifier(options: VerifierOptions): Verifier {
   if (policy.requireNonce && nonces === undefined) throw new TypeError('"policy.requireNonce" needs a nonce store in "nonces"')
   const forwarding: Forwarding = createForwarding({ trustedProxies: options.trustedProxies, cfConnectingIp: options.cfConnectingIp })
   const fieldTypes = options.fieldTypes
-  const baseOptions = fieldTypes === undefined ? undefined : { fieldTypes }
 
-  function parse(message: HttpMessage): Candidate[] {
-    const inputs = fieldValues(message, 'signature-input')
-    const signatures = fieldValues(message, 'signature')
-    if (inputs.length === 0 && signatures.length === 0) fail('ERR_SIGNATURE_MISSING', 'the request is not signed')
-    if (inputs.length === 0) fail('ERR_SIGNATURE_MISSING', 'Signature without Signature-Input')
-    if (signatures.length === 0) fail('ERR_SIGNATURE_MISSING', 'Signature-Input without Signature')
-    // Size limits come before parsing so an oversized field costs nothing more than its length.
-    let size = 0
-    for (const v of inputs) size += v.length
-    if (size > limits.maxFieldBytes) fail('ERR_FIELD_TOO_LARGE', `Signature-Input exceeds ${limits.maxFieldBytes} bytes`)
-    size = 0
-    for (const v of signatures) size += v.length
-    if (size > limits.maxFieldBytes) fail('ERR_FIELD_TOO_LARGE', `Signature exceeds ${limits.maxFieldBytes} bytes`)
-    const members = parseSignatureInput(inputs)
-    const values = parseSignatureField(signatures)
-    if (members.size > limits.maxSignatures || values.size > limits.maxSignatures) {
-      fail('ERR_TOO_MANY_SIGNATURES', `more than ${limits.maxSignatures} signatures`)
-    }
-    const candidates: Candidate[] = []
-    for (const [label, member] of members) {
-      if (member.components.length > limits.maxComponents) fail('ERR_TOO_MANY_COMPONENTS', `signature ${label} covers more than ${limits.maxComponents} components`)
-      const signature = values.get(label)
-      if (signature === undefined) continue
-      candidates.push({ label, member, signature })
-    }
-    if (candidates.length === 0) fail('ERR_SIGNATURE_MISSING', 'no Signature-Input member has a matching Signature')
-    return candidates
-  }
-
-  function select(candidates: Candidate[]): Candidate[] {
-    let selected = candidates
-    if (policy.label !== undefined) {
-      selected = selected.filter((c) => c.label === policy.label)
-      if (selected.length === 0) fail('ERR_LABEL_NOT_FOUND', `no signature labelled ${JSON.stringify(policy.label)}`)
-    }
-    if (policy.tag !== undefined) {
-      // The label is the sender's choice; the tag says what the signature is for (RFC 9421 section 2.3).
-      selected = selected.filter((c) => c.member.params.tag === policy.tag)
-      if (selected.length === 0) fail('ERR_TAG_MISMATCH', `no signature with the tag ${JSON.stringify(policy.tag)}`)
-    }
-    return selected
+  // Size and count limits are enforced inside the parsers, before any cryptography.
+  const parseLimits = { maxFieldLength: limits.maxFieldBytes, maxSignatures: limits.maxSignatures, maxComponents: limits.maxComponents }
+  const selector = { label: policy.label, tag: policy.tag }
+  const verifyOptions = {
+    algorithms: policy.algorithms === undefined ? undefined : ([...policy.algorithms] as AlgorithmName[]),
+    fieldTypes,
   }
 
   function checkRequired(message: HttpMessage, candidate: Candidate): string[] {
-    const covered = candidate.member.components.map((c) => serializeComponentIdentifier(c))
+    const covered = candidate.input.components.map((c) => serializeComponentIdentifier(c))
     const set = new Set(covered)
     for (const alternatives of policy.requirements) {
       if (!alternatives.some((ids) => ids.every((id) => set.has(id)))) {
@@ -250,7 +203,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (policy.requireContentDigest && body !== undefined && body.length > 0 && !set.has('"content-digest"')) {
       fail('ERR_REQUIRED_COMPONENT', 'the signature must cover "content-digest" when there is a body')
     }
-    const params = candidate.member.params
+    const params = candidate.input.params
     if (typeof params.keyid !== 'string' || params.keyid === '') fail('ERR_REQUIRED_PARAMETER', 'the signature must carry a keyid')
     if (policy.requireCreated && params.created === undefined) fail('ERR_REQUIRED_PARAMETER', 'the signature must carry created')
     if (policy.requireNonce && params.nonce === undefined) fail('ERR_REQUIRED_PARAMETER', 'the signature must carry a nonce')
@@ -263,23 +216,19 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return covered
   }
 
-  function checkTimes(candidate: Candidate, nowSeconds: number): void {
-    const { created, expires } = candidate.member.params
-    const skew = policy.clockSkewSeconds
-    if (created !== undefined) {
-      if (typeof created !== 'number' || !Number.isInteger(created)) fail('ERR_INVALID_PARAMETER', 'created must be an integer')
-      if (created > nowSeconds + skew) fail('ERR_CREATED_IN_FUTURE', 'created is in the future')
-      if (policy.maxAgeSeconds !== null && nowSeconds - created > policy.maxAgeSeconds + skew) fail('ERR_SIGNATURE_TOO_OLD', `the signature is older than ${policy.maxAgeSeconds} s`)
-    }
-    if (expires !== undefined) {
-      if (typeof expires !== 'number' || !Number.isInteger(expires)) fail('ERR_INVALID_PARAMETER', 'expires must be an integer')
-      if (nowSeconds > expires + skew) fail('ERR_SIGNATURE_EXPIRED', 'the signature has expired')
-    }
+  function checkSignatureTimes(candidate: Candidate, nowSeconds: number): void {
+    const params = candidate.input.params
+    checkTimes(params, {
+      now: nowSeconds,
+      // Whether created must be present is the policy's call (checked with the other parameters).
+      maxAgeSeconds: params.created === undefined || policy.maxAgeSeconds === null ? undefined : policy.maxAgeSeconds,
+      clockSkewSeconds: policy.clockSkewSeconds,
+    })
   }
 
   async function attempt(message: HttpMessage, candidate: Candidate, peer: ForwardedInfo, nowMs: number): Promise<Accepted> {
     const components = checkRequired(message, candidate)
-    const params = candidate.member.params
+    const params = candidate.input.params
     const keyid = params.keyid as string
     const record = await resolver.resolve(keyid)
     if (record === undefined || record === null) fail('ERR_KEY_NOT_FOUND', 'unknown key id')
@@ -300,20 +249,15 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
     if (policy.algorithms !== undefined && !policy.algorithms.has(alg)) fail('ERR_ALG_NOT_ALLOWED', `the algorithm ${alg} is not accepted here`)
     if (!ipAllowed(peer.clientIp, record.allowIps, record.denyIps)) fail('ERR_IP_DENIED', 'the key may not be used from this address')
-    checkTimes(candidate, nowSeconds)
-    const base = createSignatureBase(message, candidate.member.components, candidate.member.serialized, baseOptions)
-    const ok = await verifyBytes(record.key, utf8(base), candidate.signature)
-    if (!ok) fail('ERR_SIGNATURE_INVALID', 'the signature does not verify')
-    if (components.includes('"content-digest"') && message.kind === 'request') {
-      const digests = fieldValues(message, 'content-digest')
-      if (digests.length === 0) fail('ERR_DIGEST_MISSING', 'Content-Digest is covered but absent')
-      await verifyContentDigest(digests.join(', '), message.body ?? new Uint8Array(0))
-    }
+    checkSignatureTimes(candidate, nowSeconds)
+    await verifySignature(message, candidate, record.key, verifyOptions)
+    // RFC 9421 section 7.2.8: covering Content-Digest protects the body only if the digest is recomputed.
+    if (components.includes('"content-digest"')) await verifyMessageDigest(message)
     return { candidate, record, keyid, alg, components }
   }
 
   function nonceTtlMs(candidate: Candidate, nowMs: number): number {
-    const { created, expires } = candidate.member.params
+    const { created, expires } = candidate.input.params
     let end = Infinity
     if (typeof created === 'number' && policy.maxAgeSeconds !== null) end = created + policy.maxAgeSeconds
     if (typeof expires === 'number') end = Math.min(end, expires)
@@ -329,7 +273,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (message.body !== undefined && message.body.length > limits.maxBodyBytes) fail('ERR_BODY_TOO_LARGE', `the body exceeds ${limits.maxBodyBytes} bytes`)
     const peer = forwarding.resolve(options.clientIp, message.fields)
     peerBox.info = peer
-    const candidates = select(parse(message))
+    const candidates = selectSignatures(parseSignatures(message, parseLimits), selector)
     const nowMs = clock()
     let accepted: Accepted | undefined
     let firstError: unknown
@@ -342,7 +286,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
         if (isSignetError(error) && error.code === 'ERR_STORE_UNAVAILABLE') throw error
         if (firstError === undefined) {
           firstError = error
-          if (typeof candidate.member.params.keyid === 'string') peerBox.keyid = candidate.member.params.keyid
+          if (typeof candidate.input.params.keyid === 'string') peerBox.keyid = candidate.input.params.keyid
           peerBox.label = candidate.label
         }
       }
@@ -350,7 +294,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (accepted === undefined) throw firstError
     peerBox.keyid = accepted.keyid
     peerBox.label = accepted.candidate.label
-    const params = accepted.candidate.member.params
+    const params = accepted.candidate.input.params
     if (nonces !== undefined && typeof params.nonce === 'string') {
       const fresh = await nonces.record(`${accepted.keyid}\u0000${params.nonce}`, nonceTtlMs(accepted.candidate, nowMs))
       if (!fresh) fail('ERR_NONCE_REPLAYED', 'the nonce was already used')

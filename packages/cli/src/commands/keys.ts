@@ -1,12 +1,244 @@
 /**
- * `signet keys`: the API-key lifecycle over a registry (see CLI.md "Keys (`signet keys`)").
+ * `signet keys`: the API-key lifecycle over a registry (CLI.md "Keys (`signet keys`)").
+ *
+ * ```
+ * signet keys create  REGISTRY --owner O (--alg ALG | --public-key FILE) [--scopes "s1 s2"]
+ *                     [--allow-ip "CIDR ..."] [--deny-ip "CIDR ..."] [--expires-in DURATION|never]
+ *                     [--not-before UNIX]
+ * signet keys list    REGISTRY [--owner O]
+ * signet keys show    REGISTRY KEYID
+ * signet keys rotate  REGISTRY KEYID [--overlap DURATION] [--expires-in DURATION|never] [--public-key FILE]
+ * signet keys disable|enable|revoke REGISTRY KEYID
+ * signet keys usage   REGISTRY KEYID
+ * signet keys audit   REGISTRY [--since UNIX]
+ * ```
+ *
+ * REGISTRY is `--registry PATH` or `--registry redis://H:P` (also accepted as the first
+ * positional argument). The master key comes from `--master-key-file FILE` or
+ * `SIGNET_MASTER_KEY`. Every argument is checked before the registry is opened, so bad input
+ * writes nothing; the registry itself checks key ids (CRC-32), IP lists and expiry before it
+ * writes. Secrets appear only in the output of `create` and `rotate`. Output is JSON: one
+ * document for `create`, `list`, `show`, `rotate`, `disable`, `enable` and `revoke`; JSON lines
+ * for `usage` and `audit`. Failures are coded errors (exit 2) reported by the dispatcher.
  *
  * @module
  */
-import type { Command, CliIO } from '../io.ts'
-import { SignetError } from '@signet/core'
+import { hostname, userInfo } from 'node:os'
+import { SignetError, fromUtf8 } from '@signet/core'
+import type { AlgorithmName } from '@signet/core'
+import { assertKeyId, openRegistryFromSpec, parseDuration } from '@signet/registry'
+import type { Registry } from '@signet/registry'
+import { getString, parseArgs, parseSeconds, usage } from '../args.ts'
+import type { OptionSpecs, ParsedArgs } from '../args.ts'
+import { printJson, readInput } from '../io.ts'
+import type { CliIO, Command } from '../io.ts'
 
-/** `signet keys create|list|show|rotate|disable|enable|revoke|usage|audit` (argv follows `keys`). */
-export const keysCommand: Command = async (argv: string[], _io: CliIO): Promise<number> => {
-  throw new SignetError('ERR_USAGE', `signet keys ${argv[0] ?? ''}: not implemented yet`)
+const common: OptionSpecs = {
+  registry: { type: 'string' },
+  'master-key-file': { type: 'string' },
+}
+
+const specs: Readonly<Record<string, OptionSpecs>> = {
+  create: {
+    ...common,
+    owner: { type: 'string' },
+    alg: { type: 'string' },
+    'public-key': { type: 'string' },
+    scopes: { type: 'string' },
+    'allow-ip': { type: 'string' },
+    'deny-ip': { type: 'string' },
+    'expires-in': { type: 'string' },
+    'not-before': { type: 'string' },
+  },
+  list: { ...common, owner: { type: 'string' } },
+  show: common,
+  rotate: { ...common, overlap: { type: 'string' }, 'expires-in': { type: 'string' }, 'public-key': { type: 'string' } },
+  disable: common,
+  enable: common,
+  revoke: common,
+  usage: common,
+  audit: { ...common, since: { type: 'string' } },
+}
+
+/** Subcommands that name one key. */
+const takesKeyId = new Set(['show', 'rotate', 'disable', 'enable', 'revoke', 'usage'])
+
+const ALGORITHMS: readonly AlgorithmName[] = [
+  'hmac-sha256', 'ed25519', 'rsa-pss-sha512', 'rsa-v1_5-sha256', 'ecdsa-p256-sha256', 'ecdsa-p384-sha384',
+]
+
+const SUBCOMMANDS = 'create|list|show|rotate|disable|enable|revoke|usage|audit'
+
+/** Split a space- or comma-separated option value into its entries. */
+function words(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined
+  return value.split(/[\s,]+/).filter((w) => w !== '')
+}
+
+function expiresIn(value: string | undefined, command: string): number | null | undefined {
+  if (value === undefined) return undefined
+  if (value === 'never') return null
+  try {
+    return parseDuration(value, 'expires-in')
+  } catch (err) {
+    throw usage(command, (err as Error).message)
+  }
+}
+
+function actorOf(io: CliIO): string {
+  const fromEnv = io.env['SIGNET_ACTOR']
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv.slice(0, 256)
+  try {
+    return `${userInfo().username}@${hostname()}`
+  } catch {
+    return `unknown@${hostname()}`
+  }
+}
+
+async function readPublicKey(io: CliIO, name: string): Promise<JsonWebKey | string> {
+  const bytes = await readInput(io, name, 'public key')
+  let text: string
+  try {
+    text = fromUtf8(bytes).trim()
+  } catch {
+    throw new SignetError('ERR_KEY_INVALID', `the public key file ${JSON.stringify(name)} is not text (JWK or PEM)`)
+  }
+  if (!text.startsWith('{')) return text
+  try {
+    return JSON.parse(text) as JsonWebKey
+  } catch {
+    throw new SignetError('ERR_KEY_INVALID', `the public key file ${JSON.stringify(name)} is not valid JSON`)
+  }
+}
+
+/** The registry spec and the key id from `--registry` or the positionals. */
+function locate(args: ParsedArgs, sub: string): { spec: string; keyid: string | undefined } {
+  const command = `keys ${sub}`
+  const wantsKey = takesKeyId.has(sub)
+  const positionals = [...args.positionals]
+  let spec = getString(args, 'registry')
+  if (spec === undefined) spec = positionals.shift()
+  if (spec === undefined || spec === '') throw usage(command, 'a registry is required: --registry PATH or --registry redis://H:P')
+  const keyid = wantsKey ? positionals.shift() : undefined
+  if (wantsKey && keyid === undefined) throw usage(command, 'a KEYID is required')
+  if (positionals.length > 0) throw usage(command, `unexpected argument ${JSON.stringify(positionals[0]?.slice(0, 80))}`)
+  // Checked before the registry is opened: a mistyped key id never reaches a lookup.
+  if (keyid !== undefined) assertKeyId(keyid)
+  return { spec, keyid }
+}
+
+/** Options for `create`, validated before anything is opened. */
+async function createOptions(args: ParsedArgs, io: CliIO) {
+  const command = 'keys create'
+  const owner = getString(args, 'owner')
+  if (owner === undefined || owner.trim() === '') throw usage(command, '--owner is required')
+  const alg = getString(args, 'alg')
+  const publicKeyFile = getString(args, 'public-key')
+  if (alg === undefined && publicKeyFile === undefined) throw usage(command, 'one of --alg or --public-key is required')
+  if (alg !== undefined && !ALGORITHMS.includes(alg as AlgorithmName)) {
+    throw usage(command, `--alg expects one of ${ALGORITHMS.join(', ')}, got ${JSON.stringify(alg.slice(0, 40))}`)
+  }
+  if (alg === 'hmac-sha256' && publicKeyFile !== undefined) throw usage(command, 'HMAC keys are generated here: --public-key does not apply')
+  const notBefore = getString(args, 'not-before')
+  return {
+    owner,
+    ...(alg === undefined ? {} : { alg: alg as AlgorithmName }),
+    ...(publicKeyFile === undefined ? {} : { publicKey: await readPublicKey(io, publicKeyFile) }),
+    ...(words(getString(args, 'scopes')) === undefined ? {} : { scopes: words(getString(args, 'scopes')) as string[] }),
+    ...(words(getString(args, 'allow-ip')) === undefined ? {} : { allowIps: words(getString(args, 'allow-ip')) as string[] }),
+    ...(words(getString(args, 'deny-ip')) === undefined ? {} : { denyIps: words(getString(args, 'deny-ip')) as string[] }),
+    ...(getString(args, 'expires-in') === undefined ? {} : { expiresIn: expiresIn(getString(args, 'expires-in'), command) as number | null }),
+    ...(notBefore === undefined ? {} : { notBefore: parseSeconds(notBefore, 'not-before', command) }),
+  }
+}
+
+/** `{ keyid, alg, owner, expires, ... }` first, as CLI.md lists them. */
+function shown<T extends { keyid: string; alg: string; owner: string; expires: number | null }>(value: T): T {
+  return Object.assign({ keyid: value.keyid, alg: value.alg, owner: value.owner, expires: value.expires }, value)
+}
+
+/**
+ * `signet keys SUBCOMMAND ...` (argv is what follows `keys`).
+ *
+ * @param argv - the subcommand and its arguments
+ * @param io - the process seam
+ * @returns 0 on success (failures are thrown as coded errors: exit 2)
+ * @throws {SignetError} `ERR_USAGE`, `ERR_KEY_ID_MALFORMED`, `ERR_KEY_NOT_FOUND`,
+ *   `ERR_INVALID_STATE`, `ERR_INVALID_IP_RANGE`, `ERR_INVALID_EXPIRY`, `ERR_MASTER_KEY`,
+ *   `ERR_REGISTRY_CORRUPT`, `ERR_REGISTRY_LOCKED`, `ERR_STORE_UNAVAILABLE`, `ERR_IO`
+ */
+export const keysCommand: Command = async (argv: string[], io: CliIO): Promise<number> => {
+  const sub = argv[0]
+  if (sub === undefined || !Object.hasOwn(specs, sub)) {
+    throw usage('keys', `expected a subcommand (${SUBCOMMANDS}), got ${sub === undefined ? 'none' : JSON.stringify(sub.slice(0, 40))}`)
+  }
+  const command = `keys ${sub}`
+  const args = parseArgs(argv.slice(1), specs[sub] as OptionSpecs, { command })
+  const { spec, keyid } = locate(args, sub)
+
+  // Everything the user typed is checked here, before the registry is opened.
+  const create = sub === 'create' ? await createOptions(args, io) : undefined
+  const overlapText = getString(args, 'overlap')
+  const overlapSeconds = overlapText === undefined ? undefined
+    : /^0+[smhdw]?$/.test(overlapText) ? 0
+      : (() => {
+          try {
+            return parseDuration(overlapText, 'overlap')
+          } catch (err) {
+            throw usage(command, (err as Error).message)
+          }
+        })()
+  const rotateExpires = sub === 'rotate' ? expiresIn(getString(args, 'expires-in'), command) : undefined
+  const rotateKeyFile = sub === 'rotate' ? getString(args, 'public-key') : undefined
+  const rotateKey = rotateKeyFile === undefined ? undefined : await readPublicKey(io, rotateKeyFile)
+  const sinceText = getString(args, 'since')
+  const since = sinceText === undefined ? undefined : parseSeconds(sinceText, 'since', command)
+  const owner = sub === 'list' ? getString(args, 'owner') : undefined
+
+  const masterKeyFile = getString(args, 'master-key-file')
+  const registry: Registry = await openRegistryFromSpec(spec, {
+    env: io.env,
+    cwd: io.cwd,
+    actor: actorOf(io),
+    ...(masterKeyFile === undefined ? {} : { masterKeyFile }),
+  })
+  try {
+    const id = keyid as string
+    switch (sub) {
+      case 'create':
+        printJson(io, shown(await registry.create(create as NonNullable<typeof create>)))
+        break
+      case 'list':
+        printJson(io, await registry.list(owner === undefined ? {} : { owner }))
+        break
+      case 'show':
+        printJson(io, await registry.get(id))
+        break
+      case 'rotate':
+        printJson(io, shown(await registry.rotate(id, {
+          ...(overlapSeconds === undefined ? {} : { overlapSeconds }),
+          ...(rotateExpires === undefined ? {} : { expiresIn: rotateExpires }),
+          ...(rotateKey === undefined ? {} : { publicKey: rotateKey }),
+        })))
+        break
+      case 'disable':
+        printJson(io, await registry.disable(id))
+        break
+      case 'enable':
+        printJson(io, await registry.enable(id))
+        break
+      case 'revoke':
+        printJson(io, await registry.revoke(id))
+        break
+      case 'usage':
+        printJson(io, await registry.usage(id))
+        break
+      case 'audit':
+        for (const entry of await registry.audit(since === undefined ? {} : { since })) printJson(io, entry)
+        break
+    }
+  } finally {
+    await registry.close()
+  }
+  return 0
 }

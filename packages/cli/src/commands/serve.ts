@@ -1,14 +1,388 @@
 /**
- * `signet serve`: a verifying HTTP server or reverse proxy (CLI.md). Being written.
+ * `signet serve`: a verifying HTTP server, or a verifying reverse proxy in front of an API
+ * written in any language (CLI.md "signet serve").
+ *
+ * Everything that can be wrong with the command line is checked before the socket opens: the
+ * JWKS is read and every key imported, Redis is connected and answers, the upstream URL parses.
+ * A failure at any of those steps releases what was already acquired and ends the command with
+ * one line of JSON on standard error and exit 2, so nothing is ever half-started. Once listening,
+ * `listening on http://H:P` is printed; aborting `io.signal` (SIGINT or SIGTERM in the binary)
+ * stops accepting connections, lets requests in flight finish for a short grace period, and
+ * closes the Redis connection.
+ *
+ * Requests are verified straight from Node's `IncomingMessage` (`verifyNodeRequest`); a nonce
+ * store is always set (memory by default), so every signature needs a nonce and a replay is a
+ * 401. With `--upstream`, a verified request is forwarded with the verified key id in
+ * `Signet-Key-Id` (any such field sent by the client is removed first).
  *
  * @module
  */
-import type { CliIO, Command } from '../io.ts'
+import { createServer, request as httpRequest } from 'node:http'
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http'
+import { request as httpsRequest } from 'node:https'
+import type { AddressInfo } from 'node:net'
 import { SignetError } from '@signet/core'
+import {
+  MemoryNonceStore,
+  RedisNonceStore,
+  createVerifier,
+  parseJwks,
+  problemFor,
+  verifyNodeRequest,
+  writeProblem,
+} from '@signet/server'
+import type { KeyResolver, NonceStore, VerifiedIdentity, Verifier, VerifierPolicy } from '@signet/server'
+import { getString, parseArgs, splitComponents, usage } from '../args.ts'
+import type { CliIO, Command } from '../io.ts'
+import { readInput } from '../io.ts'
 
-/** Run `signet serve`. */
-export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<number> => {
-  void argv
+const COMMAND = 'serve'
+
+/** How long requests in flight may run after shutdown begins, ms. */
+const SHUTDOWN_GRACE_MS = 2000
+/** How long Redis may take to answer at start-up, ms. */
+const REDIS_CONNECT_TIMEOUT_MS = 2000
+
+/**
+ * The `--registry PATH|redis://H:P` hook: turns a registry location into a key resolver.
+ * The registry helper replaces this body with its store (which returns `KeyRecord`s); until then
+ * the option is refused as a usage error.
+ *
+ * @param location - the value of `--registry`.
+ * @param io - the command's surroundings (env for `SIGNET_MASTER_KEY`, cwd for relative paths).
+ * @returns the resolver and a function releasing whatever it holds open.
+ * @throws {SignetError} `ERR_USAGE` while no registry is wired in.
+ */
+export async function openRegistryKeys(location: string, io: CliIO): Promise<{ keys: KeyResolver; close: () => Promise<void> }> {
+  void location
   void io
-  throw new SignetError('ERR_USAGE', 'signet serve is not available yet')
+  throw usage(COMMAND, '--registry is not available in this build; use --jwks FILE')
+}
+
+interface RedisLike {
+  set(key: string, value: string, px: 'PX', ttlMs: number, nx: 'NX'): Promise<'OK' | null>
+  connect(): Promise<void>
+  ping(): Promise<string>
+  quit(): Promise<unknown>
+  disconnect(): void
+  on(event: 'error', listener: (error: unknown) => void): unknown
+}
+
+/** A nonce store and how to release it. */
+interface OpenedStore {
+  readonly store: NonceStore
+  readonly close: () => Promise<void>
+}
+
+function parseRedisAddress(value: string): { host: string; port: number; db?: number } {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw usage(COMMAND, `--nonce-store expects memory or redis://HOST:PORT, got ${JSON.stringify(value)}`)
+  }
+  if (url.protocol !== 'redis:' || url.hostname === '') {
+    throw usage(COMMAND, `--nonce-store expects memory or redis://HOST:PORT, got ${JSON.stringify(value)}`)
+  }
+  const port = url.port === '' ? 6379 : Number(url.port)
+  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
+  const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : undefined
+  if (db !== undefined && (!Number.isInteger(db) || db < 0)) throw usage(COMMAND, `--nonce-store has an invalid database number in ${JSON.stringify(value)}`)
+  return db === undefined ? { host, port } : { host, port, db }
+}
+
+async function openRedisStore(value: string): Promise<OpenedStore> {
+  const address = parseRedisAddress(value)
+  const { default: Redis } = (await import('ioredis')) as unknown as { default: new (options: Record<string, unknown>) => RedisLike }
+  const client = new Redis({
+    host: address.host,
+    port: address.port,
+    ...(address.db === undefined ? {} : { db: address.db }),
+    lazyConnect: true,
+    // Fail fast instead of queueing: a verifier that cannot record a nonce answers 503 at once.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 1000,
+    commandTimeout: 1000,
+    // Keep trying in the background so service resumes when Redis is back.
+    retryStrategy: (times: number) => Math.min(50 * times, 500),
+  })
+  client.on('error', () => {
+    // Connection errors surface as ERR_STORE_UNAVAILABLE per request; the event itself is noise.
+  })
+  let timer: ReturnType<typeof setTimeout> | undefined
+  try {
+    await Promise.race([
+      client.connect().then(() => client.ping()),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timed out')), REDIS_CONNECT_TIMEOUT_MS)
+      }),
+    ])
+  } catch (cause) {
+    client.disconnect()
+    const reason = cause instanceof Error ? cause.message : String(cause)
+    throw new SignetError('ERR_STORE_UNAVAILABLE', `signet serve: cannot reach Redis at ${address.host}:${address.port} (${reason})`, { cause })
+  } finally {
+    clearTimeout(timer)
+  }
+  return {
+    store: new RedisNonceStore(client, { timeoutMs: 1000 }),
+    close: async () => {
+      try {
+        await Promise.race([client.quit(), new Promise((resolve) => setTimeout(resolve, 500))])
+      } catch {
+        // Already gone.
+      }
+      client.disconnect()
+    },
+  }
+}
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined) return 8080
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) throw usage(COMMAND, `--port expects a number from 0 to 65535, got ${JSON.stringify(value)}`)
+  return Number(value)
+}
+
+function parseMaxAge(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  if (!/^\d+$/.test(value)) throw usage(COMMAND, `--max-age expects a whole number of seconds, got ${JSON.stringify(value)}`)
+  return Number(value)
+}
+
+function parseUpstream(value: string | undefined): URL | undefined {
+  if (value === undefined) return undefined
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw usage(COMMAND, `--upstream expects an http(s) URL, got ${JSON.stringify(value)}`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usage(COMMAND, `--upstream expects an http(s) URL, got ${JSON.stringify(value)}`)
+  return url
+}
+
+// RFC 9110 section 7.6.1: connection-specific fields are not forwarded by a proxy.
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade'])
+
+function forwardHeaders(req: IncomingMessage, identity: VerifiedIdentity, upstream: URL, body: Uint8Array): OutgoingHttpHeaders {
+  const nominated = new Set(
+    String(req.headers.connection ?? '')
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter((s) => s !== ''),
+  )
+  const headers: OutgoingHttpHeaders = {}
+  const raw = req.rawHeaders
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase()
+    if (HOP_BY_HOP.has(name) || nominated.has(name) || name === 'host' || name === 'content-length' || name === 'signet-key-id') continue
+    const value = raw[i + 1] as string
+    const existing = headers[name]
+    if (existing === undefined) headers[name] = value
+    else headers[name] = Array.isArray(existing) ? [...existing, value] : [String(existing), value]
+  }
+  headers['host'] = upstream.host
+  headers['content-length'] = String(body.length)
+  headers['signet-key-id'] = identity.keyid
+  const peer = req.socket.remoteAddress
+  if (peer !== undefined) {
+    const node = peer.includes(':') ? `"[${peer}]"` : peer
+    const host = req.headers.host
+    headers['forwarded'] = `for=${node};proto=http${host === undefined ? '' : `;host="${host.replace(/["\\]/g, '')}"`}`
+  }
+  return headers
+}
+
+function copyResponseHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {}
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name)) continue
+    out[name] = value
+  }
+  return out
+}
+
+function proxy(req: IncomingMessage, res: ServerResponse, identity: VerifiedIdentity, body: Uint8Array, upstream: URL): void {
+  const base = upstream.pathname.endsWith('/') ? upstream.pathname.slice(0, -1) : upstream.pathname
+  const path = base + (req.url ?? '/')
+  const send = upstream.protocol === 'https:' ? httpsRequest : httpRequest
+  const outgoing = send(
+    {
+      protocol: upstream.protocol,
+      hostname: upstream.hostname.startsWith('[') ? upstream.hostname.slice(1, -1) : upstream.hostname,
+      port: upstream.port === '' ? undefined : Number(upstream.port),
+      method: req.method,
+      path,
+      headers: forwardHeaders(req, identity, upstream, body),
+    },
+    (answer) => {
+      res.writeHead(answer.statusCode ?? 502, copyResponseHeaders(answer.headers))
+      answer.pipe(res)
+      answer.on('error', () => res.destroy())
+    },
+  )
+  outgoing.setTimeout(30_000, () => outgoing.destroy(new Error('upstream timed out')))
+  outgoing.on('error', () => {
+    if (res.headersSent) {
+      res.destroy()
+      return
+    }
+    const bodyText = JSON.stringify({ type: 'about:blank', title: 'Bad Gateway', status: 502, code: 'ERR_UPSTREAM', detail: 'the upstream did not answer' })
+    res.writeHead(502, { 'content-type': 'application/problem+json', 'cache-control': 'no-store', 'content-length': String(Buffer.byteLength(bodyText)) })
+    res.end(bodyText)
+  })
+  outgoing.end(body)
+}
+
+function identityJson(identity: VerifiedIdentity): string {
+  return JSON.stringify({
+    keyid: identity.keyid,
+    label: identity.label,
+    alg: identity.alg,
+    components: identity.components,
+    params: identity.params,
+    owner: identity.owner ?? null,
+    scopes: identity.scopes,
+  })
+}
+
+function handler(verifier: Verifier, upstream: URL | undefined): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    verifyNodeRequest(verifier, req).then(
+      ({ identity, body }) => {
+        if (upstream !== undefined) {
+          proxy(req, res, identity, body, upstream)
+          return
+        }
+        const text = identityJson(identity)
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), 'cache-control': 'no-store' })
+        res.end(text)
+      },
+      (error: unknown) => writeProblem(res, problemFor(error, { policy: verifier.policy, withBody: req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined })),
+    )
+  }
+}
+
+function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      server.off('listening', onListening)
+      const reason = error.code ?? error.message
+      reject(new SignetError('ERR_IO', `signet serve: cannot listen on ${host}:${port} (${reason})`, { cause: error }))
+    }
+    const onListening = (): void => {
+      server.off('error', onError)
+      resolve(server.address() as AddressInfo)
+    }
+    server.once('error', onError)
+    server.once('listening', onListening)
+    server.listen(port, host)
+  })
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS)
+    server.close(() => {
+      clearTimeout(timer)
+      resolve()
+    })
+    server.closeIdleConnections()
+  })
+}
+
+function waitForAbort(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal === undefined) return // Runs until the process ends.
+    if (signal.aborted) return resolve()
+    signal.addEventListener('abort', () => resolve(), { once: true })
+  })
+}
+
+/**
+ * Run `signet serve` (CLI.md): verify every request against the JWKS (or registry) and answer
+ * with the verified identity, or proxy it to `--upstream`.
+ *
+ * @returns 0 after a clean shutdown.
+ * @throws {SignetError} `ERR_USAGE` for bad options, `ERR_IO` for an unreadable JWKS or a port
+ *   in use, `ERR_KEY_*` for a malformed JWKS, `ERR_STORE_UNAVAILABLE` when Redis is unreachable
+ *   at start: the dispatcher prints it and exits 2.
+ */
+export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<number> => {
+  const args = parseArgs(
+    argv,
+    {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      jwks: { type: 'string' },
+      registry: { type: 'string' },
+      'nonce-store': { type: 'string' },
+      require: { type: 'string' },
+      'max-age': { type: 'string' },
+      upstream: { type: 'string' },
+    },
+    { command: COMMAND, maxPositionals: 0 },
+  )
+  const host = getString(args, 'host') ?? '127.0.0.1'
+  if (host === '') throw usage(COMMAND, '--host expects an address')
+  const port = parsePort(getString(args, 'port'))
+  const maxAge = parseMaxAge(getString(args, 'max-age'))
+  const upstream = parseUpstream(getString(args, 'upstream'))
+  const jwksFile = getString(args, 'jwks')
+  const registry = getString(args, 'registry')
+  if ((jwksFile === undefined) === (registry === undefined)) throw usage(COMMAND, 'give exactly one of --jwks FILE or --registry PATH')
+  const storeOption = getString(args, 'nonce-store') ?? 'memory'
+  if (storeOption !== 'memory' && !storeOption.startsWith('redis://')) {
+    throw usage(COMMAND, `--nonce-store expects memory or redis://HOST:PORT, got ${JSON.stringify(storeOption)}`)
+  }
+  const policy: { -readonly [K in keyof VerifierPolicy]: VerifierPolicy[K] } = { requireNonce: true }
+  const required = getString(args, 'require')
+  if (required !== undefined) policy.requiredComponents = splitComponents(required, 'require', COMMAND)
+  if (maxAge !== undefined) policy.maxAgeSeconds = maxAge
+
+  // Acquire in order, releasing everything already held if a later step fails.
+  const releases: Array<() => Promise<void>> = []
+  const releaseAll = async (): Promise<void> => {
+    for (const release of releases.reverse()) await release().catch(() => {})
+  }
+  let server: Server | undefined
+  try {
+    let keys: KeyResolver
+    if (jwksFile !== undefined) {
+      keys = await parseJwks(await readInput(io, jwksFile, 'JWKS'))
+    } else {
+      const opened = await openRegistryKeys(registry as string, io)
+      releases.push(opened.close)
+      keys = opened.keys
+    }
+    let nonces: NonceStore
+    if (storeOption === 'memory') {
+      nonces = new MemoryNonceStore()
+    } else {
+      const opened = await openRedisStore(storeOption)
+      releases.push(opened.close)
+      nonces = opened.store
+    }
+    let verifier: Verifier
+    try {
+      verifier = createVerifier({ keys, nonces, policy })
+    } catch (cause) {
+      throw usage(COMMAND, cause instanceof Error ? cause.message : String(cause))
+    }
+    server = createServer(handler(verifier, upstream))
+    // Slow-loris protection: a request must arrive in full within 30 s.
+    server.requestTimeout = 30_000
+    server.headersTimeout = 10_000
+    const address = await listen(server, host, port)
+    const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address
+    io.stdout(`listening on http://${shown}:${address.port}\n`)
+  } catch (error) {
+    await releaseAll()
+    throw error
+  }
+  await waitForAbort(io.signal)
+  await closeServer(server)
+  await releaseAll()
+  return 0
 }

@@ -92,10 +92,11 @@ export const signCommand: Command = async (argv: string[], io: CliIO): Promise<n
   const keyidOption = getString(args, 'keyid')
   const tag = getString(args, 'tag')
 
+  // The key first: when the message comes on standard input, a bad key path is the error to show.
+  const key = await loadKey(io, keyFile, { alg: getString(args, 'alg'), kid: keyidOption, need: 'private' })
   const request = await readRelatedRequest(io, getString(args, 'request'), scheme, 'sign')
   const file = messageFile(args)
   const input = await readMessageFile(io, file, { scheme, request })
-  const key = await loadKey(io, keyFile, { alg: getString(args, 'alg'), kid: keyidOption, need: 'private' })
 
   refuseExistingLabel(input.message, label)
 

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { SignetError, verifyMessage } from '@signet/core'
+import { SignetError, getAlgorithm, isSignetError, parseComponentIdentifier, serializeComponentIdentifier, verifyMessage } from '@signet/core'
 import type { SignetKey, VerifyOptions } from '@signet/core'
 import {
   getAll,
@@ -32,7 +32,8 @@ import {
 import type { OptionSpecs } from '../args.ts'
 import { printJson, verificationFailure } from '../io.ts'
 import type { CliIO, Command } from '../io.ts'
-import { loadJwks, loadKey } from '../key-file.ts'
+import { loadJwks, loadKeyFile } from '../key-file.ts'
+import type { LoadedKey } from '../key-file.ts'
 import { readMessageFile, readRelatedRequest } from '../message-file.ts'
 
 const options: OptionSpecs = {
@@ -78,16 +79,18 @@ export const verifyCommand: Command = async (argv: string[], io: CliIO): Promise
   const maxAgeText = getString(args, 'max-age')
   const maxAgeSeconds = maxAgeText === undefined ? undefined : parseSeconds(maxAgeText, 'max-age', 'verify')
   const requireText = getString(args, 'require')
-  const requiredComponents = requireText === undefined ? undefined : splitComponents(requireText, 'require', 'verify')
+  const requiredComponents = requireText === undefined ? undefined : canonicalComponents(splitComponents(requireText, 'require', 'verify'))
   const alg = getString(args, 'alg')
 
+  const key: KeySelector =
+    keyFile !== undefined ? keyMatchingKeyid(await loadKeyFile(io, keyFile, { alg })) : keyFromJwks(await loadJwks(io, jwksFile as string, { alg }))
   const request = await readRelatedRequest(io, getString(args, 'request'), scheme, 'verify')
   const { message } = await readMessageFile(io, messageFile(args), { scheme, request })
-  const key: KeySelector =
-    keyFile !== undefined ? keyMatchingKeyid(await loadKey(io, keyFile, { alg })) : keyFromJwks(await loadJwks(io, jwksFile as string, { alg }))
 
   const verifyOptions: VerifyOptions = {
     key,
+    // --alg names the one algorithm accepted (RFC 9421 section 7.3.6: never the signer's pick).
+    ...(alg === undefined ? {} : { algorithms: [getAlgorithm(alg).name] }),
     ...(label === undefined ? {} : { label }),
     ...(tag === undefined ? {} : { tag }),
     ...(requiredComponents === undefined ? {} : { requiredComponents }),
@@ -105,7 +108,7 @@ export const verifyCommand: Command = async (argv: string[], io: CliIO): Promise
   for (const signature of verified) {
     printJson(io, {
       label: signature.label,
-      keyid: signature.keyid ?? signature.key.kid ?? null,
+      keyid: signature.keyid ?? null,
       alg: signature.alg,
       components: signature.components,
       params: signature.params,
@@ -115,12 +118,12 @@ export const verifyCommand: Command = async (argv: string[], io: CliIO): Promise
 }
 
 /** `--key`: one key for every signature; a `keyid` naming another key fails. */
-function keyMatchingKeyid(key: SignetKey): KeySelector {
+function keyMatchingKeyid({ key, declaredKid }: LoadedKey): KeySelector {
   return ({ keyid, label }) => {
-    if (keyid !== undefined && key.kid !== undefined && keyid !== key.kid) {
+    if (keyid !== undefined && declaredKid !== undefined && keyid !== declaredKid) {
       throw new SignetError(
         'ERR_KEY_ID_MISMATCH',
-        `signature ${JSON.stringify(label)} names keyid ${JSON.stringify(keyid)}, the key's kid is ${JSON.stringify(key.kid)}`,
+        `signature ${JSON.stringify(label)} names keyid ${JSON.stringify(keyid)}, the key's kid is ${JSON.stringify(declaredKid)}`,
       )
     }
     return key
@@ -137,4 +140,16 @@ function keyFromJwks(keys: ReadonlyMap<string, { readonly key: SignetKey }>): Ke
     if (entry === undefined) throw new SignetError('ERR_KEY_NOT_FOUND', `no key with kid ${JSON.stringify(keyid)} in the JWKS`)
     return entry.key
   }
+}
+
+/** `--require` identifiers in the serialized form core compares with; a bad one is a usage error. */
+function canonicalComponents(list: readonly string[]): string[] {
+  return list.map((text) => {
+    try {
+      return serializeComponentIdentifier(parseComponentIdentifier(text))
+    } catch (error) {
+      const reason = isSignetError(error) || error instanceof Error ? error.message : String(error)
+      throw usage('verify', `--require: ${JSON.stringify(text)} is not a component identifier (${reason})`)
+    }
+  })
 }

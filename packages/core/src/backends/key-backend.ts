@@ -10,7 +10,7 @@
  * @module
  */
 import type { AlgorithmDescriptor } from '../algorithms.ts'
-import type { CryptoBackend } from '../backend.ts'
+import type { CryptoBackend, KeyMaterial } from '../backend.ts'
 
 /** Options passed to {@link KeyBackend.generateJwk}. */
 export interface GenerateJwkOptions {
@@ -30,4 +30,10 @@ export interface KeyBackend extends CryptoBackend {
    * Returns a JWK holding at least those members.
    */
   derivePublicJwk?(alg: AlgorithmDescriptor, privateJwk: JsonWebKey): JsonWebKey | Promise<JsonWebKey>
+  /**
+   * Prepare (and so validate) `key` for `alg` now rather than at first use: `importKey` calls it
+   * on the default backend so a key that cannot work (a point off the curve) fails at import.
+   * Throws `ERR_KEY_INVALID` for such a key.
+   */
+  prepare?(alg: AlgorithmDescriptor, key: KeyMaterial): void | Promise<void>
 }

@@ -144,6 +144,10 @@ export const nativeBackend: KeyBackend = {
     })
   },
 
+  prepare(alg: AlgorithmDescriptor, key: KeyMaterial): void {
+    prepare(requireCrypto(), alg, key)
+  },
+
   derivePublicJwk(alg: AlgorithmDescriptor, privateJwk: JsonWebKey): JsonWebKey {
     const c = requireCrypto()
     try {

@@ -57,14 +57,24 @@ interface ProcessLike {
 let cachedNode: NodeCrypto | null | undefined
 
 /**
- * node:crypto when the runtime offers it through `process.getBuiltinModule`, else undefined.
- * Looked up once.
+ * Cloudflare Workers with `nodejs_compat` offer a node:crypto whose `sign`/`verify` refuse the
+ * `{ key, padding, saltLength, dsaEncoding }` form (measured: workerd 2026-07, RSA-PSS and ECDSA
+ * fail while reporting `process.release.name === 'node'`). WebCrypto there is the platform's
+ * own implementation, so Workers use it for everything.
+ */
+function isWorkerd(): boolean {
+  return (globalThis as { navigator?: { userAgent?: unknown } }).navigator?.userAgent === 'Cloudflare-Workers'
+}
+
+/**
+ * node:crypto when the runtime offers a complete one through `process.getBuiltinModule`, else
+ * undefined. Looked up once.
  */
 export function nodeCrypto(): NodeCrypto | undefined {
   if (cachedNode === undefined) {
     let found: NodeCrypto | null = null
     try {
-      const proc = (globalThis as { process?: ProcessLike }).process
+      const proc = isWorkerd() ? undefined : (globalThis as { process?: ProcessLike }).process
       const mod = proc?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined
       if (mod !== undefined && typeof mod.createHmac === 'function' && typeof mod.createPrivateKey === 'function') found = mod
     } catch {

@@ -93,12 +93,14 @@ function cryptoKeyFor(alg: AlgorithmDescriptor, key: KeyMaterial, usage: 'sign' 
     entry = {}
     cache.set(key, entry)
   }
-  const slot = alg.symmetric ? 'sign' : usage
+  const slot = usage
   const existing = entry[slot]
   if (existing !== undefined) return existing
   let pending: Promise<CryptoKey>
   const held = key.cryptoKey
-  if (held !== undefined && (alg.symmetric || (usage === 'sign' ? held.type === 'private' : held.type === 'public'))) {
+  if (held !== undefined && usage === 'sign' && held.type !== 'public' && !held.usages.includes('sign')) {
+    pending = Promise.reject(new SignetError('ERR_KEY_UNSUPPORTED', 'the CryptoKey does not allow "sign"'))
+  } else if (held !== undefined && (alg.symmetric || (usage === 'sign' ? held.type === 'private' : held.type === 'public'))) {
     pending = Promise.resolve(held)
   } else if (held !== undefined && !(usage === 'verify' && hasPublicMembers(key.jwk))) {
     pending = Promise.reject(
@@ -175,8 +177,8 @@ export const webcryptoBackend: KeyBackend = {
     const cryptoKey = await cryptoKeyFor(alg, key, 'verify')
     const subtle = requireSubtle()
     const params = opParams.get(alg) as { name: string }
-    if (alg.symmetric) {
-      // Sign-and-compare in constant time: works for a key imported with 'sign' only.
+    if (alg.symmetric && !cryptoKey.usages.includes('verify')) {
+      // Sign-and-compare in constant time: the keys imported here carry 'sign' only.
       return equalBytes(new Uint8Array(await subtle.sign(params, cryptoKey, buffer(data))), signature)
     }
     try {
@@ -193,6 +195,10 @@ export const webcryptoBackend: KeyBackend = {
   async generateJwk(alg: AlgorithmDescriptor, options: GenerateJwkOptions): Promise<JsonWebKey> {
     const { key } = await generateCryptoKey(alg, { ...options, extractable: true })
     return requireSubtle().exportKey('jwk', key)
+  },
+
+  async prepare(alg: AlgorithmDescriptor, key: KeyMaterial): Promise<void> {
+    await cryptoKeyFor(alg, key, key.jwk.d === undefined && key.jwk.k === undefined && key.cryptoKey === undefined ? 'verify' : 'sign')
   },
 
   async derivePublicJwk(alg: AlgorithmDescriptor, privateJwk: JsonWebKey): Promise<JsonWebKey> {

@@ -108,7 +108,10 @@ export async function verifyNodeRequest(
   const body = hasBody(req) ? await readNodeBody(req, verifier.limits.maxBodyBytes) : new Uint8Array(0)
   const peer = options.clientIp !== undefined ? options.clientIp(req) : req.socket?.remoteAddress
   const tls = (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true
-  let message = fromNodeRequest(req, body.length > 0 ? { scheme: tls ? 'https' : 'http', body } : { scheme: tls ? 'https' : 'http' })
+  // Express rewrites req.url under a mount path; the signature covers the target as sent.
+  const originalUrl = (req as { originalUrl?: unknown }).originalUrl
+  const source = typeof originalUrl === 'string' && originalUrl !== req.url ? { method: req.method, url: originalUrl, rawHeaders: req.rawHeaders, rawTrailers: req.rawTrailers } : req
+  let message = fromNodeRequest(source, body.length > 0 ? { scheme: tls ? 'https' : 'http', body } : { scheme: tls ? 'https' : 'http' })
   const proto = verifier.forwarded(peer, message.fields).proto
   if (proto !== undefined && proto !== message.scheme) message = { ...message, scheme: proto }
   const identity = await verifier.verify(message, { clientIp: peer, requiredScopes: scopesFor(options.requiredScopes, req) })
@@ -143,7 +146,7 @@ function problemOf(verifier: Verifier, error: unknown, req: IncomingMessage, rea
  */
 export function withSignetNode(
   verifier: Verifier,
-  handler: (req: SignetIncomingMessage, res: ServerResponse) => void | Promise<void>,
+  handler: (req: SignetIncomingMessage, res: ServerResponse) => unknown,
   options: NodeAdapterOptions = {},
 ): (req: IncomingMessage, res: ServerResponse) => void {
   validateAdapterOptions(verifier, options)

@@ -1,0 +1,10 @@
+/**
+ * Builders of the message model: Fetch objects, Node requests and raw HTTP/1.1 text.
+ *
+ * @module
+ */
+export { fromFetchRequest, fromFetchResponse } from './from-fetch.ts'
+export type { FromNodeRequestOptions, NodeRequestLike } from './from-node.ts'
+export { fromNodeRequest } from './from-node.ts'
+export type { ParseHttpMessageOptions } from './parse-http-message.ts'
+export { parseHttpMessage } from './parse-http-message.ts'

@@ -1,0 +1,258 @@
+/**
+ * Signing (RFC 9421 section 3.1): choose the covered components and parameters, build the
+ * signature base, sign it with the key's one algorithm, and return the Signature-Input and
+ * Signature members to append to the message.
+ *
+ * This is the client's hot path, so the work that does not depend on the message is done once
+ * and cached: a components option given as an array of strings is parsed and serialized once
+ * per array (the same array object is reused by a signer across requests).
+ *
+ * @module
+ */
+import type { BackendName } from './backend.ts'
+import { randomBytes, toBase64, toBase64Url } from './bytes.ts'
+import { toComponentIdentifier, type ComponentIdentifier } from './components/index.ts'
+import { SignetError } from './errors.ts'
+import { signBytes, type SignetKey } from './keys/index.ts'
+import type { HttpMessage } from './message.ts'
+import { baseBytes, buildSignatureBase, prepareComponents, type PreparedComponents } from './signature-base.ts'
+import type { StructuredFieldType } from './structured/field-types.ts'
+import { assertLabel, parseSignatureInput } from './structured/signature-input.ts'
+import type { SignatureParams } from './structured/signature-params.ts'
+import { parseSignatureField } from './structured/signature.ts'
+
+/** Options of {@link signMessage}. */
+export interface SignOptions {
+  /** The signing key; its algorithm is the one used (RFC 9421 section 7.3.6). */
+  readonly key: SignetKey
+  /** The signature label (default `sig1`). */
+  readonly label?: string | undefined
+  /**
+   * Covered components, as identifiers or in identifier syntax (`"@query-param";name="a"`) or
+   * as bare names (`@method`). Default: `@method` and `@target-uri` for a request, `@status`
+   * for a response, plus `content-digest` and `content-type` when the message has them.
+   */
+  readonly components?: readonly (string | ComponentIdentifier)[] | undefined
+  /** Creation time in unix seconds (default now); `null` omits `created`. */
+  readonly created?: number | null | undefined
+  readonly expires?: number | undefined
+  readonly nonce?: string | undefined
+  readonly tag?: string | undefined
+  /** The `keyid` parameter (default the key's `kid`); `null` omits it. */
+  readonly keyid?: string | null | undefined
+  /** Add the `alg` parameter naming the key's algorithm. */
+  readonly alg?: boolean | undefined
+  /**
+   * Order of the parameters the caller gave explicitly (the CLI passes its flag order);
+   * the other parameters follow in the order created, expires, nonce, alg, keyid, tag.
+   */
+  readonly paramOrder?: readonly string[] | undefined
+  readonly backend?: BackendName | undefined
+  readonly fieldTypes?: Readonly<Record<string, StructuredFieldType>> | undefined
+  /** The clock, in unix seconds, for the default `created`. */
+  readonly now?: (() => number) | undefined
+}
+
+/** What {@link signMessage} produces. */
+export interface SignatureResult {
+  readonly label: string
+  /** The Signature-Input dictionary member, `sig1=(...);created=...`. */
+  readonly signatureInput: string
+  /** The Signature dictionary member, `sig1=:...:`. */
+  readonly signature: string
+  /** The signature base that was signed. */
+  readonly base: string
+  readonly params: SignatureParams
+  /** The covered components (shared with the signer's cache: do not mutate). */
+  readonly components: readonly ComponentIdentifier[]
+}
+
+const DEFAULT_PARAM_ORDER = ['created', 'expires', 'nonce', 'alg', 'keyid', 'tag'] as const
+const KNOWN_PARAMS: ReadonlySet<string> = new Set(DEFAULT_PARAM_ORDER)
+
+// Keyed by the caller's components array: a signer passes the same array on every request.
+const preparedCache = new WeakMap<readonly (string | ComponentIdentifier)[], PreparedComponents>()
+
+function prepare(components: readonly (string | ComponentIdentifier)[]): PreparedComponents {
+  const cached = preparedCache.get(components)
+  if (cached !== undefined) return cached
+  if (!Array.isArray(components)) throw new TypeError('"components" expected an array')
+  const result = prepareComponents(components.map((c) => toComponentIdentifier(c)))
+  // Only arrays of strings are immutable enough to cache; identifier objects could change.
+  if (components.every((c) => typeof c === 'string')) preparedCache.set(components, result)
+  return result
+}
+
+function hasField(message: HttpMessage, name: string): boolean {
+  for (const f of message.fields) if (f.name === name) return true
+  return false
+}
+
+const REQUEST_DEFAULT: readonly string[] = ['@method', '@target-uri']
+const RESPONSE_DEFAULT: readonly string[] = ['@status']
+const defaultLists = new Map<string, readonly string[]>()
+
+function defaultComponents(message: HttpMessage): readonly string[] {
+  const digest = hasField(message, 'content-digest')
+  const type = hasField(message, 'content-type')
+  const cacheKey = message.kind + (digest ? '1' : '0') + (type ? '1' : '0')
+  let list = defaultLists.get(cacheKey)
+  if (list === undefined) {
+    list = [...(message.kind === 'request' ? REQUEST_DEFAULT : RESPONSE_DEFAULT)]
+    if (digest) list = [...list, 'content-digest']
+    if (type) list = [...list, 'content-type']
+    defaultLists.set(cacheKey, list)
+  }
+  return list
+}
+
+/**
+ * A random nonce: 16 bytes (128 bits) from the CSPRNG, base64url.
+ *
+ * @example createNonce() // 'q0X0b5m6d7S3gk3x9Qx3Aw'
+ */
+export function createNonce(): string {
+  return toBase64Url(randomBytes(16))
+}
+
+function checkInteger(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 999_999_999_999_999) {
+    throw new TypeError(`"${name}" must be a non-negative integer number of unix seconds`)
+  }
+  return value
+}
+
+function checkString(name: string, value: unknown): string {
+  if (typeof value !== 'string') throw new TypeError(`"${name}" must be a string`)
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    if (c < 0x20 || c > 0x7e) throw new TypeError(`"${name}" must be printable ASCII`)
+  }
+  return value
+}
+
+function sfString(value: string): string {
+  let needsEscape = false
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    if (c === 0x22 || c === 0x5c) { needsEscape = true; break }
+  }
+  return needsEscape ? '"' + value.replace(/["\\]/g, '\\$&') + '"' : '"' + value + '"'
+}
+
+function serializeParam(name: string, value: string | number): string {
+  return typeof value === 'number' ? ';' + name + '=' + value : ';' + name + '=' + sfString(value)
+}
+
+/** Labels already present in the message's Signature-Input or Signature fields. */
+function labelTaken(message: HttpMessage, label: string): boolean {
+  let input: string[] | undefined
+  let sig: string[] | undefined
+  for (const f of message.fields) {
+    if (f.name === 'signature-input') (input ??= []).push(f.value)
+    else if (f.name === 'signature') (sig ??= []).push(f.value)
+  }
+  if (input !== undefined && parseSignatureInput(input).has(label)) return true
+  if (sig !== undefined && parseSignatureField(sig).has(label)) return true
+  return false
+}
+
+/**
+ * Sign a message.
+ *
+ * @param message - the request or response to sign (Content-Digest, when covered, must
+ *   already be on it).
+ * @param options - key, label, components and parameters.
+ * @returns The Signature-Input and Signature members, the base, the parameters and components.
+ * @throws {SignetError} `ERR_LABEL_EXISTS` when the label is already on the message, and every
+ *   error of {@link createSignatureBase}; `ERR_ALG_MISMATCH` from the key layer.
+ * @throws {TypeError} for a malformed option (label, times, strings).
+ * @example
+ * ```ts
+ * const { signatureInput, signature } = await signMessage(message, { key, components: ['@method', '@target-uri'] })
+ * ```
+ */
+export async function signMessage(message: HttpMessage, options: SignOptions): Promise<SignatureResult> {
+  if (options === null || typeof options !== 'object') throw new TypeError('"options" expected an object')
+  const key = options.key
+  if (key === null || typeof key !== 'object' || key.algorithm === undefined) throw new TypeError('"key" expected a SignetKey')
+  const label = options.label ?? 'sig1'
+  assertLabel(label)
+
+  const prepared = prepare(options.components ?? defaultComponents(message))
+
+  // Parameter values; undefined means absent.
+  const created =
+    options.created === null
+      ? undefined
+      : options.created === undefined
+        ? Math.floor(options.now === undefined ? Date.now() / 1000 : checkInteger('now()', options.now()))
+        : checkInteger('created', options.created)
+  const expires = options.expires === undefined ? undefined : checkInteger('expires', options.expires)
+  const nonce = options.nonce === undefined ? undefined : checkString('nonce', options.nonce)
+  const alg = options.alg === true ? key.algorithm.name : undefined
+  const keyidOption = options.keyid === undefined ? key.kid : options.keyid
+  const keyid = keyidOption === null || keyidOption === undefined ? undefined : checkString('keyid', keyidOption)
+  const tag = options.tag === undefined ? undefined : checkString('tag', options.tag)
+
+  let paramsText = ''
+  let params: Record<string, string | number>
+  const order = options.paramOrder
+  if (order === undefined) {
+    // The common case, written out: one object shape, no lookups by name.
+    params = {}
+    if (created !== undefined) {
+      params.created = created
+      paramsText += ';created=' + created
+    }
+    if (expires !== undefined) {
+      params.expires = expires
+      paramsText += ';expires=' + expires
+    }
+    if (nonce !== undefined) {
+      params.nonce = nonce
+      paramsText += ';nonce=' + sfString(nonce)
+    }
+    if (alg !== undefined) {
+      params.alg = alg
+      paramsText += ';alg="' + alg + '"'
+    }
+    if (keyid !== undefined) {
+      params.keyid = keyid
+      paramsText += ';keyid=' + sfString(keyid)
+    }
+    if (tag !== undefined) {
+      params.tag = tag
+      paramsText += ';tag=' + sfString(tag)
+    }
+  } else {
+    const values: Record<string, string | number | undefined> = { created, expires, nonce, alg, keyid, tag }
+    params = {}
+    // Explicit parameters in the caller's order, then the rest in the default order. Names
+    // that are not signature parameters (other CLI flags) are skipped.
+    for (const name of [...order, ...DEFAULT_PARAM_ORDER]) {
+      if (!KNOWN_PARAMS.has(name)) continue
+      const v = values[name]
+      if (v !== undefined && params[name] === undefined) {
+        params[name] = v
+        paramsText += serializeParam(name, v)
+      }
+    }
+  }
+
+  if (labelTaken(message, label)) {
+    throw new SignetError('ERR_LABEL_EXISTS', `the message already has a signature labelled ${JSON.stringify(label)}`)
+  }
+
+  const signatureParams = prepared.list + paramsText
+  const base = buildSignatureBase(message, prepared, signatureParams, options.fieldTypes === undefined ? undefined : { fieldTypes: options.fieldTypes })
+  const signature = await signBytes(key, baseBytes(base), options.backend === undefined ? undefined : { backend: options.backend })
+  return {
+    label,
+    signatureInput: label + '=' + signatureParams,
+    signature: label + '=:' + toBase64(signature) + ':',
+    base,
+    params: params as SignatureParams,
+    components: prepared.ids,
+  }
+}

@@ -1,0 +1,287 @@
+/**
+ * Verifying (RFC 9421 section 3.2), as building blocks the server composes in its own order
+ * and as one call, {@link verifyMessage}, for the CLI and tests.
+ *
+ * Selection never trusts a label alone: a label names a signature, and when a tag is also
+ * required the signature must carry it. The `@signature-params` line of the base is the
+ * received member re-serialized (parameter order and unknown parameters kept). The algorithm
+ * is the key's; an `alg` parameter that names another is refused (RFC 9421 section 7.3.6).
+ *
+ * @module
+ */
+import type { AlgorithmName } from './algorithms.ts'
+import type { BackendName } from './backend.ts'
+import { componentKey, serializeComponentIdentifier, toComponentIdentifier, type ComponentIdentifier } from './components/index.ts'
+import { verifyMessageDigest } from './digest.ts'
+import { SignetError } from './errors.ts'
+import { verifyBytes, type SignetKey } from './keys/index.ts'
+import type { HttpMessage } from './message.ts'
+import { baseBytes, createSignatureBase } from './signature-base.ts'
+import type { StructuredFieldType } from './structured/field-types.ts'
+import type { SignatureLimits } from './structured/limits.ts'
+import { parseSignatureInput, type SignatureInputMember } from './structured/signature-input.ts'
+import type { SignatureParams } from './structured/signature-params.ts'
+import { parseSignatureField } from './structured/signature.ts'
+
+/** One signature found on a message: its Signature-Input member and its bytes. */
+export interface ParsedSignature {
+  readonly label: string
+  readonly input: SignatureInputMember
+  readonly signature: Uint8Array
+}
+
+/**
+ * Parse every signature on a message (RFC 9421 sections 4.1 and 4.2).
+ *
+ * @param message - the message.
+ * @param limits - size limits for the fields.
+ * @returns The signatures in Signature-Input order.
+ * @throws {SignetError} `ERR_SIGNATURE_MISSING` when Signature-Input or Signature is absent,
+ *   `ERR_MALFORMED_FIELD` when their labels differ, and every error of the field parsers.
+ */
+export function parseSignatures(message: HttpMessage, limits?: SignatureLimits): ParsedSignature[] {
+  let inputValues: string[] | undefined
+  let sigValues: string[] | undefined
+  for (const f of message.fields) {
+    if (f.name === 'signature-input') (inputValues ??= []).push(f.value)
+    else if (f.name === 'signature') (sigValues ??= []).push(f.value)
+  }
+  if (inputValues === undefined || sigValues === undefined) {
+    throw new SignetError('ERR_SIGNATURE_MISSING', `the message has no ${inputValues === undefined ? 'Signature-Input' : 'Signature'} field`)
+  }
+  const inputs = parseSignatureInput(inputValues, limits)
+  const signatures = parseSignatureField(sigValues, limits)
+  if (inputs.size === 0) throw new SignetError('ERR_SIGNATURE_MISSING', 'the Signature-Input field is empty')
+  const out: ParsedSignature[] = []
+  for (const [label, input] of inputs) {
+    const signature = signatures.get(label)
+    if (signature === undefined) {
+      throw new SignetError('ERR_MALFORMED_FIELD', `Signature-Input has ${JSON.stringify(label)} but Signature does not`)
+    }
+    out.push({ label, input, signature })
+  }
+  for (const label of signatures.keys()) {
+    if (!inputs.has(label)) throw new SignetError('ERR_MALFORMED_FIELD', `Signature has ${JSON.stringify(label)} but Signature-Input does not`)
+  }
+  return out
+}
+
+/** How to choose among the signatures of a message. */
+export interface SignatureSelector {
+  readonly label?: string | undefined
+  readonly tag?: string | undefined
+}
+
+/**
+ * Select signatures by label and/or tag; with neither, all of them.
+ *
+ * @throws {SignetError} `ERR_LABEL_NOT_FOUND` when no signature has the label,
+ *   `ERR_TAG_MISMATCH` when the labelled signature lacks the tag or no signature has it.
+ */
+export function selectSignatures(parsed: readonly ParsedSignature[], selector: SignatureSelector = {}): ParsedSignature[] {
+  const { label, tag } = selector
+  if (label !== undefined) {
+    const found = parsed.find((p) => p.label === label)
+    if (found === undefined) throw new SignetError('ERR_LABEL_NOT_FOUND', `no signature is labelled ${JSON.stringify(label.slice(0, 64))}`)
+    if (tag !== undefined && found.input.params.tag !== tag) {
+      throw new SignetError('ERR_TAG_MISMATCH', `signature ${JSON.stringify(label)} does not carry tag ${JSON.stringify(tag.slice(0, 64))}`)
+    }
+    return [found]
+  }
+  if (tag !== undefined) {
+    const found = parsed.filter((p) => p.input.params.tag === tag)
+    if (found.length === 0) throw new SignetError('ERR_TAG_MISMATCH', `no signature carries tag ${JSON.stringify(tag.slice(0, 64))}`)
+    return found
+  }
+  return [...parsed]
+}
+
+/** Components and parameters a signature must have. */
+export interface Requirements {
+  /** Components in identifier syntax or as bare names (`@method`, `"content-digest"`). */
+  readonly requiredComponents?: readonly (string | ComponentIdentifier)[] | undefined
+  readonly requiredParameters?: readonly string[] | undefined
+}
+
+/**
+ * Check that a signature covers the required components and has the required parameters.
+ *
+ * @throws {SignetError} `ERR_REQUIRED_COMPONENT`, `ERR_REQUIRED_PARAMETER`.
+ */
+export function checkRequired(member: SignatureInputMember, requirements: Requirements): void {
+  const components = requirements.requiredComponents
+  if (components !== undefined && components.length > 0) {
+    const covered = new Set(member.components.map(componentKey))
+    for (const c of components) {
+      const id = toComponentIdentifier(c)
+      if (!covered.has(componentKey(id))) {
+        throw new SignetError('ERR_REQUIRED_COMPONENT', `signature ${JSON.stringify(member.label)} does not cover ${serializeComponentIdentifier(id)}`)
+      }
+    }
+  }
+  for (const p of requirements.requiredParameters ?? []) {
+    if (member.params[p] === undefined) {
+      throw new SignetError('ERR_REQUIRED_PARAMETER', `signature ${JSON.stringify(member.label)} has no ${JSON.stringify(p)} parameter`)
+    }
+  }
+}
+
+/** Time policy. */
+export interface TimeOptions {
+  /** The current time in unix seconds. */
+  readonly now: number
+  /** Oldest acceptable `created`, in seconds before now; `created` is then required. */
+  readonly maxAgeSeconds?: number | undefined
+  /** Tolerance for clocks that disagree (default 0). */
+  readonly clockSkewSeconds?: number | undefined
+}
+
+/**
+ * Check `created` and `expires` (RFC 9421 section 3.2.1): `expires` is always enforced;
+ * `created` may not be in the future beyond the skew, nor older than `maxAgeSeconds`.
+ *
+ * @throws {SignetError} `ERR_SIGNATURE_EXPIRED`, `ERR_CREATED_IN_FUTURE`,
+ *   `ERR_SIGNATURE_TOO_OLD`, `ERR_REQUIRED_PARAMETER` (max age without `created`).
+ */
+export function checkTimes(params: SignatureParams, options: TimeOptions): void {
+  const now = options.now
+  if (typeof now !== 'number' || !Number.isFinite(now)) throw new TypeError('"now" must be a number of unix seconds')
+  const skew = options.clockSkewSeconds ?? 0
+  if (typeof skew !== 'number' || !(skew >= 0)) throw new RangeError('"clockSkewSeconds" must be a non-negative number')
+  const { created, expires } = params
+  if (expires !== undefined && now > expires + skew) {
+    throw new SignetError('ERR_SIGNATURE_EXPIRED', `the signature expired at ${expires}`)
+  }
+  if (created !== undefined && created > now + skew) {
+    throw new SignetError('ERR_CREATED_IN_FUTURE', `the signature was created at ${created}, in the future`)
+  }
+  const maxAge = options.maxAgeSeconds
+  if (maxAge !== undefined) {
+    if (typeof maxAge !== 'number' || !(maxAge >= 0)) throw new RangeError('"maxAgeSeconds" must be a non-negative number')
+    if (created === undefined) throw new SignetError('ERR_REQUIRED_PARAMETER', 'a maximum age is set but the signature has no "created" parameter')
+    if (now - created > maxAge + skew) {
+      throw new SignetError('ERR_SIGNATURE_TOO_OLD', `the signature was created ${now - created} s ago, over the limit of ${maxAge} s`)
+    }
+  }
+}
+
+/** Options of {@link verifySignature}. */
+export interface VerifySignatureOptions {
+  /** Algorithms accepted; default every algorithm. */
+  readonly algorithms?: readonly AlgorithmName[] | undefined
+  readonly backend?: BackendName | undefined
+  readonly fieldTypes?: Readonly<Record<string, StructuredFieldType>> | undefined
+}
+
+/**
+ * Rebuild the base of one signature and verify it with a key.
+ *
+ * @returns The signature base that verified.
+ * @throws {SignetError} `ERR_ALG_MISMATCH` when `alg` names another algorithm than the key's,
+ *   `ERR_ALG_NOT_ALLOWED`, `ERR_SIGNATURE_INVALID`, and every error of the base.
+ */
+export async function verifySignature(message: HttpMessage, parsed: ParsedSignature, key: SignetKey, options: VerifySignatureOptions = {}): Promise<string> {
+  const algorithm = key.algorithm.name
+  const alg = parsed.input.params.alg
+  if (alg !== undefined && alg !== algorithm) {
+    throw new SignetError('ERR_ALG_MISMATCH', `signature ${JSON.stringify(parsed.label)} names ${JSON.stringify(String(alg).slice(0, 32))} but the key is ${algorithm} (RFC 9421 section 7.3.6)`)
+  }
+  if (options.algorithms !== undefined && !options.algorithms.includes(algorithm)) {
+    throw new SignetError('ERR_ALG_NOT_ALLOWED', `the algorithm ${algorithm} is not allowed`)
+  }
+  const base = createSignatureBase(message, parsed.input.components, parsed.input.serialized, options.fieldTypes === undefined ? undefined : { fieldTypes: options.fieldTypes })
+  const ok = await verifyBytes(key, baseBytes(base), parsed.signature, options.backend === undefined ? undefined : { backend: options.backend })
+  if (!ok) throw new SignetError('ERR_SIGNATURE_INVALID', `signature ${JSON.stringify(parsed.label)} does not verify`)
+  return base
+}
+
+/** What the key option of {@link verifyMessage} may be: a key, or a function that finds one. */
+export type KeyLookup =
+  | SignetKey
+  | ((p: { keyid?: string | undefined; alg?: string | undefined; label: string }) => SignetKey | undefined | Promise<SignetKey | undefined>)
+
+/** Options of {@link verifyMessage}. */
+export interface VerifyOptions extends VerifySignatureOptions, Requirements, SignatureSelector {
+  readonly key?: KeyLookup | undefined
+  readonly maxAgeSeconds?: number | undefined
+  readonly clockSkewSeconds?: number | undefined
+  /** The clock in unix seconds (default `Date.now() / 1000`). */
+  readonly now?: (() => number) | undefined
+  readonly limits?: SignatureLimits | undefined
+}
+
+/** One signature that verified. */
+export interface VerifiedSignature {
+  readonly label: string
+  readonly keyid?: string | undefined
+  readonly alg: AlgorithmName
+  /** The covered components as serialized identifiers. */
+  readonly components: string[]
+  readonly params: Record<string, string | number | boolean>
+  readonly key: SignetKey
+}
+
+/**
+ * Verify the signatures of a message: the one selected by `label` or `tag`, or, with neither,
+ * every signature on it.
+ *
+ * @param message - the message.
+ * @param options - the key (or a lookup by `keyid`), selection, requirements, time policy.
+ * @returns The verified signatures.
+ * @throws {SignetError} every error of the building blocks, `ERR_KEY_NOT_FOUND` when the
+ *   lookup finds no key, `ERR_KEY_ID_MISMATCH` when a fixed key's `kid` differs from `keyid`,
+ *   and the digest errors when `content-digest` is covered and the message has a body.
+ * @example const [verified] = await verifyMessage(message, { key, now: () => 1618884473 })
+ */
+export async function verifyMessage(message: HttpMessage, options: VerifyOptions): Promise<VerifiedSignature[]> {
+  if (options === null || typeof options !== 'object') throw new TypeError('"options" expected an object')
+  const lookup = options.key
+  if (lookup === undefined) throw new TypeError('"key" is required')
+  const selected = selectSignatures(parseSignatures(message, options.limits), options)
+  const now = options.now?.() ?? Date.now() / 1000
+  const out: VerifiedSignature[] = []
+  let digestChecked = false
+  for (const parsed of selected) {
+    const { params, components } = parsed.input
+    checkRequired(parsed.input, options)
+    checkTimes(params, { now, maxAgeSeconds: options.maxAgeSeconds, clockSkewSeconds: options.clockSkewSeconds })
+    let key: SignetKey | undefined
+    if (typeof lookup === 'function') {
+      key = await lookup({ keyid: params.keyid, alg: params.alg, label: parsed.label })
+      if (key === undefined) throw new SignetError('ERR_KEY_NOT_FOUND', `no key for keyid ${JSON.stringify(String(params.keyid ?? '').slice(0, 64))}`)
+    } else {
+      key = lookup
+      if (key.kid !== undefined && params.keyid !== undefined && key.kid !== params.keyid) {
+        throw new SignetError('ERR_KEY_ID_MISMATCH', `signature ${JSON.stringify(parsed.label)} names keyid ${JSON.stringify(params.keyid.slice(0, 64))}, not the key's`)
+      }
+    }
+    await verifySignature(message, parsed, key, options)
+    if (!digestChecked && message.body !== undefined && components.some(coversContentDigest)) {
+      await verifyMessageDigest(message)
+      digestChecked = true
+    }
+    out.push({
+      label: parsed.label,
+      keyid: params.keyid,
+      alg: key.algorithm.name,
+      components: components.map(serializeComponentIdentifier),
+      params: plainParams(params),
+      key,
+    })
+  }
+  return out
+}
+
+/** True for `content-digest` of this message (any form but `;req` or `;tr`). */
+function coversContentDigest(c: ComponentIdentifier): boolean {
+  return c.name === 'content-digest' && !c.params.has('req') && !c.params.has('tr')
+}
+
+function plainParams(params: SignatureParams): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {}
+  for (const name in params) {
+    const v = params[name]
+    if (v !== undefined) out[name] = v
+  }
+  return out
+}

@@ -1,0 +1,261 @@
+/**
+ * The encrypted file store: the embedded default, one JSON file.
+ *
+ * Secrets in the file are AES-256-GCM ciphertexts and records carry MACs (the registry does
+ * that before the store sees them); the master key is never written here. The file holds:
+ *
+ * ```json
+ * { "format": "signet-registry", "version": 1, "dataKey": { "iv", "ct" },
+ *   "keys": { "<keyid>": {...} }, "usage": { "<keyid>": {...} }, "audit": [ ... ] }
+ * ```
+ *
+ * Writes are atomic: the new content goes to a temporary file in the same directory, is
+ * fsync'd, and replaces the old file with `rename(2)`, which POSIX makes atomic; then the
+ * directory is fsync'd so the rename itself is durable. A crash at any point leaves either the
+ * old or the new file, never a torn one. Writers serialize on a lock file (file-lock.ts), and
+ * every write re-reads the file under the lock, so concurrent processes never lose each other's
+ * keys. Readers (verifiers) keep a parsed copy and re-read when the file's inode, size or
+ * mtime changes, checked at most every `refreshIntervalMs`: a revocation written by
+ * `signet keys revoke` reaches a running `signet serve` within that interval.
+ *
+ * @module
+ */
+import { open, readdir, rename, unlink } from 'node:fs/promises'
+import { basename, dirname } from 'node:path'
+import { SignetError, fromUtf8, randomBytes, toHex, utf8 } from '@signet/core'
+import { isSealed } from '../envelope.ts'
+import type { Sealed } from '../envelope.ts'
+import { addUsage, emptyUsage } from '../record.ts'
+import type { AuditEntry, StoredKey, UsageDelta, UsageStats } from '../record.ts'
+import { acquireLock } from './file-lock.ts'
+import type { LockOptions } from './file-lock.ts'
+import type { Mutation, RegistryStore, StoreMeta } from './store.ts'
+
+/** Options of {@link FileStore}. */
+export interface FileStoreOptions extends LockOptions {
+  /** How often a reader checks the file for changes (default 200 ms). */
+  readonly refreshIntervalMs?: number
+}
+
+interface FileState {
+  format: 'signet-registry'
+  version: 1
+  dataKey: Sealed
+  keys: Record<string, StoredKey>
+  usage: Record<string, UsageStats>
+  audit: AuditEntry[]
+}
+
+function corrupt(path: string, why: string): SignetError {
+  return new SignetError('ERR_REGISTRY_CORRUPT', `${path} is not a usable Signet registry file: ${why}`)
+}
+
+function parseState(path: string, bytes: Uint8Array): FileState {
+  let value: unknown
+  try {
+    value = JSON.parse(fromUtf8(bytes))
+  } catch {
+    throw corrupt(path, 'not JSON')
+  }
+  if (typeof value !== 'object' || value === null || (value as FileState).format !== 'signet-registry') {
+    throw corrupt(path, 'no "format": "signet-registry" marker (a foreign file?)')
+  }
+  const s = value as FileState
+  if (s.version !== 1) throw corrupt(path, `unsupported version ${JSON.stringify(s.version)}`)
+  if (!isSealed(s.dataKey)) throw corrupt(path, 'no wrapped data key')
+  const isMap = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v)
+  if (!isMap(s.keys) || !isMap(s.usage) || !Array.isArray(s.audit)) throw corrupt(path, 'missing keys, usage or audit')
+  return s
+}
+
+/** A {@link RegistryStore} in one encrypted JSON file. */
+export class FileStore implements RegistryStore {
+  readonly kind: string = 'file'
+  /** The registry file. */
+  readonly path: string
+  readonly #lockPath: string
+  readonly #lock: LockOptions
+  readonly #refreshMs: number
+  #cached: { signature: string; state: FileState | undefined } | undefined
+  #checkedAt = 0
+
+  /**
+   * @param path - the registry file (created on first write)
+   * @param options - lock and refresh tuning
+   */
+  constructor(path: string, options: FileStoreOptions = {}) {
+    if (typeof path !== 'string' || path === '') throw new TypeError('"path" expected a file path')
+    this.path = path
+    this.#lockPath = `${path}.lock`
+    this.#lock = options
+    this.#refreshMs = options.refreshIntervalMs ?? 200
+  }
+
+  /** Read and parse the file now; undefined when it does not exist. */
+  async #read(): Promise<FileState | undefined> {
+    let fh
+    try {
+      fh = await open(this.path, 'r')
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'ENOENT') {
+        this.#cached = { signature: 'none', state: undefined }
+        this.#checkedAt = Date.now()
+        return undefined
+      }
+      throw new SignetError('ERR_IO', `cannot read ${this.path} (${String((err as { code?: unknown }).code)})`, { cause: err })
+    }
+    try {
+      const st = await fh.stat({ bigint: true })
+      const signature = `${st.ino}:${st.size}:${st.mtimeNs}`
+      if (this.#cached?.signature === signature) {
+        this.#checkedAt = Date.now()
+        return this.#cached.state
+      }
+      const state = parseState(this.path, new Uint8Array(await fh.readFile()))
+      this.#cached = { signature, state }
+      this.#checkedAt = Date.now()
+      return state
+    } finally {
+      await fh.close()
+    }
+  }
+
+  /** The parsed file, re-checked at most every `refreshIntervalMs`. */
+  async #snapshot(): Promise<FileState | undefined> {
+    if (this.#cached !== undefined && Date.now() - this.#checkedAt < this.#refreshMs) return this.#cached.state
+    return this.#read()
+  }
+
+  async #write(state: FileState): Promise<void> {
+    const dir = dirname(this.path)
+    const tmp = `${dir}/.${basename(this.path)}.tmp-${process.pid}-${toHex(randomBytes(6))}`
+    try {
+      const fh = await open(tmp, 'wx', 0o600)
+      try {
+        await fh.writeFile(utf8(`${JSON.stringify(state)}\n`))
+        await fh.sync()
+      } finally {
+        await fh.close()
+      }
+      await rename(tmp, this.path)
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined)
+      throw new SignetError('ERR_IO', `cannot write ${this.path} (${String((err as { code?: unknown }).code)})`, { cause: err })
+    }
+    // Make the rename durable; some filesystems refuse fsync on a directory, which is harmless.
+    try {
+      const d = await open(dir, 'r')
+      try {
+        await d.sync()
+      } finally {
+        await d.close()
+      }
+    } catch {
+      // best effort
+    }
+    this.#cached = undefined
+    await this.#read()
+  }
+
+  /** Run `fn` on the current file under the lock; write what it returns, if anything. */
+  async #locked<T>(fn: (state: FileState | undefined) => Promise<{ write?: FileState; result: T }>): Promise<T> {
+    const release = await acquireLock(this.#lockPath, this.#lock)
+    try {
+      this.#cached = undefined
+      const { write, result } = await fn(await this.#read())
+      if (write !== undefined) await this.#write(write)
+      return result
+    } finally {
+      await release()
+    }
+  }
+
+  async loadMeta(): Promise<StoreMeta | undefined> {
+    const state = await this.#read()
+    return state === undefined ? undefined : { format: 'signet-registry', version: 1, dataKey: state.dataKey }
+  }
+
+  async initMeta(meta: StoreMeta): Promise<StoreMeta> {
+    return this.#locked(async (state) => {
+      if (state !== undefined) return { result: { format: 'signet-registry', version: 1, dataKey: state.dataKey } }
+      await this.#removeOrphans()
+      const fresh: FileState = { format: 'signet-registry', version: 1, dataKey: meta.dataKey, keys: {}, usage: {}, audit: [] }
+      return { write: fresh, result: meta }
+    })
+  }
+
+  /** Temporary files left by writers that crashed before their rename. */
+  async #removeOrphans(): Promise<void> {
+    const prefix = `.${basename(this.path)}.tmp-`
+    const names = await readdir(dirname(this.path)).catch(() => [] as string[])
+    for (const name of names) {
+      if (!name.startsWith(prefix)) continue
+      const pid = Number(name.slice(prefix.length).split('-')[0])
+      let alive = pid === process.pid
+      if (!alive) {
+        try {
+          process.kill(pid, 0)
+          alive = true
+        } catch (err) {
+          alive = (err as { code?: unknown }).code !== 'ESRCH'
+        }
+      }
+      if (!alive) await unlink(`${dirname(this.path)}/${name}`).catch(() => undefined)
+    }
+  }
+
+  async getKey(id: string): Promise<StoredKey | undefined> {
+    const state = await this.#snapshot()
+    return state !== undefined && Object.hasOwn(state.keys, id) ? state.keys[id] : undefined
+  }
+
+  async listKeys(): Promise<StoredKey[]> {
+    const state = await this.#read()
+    return state === undefined ? [] : Object.values(state.keys)
+  }
+
+  async transact(ids: readonly string[], change: (current: ReadonlyMap<string, StoredKey | undefined>) => Promise<Mutation>): Promise<void> {
+    await this.#locked(async (state) => {
+      if (state === undefined) throw new SignetError('ERR_REGISTRY_CORRUPT', `${this.path} disappeared while in use`)
+      const current = new Map<string, StoredKey | undefined>(ids.map((id) => [id, Object.hasOwn(state.keys, id) ? state.keys[id] : undefined]))
+      const mutation = await change(current)
+      if (mutation.put.length === 0 && mutation.audit.length === 0) return { result: undefined }
+      const keys = { ...state.keys }
+      for (const record of mutation.put) keys[record.id] = record
+      await this.#removeOrphans()
+      return { write: { ...state, keys, audit: [...state.audit, ...mutation.audit] }, result: undefined }
+    })
+  }
+
+  async addUsage(deltas: readonly UsageDelta[]): Promise<void> {
+    if (deltas.length === 0) return
+    await this.#locked(async (state) => {
+      if (state === undefined) return { result: undefined }
+      const usage = { ...state.usage }
+      let changed = false
+      for (const delta of deltas) {
+        if (!Object.hasOwn(state.keys, delta.keyid)) continue
+        const before = Object.hasOwn(usage, delta.keyid) ? (usage[delta.keyid] as UsageStats) : emptyUsage(delta.keyid)
+        usage[delta.keyid] = addUsage(before, delta)
+        changed = true
+      }
+      return changed ? { write: { ...state, usage }, result: undefined } : { result: undefined }
+    })
+  }
+
+  async getUsage(id: string): Promise<UsageStats | undefined> {
+    const state = await this.#read()
+    return state !== undefined && Object.hasOwn(state.usage, id) ? state.usage[id] : undefined
+  }
+
+  async readAudit(sinceSeconds?: number): Promise<AuditEntry[]> {
+    const state = await this.#read()
+    if (state === undefined) return []
+    return state.audit.filter((e) => sinceSeconds === undefined || e.time >= sinceSeconds)
+  }
+
+  async close(): Promise<void> {
+    this.#cached = undefined
+  }
+}
+

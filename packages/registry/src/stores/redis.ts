@@ -1,0 +1,380 @@
+/**
+ * The Redis store: one registry shared by any number of verifier processes and machines.
+ *
+ * Layout (all under `prefix`, default `signet:registry`):
+ *
+ * ```
+ * <p>:meta          hash   format, version, dataKey (wrapped)
+ * <p>:keys          hash   keyid -> stored record (JSON, encrypted secret, MAC)
+ * <p>:usage:<keyid> hash   requests, lastUsed, lastIp, lastRejected, rej:<code>
+ * <p>:audit         list   audit entries (JSON), append-only (RPUSH)
+ * <p>:changed       pub/sub channel: the key id of every changed record
+ * ```
+ *
+ * Verifiers keep a bounded local cache of records (LRU, with a TTL as a backstop) so the hot
+ * path rarely touches Redis. Every write publishes the changed key ids inside the same
+ * `MULTI`/`EXEC` as the write, and each process drops those ids from its cache when the message
+ * arrives, so a revocation or a disable reaches every running verifier as fast as pub/sub
+ * delivers (milliseconds; the tests measure it). While the subscription is down the cache is
+ * emptied and bypassed: a verifier never serves a record it could not hear about. A fetch that
+ * overlaps an invalidation is not cached (a generation counter), so a stale reply cannot land
+ * in the cache after the message that made it stale.
+ *
+ * Commands fail fast when Redis is unreachable (no offline queue): the registry turns that into
+ * `ERR_STORE_UNAVAILABLE`, which the server answers with 503 (fail closed).
+ *
+ * @module
+ */
+import { SignetError } from '@signet/core'
+import type { Redis as RedisClient } from 'ioredis'
+import { isSealed } from '../envelope.ts'
+import type { AuditEntry, StoredKey, UsageDelta, UsageStats } from '../record.ts'
+import type { Mutation, RegistryStore, StoreMeta } from './store.ts'
+
+/** Options of {@link connectRedisStore}. */
+export interface RedisStoreOptions {
+  /** `redis://[user:pass@]host:port[/db]` or `rediss://...`. */
+  readonly url: string
+  /** Key prefix (default `signet:registry`). */
+  readonly prefix?: string
+  /** Records cached per process (default 10000). */
+  readonly cacheSize?: number
+  /** Backstop expiry of a cached record (default 60000 ms); pub/sub invalidation is the fast path. */
+  readonly cacheTtlMs?: number
+  /** Give up connecting after this long (default 2000 ms). */
+  readonly connectTimeoutMs?: number
+  /** Fail a command after this long (default 1000 ms). */
+  readonly commandTimeoutMs?: number
+}
+
+const USAGE_SCRIPT = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+local k = KEYS[2]
+if tonumber(ARGV[2]) > 0 then redis.call('HINCRBY', k, 'requests', ARGV[2]) end
+if ARGV[3] ~= '' then
+  local cur = tonumber(redis.call('HGET', k, 'lastUsed') or '0')
+  if tonumber(ARGV[3]) >= cur then redis.call('HSET', k, 'lastUsed', ARGV[3], 'lastIp', ARGV[4]) end
+end
+if ARGV[5] ~= '' then
+  local cur = tonumber(redis.call('HGET', k, 'lastRejected') or '0')
+  if tonumber(ARGV[5]) > cur then redis.call('HSET', k, 'lastRejected', ARGV[5]) end
+end
+for i = 6, #ARGV, 2 do redis.call('HINCRBY', k, 'rej:' .. ARGV[i], ARGV[i + 1]) end
+return 1
+`
+
+function unavailable(cause: unknown): SignetError {
+  if (cause instanceof SignetError) return cause
+  const message = cause instanceof Error ? cause.message : String(cause)
+  if (/WRONGTYPE/.test(message)) {
+    return new SignetError('ERR_REGISTRY_CORRUPT', 'the Redis keys under this prefix hold data that is not a Signet registry', { cause })
+  }
+  return new SignetError('ERR_STORE_UNAVAILABLE', 'the Redis registry is unreachable', { cause })
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw new SignetError('ERR_REGISTRY_CORRUPT', `the Redis registry holds a ${what} that is not JSON`)
+  }
+}
+
+function describeUrl(url: string): string {
+  try {
+    const u = new URL(url)
+    return `${u.protocol}//${u.host}`
+  } catch {
+    return 'redis'
+  }
+}
+
+/** A {@link RegistryStore} on Redis; create it with {@link connectRedisStore}. */
+export class RedisStore implements RegistryStore {
+  readonly kind: string = 'redis'
+  readonly #client: RedisClient
+  readonly #sub: RedisClient
+  readonly #p: string
+  readonly #cacheSize: number
+  readonly #ttl: number
+  readonly #cache = new Map<string, { value: StoredKey | undefined; at: number }>()
+  #subscribed = false
+  #generation = 0
+  #queue: Promise<unknown> = Promise.resolve()
+  /** Cache hits and misses of {@link getKey} (for tests and metrics). */
+  readonly stats: { hits: number; misses: number; invalidations: number } = { hits: 0, misses: 0, invalidations: 0 }
+  /** Called with each invalidated key id (`*` for all), for tests and metrics. */
+  onInvalidate: ((keyid: string) => void) | undefined
+
+  /** @internal use {@link connectRedisStore} */
+  constructor(client: RedisClient, sub: RedisClient, options: RedisStoreOptions) {
+    this.#client = client
+    this.#sub = sub
+    this.#p = options.prefix ?? 'signet:registry'
+    this.#cacheSize = options.cacheSize ?? 10_000
+    this.#ttl = options.cacheTtlMs ?? 60_000
+    sub.on('message', (_channel: string, message: string) => this.#invalidate(message))
+    const down = (): void => {
+      this.#subscribed = false
+      this.#invalidate('*')
+    }
+    sub.on('close', down)
+    sub.on('reconnecting', down)
+    sub.on('end', down)
+    sub.on('ready', () => {
+      // After a reconnect: subscribe again before trusting the cache (idempotent if ioredis
+      // already resubscribed).
+      sub.subscribe(this.#channel).then(() => {
+        this.#invalidate('*')
+        this.#subscribed = true
+      }, () => undefined)
+    })
+  }
+
+  get #channel(): string {
+    return `${this.#p}:changed`
+  }
+
+  /** @internal */
+  async start(): Promise<void> {
+    await this.#sub.subscribe(this.#channel)
+    this.#subscribed = true
+  }
+
+  #invalidate(keyid: string): void {
+    this.#generation++
+    this.stats.invalidations++
+    if (keyid === '*') this.#cache.clear()
+    else this.#cache.delete(keyid)
+    this.onInvalidate?.(keyid)
+  }
+
+  async loadMeta(): Promise<StoreMeta | undefined> {
+    let fields: Record<string, string>
+    try {
+      fields = await this.#client.hgetall(`${this.#p}:meta`)
+    } catch (err) {
+      throw unavailable(err)
+    }
+    if (Object.keys(fields).length === 0) return undefined
+    const dataKey = parseJson(fields['dataKey'] ?? '', 'data key')
+    if (fields['format'] !== 'signet-registry' || fields['version'] !== '1' || !isSealed(dataKey)) {
+      throw new SignetError('ERR_REGISTRY_CORRUPT', 'the Redis keys under this prefix are not a Signet registry')
+    }
+    return { format: 'signet-registry', version: 1, dataKey }
+  }
+
+  async initMeta(meta: StoreMeta): Promise<StoreMeta> {
+    const key = `${this.#p}:meta`
+    try {
+      // HSETNX on dataKey decides the winner; format and version are written by the same script.
+      await this.#client.eval(
+        "if redis.call('HSETNX', KEYS[1], 'dataKey', ARGV[1]) == 1 then redis.call('HSET', KEYS[1], 'format', 'signet-registry', 'version', '1') end return 1",
+        1, key, JSON.stringify(meta.dataKey),
+      )
+    } catch (err) {
+      throw unavailable(err)
+    }
+    const stored = await this.loadMeta()
+    if (stored === undefined) throw new SignetError('ERR_STORE_UNAVAILABLE', 'the Redis registry lost its metadata')
+    return stored
+  }
+
+  async getKey(id: string): Promise<StoredKey | undefined> {
+    if (this.#subscribed) {
+      const hit = this.#cache.get(id)
+      if (hit !== undefined && Date.now() - hit.at < this.#ttl) {
+        this.#cache.delete(id)
+        this.#cache.set(id, hit)
+        this.stats.hits++
+        return hit.value
+      }
+    }
+    this.stats.misses++
+    const generation = this.#generation
+    let raw: string | null
+    try {
+      raw = await this.#client.hget(`${this.#p}:keys`, id)
+    } catch (err) {
+      throw unavailable(err)
+    }
+    const value = raw === null ? undefined : (parseJson(raw, 'key record') as StoredKey)
+    if (this.#subscribed && generation === this.#generation) {
+      this.#cache.delete(id)
+      if (this.#cache.size >= this.#cacheSize) {
+        const oldest = this.#cache.keys().next().value
+        if (oldest !== undefined) this.#cache.delete(oldest)
+      }
+      this.#cache.set(id, { value, at: Date.now() })
+    }
+    return value
+  }
+
+  async listKeys(): Promise<StoredKey[]> {
+    let all: Record<string, string>
+    try {
+      all = await this.#client.hgetall(`${this.#p}:keys`)
+    } catch (err) {
+      throw unavailable(err)
+    }
+    return Object.values(all).map((raw) => parseJson(raw, 'key record') as StoredKey)
+  }
+
+  transact(ids: readonly string[], change: (current: ReadonlyMap<string, StoredKey | undefined>) => Promise<Mutation>): Promise<void> {
+    // One transaction at a time per process: WATCH state belongs to the connection.
+    const run = this.#queue.then(() => this.#transact(ids, change))
+    this.#queue = run.catch(() => undefined)
+    return run
+  }
+
+  async #transact(ids: readonly string[], change: (current: ReadonlyMap<string, StoredKey | undefined>) => Promise<Mutation>): Promise<void> {
+    const keysKey = `${this.#p}:keys`
+    for (let attempt = 0; attempt < 20; attempt++) {
+      let raws: (string | null)[]
+      try {
+        await this.#client.watch(keysKey)
+        raws = ids.length === 0 ? [] : await this.#client.hmget(keysKey, ...ids)
+      } catch (err) {
+        throw unavailable(err)
+      }
+      const current = new Map<string, StoredKey | undefined>()
+      ids.forEach((id, i) => current.set(id, raws[i] == null ? undefined : (parseJson(raws[i] as string, 'key record') as StoredKey)))
+      let mutation: Mutation
+      try {
+        mutation = await change(current)
+      } catch (err) {
+        await this.#client.unwatch().catch(() => undefined)
+        throw err
+      }
+      if (mutation.put.length === 0 && mutation.audit.length === 0) {
+        await this.#client.unwatch().catch(() => undefined)
+        return
+      }
+      const multi = this.#client.multi()
+      for (const record of mutation.put) multi.hset(keysKey, record.id, JSON.stringify(record))
+      for (const entry of mutation.audit) multi.rpush(`${this.#p}:audit`, JSON.stringify(entry))
+      for (const record of mutation.put) multi.publish(this.#channel, record.id)
+      let result: [Error | null, unknown][] | null
+      try {
+        result = await multi.exec()
+      } catch (err) {
+        throw unavailable(err)
+      }
+      if (result === null) continue // a watched key changed: read again and retry
+      const failed = result.find(([err]) => err !== null)
+      if (failed !== undefined) throw unavailable(failed[0])
+      for (const record of mutation.put) this.#invalidate(record.id)
+      return
+    }
+    throw new SignetError('ERR_REGISTRY_LOCKED', 'the Redis registry is too busy: the change lost 20 races with other writers')
+  }
+
+  async addUsage(deltas: readonly UsageDelta[]): Promise<void> {
+    if (deltas.length === 0) return
+    const pipeline = this.#client.pipeline()
+    for (const d of deltas) {
+      const args: (string | number)[] = [
+        d.keyid, d.requests, d.lastUsed ?? '', d.lastIp ?? '', d.lastRejected ?? '',
+      ]
+      for (const [code, n] of Object.entries(d.rejections)) args.push(code, n)
+      pipeline.eval(USAGE_SCRIPT, 2, `${this.#p}:keys`, `${this.#p}:usage:${d.keyid}`, ...args)
+    }
+    let result: [Error | null, unknown][] | null
+    try {
+      result = await pipeline.exec()
+    } catch (err) {
+      throw unavailable(err)
+    }
+    const failed = result?.find(([err]) => err !== null)
+    if (failed !== undefined) throw unavailable(failed[0])
+  }
+
+  async getUsage(id: string): Promise<UsageStats | undefined> {
+    let h: Record<string, string>
+    try {
+      h = await this.#client.hgetall(`${this.#p}:usage:${id}`)
+    } catch (err) {
+      throw unavailable(err)
+    }
+    if (Object.keys(h).length === 0) return undefined
+    const num = (v: string | undefined): number | null => (v === undefined || v === '' ? null : Number(v))
+    const rejections: Record<string, number> = {}
+    for (const [field, value] of Object.entries(h)) if (field.startsWith('rej:')) rejections[field.slice(4)] = Number(value)
+    return {
+      keyid: id,
+      requests: num(h['requests']) ?? 0,
+      lastUsed: num(h['lastUsed']),
+      lastIp: h['lastIp'] === undefined || h['lastIp'] === '' ? null : h['lastIp'],
+      lastRejected: num(h['lastRejected']),
+      rejections,
+    }
+  }
+
+  async readAudit(sinceSeconds?: number): Promise<AuditEntry[]> {
+    let raws: string[]
+    try {
+      raws = await this.#client.lrange(`${this.#p}:audit`, 0, -1)
+    } catch (err) {
+      throw unavailable(err)
+    }
+    return raws
+      .map((raw) => parseJson(raw, 'audit entry') as AuditEntry)
+      .filter((e) => sinceSeconds === undefined || e.time >= sinceSeconds)
+  }
+
+  async close(): Promise<void> {
+    this.#subscribed = false
+    this.#cache.clear()
+    this.#sub.disconnect()
+    await this.#client.quit().catch(() => this.#client.disconnect())
+  }
+}
+
+/**
+ * Connect to Redis and subscribe to invalidations.
+ *
+ * @param options - the URL and tuning
+ * @returns the connected store
+ * @throws {SignetError} `ERR_STORE_UNAVAILABLE` when Redis cannot be reached within `connectTimeoutMs`
+ * @example
+ * ```ts
+ * const store = await connectRedisStore({ url: 'redis://127.0.0.1:6379' })
+ * ```
+ */
+export async function connectRedisStore(options: RedisStoreOptions): Promise<RedisStore> {
+  if (typeof options?.url !== 'string' || !/^rediss?:\/\//.test(options.url)) {
+    throw new TypeError('"url" expected redis://host:port or rediss://host:port')
+  }
+  const mod = (await import('ioredis')) as unknown as { Redis?: typeof RedisClient; default?: typeof RedisClient }
+  const Redis = (mod.Redis ?? mod.default) as typeof RedisClient
+  const connectTimeout = options.connectTimeoutMs ?? 2000
+  const base = {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout,
+    retryStrategy: (times: number): number => Math.min(50 * times, 1000),
+  }
+  const client = new Redis(options.url, { ...base, commandTimeout: options.commandTimeoutMs ?? 1000 })
+  // The subscriber waits for messages indefinitely: no command timeout there.
+  const sub = new Redis(options.url, base)
+  // Errors surface through commands; unhandled 'error' events would crash the process.
+  client.on('error', () => undefined)
+  sub.on('error', () => undefined)
+  const timeout = <T>(p: Promise<T>): Promise<T> =>
+    Promise.race([
+      p,
+      new Promise<T>((_, reject) => setTimeout(() => reject(new Error('connect timeout')), connectTimeout).unref?.()),
+    ])
+  try {
+    await timeout(Promise.all([client.connect(), sub.connect()]))
+    await timeout(client.ping())
+    const store = new RedisStore(client, sub, options)
+    await timeout(store.start())
+    return store
+  } catch (cause) {
+    client.disconnect()
+    sub.disconnect()
+    throw new SignetError('ERR_STORE_UNAVAILABLE', `cannot reach the Redis registry at ${describeUrl(options.url)}`, { cause })
+  }
+}

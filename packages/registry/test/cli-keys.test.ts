@@ -1,0 +1,232 @@
+/**
+ * `signet keys` in-process, through the CLI dispatcher (packages/cli/src/main.ts), as CLI.md
+ * "Keys (`signet keys`)" describes it.
+ */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { exportJwk, exportPem, generateKey, importKey, parseHttpMessage, publicKey, verifyMessage } from '@signet/core'
+import { freePort } from './redis-server.ts'
+import { generateKeyId, generateMasterKey, openRegistryFromSpec } from '@signet/registry'
+import { main } from '../../cli/src/main.ts'
+
+interface Result {
+  code: number
+  out: string
+  err: string
+  json: () => any
+  lines: () => any[]
+}
+
+function setup() {
+  const dir = mkdtempSync(join(tmpdir(), 'signet-cli-keys-'))
+  const masterKey = generateMasterKey()
+  const registry = join(dir, 'keys.signet')
+  const env: Record<string, string | undefined> = { SIGNET_MASTER_KEY: masterKey, SIGNET_ACTOR: 'ops@test' }
+  const cli = async (args: string[], extraEnv: Record<string, string | undefined> = {}, stdin = ''): Promise<Result> => {
+    let out = ''
+    let err = ''
+    const code = await main(args, {
+      stdin: async () => new TextEncoder().encode(stdin),
+      stdout: (t) => void (out += t),
+      stderr: (t) => void (err += t),
+      env: { ...env, ...extraEnv },
+      cwd: dir,
+    })
+    return { code, out, err, json: () => JSON.parse(out), lines: () => out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l)) }
+  }
+  return { dir, masterKey, registry, env, cli }
+}
+
+/** Exit 2, one JSON line `{ code, message }` on stderr, nothing on stdout. */
+function expectFailure(r: Result, code: string): void {
+  expect(r.code, r.err).toBe(2)
+  expect(r.out).toBe('')
+  const lines = r.err.split('\n').filter((l) => l !== '')
+  expect(lines.length).toBe(1)
+  const report = JSON.parse(lines[0] as string)
+  expect(report.code).toBe(code)
+  expect(typeof report.message).toBe('string')
+}
+
+describe('signet keys', () => {
+  it('create (HMAC) prints keyid, alg, owner, expires, secret and a JWK that signet sign accepts', async () => {
+    const { cli, registry, dir, env } = setup()
+    const r = await cli(['keys', 'create', '--registry', registry, '--owner', 'acme', '--alg', 'hmac-sha256', '--scopes', 'orders:read orders:write', '--allow-ip', '10.0.0.0/8 2001:db8::/32', '--deny-ip', '10.9.9.9', '--expires-in', '30d'])
+    expect(r.code, r.err).toBe(0)
+    const k = r.json()
+    expect(Object.keys(k).slice(0, 4)).toEqual(['keyid', 'alg', 'owner', 'expires'])
+    expect(k).toMatchObject({ alg: 'hmac-sha256', owner: 'acme', scopes: ['orders:read', 'orders:write'], allowIps: ['10.0.0.0/8', '2001:db8::/32'], denyIps: ['10.9.9.9'], state: 'active' })
+    expect(k.expires - Math.floor(Date.now() / 1000)).toBeGreaterThan(30 * 86400 - 60)
+    expect(k.secret).toMatch(/^sgn_sk_[0-9A-Za-z]{49}$/)
+    expect(k.jwk).toEqual({ kty: 'oct', kid: k.keyid, alg: 'HS256', k: Buffer.from(k.secret).toString('base64url') })
+    // The printed JWK signs with `signet sign --key`, and the registry verifies it.
+    writeFileSync(join(dir, 'k.jwk'), JSON.stringify(k.jwk))
+    writeFileSync(join(dir, 'req.http'), 'GET /orders HTTP/1.1\r\nHost: api.example\r\n\r\n')
+    const signed = await cli(['sign', '--key', 'k.jwk', 'req.http'])
+    expect(signed.code, signed.err).toBe(0)
+    expect(signed.out).toContain(`keyid="${k.keyid}"`)
+    const reg = await openRegistryFromSpec(registry, { env })
+    const verified = await verifyMessage(parseHttpMessage(signed.out), { key: async ({ keyid }) => (await reg.resolve(keyid as string))?.key })
+    expect(verified[0]?.keyid).toBe(k.keyid)
+    await reg.close()
+    // Secrets are shown once: never by list or show, never in the file.
+    const shown = (await cli(['keys', 'list', '--registry', registry])).out + (await cli(['keys', 'show', '--registry', registry, k.keyid])).out
+    expect(shown).toContain(k.keyid)
+    expect(shown).not.toContain(k.secret)
+    expect(readFileSync(registry).indexOf(Buffer.from(k.secret))).toBe(-1)
+  })
+
+  it('create registers a public key (JWK or PEM) or generates a pair and shows the private key once', async () => {
+    const { cli, registry, dir } = setup()
+    const pair = await generateKey('ed25519')
+    writeFileSync(join(dir, 'pub.jwk'), JSON.stringify(await exportJwk(publicKey(pair))))
+    const a = await cli(['keys', 'create', '--registry', registry, '--owner', 'o', '--public-key', 'pub.jwk'])
+    expect(a.code, a.err).toBe(0)
+    expect(a.json()).toMatchObject({ alg: 'ed25519', type: 'ed25519' })
+    expect(a.json().privateKey).toBeUndefined()
+    const ec = await generateKey('ecdsa-p256-sha256')
+    writeFileSync(join(dir, 'pub.pem'), await exportPem(publicKey(ec)))
+    const b = await cli(['keys', 'create', '--registry', registry, '--owner', 'o', '--public-key', 'pub.pem'])
+    expect(b.code, b.err).toBe(0)
+    expect(b.json().alg).toBe('ecdsa-p256-sha256')
+    const c = await cli(['keys', 'create', '--registry', registry, '--owner', 'o', '--alg', 'ed25519'])
+    expect(c.code, c.err).toBe(0)
+    const privateKey = c.json().privateKey
+    expect(privateKey).toMatchObject({ kty: 'OKP', crv: 'Ed25519', kid: c.json().keyid })
+    expect(typeof privateKey.d).toBe('string')
+    expect((await importKey(privateKey)).type).toBe('private')
+    const show = await cli(['keys', 'show', '--registry', registry, c.json().keyid])
+    expect(show.out).not.toContain(privateKey.d)
+    // A private key given as --public-key is refused, and nothing is written.
+    writeFileSync(join(dir, 'priv.jwk'), JSON.stringify(await exportJwk(pair, { private: true })))
+    const before = readFileSync(registry)
+    expectFailure(await cli(['keys', 'create', '--registry', registry, '--owner', 'o', '--public-key', 'priv.jwk']), 'ERR_KEY_INVALID')
+    expect(readFileSync(registry).equals(before)).toBe(true)
+  })
+
+  it('list, show, rotate, disable, enable, revoke, usage, audit', async () => {
+    const { cli, registry } = setup()
+    const a = (await cli(['keys', 'create', '--registry', registry, '--owner', 'acme', '--alg', 'hmac-sha256', '--scopes', 'read'])).json()
+    const b = (await cli(['keys', 'create', '--registry', registry, '--owner', 'acme', '--alg', 'hmac-sha256', '--scopes', 'write'])).json()
+    await cli(['keys', 'create', '--registry', registry, '--owner', 'globex', '--alg', 'hmac-sha256'])
+    const list = await cli(['keys', 'list', '--registry', registry, '--owner', 'acme'])
+    expect(list.code).toBe(0)
+    expect(list.json().map((k: { keyid: string }) => k.keyid)).toEqual([a.keyid, b.keyid])
+    expect((await cli(['keys', 'list', '--registry', registry])).json().length).toBe(3)
+    // Options in any order; the registry may also come first as a positional argument.
+    const show = await cli(['keys', 'show', a.keyid, '--registry', registry])
+    expect(show.json()).toMatchObject({ keyid: a.keyid, owner: 'acme', scopes: ['read'], state: 'active', lastUsed: null })
+    expect((await cli(['keys', 'show', registry, a.keyid])).json().keyid).toBe(a.keyid)
+
+    const rot = await cli(['keys', 'rotate', '--registry', registry, a.keyid, '--overlap', '1h'])
+    expect(rot.code, rot.err).toBe(0)
+    const next = rot.json()
+    expect(Object.keys(next).slice(0, 4)).toEqual(['keyid', 'alg', 'owner', 'expires'])
+    expect(next).toMatchObject({ owner: 'acme', scopes: ['read'], replaces: a.keyid })
+    expect(next.secret).toMatch(/^sgn_sk_/)
+    expect(next.jwk.kid).toBe(next.keyid)
+    const now = Math.floor(Date.now() / 1000)
+    expect(next.previous.overlapUntil - now).toBeGreaterThan(3600 - 60)
+    expect((await cli(['keys', 'show', '--registry', registry, a.keyid])).json()).toMatchObject({ replacedBy: next.keyid, overlapUntil: next.previous.overlapUntil })
+
+    expect((await cli(['keys', 'disable', '--registry', registry, b.keyid])).json().state).toBe('disabled')
+    expect((await cli(['keys', 'enable', '--registry', registry, b.keyid])).json().state).toBe('active')
+    expect((await cli(['keys', 'revoke', '--registry', registry, b.keyid])).json().state).toBe('revoked')
+    const before = readFileSync(registry)
+    expectFailure(await cli(['keys', 'enable', '--registry', registry, b.keyid]), 'ERR_INVALID_STATE')
+    expect(readFileSync(registry).equals(before)).toBe(true)
+
+    const usage = await cli(['keys', 'usage', '--registry', registry, a.keyid])
+    expect(usage.code).toBe(0)
+    expect(usage.lines()).toEqual([{ keyid: a.keyid, requests: 0, lastUsed: null, lastIp: null, lastRejected: null, rejections: {} }])
+
+    const audit = await cli(['keys', 'audit', '--registry', registry])
+    expect(audit.code).toBe(0)
+    const entries = audit.lines()
+    expect(entries.map((e) => e.action)).toEqual(['create', 'create', 'create', 'rotate', 'create', 'disable', 'enable', 'revoke'])
+    expect(entries.every((e) => e.actor === 'ops@test' && typeof e.time === 'number')).toBe(true)
+    expect((await cli(['keys', 'audit', '--registry', registry, '--since', String(now + 3600)])).out).toBe('')
+    expect(audit.out).not.toContain(a.secret)
+  })
+
+  it('--master-key-file instead of the environment; --expires-in never', async () => {
+    const { cli, registry, dir, masterKey } = setup()
+    writeFileSync(join(dir, 'master.key'), `${masterKey}\n`)
+    const r = await cli(['keys', 'create', '--registry', registry, '--master-key-file', 'master.key', '--owner', 'o', '--alg', 'hmac-sha256', '--expires-in', 'never'], { SIGNET_MASTER_KEY: undefined })
+    expect(r.code, r.err).toBe(0)
+    expect(r.json().expires).toBeNull()
+    expect((await cli(['keys', 'list', '--registry', registry])).json().length).toBe(1)
+  })
+
+  describe('bad input: exit 2, one coded JSON line, nothing written', () => {
+    it('refuses each bad input before writing', async () => {
+      const { cli, registry, dir } = setup()
+      const k = (await cli(['keys', 'create', '--registry', registry, '--owner', 'o', '--alg', 'hmac-sha256'])).json()
+      const before = readFileSync(registry)
+      const typo = k.keyid.slice(0, -1) + (k.keyid.endsWith('a') ? 'b' : 'a')
+      writeFileSync(join(dir, 'garbage.jwk'), 'not a key')
+      const cases: [string[], string][] = [
+        [['keys', 'show', '--registry', registry, typo], 'ERR_KEY_ID_MALFORMED'],
+        [['keys', 'revoke', '--registry', registry, 'sgn_id_short'], 'ERR_KEY_ID_MALFORMED'],
+        [['keys', 'show', '--registry', registry, generateKeyId()], 'ERR_KEY_NOT_FOUND'],
+        [['keys', 'disable', '--registry', registry, generateKeyId()], 'ERR_KEY_NOT_FOUND'],
+        [['keys', 'create', '--registry', registry, '--owner', 'o', '--alg', 'hmac-sha256', '--allow-ip', '10.0.0.0/40'], 'ERR_INVALID_IP_RANGE'],
+        [['keys', 'create', '--registry', registry, '--owner', 'o', '--alg', 'hmac-sha256', '--deny-ip', 'example.com'], 'ERR_INVALID_IP_RANGE'],
+        [['keys', 'create', '--registry', registry, '--owner', 'o', '--alg', 'hmac-sha256', '--expires-in', '1m', '--not-before', String(Math.floor(Date.now() / 1000) + 3600)], 'ERR_INVALID_EXPIRY'],
+        [['keys', 'create', '--registry', registry, '--owner', 'o', '--alg', 'hmac-sha256', '--expires-in', '-5d'], 'ERR_USAGE'],
+        [['keys', 'create', '--registry', registry, '--owner', 'o', '--alg', 'hmac-sha256', '--expires-in', '0d'], 'ERR_USAGE'],
+        [['keys', 'create', '--registry', registry, '--alg', 'hmac-sha256'], 'ERR_USAGE'],
+        [['keys', 'create', '--registry', registry, '--owner', 'o'], 'ERR_USAGE'],
+        [['keys', 'create', '--registry', registry, '--owner', 'o', '--alg', 'hmac-md5'], 'ERR_USAGE'],
+        [['keys', 'create', '--registry', registry, '--owner', 'o', '--public-key', 'missing.jwk'], 'ERR_IO'],
+        [['keys', 'create', '--registry', registry, '--owner', 'o', '--public-key', 'garbage.jwk'], 'ERR_KEY_INVALID'],
+        [['keys', 'create', '--owner', 'o', '--alg', 'hmac-sha256'], 'ERR_USAGE'],
+        [['keys', 'show', '--registry', registry], 'ERR_USAGE'],
+        [['keys', 'show', '--registry', registry, k.keyid, 'extra'], 'ERR_USAGE'],
+        [['keys', 'rotate', '--registry', registry, k.keyid, '--overlap', 'soon'], 'ERR_USAGE'],
+        [['keys', 'audit', '--registry', registry, '--since', 'yesterday'], 'ERR_USAGE'],
+        [['keys', 'frobnicate', '--registry', registry], 'ERR_USAGE'],
+        [['keys'], 'ERR_USAGE'],
+        [['keys', 'list', '--registry', registry, '--bogus'], 'ERR_USAGE'],
+      ]
+      for (const [args, code] of cases) {
+        const r = await cli(args)
+        expectFailure(r, code)
+        expect(readFileSync(registry).equals(before), args.join(' ')).toBe(true)
+      }
+      expect((await cli(['keys', 'audit', '--registry', registry])).lines().length).toBe(1)
+    })
+
+    it('refuses a wrong or missing master key, and a corrupt or foreign file', async () => {
+      const { cli, registry, dir } = setup()
+      await cli(['keys', 'create', '--registry', registry, '--owner', 'o', '--alg', 'hmac-sha256'])
+      const before = readFileSync(registry)
+      expectFailure(await cli(['keys', 'list', '--registry', registry], { SIGNET_MASTER_KEY: generateMasterKey() }), 'ERR_MASTER_KEY')
+      expectFailure(await cli(['keys', 'create', '--registry', registry, '--owner', 'o', '--alg', 'hmac-sha256'], { SIGNET_MASTER_KEY: generateMasterKey() }), 'ERR_MASTER_KEY')
+      expectFailure(await cli(['keys', 'list', '--registry', registry], { SIGNET_MASTER_KEY: undefined }), 'ERR_MASTER_KEY')
+      expectFailure(await cli(['keys', 'list', '--registry', registry], { SIGNET_MASTER_KEY: 'bm90LWEta2V5' }), 'ERR_MASTER_KEY')
+      expect(readFileSync(registry).equals(before)).toBe(true)
+      for (const [name, content] of [['corrupt.signet', before.subarray(0, 100)], ['foreign.json', Buffer.from('{"compilerOptions":{}}')]] as const) {
+        const path = join(dir, name)
+        writeFileSync(path, content)
+        expectFailure(await cli(['keys', 'create', '--registry', path, '--owner', 'o', '--alg', 'hmac-sha256']), 'ERR_REGISTRY_CORRUPT')
+        expectFailure(await cli(['keys', 'list', '--registry', path]), 'ERR_REGISTRY_CORRUPT')
+        expect(readFileSync(path).equals(Buffer.from(content))).toBe(true)
+      }
+      // A registry that does not exist is not created by a failing command.
+      const absent = join(dir, 'absent.signet')
+      expectFailure(await cli(['keys', 'create', '--registry', absent, '--owner', 'o', '--alg', 'hmac-sha256', '--allow-ip', 'x']), 'ERR_INVALID_IP_RANGE')
+      expect(existsSync(absent)).toBe(false)
+    })
+
+    it('refuses an unreachable Redis with ERR_STORE_UNAVAILABLE, promptly', async () => {
+      const { cli } = setup()
+      const port = await freePort()
+      const started = Date.now()
+      expectFailure(await cli(['keys', 'list', '--registry', `redis://127.0.0.1:${port}`]), 'ERR_STORE_UNAVAILABLE')
+      expect(Date.now() - started).toBeLessThan(5000)
+    })
+  })
+})

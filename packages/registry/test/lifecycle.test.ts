@@ -1,0 +1,294 @@
+import { describe, expect, it } from 'vitest'
+import { exportJwk, generateKey, publicKey } from '@signet/core'
+import {
+  DEFAULT_LIFETIME_SECONDS, MemoryStore, generateMasterKey, isKeyId, isSecret, openRegistry,
+} from '@signet/registry'
+import type { Registry, RegistryStore } from '@signet/registry'
+import { clock, codeOf, roundTrip, signerOf } from './helpers.ts'
+import type { Clock } from './helpers.ts'
+
+async function fresh(c: Clock = clock(), store: RegistryStore = new MemoryStore()): Promise<{ registry: Registry; c: Clock; store: RegistryStore; masterKey: string }> {
+  const masterKey = generateMasterKey()
+  const registry = await openRegistry({ store, masterKey, now: c.now, actor: 'alice@test' })
+  return { registry, c, store, masterKey }
+}
+
+describe('create', () => {
+  it('issues an HMAC key: id, secret and JWK shown once, 90-day default expiry, verifies', async () => {
+    const { registry, c } = await fresh()
+    const k = await registry.create({ owner: 'acme', scopes: ['orders:read', 'orders:write'], allowIps: ['10.0.0.0/8'], denyIps: ['10.9.9.9'] })
+    expect(isKeyId(k.keyid)).toBe(true)
+    expect(isSecret(k.secret)).toBe(true)
+    expect(k.jwk).toEqual({ kty: 'oct', kid: k.keyid, alg: 'HS256', k: Buffer.from(k.secret as string).toString('base64url') })
+    expect(k).toMatchObject({ alg: 'hmac-sha256', type: 'hmac', owner: 'acme', state: 'active', expires: c.t + DEFAULT_LIFETIME_SECONDS, created: c.t })
+    const record = await registry.resolve(k.keyid)
+    expect(record).toMatchObject({ id: k.keyid, owner: 'acme', scopes: ['orders:read', 'orders:write'], allowIps: ['10.0.0.0/8'], denyIps: ['10.9.9.9'], state: 'active', expires: c.t + DEFAULT_LIFETIME_SECONDS })
+    expect(record?.key.algorithm.name).toBe('hmac-sha256')
+    expect(await roundTrip(registry, await signerOf(k), c.t)).toBe('ok')
+    // Never shown again.
+    const shown = JSON.stringify([await registry.get(k.keyid), await registry.list(), await registry.audit()])
+    expect(shown).not.toContain(k.secret as string)
+    expect(shown).not.toContain(k.jwk?.k as string)
+  })
+
+  it('expiry: default, explicit, never (explicit only), past refused', async () => {
+    const { registry, c } = await fresh()
+    const short = await registry.create({ owner: 'o', expiresIn: 60 })
+    expect(short.expires).toBe(c.t + 60)
+    const signer = await signerOf(short)
+    expect(await roundTrip(registry, signer, c.t + 59)).toBe('ok')
+    expect(await roundTrip(registry, signer, c.t + 60)).toBe('ERR_KEY_EXPIRED')
+    const forever = await registry.create({ owner: 'o', expiresIn: null })
+    expect(forever.expires).toBeNull()
+    expect((await registry.resolve(forever.keyid))?.expires).toBeUndefined()
+    expect(await roundTrip(registry, await signerOf(forever), c.t + 10 * 365 * 86400)).toBe('ok')
+    const before = (await registry.list()).length
+    expect(await codeOf(registry.create({ owner: 'o', expires: c.t - 1 }))).toBe('ERR_INVALID_EXPIRY')
+    expect(await codeOf(registry.create({ owner: 'o', expires: c.t }))).toBe('ERR_INVALID_EXPIRY')
+    expect(await codeOf(registry.create({ owner: 'o', expiresIn: -5 }))).toBe('ERR_INVALID_EXPIRY')
+    expect(await codeOf(registry.create({ owner: 'o', expiresIn: 60, notBefore: c.t + 120 }))).toBe('ERR_INVALID_EXPIRY')
+    expect((await registry.list()).length).toBe(before)
+  })
+
+  it('not-before: refused before, accepted from then on', async () => {
+    const { registry, c } = await fresh()
+    const k = await registry.create({ owner: 'o', notBefore: c.t + 100 })
+    const signer = await signerOf(k)
+    expect(await roundTrip(registry, signer, c.t + 99)).toBe('ERR_KEY_NOT_YET_VALID')
+    expect(await roundTrip(registry, signer, c.t + 100)).toBe('ok')
+  })
+
+  it('asymmetric keys: generated here (private key shown once) or registered from a public key', async () => {
+    const { registry, c } = await fresh()
+    for (const alg of ['ed25519', 'ecdsa-p256-sha256', 'ecdsa-p384-sha384'] as const) {
+      const k = await registry.create({ owner: 'o', alg })
+      expect(k.privateKey).toBeDefined()
+      expect(k.secret).toBeUndefined()
+      expect(k.publicKey).toBeDefined()
+      expect(JSON.stringify(k.publicKey)).not.toContain('"d"')
+      expect(await roundTrip(registry, await signerOf(k), c.t)).toBe('ok')
+      expect(JSON.stringify(await registry.get(k.keyid))).not.toContain((k.privateKey as { d: string }).d)
+    }
+    // The user generates the pair; only the public half is registered.
+    const pair = await generateKey('ed25519')
+    const registered = await registry.create({ owner: 'o', publicKey: await exportJwk(publicKey(pair)) })
+    expect(registered.privateKey).toBeUndefined()
+    expect(registered.type).toBe('ed25519')
+    const userSigner = await generateKey('ed25519', { kid: registered.keyid })
+    expect(await roundTrip(registry, userSigner, c.t)).toBe('ERR_SIGNATURE_INVALID') // another pair
+    const own = await (await import('@signet/core')).importKey(await exportJwk(pair, { private: true }), { kid: registered.keyid })
+    expect(await roundTrip(registry, own, c.t)).toBe('ok')
+    // A private key is refused: it never leaves its owner.
+    const before = (await registry.list()).length
+    expect(await codeOf(registry.create({ owner: 'o', publicKey: await exportJwk(pair, { private: true }) }))).toBe('ERR_KEY_INVALID')
+    expect(await codeOf(registry.create({ owner: 'o', publicKey: await exportJwk(publicKey(pair)), alg: 'ecdsa-p256-sha256' }))).toMatch(/^ERR_/)
+    expect((await registry.list()).length).toBe(before)
+  })
+
+  it('RSA: a user-generated rsa-pss-sha512 public key is registered and verifies', async () => {
+    const { registry, c } = await fresh()
+    const pair = await generateKey('rsa-pss-sha512')
+    const k = await registry.create({ owner: 'o', alg: 'rsa-pss-sha512', publicKey: await exportJwk(publicKey(pair)) })
+    expect(k.type).toBe('rsa')
+    const own = await (await import('@signet/core')).importKey(await exportJwk(pair, { private: true }), { kid: k.keyid, alg: 'rsa-pss-sha512' })
+    expect(await roundTrip(registry, own, c.t)).toBe('ok')
+  })
+
+  it('several keys per owner, each with its own scopes and IP lists; list by owner', async () => {
+    const { registry } = await fresh()
+    const a1 = await registry.create({ owner: 'acme', scopes: ['read'] })
+    const a2 = await registry.create({ owner: 'acme', scopes: ['write'], allowIps: ['2001:db8::/32'] })
+    await registry.create({ owner: 'globex' })
+    const mine = await registry.list({ owner: 'acme' })
+    expect(mine.map((k) => k.keyid).sort()).toEqual([a1.keyid, a2.keyid].sort())
+    expect((await registry.resolve(a1.keyid))?.scopes).toEqual(['read'])
+    expect((await registry.resolve(a2.keyid))?.allowIps).toEqual(['2001:db8::/32'])
+    expect((await registry.list()).length).toBe(3)
+    expect(await registry.list({ owner: 'nobody' })).toEqual([])
+  })
+})
+
+describe('state transitions', () => {
+  it('disable and enable', async () => {
+    const { registry, c } = await fresh()
+    const k = await registry.create({ owner: 'o' })
+    const signer = await signerOf(k)
+    expect((await registry.disable(k.keyid)).state).toBe('disabled')
+    expect(await roundTrip(registry, signer, c.t)).toBe('ERR_KEY_DISABLED')
+    expect((await registry.enable(k.keyid)).state).toBe('active')
+    expect(await roundTrip(registry, signer, c.t)).toBe('ok')
+  })
+
+  it('revoke is final: enable or disable after it is ERR_INVALID_STATE and writes nothing', async () => {
+    const { registry, c } = await fresh()
+    const k = await registry.create({ owner: 'o' })
+    const signer = await signerOf(k)
+    expect((await registry.revoke(k.keyid)).state).toBe('revoked')
+    expect(await roundTrip(registry, signer, c.t)).toBe('ERR_KEY_REVOKED')
+    const auditBefore = (await registry.audit()).length
+    expect(await codeOf(registry.enable(k.keyid))).toBe('ERR_INVALID_STATE')
+    expect(await codeOf(registry.disable(k.keyid))).toBe('ERR_INVALID_STATE')
+    expect(await codeOf(registry.rotate(k.keyid))).toBe('ERR_INVALID_STATE')
+    expect((await registry.audit()).length).toBe(auditBefore)
+    expect((await registry.get(k.keyid)).state).toBe('revoked')
+    expect((await registry.revoke(k.keyid)).state).toBe('revoked') // idempotent
+  })
+
+  it('expire makes a key stop verifying now', async () => {
+    const { registry, c } = await fresh()
+    const k = await registry.create({ owner: 'o' })
+    const signer = await signerOf(k)
+    await registry.expire(k.keyid)
+    expect(await roundTrip(registry, signer, c.t)).toBe('ERR_KEY_EXPIRED')
+    expect((await registry.get(k.keyid)).expired).toBe(true)
+  })
+
+  it('rotate: both verify during the overlap, the old one stops after it; successor copies owner, scopes, IP lists', async () => {
+    const { registry, c } = await fresh()
+    const old = await registry.create({ owner: 'acme', scopes: ['a', 'b'], allowIps: ['192.0.2.0/24'], denyIps: ['192.0.2.7'], labels: { env: 'prod' } })
+    const oldSigner = await signerOf(old)
+    const next = await registry.rotate(old.keyid, { overlapSeconds: 3600 })
+    expect(next.keyid).not.toBe(old.keyid)
+    expect(isSecret(next.secret)).toBe(true)
+    expect(next.secret).not.toBe(old.secret)
+    expect(next).toMatchObject({ owner: 'acme', scopes: ['a', 'b'], allowIps: ['192.0.2.0/24'], denyIps: ['192.0.2.7'], labels: { env: 'prod' }, replaces: old.keyid, state: 'active' })
+    expect(next.previous).toEqual({ keyid: old.keyid, overlapUntil: c.t + 3600 })
+    const newSigner = await signerOf(next)
+    expect(await roundTrip(registry, oldSigner, c.t)).toBe('ok')
+    expect(await roundTrip(registry, newSigner, c.t)).toBe('ok')
+    expect(await roundTrip(registry, oldSigner, c.t + 3599)).toBe('ok')
+    expect(await roundTrip(registry, oldSigner, c.t + 3600)).toBe('ERR_KEY_EXPIRED')
+    expect(await roundTrip(registry, newSigner, c.t + 3600)).toBe('ok')
+    expect((await registry.resolve(old.keyid))?.expires).toBe(c.t + 3600)
+    expect((await registry.get(old.keyid))).toMatchObject({ replacedBy: next.keyid, overlapUntil: c.t + 3600 })
+    // Rotating the old key again is refused; the successor can be rotated.
+    expect(await codeOf(registry.rotate(old.keyid))).toBe('ERR_INVALID_STATE')
+    await registry.rotate(next.keyid, { overlapSeconds: 0 })
+    expect(await roundTrip(registry, newSigner, c.t)).toBe('ERR_KEY_EXPIRED')
+  })
+
+  it('rotate: the overlap never runs past the old key\'s own expiry', async () => {
+    const { registry, c } = await fresh()
+    const old = await registry.create({ owner: 'o', expiresIn: 600 })
+    const next = await registry.rotate(old.keyid, { overlapSeconds: 86_400 })
+    expect(next.previous.overlapUntil).toBe(c.t + 600)
+    expect((await registry.resolve(old.keyid))?.expires).toBe(c.t + 600)
+    expect(await roundTrip(registry, await signerOf(old), c.t + 600)).toBe('ERR_KEY_EXPIRED')
+    expect(next.expires).toBe(c.t + DEFAULT_LIFETIME_SECONDS)
+  })
+
+  it('rotate: an asymmetric key gets a new pair (private key shown once) or a given public key', async () => {
+    const { registry, c } = await fresh()
+    const old = await registry.create({ owner: 'o', alg: 'ed25519' })
+    const next = await registry.rotate(old.keyid)
+    expect(next.privateKey).toBeDefined()
+    expect(await roundTrip(registry, await signerOf(next), c.t)).toBe('ok')
+    const pair = await generateKey('ed25519')
+    const third = await registry.rotate(next.keyid, { publicKey: await exportJwk(publicKey(pair)) })
+    expect(third.privateKey).toBeUndefined()
+    const wrongAlg = await generateKey('ecdsa-p256-sha256')
+    expect(await codeOf(registry.rotate(third.keyid, { publicKey: await exportJwk(publicKey(wrongAlg)) }))).toBe('ERR_ALG_MISMATCH')
+  })
+
+  it('audit log records every management action with actor and time, never a secret', async () => {
+    const { registry, c } = await fresh()
+    const k = await registry.create({ owner: 'acme' })
+    c.advance(10)
+    await registry.disable(k.keyid)
+    await registry.enable(k.keyid, { actor: 'bob@ops' })
+    const next = await registry.rotate(k.keyid, { overlapSeconds: 60 })
+    await registry.revoke(next.keyid)
+    const log = await registry.audit()
+    expect(log.map((e) => [e.action, e.keyid])).toEqual([
+      ['create', k.keyid], ['disable', k.keyid], ['enable', k.keyid], ['rotate', k.keyid], ['create', next.keyid], ['revoke', next.keyid],
+    ])
+    expect(log[0]).toMatchObject({ actor: 'alice@test', owner: 'acme', time: c.t - 10 })
+    expect(log[2]?.actor).toBe('bob@ops')
+    expect(log[3]?.details).toMatchObject({ successor: next.keyid, overlapUntil: c.t + 60 })
+    expect((await registry.audit({ since: c.t })).length).toBe(5)
+    expect(JSON.stringify(log)).not.toContain(k.secret as string)
+    expect(JSON.stringify(log)).not.toContain(next.secret as string)
+  })
+})
+
+describe('bad input: coded errors, nothing written', () => {
+  it('malformed ids are refused before any lookup', async () => {
+    const store = new MemoryStore()
+    let lookups = 0
+    const spy = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === 'getKey') lookups++
+        const v = Reflect.get(target, prop, receiver)
+        return typeof v === 'function' ? v.bind(target) : v
+      },
+    })
+    const { registry } = await fresh(clock(), spy)
+    const k = await registry.create({ owner: 'o' })
+    lookups = 0
+    const typo = k.keyid.slice(0, -1) + (k.keyid.endsWith('a') ? 'b' : 'a')
+    for (const op of [() => registry.resolve(typo), () => registry.get(typo), () => registry.disable(typo), () => registry.revoke(typo),
+      () => registry.rotate(typo), () => registry.usage(typo), () => registry.resolve('../../etc/passwd')]) {
+      expect(await codeOf(op)).toBe('ERR_KEY_ID_MALFORMED')
+    }
+    expect(lookups).toBe(0)
+  })
+
+  it('unknown keys: ERR_KEY_NOT_FOUND for management, undefined for the resolver', async () => {
+    const { registry } = await fresh()
+    const { generateKeyId } = await import('@signet/registry')
+    const unknown = generateKeyId()
+    expect(await registry.resolve(unknown)).toBeUndefined()
+    for (const op of [() => registry.get(unknown), () => registry.disable(unknown), () => registry.enable(unknown), () => registry.revoke(unknown), () => registry.rotate(unknown), () => registry.usage(unknown), () => registry.expire(unknown)]) {
+      expect(await codeOf(op)).toBe('ERR_KEY_NOT_FOUND')
+    }
+    expect(await registry.audit()).toEqual([])
+  })
+
+  it('bad IP list entries and scopes', async () => {
+    const { registry } = await fresh()
+    for (const allowIps of [['10.0.0.0/33'], ['example.com'], ['10.0.0.1', 'nope'], ['']]) {
+      expect(await codeOf(registry.create({ owner: 'o', allowIps }))).toBe('ERR_INVALID_IP_RANGE')
+      expect(await codeOf(registry.create({ owner: 'o', denyIps: allowIps }))).toBe('ERR_INVALID_IP_RANGE')
+    }
+    expect(await codeOf(registry.create({ owner: 'o', scopes: ['has space'] }))).toBe('TypeError')
+    expect(await codeOf(registry.create({ owner: '' }))).toBe('TypeError')
+    expect(await codeOf(registry.create({ owner: 'o', alg: 'hmac-md5' as never }))).toBe('ERR_ALG_UNSUPPORTED')
+    expect(await registry.list()).toEqual([])
+    expect(await registry.audit()).toEqual([])
+  })
+
+  it('a wrong or malformed master key is refused', async () => {
+    const { registry, store } = await fresh()
+    await registry.create({ owner: 'o' })
+    expect(await codeOf(openRegistry({ store, masterKey: generateMasterKey() }))).toBe('ERR_MASTER_KEY')
+    expect(await codeOf(openRegistry({ store, masterKey: 'short' }))).toBe('ERR_MASTER_KEY')
+    expect(await codeOf(openRegistry({ store, masterKey: new Uint8Array(16) }))).toBe('ERR_MASTER_KEY')
+  })
+
+  it('a record altered in storage fails its integrity check', async () => {
+    const { registry, store } = await fresh()
+    const k = await registry.create({ owner: 'o', allowIps: ['10.0.0.0/8'] })
+    await registry.revoke(k.keyid)
+    const stored = await store.getKey(k.keyid)
+    // Someone with write access to the store, but not the master key, "un-revokes" the key.
+    await store.transact([k.keyid], async () => ({ put: [{ ...stored!, state: 'active' }], audit: [] }))
+    expect(await codeOf(registry.resolve(k.keyid))).toBe('ERR_REGISTRY_CORRUPT')
+    await store.transact([k.keyid], async () => ({ put: [{ ...stored!, allowIps: [] }], audit: [] }))
+    expect(await codeOf(registry.resolve(k.keyid))).toBe('ERR_REGISTRY_CORRUPT')
+    // A secret moved onto another key id does not decrypt (key id bound as associated data).
+    const other = await registry.create({ owner: 'o' })
+    const otherStored = await store.getKey(other.keyid)
+    await store.transact([other.keyid], async () => ({ put: [{ ...otherStored!, secret: (await store.getKey(k.keyid))!.secret }], audit: [] }))
+    expect(await codeOf(registry.resolve(other.keyid))).toBe('ERR_REGISTRY_CORRUPT')
+  })
+
+  it('resolver results are cached but follow every change', async () => {
+    const { registry, c } = await fresh()
+    const k = await registry.create({ owner: 'o' })
+    const a = await registry.resolve(k.keyid)
+    expect(await registry.resolve(k.keyid)).toBe(a)
+    await registry.disable(k.keyid)
+    expect((await registry.resolve(k.keyid))?.state).toBe('disabled')
+    expect(await roundTrip(registry, await signerOf(k), c.t)).toBe('ERR_KEY_DISABLED')
+  })
+})

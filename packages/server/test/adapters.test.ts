@@ -1,0 +1,234 @@
+import { createServer } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import express from 'express'
+import { Hono } from 'hono'
+import { fromFetchResponse, verifyMessage } from '@signet/core'
+import type { HttpRequestMessage, SignetKey } from '@signet/core'
+import { createVerifier } from '../src/verifier.ts'
+import type { Verifier } from '../src/verifier.ts'
+import { MemoryNonceStore } from '../src/nonce-stores/memory.ts'
+import { withSignet } from '../src/adapters/fetch.ts'
+import { signetHono } from '../src/adapters/hono.ts'
+import { signetExpress, withSignetNode } from '../src/adapters/node.ts'
+import type { SignetIncomingMessage } from '../src/adapters/node.ts'
+import { signResponse } from '../src/response-signing.ts'
+import { ed25519Pair, hmacKey, record, requestMessage, sign } from './helpers.ts'
+import { send } from './http-client.ts'
+
+let hmac: SignetKey
+let serverKey: { privateKey: SignetKey; publicKey: SignetKey }
+const servers: Server[] = []
+
+beforeAll(async () => {
+  hmac = (await hmacKey('k-hmac')).key
+  serverKey = await ed25519Pair('server')
+})
+
+afterEach(async () => {
+  for (const s of servers.splice(0)) await new Promise((resolve) => s.close(resolve))
+})
+
+function makeVerifier(extra: Partial<Parameters<typeof createVerifier>[0]> = {}): Verifier {
+  return createVerifier({
+    keys: [record('k-hmac', hmac, { owner: 'acme', scopes: ['read'] })],
+    nonces: new MemoryNonceStore(),
+    ...extra,
+  })
+}
+
+async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<number> {
+  const server = createServer(handler)
+  servers.push(server)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return (server.address() as AddressInfo).port
+}
+
+// Signed with the real time: these go over real sockets to servers using the default clock.
+async function signedFor(port: number, spec: Parameters<typeof requestMessage>[0] = {}, key = hmac): Promise<HttpRequestMessage> {
+  const m = await requestMessage({ authority: `127.0.0.1:${port}`, scheme: 'http', target: '/orders?id=7', ...spec })
+  return sign(m, key, { created: Math.floor(Date.now() / 1000) })
+}
+
+// Hono has no Node listener in this workspace; this bridge plays @hono/node-server's part (tests only).
+function honoBridge(app: Hono): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', async () => {
+      const headers = new Headers()
+      for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string)
+      const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined
+      const request = new Request(`http://${req.headers.host}${req.url}`, { method: req.method ?? 'GET', headers, body: body ?? null })
+      const response = await app.fetch(request, { incoming: req })
+      res.writeHead(response.status, Object.fromEntries(response.headers))
+      res.end(Buffer.from(await response.arrayBuffer()))
+    })
+  }
+}
+
+describe('Node http adapter on 127.0.0.1', () => {
+  it('passes verified requests with req.signet and req.rawBody; refuses the rest with problem+json', async () => {
+    const seen: SignetIncomingMessage[] = []
+    const port = await listen(
+      withSignetNode(makeVerifier(), (req, res) => {
+        seen.push(req)
+        res.end(JSON.stringify({ owner: req.signet.owner, body: Buffer.from(req.rawBody).toString() }))
+      }),
+    )
+    const message = await signedFor(port, { body: '{"x":1}' })
+    const ok = await send(port, message)
+    expect(ok.status).toBe(200)
+    expect(ok.json()).toEqual({ owner: 'acme', body: '{"x":1}' })
+    expect(seen[0]?.signet.clientIp).toBe('127.0.0.1')
+
+    const replay = await send(port, message)
+    expect(replay.status).toBe(401)
+    expect(replay.headers['content-type']).toBe('application/problem+json')
+    expect(replay.json().code).toBe('ERR_NONCE_REPLAYED')
+
+    const unsigned = await send(port, await requestMessage({ authority: `127.0.0.1:${port}` }))
+    expect(unsigned.status).toBe(401)
+    expect(unsigned.headers['accept-signature']).toContain('"@method"')
+    expect(unsigned.headers['www-authenticate']).toBe('Signature realm="signet"')
+
+    const tampered = await signedFor(port, { body: '{"x":1}' })
+    const evil = await send(port, { ...tampered, body: new TextEncoder().encode('{"x":2}') })
+    expect(evil.json().code).toBe('ERR_DIGEST_MISMATCH')
+    expect(seen).toHaveLength(1)
+  })
+
+  it('refuses a body over the limit with 413 without buffering it', async () => {
+    const port = await listen(withSignetNode(makeVerifier({ limits: { maxBodyBytes: 16 } }), (_req, res) => res.end('no')))
+    const reply = await send(port, await signedFor(port, { body: 'x'.repeat(1000) }))
+    expect(reply.status).toBe(413)
+    expect(reply.json().code).toBe('ERR_BODY_TOO_LARGE')
+  })
+
+  it('applies per-route scopes and IP lists (403)', async () => {
+    const verifier = makeVerifier()
+    const port = await listen(withSignetNode(verifier, (_req, res) => res.end('ok'), { requiredScopes: (req) => (req.method === 'POST' ? ['write'] : ['read']) }))
+    expect((await send(port, await signedFor(port))).status).toBe(200)
+    const post = await send(port, await signedFor(port, { body: 'b' }))
+    expect(post.status).toBe(403)
+    expect(post.json().code).toBe('ERR_SCOPE_DENIED')
+    const ipPort = await listen(withSignetNode(createVerifier({ keys: [record('k-hmac', hmac, { allowIps: ['10.0.0.0/8'] })] }), (_req, res) => res.end('ok')))
+    const denied = await send(ipPort, await signedFor(ipPort))
+    expect(denied.status).toBe(403)
+    expect(denied.json().code).toBe('ERR_IP_DENIED')
+  })
+
+  it('takes the scheme and client from a trusted proxy only', async () => {
+    const verifier = makeVerifier({ trustedProxies: ['127.0.0.1'], keys: [record('k-hmac', hmac, { allowIps: ['198.51.100.0/24'] })] })
+    const port = await listen(withSignetNode(verifier, (req, res) => res.end(req.signet.clientIp)))
+    const m = await sign(await requestMessage({ authority: `127.0.0.1:${port}`, scheme: 'https', fields: [{ name: 'x-forwarded-for', value: '198.51.100.3' }, { name: 'x-forwarded-proto', value: 'https' }] }), hmac, { created: Math.floor(Date.now() / 1000) })
+    const reply = await send(port, m)
+    expect(reply.status).toBe(200)
+    expect(reply.body).toBe('198.51.100.3')
+  })
+
+  it('validates options at creation', () => {
+    const v = makeVerifier()
+    expect(() => withSignetNode(v, 5 as never)).toThrow(TypeError)
+    expect(() => withSignetNode(v, () => {}, { requiredScopes: 'read' as never })).toThrow(TypeError)
+    expect(() => signetExpress({} as Verifier)).toThrow(TypeError)
+    expect(() => withSignet(v, () => new Response(), { clientIp: 3 as never })).toThrow(TypeError)
+    expect(() => signetHono(v, { requiredScopes: [1] as never })).toThrow(TypeError)
+  })
+})
+
+describe('Express middleware on 127.0.0.1', () => {
+  it('sets req.signet, enforces route scopes, and leaves the raw body for the route', async () => {
+    const verifier = makeVerifier()
+    const app = express()
+    app.use('/orders', signetExpress(verifier))
+    app.get('/orders', (req, res) => {
+      res.json({ keyid: (req as unknown as SignetIncomingMessage).signet.keyid })
+    })
+    app.post('/orders', signetExpress(verifier, { requiredScopes: ['write'] }), (_req, res) => {
+      res.json({ never: true })
+    })
+    const port = await listen(app as unknown as (req: IncomingMessage, res: ServerResponse) => void)
+    const ok = await send(port, await signedFor(port))
+    expect(ok.status).toBe(200)
+    expect(ok.json()).toEqual({ keyid: 'k-hmac' })
+    const denied = await send(port, await signedFor(port, { body: '{}' }))
+    expect(denied.status).toBe(403)
+    expect(denied.json().code).toBe('ERR_SCOPE_DENIED')
+    const unsigned = await send(port, await requestMessage({ authority: `127.0.0.1:${port}` }))
+    expect(unsigned.status).toBe(401)
+  })
+})
+
+describe('Hono middleware on 127.0.0.1', () => {
+  it('puts the identity on c.get("signet") and refuses unsigned or under-scoped calls', async () => {
+    const verifier = makeVerifier()
+    const app = new Hono()
+    app.use('/orders', signetHono(verifier))
+    app.get('/orders', (c) => c.json({ owner: c.get('signet').owner, ip: c.get('signet').clientIp }))
+    app.post('/orders', signetHono(verifier, { requiredScopes: ['write'] }), (c) => c.json({ never: true }))
+    const port = await listen(honoBridge(app))
+    const ok = await send(port, await signedFor(port))
+    expect(ok.status).toBe(200)
+    expect(ok.json()).toEqual({ owner: 'acme', ip: '127.0.0.1' })
+    const unsigned = await send(port, await requestMessage({ authority: `127.0.0.1:${port}` }))
+    expect(unsigned.status).toBe(401)
+    expect(unsigned.json().code).toBe('ERR_SIGNATURE_MISSING')
+  })
+})
+
+describe('fetch-handler wrapper', () => {
+  it('hands the identity to the handler and finds Deno/Bun peer addresses', async () => {
+    const verifier = makeVerifier({ keys: [record('k-hmac', hmac, { allowIps: ['192.0.2.0/24'] })] })
+    const handler = withSignet(verifier, (request, identity, info: { remoteAddr: { hostname: string } }) => Response.json({ keyid: identity.keyid, ip: identity.clientIp, host: info.remoteAddr.hostname, url: request.url }))
+    const m = await sign(await requestMessage({ authority: 'api.test' }), hmac, { created: Math.floor(Date.now() / 1000) })
+    const headers = new Headers()
+    for (const f of m.fields) headers.append(f.name, f.value)
+    const request = new Request('https://api.test/orders?id=7', { headers })
+    const ok = await handler(request, { remoteAddr: { hostname: '192.0.2.9' } })
+    expect(ok.status).toBe(200)
+    expect(await ok.json()).toMatchObject({ keyid: 'k-hmac', ip: '192.0.2.9' })
+    const bun = withSignet(verifier, (_r: Request, _i: unknown, _server: unknown) => new Response('ok'))
+    const m2 = await sign(await requestMessage({ authority: 'api.test' }), hmac, { created: Math.floor(Date.now() / 1000) })
+    const h2 = new Headers()
+    for (const f of m2.fields) h2.append(f.name, f.value)
+    const denied = await bun(new Request('https://api.test/orders?id=7', { headers: h2 }), { requestIP: () => ({ address: '203.0.113.1' }) })
+    expect(denied.status).toBe(403)
+    expect((await denied.json()).code).toBe('ERR_IP_DENIED')
+  })
+
+  it('believes CF-Connecting-IP on Workers only when configured', async () => {
+    const configured = makeVerifier({ cfConnectingIp: true, keys: [record('k-hmac', hmac, { allowIps: ['198.51.100.7'] })] })
+    const plain = makeVerifier({ keys: [record('k-hmac', hmac, { allowIps: ['198.51.100.7'] })] })
+    const build = async () => {
+      const m = await sign(await requestMessage({ authority: 'api.test', fields: [{ name: 'cf-connecting-ip', value: '198.51.100.7' }] }), hmac, { created: Math.floor(Date.now() / 1000) })
+      const headers = new Headers()
+      for (const f of m.fields) headers.append(f.name, f.value)
+      return new Request('https://api.test/orders?id=7', { headers })
+    }
+    const env = {}
+    expect((await withSignet(configured, (_r: Request, _i: unknown, _env: unknown) => new Response('ok'))(await build(), env)).status).toBe(200)
+    expect((await withSignet(plain, (_r: Request, _i: unknown, _env: unknown) => new Response('ok'))(await build(), env)).status).toBe(403)
+  })
+})
+
+describe('response signing', () => {
+  it('signs a response bound to the request (;req) so the client can verify it', async () => {
+    const verifier = makeVerifier()
+    const signed = await sign(await requestMessage({ authority: 'api.test', body: '{"q":1}' }), hmac, { created: Math.floor(Date.now() / 1000) })
+    const headers = new Headers()
+    for (const f of signed.fields) headers.append(f.name, f.value)
+    const request = new Request('https://api.test/orders?id=7', { method: 'POST', headers, body: '{"q":1}' })
+    const identity = await verifier.verify(request)
+    const response = await signResponse(Response.json({ ok: true }, { status: 201 }), request, { key: serverKey.privateKey, requestLabel: identity.label })
+    expect(response.status).toBe(201)
+    expect(await response.clone().json()).toEqual({ ok: true })
+    const message = await fromFetchResponse(response, signed)
+    const [result] = await verifyMessage(message, { key: serverKey.publicKey })
+    expect(result?.components).toEqual(['"@status"', '"content-digest"', '"content-type"', '"@method";req', '"@target-uri";req', '"signature";req;key="sig1"'])
+    // Bound to this request: the same response does not verify as the answer to another request.
+    const other = await sign(await requestMessage({ authority: 'api.test', body: '{"q":2}' }), hmac)
+    await expect(verifyMessage(await fromFetchResponse(response, other), { key: serverKey.publicKey })).rejects.toMatchObject({ code: 'ERR_SIGNATURE_INVALID' })
+  })
+})

@@ -1,0 +1,305 @@
+#!/usr/bin/env node
+// pnpm bench: Signet side by side with its peers and the raw crypto limit, in one run.
+//
+// Measures (Node, this machine): sign and verify ops/s, p50 and p99 for HMAC-SHA256, Ed25519,
+// ECDSA P-256 and RSA-PSS, on a GET and on a POST with a 256-byte JSON body and Content-Digest;
+// the share of the node:crypto limit and the ratio to each peer; each backend per algorithm;
+// cold import time and bundle size of each entry; memory over 100k verifications. Prints the
+// tables and writes the same text to bench/results.md.
+//
+// Options: --quick (shorter sampling), --only=throughput,backends,imports,bundles,memory
+// Benchmarks are never tests: no figure here fails the build; the targets are reported.
+import { spawnSync } from 'node:child_process'
+import { cpus } from 'node:os'
+import { writeFileSync } from 'node:fs'
+import { ALGORITHMS, makeKeys } from '../bench/fixtures.mjs'
+import { ROOT, loadSignet } from '../bench/load-signet.mjs'
+import { peers, rawLimit } from '../bench/peers.mjs'
+import { missingExports, signetContender } from '../bench/signet.mjs'
+import { runCases } from '../bench/throughput.mjs'
+import { runBackends } from '../bench/backends.mjs'
+import { measureImports } from '../bench/import-time.mjs'
+import { measureBundles } from '../bench/bundle-size.mjs'
+
+const args = process.argv.slice(2)
+const quick = args.includes('--quick')
+const onlyArg = args.find((a) => a.startsWith('--only='))
+const only = onlyArg ? new Set(onlyArg.slice(7).split(',')) : undefined
+const wants = (part) => only === undefined || only.has(part)
+const TIME = quick ? 150 : 450
+const WARMUP = quick ? 40 : 100
+
+const out = []
+const say = (line = '') => {
+  out.push(line)
+  console.log(line)
+}
+const started = performance.now()
+
+// ---------------------------------------------------------------- formatting helpers
+const fmtOps = (n) => (n === undefined ? 'n/a' : n >= 100_000 ? `${Math.round(n / 1000)}k` : n >= 10_000 ? `${(n / 1000).toFixed(1)}k` : n >= 1000 ? `${(n / 1000).toFixed(2)}k` : n.toFixed(0))
+const fmtUs = (n) => (n === undefined ? 'n/a' : n >= 100 ? n.toFixed(0) : n.toFixed(1))
+const fmtPct = (n) => (n === undefined ? 'n/a' : `${(n * 100).toFixed(0)}%`)
+const fmtRatio = (a, b) => (a === undefined || b === undefined ? 'n/a' : `${(a / b).toFixed(2)}x`)
+const fmtKB = (bytes) => `${(bytes / 1024).toFixed(2)} KB`
+function table(headers, rows) {
+  say(`| ${headers.join(' | ')} |`)
+  say(`| ${headers.map((h, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`)
+  for (const r of rows) say(`| ${r.join(' | ')} |`)
+  say()
+}
+
+// ---------------------------------------------------------------- load Signet
+const signet = await loadSignet()
+const core = signet.modules['@signet/core']
+const pure = signet.modules['@signet/core/pure']
+const missing = missingExports(core)
+
+say('# Signet benchmarks')
+say()
+say(`- Date: ${new Date().toISOString()}; Node ${process.version}; ${cpus()[0]?.model ?? 'unknown CPU'} x ${cpus().length}`)
+say(`- Signet loaded from: ${signet.source === 'dist' ? 'the built packages (packages/*/dist)' : 'an esbuild bundle of the sources in .tmp/bench (no build found)'}`)
+if (signet.error) say(`- Load problem: ${signet.error}`)
+if (missing.length > 0) say(`- Signet rows are n/a: @signet/core lacks ${missing.join(', ')}`)
+say(`- Sampling: tinybench, ${TIME} ms per task after ${WARMUP} ms warm-up${quick ? ' (--quick)' : ''}. Figures move by 10-20% run to run on a shared machine; ratios within one run are the comparison.`)
+say()
+
+const targets = []
+
+// ---------------------------------------------------------------- throughput
+if (wants('throughput')) {
+  const keys = makeKeys()
+  const contenders = [rawLimit, signetContender(core ?? {}), ...peers]
+  const rows = await runCases({
+    algorithms: ALGORITHMS,
+    kinds: ['GET', 'POST'],
+    ops: ['sign', 'verify'],
+    contenders,
+    keys,
+    time: TIME,
+    warmupTime: WARMUP,
+    onCase: (caseRows) => {
+      const c = caseRows[0]
+      process.stderr.write(`  ${c.alg} ${c.kind} ${c.op}: ${caseRows.map((r) => `${r.contender} ${r.error ? 'ERR' : fmtOps(r.opsPerSecond)}`).join(', ')}\n`)
+    },
+  })
+  const peerNames = peers.map((p) => p.name)
+  const cases = []
+  for (const alg of ALGORITHMS) for (const kind of ['GET', 'POST']) for (const op of ['sign', 'verify']) cases.push({ alg: alg.name, kind, op })
+  const find = (c, name) => rows.find((r) => r.alg === c.alg && r.kind === c.kind && r.op === c.op && r.contender === name)
+
+  say('## Signet against the limit and the peers')
+  say()
+  say('Share of limit = Signet ops/s / node:crypto ops/s on the same signature base (plus the body digest on POST).')
+  say('Peer columns = Signet ops/s / peer ops/s (above 1.00x: Signet is faster); blank where the peer lacks the algorithm.')
+  say()
+  table(
+    ['case', 'Signet ops/s', 'p50 µs', 'p99 µs', 'limit ops/s', 'share of limit', ...peerNames],
+    cases.map((c) => {
+      const s = find(c, 'Signet')
+      const limit = find(c, rawLimit.name)
+      return [
+        `${c.alg} ${c.kind} ${c.op}`,
+        s?.error ? `error: ${s.error}` : fmtOps(s?.opsPerSecond),
+        fmtUs(s?.p50us),
+        fmtUs(s?.p99us),
+        fmtOps(limit?.opsPerSecond),
+        fmtPct(s?.opsPerSecond && limit?.opsPerSecond ? s.opsPerSecond / limit.opsPerSecond : undefined),
+        ...peerNames.map((p) => {
+          const r = find(c, p)
+          if (r === undefined) return ''
+          if (r.error) return `error`
+          return fmtRatio(s?.opsPerSecond, r.opsPerSecond)
+        }),
+      ]
+    }),
+  )
+
+  say('### Every contender')
+  say()
+  table(
+    ['case', 'contender', 'ops/s', 'p50 µs', 'p99 µs', 'share of limit'],
+    cases.flatMap((c) => {
+      const limit = find(c, rawLimit.name)
+      return rows
+        .filter((r) => r.alg === c.alg && r.kind === c.kind && r.op === c.op)
+        .map((r) => [
+          `${c.alg} ${c.kind} ${c.op}`,
+          r.contender,
+          r.error ? `error: ${r.error}` : fmtOps(r.opsPerSecond),
+          fmtUs(r.p50us),
+          fmtUs(r.p99us),
+          fmtPct(r.opsPerSecond && limit?.opsPerSecond ? r.opsPerSecond / limit.opsPerSecond : undefined),
+        ])
+    }),
+  )
+  say('Notes: http-message-signatures, http-message-sig and the limit use node:crypto; web-bot-auth signs with WebCrypto; @smithy/signature-v4 is AWS SigV4 (its own scheme, HMAC only; "verify" recomputes the Authorization value and compares it); jose signs a compact JWS over the body (POST) or over the request line (GET). Peers that do not check Content-Digest themselves get the node:crypto digest check added.')
+  say()
+
+  // Targets from issue 3, read off this run.
+  const share = (alg, kind, op) => {
+    const c = { alg, kind, op }
+    const s = find(c, 'Signet')
+    const l = find(c, rawLimit.name)
+    return s?.opsPerSecond && l?.opsPerSecond ? s.opsPerSecond / l.opsPerSecond : undefined
+  }
+  for (const [alg, op, min] of [
+    ['hmac-sha256', 'sign', 0.6],
+    ['hmac-sha256', 'verify', 0.5],
+    ['ed25519', 'sign', 0.9],
+    ['ed25519', 'verify', 0.9],
+  ]) {
+    for (const kind of ['GET', 'POST']) {
+      const v = share(alg, kind, op)
+      targets.push([`${alg} ${kind} ${op} >= ${min * 100}% of limit`, v === undefined ? 'n/a' : fmtPct(v), v === undefined ? 'n/a' : v >= min ? 'met' : 'NOT met'])
+    }
+  }
+  let behind = []
+  let compared = 0
+  for (const c of cases) {
+    const s = find(c, 'Signet')
+    for (const p of peerNames) {
+      const r = find(c, p)
+      if (!s?.opsPerSecond || !r?.opsPerSecond) continue
+      compared++
+      if (s.opsPerSecond <= r.opsPerSecond) behind.push(`${c.alg} ${c.kind} ${c.op} vs ${p}`)
+    }
+  }
+  targets.push(['ahead of every peer in every row', compared === 0 ? 'n/a' : behind.length === 0 ? `${compared} of ${compared} comparisons` : `behind in: ${behind.join('; ')}`, compared === 0 ? 'n/a' : behind.length === 0 ? 'met' : 'NOT met'])
+}
+
+// ---------------------------------------------------------------- backends
+if (wants('backends')) {
+  say('## Backends per algorithm (sign and verify on the POST signature base)')
+  say()
+  if (core?.getBackend === undefined || core?.getAlgorithm === undefined) {
+    say('n/a: @signet/core does not export getBackend/getAlgorithm yet.')
+    say()
+  } else {
+    const rows = await runBackends({ core, pure, time: Math.max(100, TIME / 2), warmupTime: WARMUP })
+    const algs = [...new Set(rows.map((r) => r.alg))]
+    const names = ['native', 'webcrypto', 'pure']
+    table(
+      ['algorithm', 'op', ...names.map((n) => `${n} ops/s`), 'fastest', 'default selection'],
+      algs.flatMap((alg) =>
+        ['sign', 'verify'].map((op) => {
+          const rs = rows.filter((r) => r.alg === alg && r.op === op)
+          const ok = rs.filter((r) => r.opsPerSecond !== undefined)
+          const fastest = ok.sort((a, b) => b.opsPerSecond - a.opsPerSecond)[0]
+          const selected = rs.find((r) => r.selected)
+          return [
+            alg,
+            op,
+            ...names.map((n) => {
+              const r = rs.find((x) => x.backend === n)
+              return r === undefined ? 'absent' : r.error ? r.error : fmtOps(r.opsPerSecond)
+            }),
+            fastest?.backend ?? 'n/a',
+            selected?.backend ?? 'n/a',
+          ]
+        }),
+      ),
+    )
+    say('Backends are called directly (KeyMaterial `{ jwk }`, cached per object); webcrypto is awaited. `pure` is present only when `@signet/core/pure` is imported.')
+    say()
+  }
+}
+
+// ---------------------------------------------------------------- cold import
+if (wants('imports')) {
+  say('## Cold import time')
+  say()
+  if (Object.keys(signet.entries).length === 0) {
+    say('n/a: no entry could be built.')
+    say()
+  } else {
+    const { bareMs, rows } = measureImports(signet.entries, quick ? 5 : 9)
+    say(`Median of ${quick ? 5 : 9} fresh processes each; bare \`node -e 0\` takes ${bareMs.toFixed(1)} ms. "Over bare node" is the median of paired differences (entry run minus a bare run just before it); "inside the process" times import() of the entry alone, after the ESM loader is up.`)
+    say()
+    table(
+      ['entry', 'node -e import(), ms', 'over bare node, ms', 'import() inside the process, ms'],
+      rows.map((r) => (r.error ? [r.entry, `error: ${r.error}`, '', ''] : [r.entry, r.medianMs.toFixed(1), r.overBareMs.toFixed(1), r.inProcessMs.toFixed(1)])),
+    )
+    const coreRow = rows.find((r) => r.entry === '@signet/core')
+    if (coreRow && !coreRow.error) {
+      targets.push([
+        'core cold import <= 15 ms over bare node',
+        `${coreRow.overBareMs.toFixed(1)} ms (import() alone: ${coreRow.inProcessMs.toFixed(1)} ms)`,
+        coreRow.overBareMs <= 15 ? 'met' : 'NOT met',
+      ])
+    }
+  }
+}
+
+// ---------------------------------------------------------------- bundle size
+if (wants('bundles')) {
+  say('## Bundle size (esbuild, browser, minified; gzip level 9)')
+  say()
+  const rows = await measureBundles({ built: signet.source === 'dist' })
+  table(
+    ['bundle', 'min', 'min+gzip', 'contains (checked: pure backend, @noble/curves, BigInt RSA, @signet/server, node:crypto import)'],
+    rows.map((r) => (r.error ? [r.name, `error: ${r.error}`, '', ''] : [r.name, fmtKB(r.minBytes), fmtKB(r.gzipBytes), r.contains.length ? r.contains.join(', ') : '-'])),
+  )
+  const sideEffect = rows.find((r) => r.name.startsWith('side-effect import'))
+  if (sideEffect && !sideEffect.error) {
+    const kept = sideEffect.contains.includes('pure backend')
+    targets.push(['`import "@signet/core/pure"` survives bundling (registers the backend)', kept ? 'kept' : 'dropped by the bundler (package.json "sideEffects": false)', kept ? 'met' : 'NOT met'])
+  }
+  say('Largest inputs of the client signing bundles (minified bytes in the output):')
+  say()
+  for (const r of rows.filter((x) => x.name.startsWith('client:') && !x.error)) {
+    say(`- ${r.name}: ${r.largest.map((l) => `${l.file} ${(l.bytes / 1024).toFixed(1)} KB`).join(', ')}`)
+  }
+  say()
+  for (const r of rows.filter((x) => x.name.startsWith('client:'))) {
+    if (r.error) continue
+    const clean = r.contains.length === 0
+    targets.push([`${r.name} <= 5 KB min+gzip`, fmtKB(r.gzipBytes), r.gzipBytes <= 5 * 1024 ? 'met' : 'NOT met'])
+    targets.push([`${r.name} carries no pure backend / RSA / server`, r.contains.length ? r.contains.join(', ') : 'none', clean ? 'met' : 'NOT met'])
+  }
+}
+
+// ---------------------------------------------------------------- memory
+if (wants('memory')) {
+  say('## Memory over 100k verifications')
+  say()
+  const file = signet.entries['@signet/core']
+  if (file === undefined || missing.length > 0) {
+    say('n/a: Signet core is not complete yet.')
+    say()
+  } else {
+    const total = quick ? 30_000 : 100_000
+    const r = spawnSync(process.execPath, ['--expose-gc', `${ROOT}bench/memory.mjs`, file, String(total)], { encoding: 'utf8' })
+    if (r.status !== 0) {
+      say(`error: ${(r.stderr || '').split('\n').filter(Boolean).slice(0, 2).join(' ')}`)
+      say()
+    } else {
+      const m = JSON.parse(r.stdout)
+      const mb = (b) => (b / 1048576).toFixed(2)
+      const growth = m.endBytes - m.at10kBytes
+      table(
+        ['reading', 'heapUsed (MB, after GC)'],
+        [
+          ['after warm-up', mb(m.startBytes)],
+          ['after 10k verifications', mb(m.at10kBytes)],
+          [`after ${m.total / 1000}k verifications`, mb(m.endBytes)],
+        ],
+      )
+      say(`HMAC-SHA256 POST requests with Content-Digest, 1000 distinct signed requests round-robin, a new message object per verification; ${(m.total / m.seconds).toFixed(0)} verifications/s in this loop. Growth from 10k to ${m.total / 1000}k: ${(growth / 1024).toFixed(0)} KB.`)
+      say()
+      // Flat: under 1 MB growth over the last 90% of the run (GC noise is a few hundred KB).
+      targets.push([`memory flat over ${m.total / 1000}k verifications`, `${(growth / 1024).toFixed(0)} KB growth after 10k`, growth < 1024 * 1024 ? 'met' : 'NOT met'])
+    }
+  }
+}
+
+// ---------------------------------------------------------------- targets
+if (targets.length > 0) {
+  say('## Targets (issue 3)')
+  say()
+  table(['target', 'measured', 'status'], targets)
+}
+say(`Total benchmark time: ${((performance.now() - started) / 1000).toFixed(0)} s.`)
+
+if (only === undefined && !quick) writeFileSync(`${ROOT}bench/results.md`, out.join('\n') + '\n')
+else console.error('(partial or quick run: bench/results.md not written)')
