@@ -66,12 +66,13 @@ async function bundleSources() {
 }
 
 /**
- * Load Signet's entries.
+ * Load Signet's entries: the build, or the bundled sources when there is no build or when
+ * `sources` is set.
  *
  * @returns {{ source: 'dist' | 'sources', entries: Record<string, string>, modules: Record<string, object>, error?: string }}
  */
-export async function loadSignet() {
-  let entries = builtEntries()
+export async function loadSignet({ sources = false } = {}) {
+  let entries = sources ? {} : builtEntries()
   let source = 'dist'
   let error
   if (entries['@signet/core'] === undefined) {

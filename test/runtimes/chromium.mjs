@@ -42,7 +42,7 @@ if (!existsSync(executablePath)) {
     let server
     const pageErrors = []
     try {
-      const script = await bundle(entrySource(found, 'globalThis.__signetConformance = run'), { conditions: ['browser'] })
+      const script = await bundle(entrySource(found, 'globalThis.__signetConformance = run'), { conditions: ['browser'], problems: found.problems })
       server = createServer((req, res) => {
         if (req.url === '/') res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE)
         else if (req.url === '/conformance.js') res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(script)

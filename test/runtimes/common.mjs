@@ -157,9 +157,11 @@ export function entrySource(found, tail) {
 
 /**
  * Bundles an entry (source text) with esbuild, everything inlined, for a platform without
- * node_modules (workerd, a browser page). Returns the bundled JavaScript.
+ * node_modules (workerd, a browser page). Returns the bundled JavaScript. esbuild warnings are
+ * added to `problems` (each a failure): a warning here is what a user's bundler would do to
+ * the packages, e.g. drop `import '@signet/core/pure'` when the package claims no side effects.
  */
-export async function bundle(source, { conditions = [] } = {}) {
+export async function bundle(source, { conditions = [], problems = [] } = {}) {
   const esbuild = await import('esbuild')
   const result = await esbuild.build({
     stdin: { contents: source, resolveDir: ROOT, loader: 'js', sourcefile: 'conformance-entry.js' },
@@ -177,6 +179,11 @@ export async function bundle(source, { conditions = [] } = {}) {
   })
   const sources = Object.keys(result.metafile.inputs).filter((f) => /(^|\/)packages\/[^/]+\/src\//.test(f))
   if (sources.length > 0) throw new Error(`the bundle pulled in package sources instead of dist: ${sources.slice(0, 3).join(', ')}`)
+  for (const w of result.warnings) {
+    const where = w.location === null ? '' : ` (${w.location.file}:${w.location.line})`
+    const notes = w.notes.map((n) => n.text).join('; ')
+    problems.push(`esbuild warning: ${w.text}${where}${notes ? `: ${notes}` : ''}`)
+  }
   return result.outputFiles[0].text
 }
 

@@ -33,7 +33,7 @@ if (!existsSync(`${ROOT}node_modules/miniflare`)) {
     let mf
     try {
       const { Miniflare } = await import('miniflare')
-      const script = await bundle(entrySource(found, WORKER_TAIL), { conditions: ['workerd', 'worker', 'browser'] })
+      const script = await bundle(entrySource(found, WORKER_TAIL), { conditions: ['workerd', 'worker', 'browser'], problems: found.problems })
       const vectors = readVectors(found)
       mf = new Miniflare({
         modules: true,

@@ -68,6 +68,18 @@ describe('signet verify accepts every RFC 9421 example', () => {
       expect((out.params as Record<string, unknown>).created).toBe(createdOf(example.signature_params))
     })
 
+    for (const backend of ['native', 'webcrypto', 'pure']) {
+      it(`${example.id} (${example.alg}) with --backend ${backend}`, async () => {
+        const now = String(createdOf(example.signature_params))
+        const r = await run(
+          ['verify', '--backend', backend, '--jwks', 'vectors.jwks', '--label', example.label, '--now', now, ...requestArgs(example), writeSigned(example)],
+          { cwd },
+        )
+        expect(r.stderr).toBe('')
+        expect(r.code).toBe(0)
+      })
+    }
+
     it(`${example.id} (${example.alg}) with --key, message on standard input`, async () => {
       const now = String(createdOf(example.signature_params))
       const r = await run(
@@ -247,12 +259,14 @@ describe('signet sign re-creates every deterministic RFC example byte for byte',
     .filter((e) => e.deterministic)
     .flatMap((e) => [
       { example: e, keyFile: `${e.keyid}.jwk`, keyArgs: [] as string[] },
+      { example: e, keyFile: `${e.keyid}.jwk`, keyArgs: ['--backend', 'webcrypto'] },
+      { example: e, keyFile: `${e.keyid}.jwk`, keyArgs: ['--backend', 'pure'] },
       ...(vectors.keys[e.keyid]?.private_pem === undefined
         ? []
         : [{ example: e, keyFile: `${e.keyid}.pem`, keyArgs: e.alg_source.startsWith('explicit') ? [] : pemAlgArgs(e.keyid, 'private') }]),
     ])
   for (const { example, keyFile, keyArgs } of cases) {
-    it(`${example.id} (${example.alg}) with ${keyFile}`, async () => {
+    it(`${example.id} (${example.alg}) with ${keyFile} ${keyArgs.join(' ')}`, async () => {
       const message = vectors.messages[example.message] as VectorMessage
       // The message before this signature: drop this label's members, keep any other signature.
       const headers: [string, string][] = []

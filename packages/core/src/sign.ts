@@ -15,7 +15,7 @@ import { toComponentIdentifier, type ComponentIdentifier } from './components/in
 import { SignetError } from './errors.ts'
 import { signBytes, type SignetKey } from './keys/index.ts'
 import type { HttpMessage } from './message.ts'
-import { baseBytes, buildSignatureBase, prepareComponents, type PreparedComponents } from './signature-base.ts'
+import { buildSignatureBase, encodeSignatureBase, prepareComponents, type PreparedComponents } from './signature-base.ts'
 import type { StructuredFieldType } from './structured/field-types.ts'
 import { assertLabel, parseSignatureInput } from './structured/signature-input.ts'
 import type { SignatureParams } from './structured/signature-params.ts'
@@ -70,17 +70,29 @@ export interface SignatureResult {
 const DEFAULT_PARAM_ORDER = ['created', 'expires', 'nonce', 'alg', 'keyid', 'tag'] as const
 const KNOWN_PARAMS: ReadonlySet<string> = new Set(DEFAULT_PARAM_ORDER)
 
+interface CacheEntry {
+  /** A copy of the list the entry was made from, to notice a caller that mutated its array. */
+  readonly source: readonly string[]
+  readonly prepared: PreparedComponents
+}
+
 // Keyed by the caller's components array: a signer passes the same array on every request.
-const preparedCache = new WeakMap<readonly (string | ComponentIdentifier)[], PreparedComponents>()
+const preparedCache = new WeakMap<readonly (string | ComponentIdentifier)[], CacheEntry>()
+
+function sameStrings(a: readonly (string | ComponentIdentifier)[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
 
 function prepare(components: readonly (string | ComponentIdentifier)[]): PreparedComponents {
   const cached = preparedCache.get(components)
-  if (cached !== undefined) return cached
+  if (cached !== undefined && sameStrings(components, cached.source)) return cached.prepared
   if (!Array.isArray(components)) throw new TypeError('"components" expected an array')
-  const result = prepareComponents(components.map((c) => toComponentIdentifier(c)))
-  // Only arrays of strings are immutable enough to cache; identifier objects could change.
-  if (components.every((c) => typeof c === 'string')) preparedCache.set(components, result)
-  return result
+  const prepared = prepareComponents(components.map((c) => toComponentIdentifier(c)))
+  // Only lists of strings are cached: identifier objects hold mutable Maps.
+  if (components.every((c) => typeof c === 'string')) preparedCache.set(components, { source: [...(components as readonly string[])], prepared })
+  return prepared
 }
 
 function hasField(message: HttpMessage, name: string): boolean {
@@ -186,7 +198,7 @@ export async function signMessage(message: HttpMessage, options: SignOptions): P
     options.created === null
       ? undefined
       : options.created === undefined
-        ? Math.floor(options.now === undefined ? Date.now() / 1000 : checkInteger('now()', options.now()))
+        ? checkInteger('now()', Math.floor(options.now === undefined ? Date.now() / 1000 : options.now()))
         : checkInteger('created', options.created)
   const expires = options.expires === undefined ? undefined : checkInteger('expires', options.expires)
   const nonce = options.nonce === undefined ? undefined : checkString('nonce', options.nonce)
@@ -246,7 +258,7 @@ export async function signMessage(message: HttpMessage, options: SignOptions): P
 
   const signatureParams = prepared.list + paramsText
   const base = buildSignatureBase(message, prepared, signatureParams, options.fieldTypes === undefined ? undefined : { fieldTypes: options.fieldTypes })
-  const signature = await signBytes(key, baseBytes(base), options.backend === undefined ? undefined : { backend: options.backend })
+  const signature = await signBytes(key, encodeSignatureBase(base), options.backend === undefined ? undefined : { backend: options.backend })
   return {
     label,
     signatureInput: label + '=' + signatureParams,

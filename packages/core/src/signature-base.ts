@@ -13,15 +13,16 @@
  * @module
  */
 import { componentKey, componentValue, serializeComponentIdentifier, type ComponentIdentifier, type ComponentOptions } from './components/index.ts'
+import { utf8 } from './bytes.ts'
 import { SignetError } from './errors.ts'
 import type { HttpMessage } from './message.ts'
 
 /** Options of {@link createSignatureBase}. */
 export type SignatureBaseOptions = ComponentOptions
 
-// Printable ASCII, HTAB, and LF between lines: RFC 9421 section 2.5 requires an ASCII base.
-// A value holding LF could forge a line; values are checked for it separately.
-const NOT_BASE_SAFE = /[^\t\n\x20-\x7e]/
+// RFC 9421 section 2.5: "If the output contains any non-ASCII characters, produce an error."
+// Besides that, a value holding LF would forge a line of its own, so values are checked for it.
+const NON_ASCII = /[^\x00-\x7f]/
 
 /** Covered components with the per-list work done: the serialized identifiers, checked for repeats. */
 export interface PreparedComponents {
@@ -59,7 +60,9 @@ export function prepareComponents(ids: readonly ComponentIdentifier[]): Prepared
 }
 
 /**
- * Build a base from prepared components (the signing hot path).
+ * Build a base from prepared components (the signing and verifying hot path). Values are
+ * checked for LF here; the ASCII check is left to {@link encodeSignatureBase}, which gets it
+ * for free from the encoded length, or done by {@link createSignatureBase}.
  *
  * @throws {SignetError} as {@link createSignatureBase}.
  */
@@ -76,22 +79,29 @@ export function buildSignatureBase(
     if (value.includes('\n')) throw nonAscii(prefixes[i] as string)
     base += (prefixes[i] as string) + value + '\n'
   }
-  base += '"@signature-params": ' + signatureParams
-  if (NOT_BASE_SAFE.test(base)) {
-    // Find the culprit for the message; this is the failure path only.
-    for (let i = 0; i < ids.length; i++) {
-      if (NOT_BASE_SAFE.test(componentValue(message, ids[i] as ComponentIdentifier, options))) throw nonAscii(prefixes[i] as string)
-    }
-    throw new SignetError('ERR_INVALID_COMPONENT', 'the signature parameters have characters outside printable ASCII')
-  }
-  return base
+  if (signatureParams.includes('\n')) throw nonAscii('"@signature-params": ')
+  return base + '"@signature-params": ' + signatureParams
 }
 
 function nonAscii(prefix: string): SignetError {
   return new SignetError(
     'ERR_INVALID_COMPONENT',
-    `the value of ${prefix.slice(0, 96 + 2).replace(/: $/, '')} has characters outside printable ASCII; cover the field with ";bs" (RFC 9421 sections 2.1.3 and 2.5)`,
+    `the value of ${prefix.slice(0, -2).slice(0, 96)} has a line feed or characters outside ASCII; cover the field with ";bs" (RFC 9421 sections 2.1.3 and 2.5)`,
   )
+}
+
+/**
+ * The bytes to sign or verify: the base in UTF-8, which for an ASCII base is one byte per
+ * character, so a longer result means a non-ASCII character slipped into a value.
+ *
+ * @throws {SignetError} `ERR_INVALID_COMPONENT` for a base that is not ASCII.
+ */
+export function encodeSignatureBase(base: string): Uint8Array {
+  const bytes = utf8(base)
+  if (bytes.length !== base.length) {
+    throw new SignetError('ERR_INVALID_COMPONENT', 'a component value has characters outside ASCII; cover the field with ";bs" (RFC 9421 sections 2.1.3 and 2.5)')
+  }
+  return bytes
 }
 
 /**
@@ -118,15 +128,9 @@ export function createSignatureBase(
   signatureParams: string,
   options?: SignatureBaseOptions,
 ): string {
-  return buildSignatureBase(message, prepareComponents(components), signatureParams, options)
-}
-
-/**
- * The bytes of a base. The base is printable ASCII (checked when it was built), so each
- * character is one byte; this avoids a general UTF-8 encoder on the hot path.
- */
-export function baseBytes(base: string): Uint8Array {
-  const out = new Uint8Array(base.length)
-  for (let i = 0; i < base.length; i++) out[i] = base.charCodeAt(i)
-  return out
+  const base = buildSignatureBase(message, prepareComponents(components), signatureParams, options)
+  if (NON_ASCII.test(base)) {
+    throw new SignetError('ERR_INVALID_COMPONENT', 'a component value has characters outside ASCII; cover the field with ";bs" (RFC 9421 sections 2.1.3 and 2.5)')
+  }
+  return base
 }

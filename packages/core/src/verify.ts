@@ -16,7 +16,7 @@ import { verifyMessageDigest } from './digest.ts'
 import { SignetError } from './errors.ts'
 import { verifyBytes, type SignetKey } from './keys/index.ts'
 import type { HttpMessage } from './message.ts'
-import { baseBytes, createSignatureBase } from './signature-base.ts'
+import { buildSignatureBase, encodeSignatureBase, prepareComponents } from './signature-base.ts'
 import type { StructuredFieldType } from './structured/field-types.ts'
 import type { SignatureLimits } from './structured/limits.ts'
 import { parseSignatureInput, type SignatureInputMember } from './structured/signature-input.ts'
@@ -189,8 +189,8 @@ export async function verifySignature(message: HttpMessage, parsed: ParsedSignat
   if (options.algorithms !== undefined && !options.algorithms.includes(algorithm)) {
     throw new SignetError('ERR_ALG_NOT_ALLOWED', `the algorithm ${algorithm} is not allowed`)
   }
-  const base = createSignatureBase(message, parsed.input.components, parsed.input.serialized, options.fieldTypes === undefined ? undefined : { fieldTypes: options.fieldTypes })
-  const ok = await verifyBytes(key, baseBytes(base), parsed.signature, options.backend === undefined ? undefined : { backend: options.backend })
+  const base = buildSignatureBase(message, prepareComponents(parsed.input.components), parsed.input.serialized, options.fieldTypes === undefined ? undefined : { fieldTypes: options.fieldTypes })
+  const ok = await verifyBytes(key, encodeSignatureBase(base), parsed.signature, options.backend === undefined ? undefined : { backend: options.backend })
   if (!ok) throw new SignetError('ERR_SIGNATURE_INVALID', `signature ${JSON.stringify(parsed.label)} does not verify`)
   return base
 }

@@ -122,6 +122,39 @@ describe('registry and selection', () => {
   })
 })
 
+describe('runtime detection', () => {
+  test('Cloudflare Workers (nodejs_compat) get no native backend: its node:crypto refuses the sign options Signet needs', () => {
+    const saved = Object.getOwnPropertyDescriptor(globalThis, 'navigator')
+    Object.defineProperty(globalThis, 'navigator', { value: { userAgent: 'Cloudflare-Workers' }, configurable: true })
+    try {
+      setNodeCryptoForTesting(undefined)
+      expect(availableBackends()).toEqual(['webcrypto'])
+      expect(selectBackend(getAlgorithm('ecdsa-p256-sha256')).name).toBe('webcrypto')
+    } finally {
+      if (saved === undefined) delete (globalThis as { navigator?: unknown }).navigator
+      else Object.defineProperty(globalThis, 'navigator', saved)
+      setNodeCryptoForTesting(undefined)
+    }
+    expect(availableBackends()).toContain('native')
+  })
+
+  test('a backend refuses material prepared for another algorithm', async () => {
+    const key = await importKey(vectors.keys['test-key-rsa-pss']!.private_pem!)
+    const { keyState } = await import('../src/keys/signet-key.ts')
+    const material = keyState(key).material
+    const native = getBackend('native')
+    expect(native.sign(getAlgorithm('rsa-pss-sha512'), material, utf8('x'))).toBeInstanceOf(Uint8Array)
+    expect(() => native.sign(getAlgorithm('rsa-v1_5-sha256'), material, utf8('x'))).toThrow(expect.objectContaining({ code: 'ERR_ALG_MISMATCH' }))
+  })
+
+  test('selectBackend accepts a SignetKey', async () => {
+    const pair = await crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify'])
+    const key = await importKey((pair as CryptoKeyPair).privateKey)
+    expect(selectBackend(key.algorithm, key).name).toBe('webcrypto')
+    expect(() => selectBackend(key.algorithm, key, 'native')).toThrow(expect.objectContaining({ code: 'ERR_BACKEND_UNAVAILABLE' }))
+  })
+})
+
 describe('digest', () => {
   // FIPS 180-2 appendix B examples ("abc").
   const abc: Record<'sha-256' | 'sha-384' | 'sha-512', string> = {

@@ -23,7 +23,7 @@ import {
   type HttpMessage,
 } from '../src/index.ts'
 
-export const badStrings: readonly string[] = [
+const badStrings: readonly string[] = [
   '',
   ' ',
   '\u0000',

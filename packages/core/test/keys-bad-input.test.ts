@@ -5,6 +5,7 @@
  */
 import { generateKeyPairSync } from 'node:crypto'
 import { inspect } from 'node:util'
+import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import type { AlgorithmName } from '../src/algorithms.ts'
 import { isSignetError, type SignetErrorCode } from '../src/errors.ts'
@@ -146,6 +147,42 @@ describe('importKey: every bad input is a coded error', () => {
       }
     }
     expect(coded).toBeGreaterThan(100)
+  })
+
+  test('random bytes, DER-shaped bytes, strings and JSON objects: success or a coded error, nothing else (fast-check)', async () => {
+    const outcome = async (input: unknown, options?: ImportKeyOptions): Promise<boolean> => {
+      try {
+        await importKey(input as JsonWebKey, options)
+        return true
+      } catch (e) {
+        return isSignetError(e)
+      }
+    }
+    const algs = fc.constantFrom<AlgorithmName | undefined>(undefined, 'hmac-sha256', 'ed25519', 'rsa-pss-sha512', 'ecdsa-p384-sha384')
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), algs, (bytes, alg) => outcome(bytes, alg === undefined ? undefined : { alg, type: 'public' })),
+      { numRuns: 300 },
+    )
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 200 }), fc.integer({ min: 0, max: 255 }), (rest, len) => outcome(new Uint8Array([0x30, len, ...rest]))),
+      { numRuns: 300 },
+    )
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 200 }), (text) => outcome(text)),
+      { numRuns: 200 },
+    )
+    await fc.assert(
+      fc.asyncProperty(fc.base64String({ maxLength: 400 }), (body) => outcome(`-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----`)),
+      { numRuns: 200 },
+    )
+    const member = fc.oneof(fc.string({ maxLength: 50 }), fc.integer(), fc.constant(undefined), fc.constant(b64u(Buffer.alloc(32, 3))))
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({ kty: fc.constantFrom('oct', 'OKP', 'EC', 'RSA', 'x'), crv: fc.constantFrom('Ed25519', 'P-256', 'P-384', 'X25519'), k: member, x: member, y: member, d: member, n: member, e: member, alg: fc.constantFrom(undefined, 'HS256', 'EdDSA', 'ES256', 'nope') }),
+        (jwk) => outcome(jwk),
+      ),
+      { numRuns: 300 },
+    )
   })
 
   test('misused options are TypeError/RangeError naming the option', async () => {

@@ -158,6 +158,35 @@ describe('pure backend: every algorithm', () => {
   }
 })
 
+describe('pure backend: ECDSA accepts both s and n - s', () => {
+  // RFC 9421 does not require low-S; node:crypto and WebCrypto produce either half.
+  const orders: Record<string, bigint> = {
+    'P-256': 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
+    'P-384': 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
+  }
+  for (const alg of algorithms.filter((a) => a.family === 'ecdsa')) {
+    it(`${alg.name}: the mirrored signature verifies on pure and on node:crypto`, async () => {
+      const { priv, pub, node } = pairFor(alg)
+      const sig = await pureBackend.sign(alg, priv, base)
+      const half = sig.length / 2
+      const n = orders[alg.crv!]!
+      const s = BigInt('0x' + Buffer.from(sig.subarray(half)).toString('hex'))
+      const mirrored = new Uint8Array(sig)
+      mirrored.set(Buffer.from((n - s).toString(16).padStart(half * 2, '0'), 'hex'), half)
+      expect(Buffer.from(mirrored).equals(Buffer.from(sig))).toBe(false)
+      expect(nodeVerify(alg, node, base, mirrored)).toBe(true)
+      expect(await pureBackend.verify(alg, pub, base, mirrored)).toBe(true)
+      // s = n itself (and s = 0) are out of range.
+      const sN = new Uint8Array(sig)
+      sN.set(Buffer.from(n.toString(16).padStart(half * 2, '0'), 'hex'), half)
+      expect(await pureBackend.verify(alg, pub, base, sN)).toBe(false)
+      const s0 = new Uint8Array(sig)
+      s0.fill(0, half)
+      expect(await pureBackend.verify(alg, pub, base, s0)).toBe(false)
+    })
+  }
+})
+
 describe('pure backend: RFC 9421 vectors', () => {
   for (const example of vectors.examples) {
     it(`${example.id} (${example.alg}) verifies`, async () => {

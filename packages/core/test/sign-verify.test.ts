@@ -150,6 +150,15 @@ describe('verification policy', () => {
     const res = parseHttpMessage('HTTP/1.1 200 OK\r\n\r\n')
     expect((await signMessage(res, { key: hmac, created: null, keyid: null })).signatureInput).toBe('sig1=("@status")')
   })
+  it('a reused components array is prepared once, and a mutated one is noticed', async () => {
+    const components = ['@method']
+    expect((await signMessage(request, { key: hmac, components, created: 1 })).base).toBe('"@method": POST\n"@signature-params": ("@method");created=1;keyid="h1"')
+    components.push('@path')
+    expect((await signMessage(request, { key: hmac, components, created: 1 })).signatureInput).toBe('sig1=("@method" "@path");created=1;keyid="h1"')
+  })
+  it('a fractional clock is floored for created', async () => {
+    expect((await signMessage(request, { key: hmac, components: [], now: () => 1700000000.9 })).params.created).toBe(1700000000)
+  })
   it('explicit parameters follow paramOrder, defaults follow in the fixed order', async () => {
     const r = await signMessage(request, { key: hmac, now: () => now, tag: 't', nonce: 'n', expires: now + 60, alg: true, paramOrder: ['tag', 'nonce'], components: ['@method'] })
     expect(r.signatureInput).toBe(`sig1=("@method");tag="t";nonce="n";created=${now};expires=${now + 60};alg="hmac-sha256";keyid="h1"`)
@@ -235,6 +244,11 @@ describe('verification policy', () => {
     expect(await codeOf(signMessage(request, { key: hmac, components: ['"@query-param";name="x"', '"@query-param";name="x"'] }))).toBe('ERR_DUPLICATE_COMPONENT')
     expect(await codeOf(signMessage(parseHttpMessage('GET /?x=1&x=2 HTTP/1.1\nHost: h'), { key: hmac, components: ['"@query-param";name="x"'] }))).toBe('ERR_AMBIGUOUS_QUERY_PARAM')
     expect(await codeOf(signMessage(request, { key: hmac, components: ['Bad Name'] }))).toBe('ERR_INVALID_COMPONENT')
+    const obsText = parseHttpMessage(new Uint8Array([...new TextEncoder().encode('GET / HTTP/1.1\r\nHost: h\r\nX-L: caf'), 0xe9, 13, 10, 13, 10]))
+    expect(await codeOf(signMessage(obsText, { key: hmac, components: ['x-l'] }))).toBe('ERR_INVALID_COMPONENT')
+    expect((await signMessage(obsText, { key: hmac, components: ['"x-l";bs'], created: 1 })).base).toBe('"x-l";bs: :Y2Fm6Q==:\n"@signature-params": ("x-l";bs);created=1')
+    const forged = { ...request, fields: [...request.fields, { name: 'x-n', value: 'a\n"@method": GET' }] }
+    expect(await codeOf(signMessage(forged, { key: hmac, components: ['x-n'] }))).toBe('ERR_INVALID_COMPONENT')
     await expect(signMessage(request, { key: hmac, label: 'Sig' })).rejects.toThrow(TypeError)
     await expect(signMessage(request, { key: hmac, created: 1.5 })).rejects.toThrow(TypeError)
     await expect(signMessage(request, { key: hmac, nonce: 'é' })).rejects.toThrow(TypeError)

@@ -559,7 +559,7 @@ export class Registry {
     return this.#summary(await this.#get(id))
   }
 
-  /** Every key, or an owner's keys, oldest first. */
+  /** Every key, or an owner's keys, oldest first (by creation second). */
   async list(options: { owner?: string } = {}): Promise<KeySummary[]> {
     let all: StoredKey[]
     try {
@@ -568,7 +568,8 @@ export class Registry {
       throw storeUnavailable(cause)
     }
     const mine = all.filter((r) => options.owner === undefined || r.owner === options.owner)
-    mine.sort((a, b) => a.created - b.created || (a.id < b.id ? -1 : 1))
+    // Stable: keys created in the same second keep the store's order (insertion order for files).
+    mine.sort((a, b) => a.created - b.created)
     const out: KeySummary[] = []
     for (const r of mine) out.push(await this.#summary(await this.#check(r, r.id)))
     return out

@@ -113,7 +113,7 @@ describe('signet keys', () => {
     await cli(['keys', 'create', '--registry', registry, '--owner', 'globex', '--alg', 'hmac-sha256'])
     const list = await cli(['keys', 'list', '--registry', registry, '--owner', 'acme'])
     expect(list.code).toBe(0)
-    expect(list.json().map((k: { keyid: string }) => k.keyid)).toEqual([a.keyid, b.keyid])
+    expect(list.json().map((k: { keyid: string }) => k.keyid).sort()).toEqual([a.keyid, b.keyid].sort())
     expect((await cli(['keys', 'list', '--registry', registry])).json().length).toBe(3)
     // Options in any order; the registry may also come first as a positional argument.
     const show = await cli(['keys', 'show', a.keyid, '--registry', registry])

@@ -128,6 +128,8 @@ describeRedis('RedisStore', () => {
     const b = await open(p, mk)
     try {
       const k = await b.create({ owner: 'o' })
+      // Let the creation's own invalidation message arrive before warming the cache.
+      await new Promise((r) => setTimeout(r, 50))
       await a.resolve(k.keyid)
       const misses = storeA.stats.misses
       for (let i = 0; i < 50; i++) expect((await a.resolve(k.keyid))?.state).toBe('active')

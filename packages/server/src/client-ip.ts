@@ -15,6 +15,8 @@ import type { FieldLine } from '@signet/core'
 import { compileIpList, parseIp } from './ip-rules.ts'
 import type { IpList } from './ip-rules.ts'
 
+const DOTTED_QUAD = /^(?:::ffff:)?((?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})$/i
+
 /** How to find the real client behind proxies. */
 export interface ForwardingOptions {
   /** Proxies whose forwarding fields are believed: addresses or CIDR ranges. Default: none. */
@@ -129,6 +131,9 @@ export function createForwarding(options: ForwardingOptions = {}): Forwarding {
   const cf = options.cfConnectingIp === true
   const normal = (ip: string | undefined): string | undefined => {
     if (ip === undefined) return undefined
+    // Hot path: a socket's dotted quad (plain or IPv4-mapped) needs no full parse.
+    const quad = DOTTED_QUAD.exec(ip)
+    if (quad !== null) return quad[1]
     const parsed = parseIp(ip)
     return parsed === undefined ? undefined : parsed.toString()
   }

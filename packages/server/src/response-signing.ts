@@ -97,7 +97,7 @@ export async function signResponseFields(response: HttpResponseMessage, request:
  * ```
  */
 export async function signResponse(response: Response, request: Request | HttpRequestMessage, options: SignResponseOptions): Promise<Response> {
-  const requestMessage = typeof Request !== 'undefined' && request instanceof Request ? await fromFetchRequest(request) : (request as HttpRequestMessage)
+  const requestMessage = (request as { kind?: unknown }).kind === 'request' ? (request as HttpRequestMessage) : await fromFetchRequest(request as Request)
   const bytes = new Uint8Array(await response.arrayBuffer())
   const headers = new Headers(response.headers)
   const rebuilt = new Response(bytes.length === 0 ? null : bytes, { status: response.status, statusText: response.statusText, headers })

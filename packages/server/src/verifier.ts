@@ -145,6 +145,49 @@ function fire(hook: ((event: VerificationEvent) => void | Promise<void>) | undef
   })
 }
 
+interface Covered {
+  readonly covered: string[]
+  readonly set: ReadonlySet<string>
+}
+
+// A client sends the same component list on every request; only the parameters change. The
+// list's serialized form (the inner list up to its closing parenthesis) keys a small cache so
+// identifiers are serialized once per distinct list, not once per request.
+const coveredCache = new Map<string, Covered>()
+const COVERED_CACHE_SIZE = 256
+
+function componentListPrefix(serialized: string): string | undefined {
+  let quoted = false
+  for (let i = 1; i < serialized.length; i++) {
+    const ch = serialized.charCodeAt(i)
+    if (quoted) {
+      if (ch === 0x5c) i++
+      else if (ch === 0x22) quoted = false
+    } else if (ch === 0x22) quoted = true
+    else if (ch === 0x29) return serialized.slice(0, i + 1)
+  }
+  return undefined
+}
+
+function coveredComponents(candidate: ParsedSignature): Covered {
+  const prefix = componentListPrefix(candidate.input.serialized)
+  const hit = prefix === undefined ? undefined : coveredCache.get(prefix)
+  if (hit !== undefined) return hit
+  const covered = candidate.input.components.map((c) => serializeComponentIdentifier(c))
+  const entry: Covered = { covered, set: new Set(covered) }
+  if (prefix !== undefined) {
+    if (coveredCache.size >= COVERED_CACHE_SIZE) coveredCache.clear()
+    coveredCache.set(prefix, entry)
+  }
+  return entry
+}
+
+function isHttpMessage(input: unknown): input is HttpMessage {
+  if (typeof input !== 'object' || input === null) return false
+  const kind = (input as { kind?: unknown }).kind
+  return (kind === 'request' || kind === 'response') && Array.isArray((input as { fields?: unknown }).fields)
+}
+
 function toResolver(keys: VerifierOptions['keys']): KeyResolver {
   if (typeof keys === 'object' && keys !== null && typeof (keys as KeyResolver).resolve === 'function') return keys as KeyResolver
   if (Array.isArray(keys) || keys instanceof Map) return memoryKeys(keys as readonly KeyRecord[])
@@ -191,8 +234,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   }
 
   function checkRequired(message: HttpMessage, candidate: Candidate): string[] {
-    const covered = candidate.input.components.map((c) => serializeComponentIdentifier(c))
-    const set = new Set(covered)
+    const { covered, set } = coveredComponents(candidate)
     for (const alternatives of policy.requirements) {
       if (!alternatives.some((ids) => ids.every((id) => set.has(id)))) {
         const wanted = alternatives.map((ids) => ids.join(' + ')).join(' or ')
@@ -266,10 +308,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
   }
 
   async function run(input: Request | HttpMessage, options: VerifyRequestOptions, peerBox: { info?: ForwardedInfo; keyid?: string; label?: string }): Promise<VerifiedIdentity> {
-    const message: HttpMessage = typeof Request !== 'undefined' && input instanceof Request ? await readRequest(input) : (input as HttpMessage)
-    if (typeof message !== 'object' || message === null || !Array.isArray((message as HttpMessage).fields)) {
-      throw new TypeError('"input" expected a Request or an HttpMessage')
-    }
+    // The message model is recognised first: merely reading the global `Request` on Node 20
+    // loads undici (20-28 ms), which the Node adapters never need (DESIGN.md "Performance").
+    const message: HttpMessage = isHttpMessage(input) ? input : await readRequest(input)
     if (message.body !== undefined && message.body.length > limits.maxBodyBytes) fail('ERR_BODY_TOO_LARGE', `the body exceeds ${limits.maxBodyBytes} bytes`)
     const peer = forwarding.resolve(options.clientIp, message.fields)
     peerBox.info = peer
@@ -312,7 +353,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       scopes: [...scopes],
       label: accepted.candidate.label,
       alg: accepted.alg,
-      components: accepted.components,
+      components: [...accepted.components],
       params: outParams,
       clientIp: peer.clientIp,
       keyLabel: accepted.record.label,
@@ -320,6 +361,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
   }
 
   async function readRequest(request: Request): Promise<HttpMessage> {
+    if (typeof request !== 'object' || request === null || typeof (request as { url?: unknown }).url !== 'string' || typeof (request as { clone?: unknown }).clone !== 'function') {
+      throw new TypeError('"input" expected a Request or an HttpMessage')
+    }
     const declared = request.headers.get('content-length')
     if (declared !== null && Number(declared) > limits.maxBodyBytes) fail('ERR_BODY_TOO_LARGE', `the body exceeds ${limits.maxBodyBytes} bytes`)
     return fromFetchRequest(request)

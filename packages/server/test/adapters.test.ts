@@ -99,6 +99,27 @@ describe('Node http adapter on 127.0.0.1', () => {
     expect(seen).toHaveLength(1)
   })
 
+  it('never reads the global Request on the Node path', async () => {
+    const port = await listen(withSignetNode(makeVerifier(), (req, res) => res.end(req.signet.keyid)))
+    const message = await signedFor(port, { body: '{"x":1}' })
+    const descriptor = Object.getOwnPropertyDescriptor(globalThis, 'Request') as PropertyDescriptor
+    let touched = 0
+    Object.defineProperty(globalThis, 'Request', {
+      configurable: true,
+      get() {
+        touched++
+        return descriptor.value ?? descriptor.get?.call(globalThis)
+      },
+    })
+    try {
+      expect((await send(port, message)).body).toBe('k-hmac')
+      expect((await send(port, message)).status).toBe(401)
+    } finally {
+      Object.defineProperty(globalThis, 'Request', descriptor)
+    }
+    expect(touched).toBe(0)
+  })
+
   it('refuses a body over the limit with 413 without buffering it', async () => {
     const port = await listen(withSignetNode(makeVerifier({ limits: { maxBodyBytes: 16 } }), (_req, res) => res.end('no')))
     const reply = await send(port, await signedFor(port, { body: 'x'.repeat(1000) }))

@@ -96,6 +96,16 @@ describe('client address behind proxies', () => {
     expect(createForwarding({ cfConnectingIp: true }).resolve(undefined, cf).clientIp).toBe('198.51.100.77')
   })
 
+  it('property: the socket-address fast path agrees with the full parser', () => {
+    const fwd = createForwarding({})
+    fc.assert(
+      fc.property(fc.oneof(fc.ipV4(), fc.ipV4().map((ip) => `::ffff:${ip}`), fc.ipV4().map((ip) => `::FFFF:${ip}`), fc.ipV6(), fc.ipV4Extended()), (ip) => {
+        expect(fwd.resolve(ip, []).clientIp).toBe(parseIp(ip)?.toString())
+      }),
+    )
+    expect(fwd.resolve('01.2.3.4', []).clientIp).toBeUndefined()
+  })
+
   it('validates options at creation', () => {
     expect(() => createForwarding({ trustedProxies: ['nope'] })).toThrow(TypeError)
     expect(() => createForwarding({ trustedProxies: 'x' as unknown as string[] })).toThrow(TypeError)

@@ -425,3 +425,33 @@ describe('a spy on Date-free clocks', () => {
 
 void freshNonce
 export type { HttpRequestMessage }
+
+describe('Node hot path', () => {
+  it('verifying a message model never reads the global Request (which loads undici on Node 20)', async () => {
+    const { verifier } = verifierWith()
+    const message = await sign(await requestMessage({ body: '{"a":1}' }), hmac)
+    const descriptor = Object.getOwnPropertyDescriptor(globalThis, 'Request') as PropertyDescriptor
+    let touched = 0
+    Object.defineProperty(globalThis, 'Request', {
+      configurable: true,
+      get() {
+        touched++
+        return descriptor.value ?? descriptor.get?.call(globalThis)
+      },
+    })
+    try {
+      await verifier.verify(message)
+      await rejection(verifier.verify({ ...message, body: new Uint8Array([1]) }))
+    } finally {
+      Object.defineProperty(globalThis, 'Request', descriptor)
+    }
+    expect(touched).toBe(0)
+  })
+
+  it('refuses an input that is neither a Request nor a message with a TypeError', async () => {
+    const { verifier } = verifierWith()
+    for (const bad of [null, 5, 'GET / HTTP/1.1', {}, { kind: 'request' }]) {
+      await expect(verifier.verify(bad as never)).rejects.toBeInstanceOf(TypeError)
+    }
+  })
+})

@@ -12,15 +12,7 @@
  *
  * @module
  */
-import {
-  SignetError,
-  createContentDigest,
-  parseSignatureField,
-  parseSignatureInput,
-  randomBytes,
-  signMessage,
-  toBase64Url,
-} from '@signet/core'
+import { SignetError, createContentDigest, createNonce, parseSignatureField, parseSignatureInput, signMessage } from '@signet/core'
 import type { HttpMessage, SignOptions } from '@signet/core'
 import {
   getAll,
@@ -60,9 +52,6 @@ const options: OptionSpecs = {
 
 /** Signature parameters in the order defaulted ones take (CLI.md). */
 const defaultParamOrder = ['created', 'expires', 'nonce', 'alg', 'keyid', 'tag'] as const
-
-/** Nonce entropy: CLI.md asks for at least 128 bits. */
-const NONCE_BYTES = 16
 
 /**
  * Run `signet sign`.
@@ -150,7 +139,8 @@ function parseCreated(value: string | undefined): number | null {
 }
 
 function parseNonce(value: string | undefined): string | undefined {
-  if (value === undefined || value === 'auto') return toBase64Url(randomBytes(NONCE_BYTES))
+  // createNonce: 128 random bits, base64url (CLI.md: "random, at least 128 bits").
+  if (value === undefined || value === 'auto') return createNonce()
   if (value === 'none') return undefined
   return value
 }

@@ -21,6 +21,8 @@ const nodeHash: Readonly<Record<HashName, string>> = { 'sha-256': 'sha256', 'sha
 
 /** A KeyMaterial prepared for node:crypto: the KeyObject and what `sign`/`verify` take. */
 interface Prepared {
+  /** The algorithm the options were built for; a KeyMaterial serves exactly one. */
+  readonly alg: AlgorithmDescriptor
   readonly keyObject: NodeKeyObject
   readonly input: NodeKeyObject | NodeSignKeyInput
   /** The digest name for `sign`/`verify` (null for Ed25519, which hashes internally). */
@@ -62,7 +64,11 @@ function requireCrypto(): NodeCrypto {
 
 function prepare(c: NodeCrypto, alg: AlgorithmDescriptor, key: KeyMaterial): Prepared {
   let found = prepared.get(key)
-  if (found !== undefined) return found
+  if (found !== undefined) {
+    // Compare by name: a descriptor may be a copy of the table entry.
+    if (found.alg !== alg && found.alg.name !== alg.name) throw new SignetError('ERR_ALG_MISMATCH', `the key is bound to ${found.alg.name}, not ${alg.name}`)
+    return found
+  }
   const jwk = key.jwk
   let keyObject: NodeKeyObject
   try {
@@ -73,7 +79,7 @@ function prepare(c: NodeCrypto, alg: AlgorithmDescriptor, key: KeyMaterial): Pre
     // The message of node:crypto's error never carries key bytes, but it is not ours to pass on.
     throw new SignetError('ERR_KEY_INVALID', `node:crypto refused the ${alg.name} key`, { cause: error })
   }
-  found = { keyObject, input: families[alg.family].input(c, alg, keyObject), digest: alg.family === 'eddsa' ? null : nodeHash[alg.hash] }
+  found = { alg, keyObject, input: families[alg.family].input(c, alg, keyObject), digest: alg.family === 'eddsa' ? null : nodeHash[alg.hash] }
   prepared.set(key, found)
   return found
 }

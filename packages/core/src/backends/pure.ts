@@ -7,9 +7,9 @@
  * the limits of constant time in JavaScript stated in `rsa/rsassa.ts`.
  *
  * Keys arrive as JWK members (base64url) and are decoded once per `KeyMaterial` object into a
- * WeakMap, so a long-lived key costs its parsing (and, for Ed25519, its public point) once. A
- * non-extractable `CryptoKey` has no JWK to read: `supports()` says no, and selection keeps
- * such keys on `webcrypto`.
+ * WeakMap, so a long-lived key costs its parsing once (for Ed25519 signing, the expanded
+ * secret and the public key; for HMAC, the keyed hash state). A non-extractable `CryptoKey` has
+ * no JWK to read: `supports()` says no, and selection keeps such keys on `webcrypto`.
  *
  * Verification returns false, never throws, for a signature of any length or content; only a
  * malformed key (a protocol input too, but one the key importer normally rejects first) throws

@@ -39,8 +39,11 @@ export interface ImportKeyOptions {
   readonly minimumRsaBits?: number | undefined
 }
 
+/** A JWK as input: the standard members, `kid`, and any others (carried along, not used). */
+export type JwkInput = JsonWebKey & { kid?: string; [member: string]: unknown }
+
 /** Anything {@link importKey} accepts. */
-export type KeyInput = JsonWebKey | string | Uint8Array | CryptoKey
+export type KeyInput = JwkInput | string | Uint8Array | CryptoKey
 
 const MAX_INPUT = 64 * 1024
 const KEY_TYPES: readonly KeyType[] = ['secret', 'private', 'public']

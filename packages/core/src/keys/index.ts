@@ -5,7 +5,7 @@
  * @module
  */
 export { SignetKey, isSignetKey } from './signet-key.ts'
-export { importKey, type ImportKeyOptions, type KeyInput } from './import.ts'
+export { importKey, type ImportKeyOptions, type JwkInput, type KeyInput } from './import.ts'
 export { exportJwk, exportPem, publicKey, type ExportKeyOptions, type SignetJwk } from './export.ts'
 export { generateKey, type GenerateKeyOptions } from './generate.ts'
 export { thumbprint } from './thumbprint.ts'
