@@ -71,7 +71,11 @@ const targets = []
 // ---------------------------------------------------------------- throughput
 if (wants('throughput')) {
   const keys = makeKeys()
-  const contenders = [rawLimit, signetContender(core ?? {}), ...peers]
+  // Signet forced onto the other two backends: what a runtime without node:crypto gets.
+  const forced = pure?.pureBackend
+    ? [signetContender(core ?? {}, { name: 'Signet (webcrypto)', backend: 'webcrypto' }), signetContender(core ?? {}, { name: 'Signet (pure)', backend: 'pure' })]
+    : [signetContender(core ?? {}, { name: 'Signet (webcrypto)', backend: 'webcrypto' })]
+  const contenders = [rawLimit, signetContender(core ?? {}), ...peers, ...forced]
   const rows = await runCases({
     algorithms: ALGORITHMS,
     kinds: ['GET', 'POST'],
@@ -135,7 +139,7 @@ if (wants('throughput')) {
         ])
     }),
   )
-  say('Notes: http-message-signatures, http-message-sig and the limit use node:crypto; web-bot-auth signs with WebCrypto; @smithy/signature-v4 is AWS SigV4 (its own scheme, HMAC only; "verify" recomputes the Authorization value and compares it); jose signs a compact JWS over the body (POST) or over the request line (GET). Peers that do not check Content-Digest themselves get the node:crypto digest check added.')
+  say('Notes: "Signet" uses the default backend (node:crypto here); "Signet (webcrypto)" and "Signet (pure)" force the backend, as a runtime without node:crypto would run. http-message-signatures, http-message-sig and the limit use node:crypto; web-bot-auth signs with WebCrypto; @smithy/signature-v4 is AWS SigV4 (its own scheme, HMAC only; "verify" recomputes the Authorization value and compares it); jose signs a compact JWS over the body (POST) or over the request line (GET). Peers that do not check Content-Digest themselves get the node:crypto digest check added.')
   say()
 
   // Targets from issue 3, read off this run.

@@ -11,12 +11,12 @@
  */
 import type { AlgorithmName } from './algorithms.ts'
 import type { BackendName } from './backend.ts'
-import { componentKey, serializeComponentIdentifier, toComponentIdentifier, type ComponentIdentifier } from './components/index.ts'
+import { componentKey, toComponentIdentifier, type ComponentIdentifier } from './components/index.ts'
 import { verifyMessageDigest } from './digest.ts'
 import { SignetError } from './errors.ts'
 import { verifyBytes, type SignetKey } from './keys/index.ts'
 import type { HttpMessage } from './message.ts'
-import { buildSignatureBase, encodeSignatureBase, prepareComponents } from './signature-base.ts'
+import { buildSignatureBase, encodeSignatureBase, prepareComponents, type PreparedComponents } from './signature-base.ts'
 import type { StructuredFieldType } from './structured/field-types.ts'
 import type { SignatureLimits } from './structured/limits.ts'
 import { parseSignatureInput, type SignatureInputMember } from './structured/signature-input.ts'
@@ -111,19 +111,36 @@ export interface Requirements {
 export function checkRequired(member: SignatureInputMember, requirements: Requirements): void {
   const components = requirements.requiredComponents
   if (components !== undefined && components.length > 0) {
-    const covered = new Set(member.components.map(componentKey))
-    for (const c of components) {
-      const id = toComponentIdentifier(c)
-      if (!covered.has(componentKey(id))) {
-        throw new SignetError('ERR_REQUIRED_COMPONENT', `signature ${JSON.stringify(member.label)} does not cover ${serializeComponentIdentifier(id)}`)
+    const covered = new Set<string>()
+    for (const c of member.components) covered.add(componentKey(c))
+    const required = requiredKeys(components)
+    for (let i = 0; i < required.length; i++) {
+      if (!covered.has(required[i] as string)) {
+        throw new SignetError('ERR_REQUIRED_COMPONENT', `signature ${JSON.stringify(member.label)} does not cover ${required[i] as string}`)
       }
     }
   }
-  for (const p of requirements.requiredParameters ?? []) {
-    if (member.params[p] === undefined) {
-      throw new SignetError('ERR_REQUIRED_PARAMETER', `signature ${JSON.stringify(member.label)} has no ${JSON.stringify(p)} parameter`)
+  const parameters = requirements.requiredParameters
+  if (parameters !== undefined) {
+    for (const p of parameters) {
+      if (member.params[p] === undefined) {
+        throw new SignetError('ERR_REQUIRED_PARAMETER', `signature ${JSON.stringify(member.label)} has no ${JSON.stringify(p)} parameter`)
+      }
     }
   }
+}
+
+// A verifier passes the same requirement list on every request: parse it once.
+const requiredCache = new WeakMap<readonly (string | ComponentIdentifier)[], { source: readonly (string | ComponentIdentifier)[]; keys: string[] }>()
+
+function requiredKeys(components: readonly (string | ComponentIdentifier)[]): string[] {
+  const cached = requiredCache.get(components)
+  if (cached !== undefined && cached.source.length === components.length && cached.source.every((c, i) => c === components[i] && typeof c === 'string')) {
+    return cached.keys
+  }
+  const keys = components.map((c) => componentKey(toComponentIdentifier(c)))
+  requiredCache.set(components, { source: [...components], keys })
+  return keys
 }
 
 /** Time policy. */
@@ -189,10 +206,22 @@ export async function verifySignature(message: HttpMessage, parsed: ParsedSignat
   if (options.algorithms !== undefined && !options.algorithms.includes(algorithm)) {
     throw new SignetError('ERR_ALG_NOT_ALLOWED', `the algorithm ${algorithm} is not allowed`)
   }
-  const base = buildSignatureBase(message, prepareComponents(parsed.input.components), parsed.input.serialized, options.fieldTypes === undefined ? undefined : { fieldTypes: options.fieldTypes })
+  const base = buildSignatureBase(message, preparedOf(parsed.input), parsed.input.serialized, options.fieldTypes === undefined ? undefined : { fieldTypes: options.fieldTypes })
   const ok = await verifyBytes(key, encodeSignatureBase(base), parsed.signature, options.backend === undefined ? undefined : { backend: options.backend })
   if (!ok) throw new SignetError('ERR_SIGNATURE_INVALID', `signature ${JSON.stringify(parsed.label)} does not verify`)
   return base
+}
+
+// The serialized identifiers of a received member, made once per member object.
+const preparedMembers = new WeakMap<SignatureInputMember, PreparedComponents>()
+
+function preparedOf(member: SignatureInputMember): PreparedComponents {
+  let prepared = preparedMembers.get(member)
+  if (prepared === undefined) {
+    prepared = prepareComponents(member.components)
+    preparedMembers.set(member, prepared)
+  }
+  return prepared
 }
 
 /** What the key option of {@link verifyMessage} may be: a key, or a function that finds one. */
@@ -264,7 +293,7 @@ export async function verifyMessage(message: HttpMessage, options: VerifyOptions
       label: parsed.label,
       keyid: params.keyid,
       alg: key.algorithm.name,
-      components: components.map(serializeComponentIdentifier),
+      components: preparedOf(parsed.input).prefixes.map((p) => p.slice(0, -2)),
       params: plainParams(params),
       key,
     })

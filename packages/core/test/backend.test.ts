@@ -205,6 +205,23 @@ describe('CryptoKey input', () => {
     await expect(verifyBytes(key, data, signature)).rejects.toMatchObject({ code: 'ERR_KEY_UNSUPPORTED' })
   })
 
+  test('a CryptoKeyPair with a non-extractable private half gets a thumbprint kid and a public key', async () => {
+    const pair = (await crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify'])) as CryptoKeyPair
+    const key = await importKey(pair)
+    const pub = await importKey(pair.publicKey)
+    expect(key.extractable).toBe(false)
+    expect(key.kid).toBe(pub.kid)
+    expect(key.kid).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    const data = utf8('pair')
+    const signature = await signBytes(key, data)
+    expect(await verifyBytes(key, data, signature)).toBe(true)
+    expect(await verifyBytes(publicKey(key), data, signature, { backend: 'native' })).toBe(true)
+    const other = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])) as CryptoKeyPair
+    await expect(importKey({ privateKey: pair.privateKey, publicKey: other.publicKey })).rejects.toMatchObject({ code: 'ERR_KEY_INVALID' })
+    const stranger = (await crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify'])) as CryptoKeyPair
+    await expect(importKey({ privateKey: pair.privateKey, publicKey: stranger.publicKey })).rejects.toMatchObject({ code: 'ERR_KEY_INVALID' })
+  })
+
   test('CryptoKey algorithms are mapped from the key and checked', async () => {
     const cases: [RsaHashedKeyGenParams | EcKeyGenParams | Algorithm, AlgorithmName][] = [
       [{ name: 'RSA-PSS', hash: 'SHA-512', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) } as RsaHashedKeyGenParams, 'rsa-pss-sha512'],

@@ -159,6 +159,8 @@ describe('export and import round trips', () => {
     }
     const sha256Pss = generateKeyPairSync('rsa-pss', { modulusLength: 2048, hashAlgorithm: 'sha256', mgf1HashAlgorithm: 'sha256', saltLength: 32 })
     await expect(importKey(sha256Pss.publicKey.export({ format: 'pem', type: 'spki' }) as string)).rejects.toMatchObject({ code: 'ERR_KEY_UNSUPPORTED' })
+    const bigSalt = generateKeyPairSync('rsa-pss', { modulusLength: 2048, hashAlgorithm: 'sha512', mgf1HashAlgorithm: 'sha512', saltLength: 100 })
+    await expect(importKey(bigSalt.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string)).rejects.toMatchObject({ code: 'ERR_KEY_UNSUPPORTED' })
 
     // DER bytes work without armor.
     const der = new Uint8Array(createPrivateKey(pkcs1Private).export({ format: 'der', type: 'pkcs8' }))

@@ -246,7 +246,7 @@ describe('verification policy', () => {
     expect(await codeOf(signMessage(request, { key: hmac, components: ['Bad Name'] }))).toBe('ERR_INVALID_COMPONENT')
     const obsText = parseHttpMessage(new Uint8Array([...new TextEncoder().encode('GET / HTTP/1.1\r\nHost: h\r\nX-L: caf'), 0xe9, 13, 10, 13, 10]))
     expect(await codeOf(signMessage(obsText, { key: hmac, components: ['x-l'] }))).toBe('ERR_INVALID_COMPONENT')
-    expect((await signMessage(obsText, { key: hmac, components: ['"x-l";bs'], created: 1 })).base).toBe('"x-l";bs: :Y2Fm6Q==:\n"@signature-params": ("x-l";bs);created=1')
+    expect((await signMessage(obsText, { key: hmac, components: ['"x-l";bs'], created: 1, keyid: null })).base).toBe('"x-l";bs: :Y2Fm6Q==:\n"@signature-params": ("x-l";bs);created=1')
     const forged = { ...request, fields: [...request.fields, { name: 'x-n', value: 'a\n"@method": GET' }] }
     expect(await codeOf(signMessage(forged, { key: hmac, components: ['x-n'] }))).toBe('ERR_INVALID_COMPONENT')
     await expect(signMessage(request, { key: hmac, label: 'Sig' })).rejects.toThrow(TypeError)

@@ -3,6 +3,7 @@
  * syntax examples, round-trip properties, limits and malformed inputs.
  */
 import fc from 'fast-check'
+import { parseDictionary, serializeInnerList, type InnerList } from 'structured-headers'
 import { describe, expect, it } from 'vitest'
 import { parseComponentIdentifier, type ComponentIdentifier } from '../src/components/index.ts'
 import { hasErrorCode, type SignetErrorCode } from '../src/errors.ts'
@@ -156,6 +157,9 @@ describe('properties', () => {
         expect(parsed.components.map((c) => [c.name, [...c.params]])).toEqual(components.map((c) => [c.name, [...c.params]]))
         expect(parsed.params).toEqual(params)
         expect(label + '=' + parsed.serialized).toBe(text)
+        // The direct serializer agrees with the structured-headers one.
+        const member = parseDictionary(text).get(label) as InnerList
+        expect(parsed.serialized).toBe(serializeInnerList(member))
       }),
       { numRuns: 300 },
     )

@@ -141,6 +141,22 @@ export async function openDataKeys(masterKey: Uint8Array, wrapped: Sealed): Prom
   return keys
 }
 
+/**
+ * Re-wrap a stored data key under a new master key (master key rotation): the secrets and
+ * record MACs stay as they are, only the 32-byte wrapped data key changes.
+ *
+ * @throws {SignetError} `ERR_MASTER_KEY` when `oldMasterKey` does not open `wrapped`
+ */
+export async function rewrapDataKey(oldMasterKey: Uint8Array, newMasterKey: Uint8Array, wrapped: Sealed): Promise<Sealed> {
+  const dataKey = await open(await aesKey(oldMasterKey), wrapped, DATA_KEY_AAD)
+  if (dataKey === undefined || dataKey.length !== 32) {
+    throw new SignetError('ERR_MASTER_KEY', 'the current master key does not open this registry')
+  }
+  const rewrapped = await seal(await aesKey(newMasterKey), dataKey, DATA_KEY_AAD)
+  dataKey.fill(0)
+  return rewrapped
+}
+
 /** Encrypt an HMAC secret for storage, bound to its key id. */
 export async function sealSecret(keys: DataKeys, keyid: string, secret: string): Promise<Sealed> {
   return seal(keys.encryption, utf8(secret), SECRET_AAD + keyid)

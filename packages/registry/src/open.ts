@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { isAbsolute, resolve } from 'node:path'
 import { SignetError } from '@signet/core'
 import { parseMasterKey } from './envelope.ts'
@@ -34,6 +34,8 @@ export interface OpenRegistrySpecOptions {
   readonly redis?: Omit<RedisStoreOptions, 'url'>
   /** Passed to the registry. */
   readonly registry?: Omit<RegistryOptions, 'store' | 'masterKey' | 'actor'>
+  /** Refuse a registry file that does not exist yet (instead of creating it on first write). */
+  readonly mustExist?: boolean
 }
 
 /** True when `spec` names a Redis registry. */
@@ -84,7 +86,15 @@ export async function openRegistryFromSpec(spec: string, options: OpenRegistrySp
   if (isRedisSpec(spec)) {
     store = await connectRedisStore({ ...options.redis, url: spec })
   } else {
-    store = new FileStore(isAbsolute(spec) ? spec : resolve(options.cwd ?? process.cwd(), spec), options.file)
+    const path = isAbsolute(spec) ? spec : resolve(options.cwd ?? process.cwd(), spec)
+    if (options.mustExist === true) {
+      try {
+        await stat(path)
+      } catch (cause) {
+        throw new SignetError('ERR_IO', `no registry file at ${JSON.stringify(spec)} (signet keys create makes one)`, { cause })
+      }
+    }
+    store = new FileStore(path, options.file)
   }
   try {
     return await openRegistry({ ...options.registry, store, masterKey, ...(options.actor === undefined ? {} : { actor: options.actor }) })
@@ -108,12 +118,15 @@ export interface OpenedRegistryResolver extends RegistryResolver {
  * Open a registry for a verifier: `resolve(keyid)` for `createVerifier({ keys })` and
  * `recordUsage(event)` for its hooks.
  *
+ * A registry file must already exist: a verifier started on a mistyped path fails at once
+ * instead of refusing every request.
+ *
  * @param spec - `redis://host:port` or a registry file path
  * @param env - the environment holding `SIGNET_MASTER_KEY`
  * @param options - base directory, master key file, store tuning
  * @returns the resolver
  * @throws {SignetError} `ERR_MASTER_KEY`, `ERR_REGISTRY_CORRUPT`, `ERR_STORE_UNAVAILABLE` (Redis
- *   unreachable at start)
+ *   unreachable at start), `ERR_IO` (no registry file)
  * @example
  * ```ts
  * const keys = await openRegistryResolver('redis://127.0.0.1:6379', process.env)
@@ -125,7 +138,7 @@ export async function openRegistryResolver(
   env: Readonly<Record<string, string | undefined>>,
   options: Omit<OpenRegistrySpecOptions, 'env'> = {},
 ): Promise<OpenedRegistryResolver> {
-  const registry = await openRegistryFromSpec(spec, { ...options, env })
+  const registry = await openRegistryFromSpec(spec, { mustExist: true, ...options, env })
   return {
     registry,
     resolve: (keyid: string): Promise<ResolvedKey | undefined> => registry.resolve(keyid),

@@ -16,13 +16,13 @@ async function fresh(c: Clock = clock(), store: RegistryStore = new MemoryStore(
 describe('create', () => {
   it('issues an HMAC key: id, secret and JWK shown once, 90-day default expiry, verifies', async () => {
     const { registry, c } = await fresh()
-    const k = await registry.create({ owner: 'acme', scopes: ['orders:read', 'orders:write'], allowIps: ['10.0.0.0/8'], denyIps: ['10.9.9.9'] })
+    const k = await registry.create({ owner: 'acme', scopes: ['orders:read', 'orders:write'], allowIps: ['10.0.0.0/8'], denyIps: ['10.9.9.9'], labels: { name: 'checkout service' } })
     expect(isKeyId(k.keyid)).toBe(true)
     expect(isSecret(k.secret)).toBe(true)
     expect(k.jwk).toEqual({ kty: 'oct', kid: k.keyid, alg: 'HS256', k: Buffer.from(k.secret as string).toString('base64url') })
     expect(k).toMatchObject({ alg: 'hmac-sha256', type: 'hmac', owner: 'acme', state: 'active', expires: c.t + DEFAULT_LIFETIME_SECONDS, created: c.t })
     const record = await registry.resolve(k.keyid)
-    expect(record).toMatchObject({ id: k.keyid, owner: 'acme', scopes: ['orders:read', 'orders:write'], allowIps: ['10.0.0.0/8'], denyIps: ['10.9.9.9'], state: 'active', expires: c.t + DEFAULT_LIFETIME_SECONDS })
+    expect(record).toMatchObject({ id: k.keyid, owner: 'acme', scopes: ['orders:read', 'orders:write'], allowIps: ['10.0.0.0/8'], denyIps: ['10.9.9.9'], state: 'active', expires: c.t + DEFAULT_LIFETIME_SECONDS, label: 'checkout service' })
     expect(record?.key.algorithm.name).toBe('hmac-sha256')
     expect(await roundTrip(registry, await signerOf(k), c.t)).toBe('ok')
     // Never shown again.
@@ -94,6 +94,14 @@ describe('create', () => {
     expect(await roundTrip(registry, own, c.t)).toBe('ok')
   })
 
+  it('RSA: a pair generated here (rsa-v1_5-sha256) shows its private key once and verifies', async () => {
+    const { registry, c } = await fresh()
+    const k = await registry.create({ owner: 'o', alg: 'rsa-v1_5-sha256' })
+    expect(k.privateKey).toMatchObject({ kty: 'RSA', kid: k.keyid, alg: 'RS256' })
+    expect(k.publicKey).not.toHaveProperty('d')
+    expect(await roundTrip(registry, await signerOf(k), c.t)).toBe('ok')
+  }, 30_000)
+
   it('several keys per owner, each with its own scopes and IP lists; list by owner', async () => {
     const { registry } = await fresh()
     const a1 = await registry.create({ owner: 'acme', scopes: ['read'] })
@@ -153,6 +161,7 @@ describe('state transitions', () => {
     expect(next.secret).not.toBe(old.secret)
     expect(next).toMatchObject({ owner: 'acme', scopes: ['a', 'b'], allowIps: ['192.0.2.0/24'], denyIps: ['192.0.2.7'], labels: { env: 'prod' }, replaces: old.keyid, state: 'active' })
     expect(next.previous).toEqual({ keyid: old.keyid, overlapUntil: c.t + 3600 })
+    expect(await codeOf(registry.rotate(next.keyid, { publicKey: await exportJwk(publicKey(await generateKey('ed25519'))) }))).toBe('ERR_KEY_UNSUPPORTED')
     const newSigner = await signerOf(next)
     expect(await roundTrip(registry, oldSigner, c.t)).toBe('ok')
     expect(await roundTrip(registry, newSigner, c.t)).toBe('ok')

@@ -31,9 +31,9 @@ export interface RedisHandle {
   stop(): void
 }
 
-export async function startRedis(binary: string): Promise<RedisHandle> {
+export async function startRedis(binary: string, fixedPort?: number): Promise<RedisHandle> {
   const dir = mkdtempSync(join(tmpdir(), 'signet-redis-'))
-  const port = await freePort()
+  const port = fixedPort ?? (await freePort())
   execFileSync(binary, [
     '--bind', '127.0.0.1', '--port', String(port), '--daemonize', 'yes', '--save', '', '--appendonly', 'no',
     '--dir', dir, '--pidfile', join(dir, 'redis.pid'), '--logfile', join(dir, 'redis.log'),

@@ -6,7 +6,7 @@
  */
 import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { importKey, parseHttpMessage, signMessage } from '@signet/core'
+import { createNonce, importKey, parseHttpMessage, signMessage } from '@signet/core'
 import type { SignetKey } from '@signet/core'
 import { connectRedisStore, generateMasterKey, openRegistry } from '@signet/registry'
 import type { Registry } from '@signet/registry'
@@ -24,7 +24,7 @@ const describeRedis = binary === undefined ? describe.skip : describe
 
 async function send(port: number, signer: SignetKey): Promise<{ status: number; code?: string }> {
   const head = `GET /orders HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`
-  const signed = await signMessage(parseHttpMessage(head, { scheme: 'http' }), { key: signer })
+  const signed = await signMessage(parseHttpMessage(head, { scheme: 'http' }), { key: signer, nonce: createNonce() })
   return new Promise((resolve, reject) => {
     const req = request({
       host: '127.0.0.1', port, path: '/orders', method: 'GET',
@@ -117,5 +117,70 @@ describeRedis('two verifier processes on one Redis registry', () => {
       expect(await send(port, oldSigner)).toEqual({ status: 401, code: 'ERR_KEY_EXPIRED' })
       expect(await send(port, newSigner)).toEqual({ status: 200 })
     }
+  }, 30_000)
+})
+
+describe('two verifier processes on one registry file', () => {
+  const servers: Child[] = []
+  const ports: number[] = []
+  let admin: Registry
+  let usageOf: (id: string) => Promise<number>
+
+  beforeAll(async () => {
+    const { mkdtempSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const { FileStore } = await import('@signet/registry')
+    const path = join(mkdtempSync(join(tmpdir(), 'signet-two-file-')), 'keys.signet')
+    const masterKey = generateMasterKey()
+    admin = await openRegistry({ store: new FileStore(path), masterKey, actor: 'admin' })
+    await admin.create({ owner: 'bootstrap' }) // the file exists before the servers start
+    usageOf = async (id) => (await admin.usage(id)).requests
+    const file = await buildFixture('verifier-server')
+    for (let i = 0; i < 2; i++) {
+      const child = run(file, [path], { SIGNET_MASTER_KEY: masterKey })
+      servers.push(child)
+      ports.push(Number((await child.waitFor((l) => l.startsWith('listening '), 20_000)).slice('listening '.length)))
+    }
+  }, 60_000)
+
+  afterAll(async () => {
+    for (const s of servers) s.proc.kill('SIGTERM')
+    await Promise.all(servers.map((s) => s.exited))
+  })
+
+  it('a key created and then revoked by the admin is accepted, then refused by both within one second', async () => {
+    const k = await admin.create({ owner: 'acme' })
+    const signer = await importKey(k.jwk as JsonWebKey)
+    let accepted = 0
+    for (const port of ports) {
+      const started = Date.now()
+      // A key created after the server started is found at the next refresh (200 ms).
+      for (;;) {
+        const r = await send(port, signer)
+        if (r.status === 200) {
+          accepted++
+          break
+        }
+        if (Date.now() - started > 1000) throw new Error(`new key not accepted: ${JSON.stringify(r)}`)
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+    }
+    const revokedAt = Date.now()
+    await admin.revoke(k.keyid)
+    const delays = await Promise.all(ports.map(async (port) => {
+      for (;;) {
+        const r = await send(port, signer)
+        if (r.status === 200) accepted++
+        if (r.status === 401 && r.code === 'ERR_KEY_REVOKED') return Date.now() - revokedAt
+        if (Date.now() - revokedAt > 2000) throw new Error(`port ${port} still answers ${JSON.stringify(r)}`)
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+    }))
+    console.log(`file registry: revocation refused by 2 verifier processes after ${delays.map((d) => `${d} ms`).join(' and ')}`)
+    for (const d of delays) expect(d).toBeLessThan(1000)
+    // Both processes flushed their usage into the same file without losing each other's counts.
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    expect(await usageOf(k.keyid)).toBe(accepted)
   }, 30_000)
 })

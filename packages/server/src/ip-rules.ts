@@ -119,15 +119,18 @@ function cached(rules: readonly string[]): IpList {
  * @throws {TypeError} when a rule in the record is malformed.
  */
 export function ipAllowed(ip: string | undefined, allow?: readonly string[], deny?: readonly string[]): boolean {
+  const hasDeny = deny !== undefined && deny.length > 0
+  const hasAllow = allow !== undefined && allow.length > 0
+  if (!hasDeny && !hasAllow) return true
   const address = ip === undefined ? undefined : parseIp(ip)
-  if (deny !== undefined && deny.length > 0) {
+  if (hasDeny) {
     // A key with a deny list and no known client address fails closed.
     if (address === undefined) return false
-    if (cached(deny).contains(address)) return false
+    if (cached(deny as readonly string[]).contains(address)) return false
   }
-  if (allow !== undefined && allow.length > 0) {
+  if (hasAllow) {
     if (address === undefined) return false
-    return cached(allow).contains(address)
+    return cached(allow as readonly string[]).contains(address)
   }
   return true
 }

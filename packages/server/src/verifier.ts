@@ -39,6 +39,7 @@ import type { NonceStore } from './nonce-store.ts'
 import { resolveLimits, resolvePolicy } from './policy.ts'
 import type { ResolvedLimits, ResolvedPolicy, VerifierLimits, VerifierPolicy } from './policy.ts'
 import { memoryKeys } from './resolvers/memory.ts'
+import { MemoryNonceStore } from './nonce-stores/memory.ts'
 
 /** What a verified request proves: who signed it, and what the signature covers. */
 export interface VerifiedIdentity {
@@ -74,8 +75,12 @@ export interface VerifierOptions {
   /** Where key ids are looked up: a resolver, or an array or map of key records. */
   readonly keys: KeyResolver | readonly KeyRecord[] | ReadonlyMap<string, KeyRecord>
   readonly policy?: VerifierPolicy | undefined
-  /** Replay store. Default: none (then `nonce` is not required unless the policy says so). */
-  readonly nonces?: NonceStore | undefined
+  /**
+   * Replay store. Default: a {@link MemoryNonceStore} (bounded, expiring, this process only;
+   * use a `RedisNonceStore` when several processes verify). `false` turns replay protection off,
+   * and then `nonce` is not required unless the policy says so.
+   */
+  readonly nonces?: NonceStore | false | undefined
   /** Clock, unix milliseconds. Default `Date.now`. */
   readonly clock?: (() => number) | undefined
   /** Proxies whose `Forwarded` / `X-Forwarded-For` fields are believed. Default: none. */
@@ -182,6 +187,31 @@ function coveredComponents(candidate: ParsedSignature): Covered {
   return entry
 }
 
+async function readLimited(stream: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
+  const reader = stream.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.length
+    if (size > maxBytes) {
+      // Not awaited: cancelling one branch of a tee (request.clone()) settles only when the
+      // other branch is cancelled too, which is the application's business.
+      reader.cancel().catch(() => {})
+      throw new SignetError('ERR_BODY_TOO_LARGE', `the body exceeds ${maxBytes} bytes`)
+    }
+    chunks.push(value)
+  }
+  const out = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    out.set(chunk, offset)
+    offset += chunk.length
+  }
+  return out
+}
+
 function isHttpMessage(input: unknown): input is HttpMessage {
   if (typeof input !== 'object' || input === null) return false
   const kind = (input as { kind?: unknown }).kind
@@ -212,12 +242,15 @@ function parameterValue(value: unknown): string | number | boolean {
 export function createVerifier(options: VerifierOptions): Verifier {
   if (typeof options !== 'object' || options === null) throw new TypeError('"options" expected an object')
   const resolver = toResolver(options.keys)
-  if (options.nonces !== undefined && !isNonceStore(options.nonces)) throw new TypeError('"nonces" expected a NonceStore (an object with record(key, ttlMs))')
-  const nonces = options.nonces
-  const policy = resolvePolicy(options.policy, nonces !== undefined)
-  const limits = resolveLimits(options.limits)
+  if (options.nonces !== undefined && options.nonces !== false && !isNonceStore(options.nonces)) {
+    throw new TypeError('"nonces" expected a NonceStore (an object with record(key, ttlMs)) or false')
+  }
   if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError('"clock" expected a function returning unix milliseconds')
   const clock = options.clock ?? Date.now
+  // Secure by default (DESIGN.md): replay protection is on unless explicitly turned off.
+  const nonces: NonceStore | undefined = options.nonces === false ? undefined : (options.nonces ?? new MemoryNonceStore({ now: clock }))
+  const policy = resolvePolicy(options.policy, nonces !== undefined)
+  const limits = resolveLimits(options.limits)
   for (const name of ['onVerified', 'onRejected'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`"${name}" expected a function`)
   }
@@ -366,7 +399,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
     const declared = request.headers.get('content-length')
     if (declared !== null && Number(declared) > limits.maxBodyBytes) fail('ERR_BODY_TOO_LARGE', `the body exceeds ${limits.maxBodyBytes} bytes`)
-    return fromFetchRequest(request)
+    if (declared !== null || request.body === null) return fromFetchRequest(request)
+    // A streamed body of unknown length is read here, stopping at the limit, rather than
+    // buffered whole; the message is then built from the fields alone and given these bytes.
+    const body = await readLimited(request.clone().body as ReadableStream<Uint8Array>, limits.maxBodyBytes)
+    const fieldsOnly = await fromFetchRequest(new Request(request.url, { method: request.method, headers: request.headers }))
+    return { ...fieldsOnly, body: body.length === 0 ? undefined : body }
   }
 
   return {

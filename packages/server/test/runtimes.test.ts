@@ -116,7 +116,7 @@ describe('withSignet serving on other runtimes', () => {
     await exercise('bun', port)
   }, 60_000)
 
-  it.runIf(present.workerd)('workerd (miniflare, no nodejs_compat), CF-Connecting-IP believed when configured', async () => {
+  it.runIf(present.workerd)('workerd (miniflare, no nodejs_compat): core- and client-signed requests, CF-Connecting-IP believed when configured', async () => {
     const { readFileSync } = await import('node:fs')
     const { Miniflare } = await import('miniflare')
     const script = readFileSync(await bundleFor('browser', 'worker'), 'utf8')
@@ -126,7 +126,7 @@ describe('withSignet serving on other runtimes', () => {
       const headers = new Headers()
       for (const f of message.fields) headers.append(f.name, f.value)
       headers.set('cf-connecting-ip', '198.51.100.4')
-      const init = { method: 'POST', headers, body: '{"n":1}' }
+      const init = { method: 'POST', headers: Object.fromEntries(headers), body: '{"n":1}' }
       const ok = await mf.dispatchFetch('http://api.test/orders?id=7', init)
       const json = (await ok.json()) as Record<string, unknown>
       expect(ok.status).toBe(200)
@@ -135,6 +135,13 @@ describe('withSignet serving on other runtimes', () => {
       const replay = await mf.dispatchFetch('http://api.test/orders?id=7', init)
       expect(replay.status).toBe(401)
       expect(((await replay.json()) as { code: string }).code).toBe('ERR_NONCE_REPLAYED')
+      // A request signed by @signet/client's default signer (fresh nonce, Content-Digest).
+      const { createSigner } = await import('@signet/client')
+      const signer = createSigner({ key, keyId: 'k-runtime' })
+      const fromClient = await signer.sign(new Request('http://api.test/orders?id=8', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"c":1}' }))
+      const clientReply = await mf.dispatchFetch(fromClient.url, { method: 'POST', headers: Object.fromEntries(fromClient.headers), body: await fromClient.text() })
+      expect(clientReply.status).toBe(200)
+      expect(await clientReply.json()).toMatchObject({ runtime: 'workerd', keyid: 'k-runtime', body: '{"c":1}' })
       const unsigned = await mf.dispatchFetch('http://api.test/orders?id=7')
       expect(unsigned.status).toBe(401)
       await unsigned.arrayBuffer()

@@ -271,6 +271,26 @@ describe('createVerifier: replay store discipline', () => {
   })
 })
 
+describe('createVerifier: replay protection is on by default', () => {
+  it('without a nonces option a memory store is used: a nonce is required and a replay refused', async () => {
+    const verifier = createVerifier({ keys: [record('k-hmac', hmac)], clock: () => NOW_MS })
+    const m = await sign(await requestMessage(), hmac)
+    await verifier.verify(m)
+    expect(await codeOf(verifier.verify(m))).toBe('ERR_NONCE_REPLAYED')
+    expect(verifier.policy.requireNonce).toBe(true)
+    expect(await codeOf(verifier.verify(await sign(await requestMessage(), hmac, { nonce: undefined as unknown as string, created: NOW_S }).then((x) => ({ ...x, fields: x.fields.map((f) => (f.name === 'signature-input' ? { name: f.name, value: f.value.replace(/;nonce="[^"]*"/, '') } : f)) })))))
+      .toBe('ERR_REQUIRED_PARAMETER')
+  })
+
+  it('nonces: false turns it off', async () => {
+    const verifier = createVerifier({ keys: [record('k-hmac', hmac)], clock: () => NOW_MS, nonces: false })
+    const m = await sign(await requestMessage(), hmac)
+    await verifier.verify(m)
+    await expect(verifier.verify(m)).resolves.toMatchObject({ keyid: 'k-hmac' })
+    expect(verifier.policy.requireNonce).toBe(false)
+  })
+})
+
 describe('createVerifier: hooks', () => {
   it('reports accepted and rejected requests without awaiting or failing on the hooks', async () => {
     const verified: VerificationEvent[] = []
@@ -304,7 +324,7 @@ describe('createVerifier: options are validated at creation', () => {
     ['skew not a number', { keys, policy: { clockSkewSeconds: '30' } }],
     ['bad component', { keys, policy: { requiredComponents: ['"@method'] } }],
     ['unknown algorithm', { keys, policy: { algorithms: ['md5'] } }],
-    ['nonce required without a store', { keys, policy: { requireNonce: true } }],
+    ['nonce required without a store', { keys, nonces: false, policy: { requireNonce: true } }],
     ['limits not positive', { keys, limits: { maxSignatures: 0 } }],
     ['clock not a function', { keys, clock: 5 }],
     ['hook not a function', { keys, onVerified: 'x' }],
@@ -425,6 +445,48 @@ describe('a spy on Date-free clocks', () => {
 
 void freshNonce
 export type { HttpRequestMessage }
+
+describe('Fetch Request bodies', () => {
+  const streamOf = (text: string) =>
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        const bytes = new TextEncoder().encode(text)
+        for (let i = 0; i < bytes.length; i += 7) controller.enqueue(bytes.slice(i, i + 7))
+        controller.close()
+      },
+    })
+
+  async function streamed(body: string, signedBody = body): Promise<Request> {
+    const m = await sign(await requestMessage({ body: signedBody }), hmac)
+    const headers = new Headers()
+    for (const f of m.fields) headers.append(f.name, f.value)
+    return new Request('https://api.test/orders?id=7', { method: 'POST', headers, body: streamOf(body), duplex: 'half' } as RequestInit)
+  }
+
+  it('reads a streamed body of unknown length up to the limit and verifies its digest', async () => {
+    const { verifier } = verifierWith({ limits: { maxBodyBytes: 64 } })
+    const request = await streamed('{"streamed":true,"n":12345}')
+    expect(request.headers.get('content-length')).toBeNull()
+    await expect(verifier.verify(request)).resolves.toMatchObject({ keyid: 'k-hmac' })
+    expect(await request.text()).toBe('{"streamed":true,"n":12345}')
+    const swapped = await streamed('{"streamed":true,"n":99999}', '{"streamed":true,"n":12345}')
+    expect(await codeOf(verifier.verify(swapped))).toBe('ERR_DIGEST_MISMATCH')
+  })
+
+  it('stops reading a streamed body at the limit', async () => {
+    const { verifier } = verifierWith({ limits: { maxBodyBytes: 16 } })
+    expect(await codeOf(verifier.verify(await streamed('x'.repeat(100))))).toBe('ERR_BODY_TOO_LARGE')
+  })
+
+  it('refuses a declared Content-Length over the limit before reading', async () => {
+    const { verifier } = verifierWith({ limits: { maxBodyBytes: 16 } })
+    const m = await sign(await requestMessage({ body: 'y'.repeat(40) }), hmac)
+    const headers = new Headers()
+    for (const f of m.fields) headers.append(f.name, f.value)
+    headers.set('content-length', '40')
+    expect(await codeOf(verifier.verify(new Request('https://api.test/orders?id=7', { method: 'POST', headers, body: 'y'.repeat(40) })))).toBe('ERR_BODY_TOO_LARGE')
+  })
+})
 
 describe('Node hot path', () => {
   it('verifying a message model never reads the global Request (which loads undici on Node 20)', async () => {

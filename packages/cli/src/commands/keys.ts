@@ -25,7 +25,7 @@
  */
 import { hostname, userInfo } from 'node:os'
 import { SignetError, fromUtf8 } from '@signet/core'
-import type { AlgorithmName } from '@signet/core'
+import type { AlgorithmName, JwkInput } from '@signet/core'
 import { assertKeyId, openRegistryFromSpec, parseDuration } from '@signet/registry'
 import type { Registry } from '@signet/registry'
 import { getString, parseArgs, parseSeconds, usage } from '../args.ts'
@@ -95,7 +95,7 @@ function actorOf(io: CliIO): string {
   }
 }
 
-async function readPublicKey(io: CliIO, name: string): Promise<JsonWebKey | string> {
+async function readPublicKey(io: CliIO, name: string): Promise<JwkInput | string> {
   const bytes = await readInput(io, name, 'public key')
   let text: string
   try {
@@ -105,7 +105,7 @@ async function readPublicKey(io: CliIO, name: string): Promise<JsonWebKey | stri
   }
   if (!text.startsWith('{')) return text
   try {
-    return JSON.parse(text) as JsonWebKey
+    return JSON.parse(text) as JwkInput
   } catch {
     throw new SignetError('ERR_KEY_INVALID', `the public key file ${JSON.stringify(name)} is not valid JSON`)
   }

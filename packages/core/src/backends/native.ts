@@ -85,8 +85,11 @@ function prepare(c: NodeCrypto, alg: AlgorithmDescriptor, key: KeyMaterial): Pre
 }
 
 function view(bytes: Uint8Array): Uint8Array {
-  // node:crypto returns a Buffer; hand back a plain Uint8Array over the same memory.
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  // node:crypto returns a Buffer with memory of its own (measured on Node 20, Bun, Deno); hand
+  // back a plain Uint8Array over it. Were it ever a slice of a shared pool, `.buffer` would
+  // expose the neighbours, so copy in that case.
+  if (bytes.byteOffset !== 0 || bytes.buffer.byteLength !== bytes.byteLength) return new Uint8Array(bytes)
+  return new Uint8Array(bytes.buffer, 0, bytes.byteLength)
 }
 
 function hmac(c: NodeCrypto, p: Prepared, data: Uint8Array): Uint8Array {

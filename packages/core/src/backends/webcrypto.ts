@@ -44,6 +44,10 @@ const families: Readonly<Record<AlgorithmFamily, FamilyParams>> = {
 // Operation parameters are constant per algorithm: build them once, not per call.
 const opParams = new Map<AlgorithmDescriptor, Record<string, unknown> & { name: string }>(algorithms.map((a) => [a, families[a.family].op(a)]))
 
+function opFor(alg: AlgorithmDescriptor): Record<string, unknown> & { name: string } {
+  return opParams.get(alg) ?? families[alg.family].op(alg)
+}
+
 interface Cached {
   sign?: Promise<CryptoKey>
   verify?: Promise<CryptoKey>
@@ -166,7 +170,7 @@ export const webcryptoBackend: KeyBackend = {
   async sign(alg: AlgorithmDescriptor, key: KeyMaterial, data: Uint8Array): Promise<Uint8Array> {
     const cryptoKey = await cryptoKeyFor(alg, key, 'sign')
     try {
-      return new Uint8Array(await requireSubtle().sign((opParams.get(alg) ?? families[alg.family].op(alg)), cryptoKey, buffer(data)))
+      return new Uint8Array(await requireSubtle().sign(opFor(alg), cryptoKey, buffer(data)))
     } catch (error) {
       throw new SignetError('ERR_KEY_INVALID', `WebCrypto could not sign with the ${alg.name} key`, { cause: error })
     }
@@ -176,7 +180,7 @@ export const webcryptoBackend: KeyBackend = {
     if (alg.signatureLength !== undefined && signature.length !== alg.signatureLength) return false
     const cryptoKey = await cryptoKeyFor(alg, key, 'verify')
     const subtle = requireSubtle()
-    const params = (opParams.get(alg) ?? families[alg.family].op(alg))
+    const params = opFor(alg)
     if (alg.symmetric && !cryptoKey.usages.includes('verify')) {
       // Sign-and-compare in constant time: the keys imported here carry 'sign' only.
       return equalBytes(new Uint8Array(await subtle.sign(params, cryptoKey, buffer(data))), signature)

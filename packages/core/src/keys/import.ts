@@ -14,8 +14,8 @@ import { algorithms, getAlgorithm, type AlgorithmDescriptor, type AlgorithmName 
 import type { KeyMaterial } from '../backend.ts'
 import { backendsWith, candidateBackends } from '../backends/registry.ts'
 import { subtleCrypto } from '../backends/runtime.ts'
-import { algorithmOfCryptoKey } from '../backends/webcrypto.ts'
-import { toBase64Url } from '../bytes.ts'
+import { algorithmOfCryptoKey, webcryptoBackend } from '../backends/webcrypto.ts'
+import { toBase64Url, utf8 } from '../bytes.ts'
 import { SignetError, isSignetError } from '../errors.ts'
 import { validateJwk, MIN_SECRET_BYTES, type KeyType, type ValidatedJwk } from './jwk.ts'
 import { parseDer, parsePem, type ParsedKey } from './pem.ts'
@@ -43,7 +43,7 @@ export interface ImportKeyOptions {
 export type JwkInput = JsonWebKey & { kid?: string; [member: string]: unknown }
 
 /** Anything {@link importKey} accepts. */
-export type KeyInput = JwkInput | string | Uint8Array | CryptoKey
+export type KeyInput = JwkInput | string | Uint8Array | CryptoKey | CryptoKeyPair
 
 const MAX_INPUT = 64 * 1024
 const KEY_TYPES: readonly KeyType[] = ['secret', 'private', 'public']
@@ -220,7 +220,13 @@ async function fromRaw(bytes: Uint8Array, options: NormalizedOptions): Promise<S
   return invalid(alg.family === 'eddsa' ? `a raw Ed25519 key must be 32 bytes, got ${bytes.length}` : `raw ${alg.name} keys must be DER (SPKI, PKCS#8, PKCS#1 or SEC1)`)
 }
 
-async function fromCryptoKey(key: CryptoKey, options: NormalizedOptions): Promise<SignetKey> {
+function isCryptoKeyPair(value: unknown): value is CryptoKeyPair {
+  if (typeof value !== 'object' || value === null) return false
+  const v = value as Partial<CryptoKeyPair>
+  return isCryptoKey(v.privateKey) && isCryptoKey(v.publicKey)
+}
+
+async function fromCryptoKey(key: CryptoKey, options: NormalizedOptions, pairPublic?: CryptoKey): Promise<SignetKey> {
   const alg = algorithmOfCryptoKey(key)
   if (alg === undefined) throw new SignetError('ERR_KEY_UNSUPPORTED', `a WebCrypto ${String((key.algorithm as { name?: unknown }).name)} key is not one Signet signs with`)
   if (options.alg !== undefined && options.alg !== alg) {
@@ -239,10 +245,26 @@ async function fromCryptoKey(key: CryptoKey, options: NormalizedOptions): Promis
   }
   const type: KeyType = key.type === 'secret' ? 'secret' : key.type === 'private' ? 'private' : 'public'
   if (options.type !== undefined && options.type !== type) invalid(`expected a ${options.type} key, got a ${type} key`)
-  const jwk: JsonWebKey = alg.crv === undefined ? { kty: alg.kty } : { kty: alg.kty, crv: alg.crv }
+  let jwk: JsonWebKey = alg.crv === undefined ? { kty: alg.kty } : { kty: alg.kty, crv: alg.crv }
+  let kid = options.kid
+  if (pairPublic !== undefined && subtle !== undefined) {
+    // The public half of a pair is always extractable: it gives the key its thumbprint and
+    // lets publicKey() and verification work.
+    if (algorithmOfCryptoKey(pairPublic) !== alg || pairPublic.type !== 'public') invalid('the CryptoKeyPair halves do not match')
+    const { alg: _alg, key_ops: _ops, ext: _ext, ...members } = await subtle.exportKey('jwk', pairPublic)
+    jwk = validateJwk(members, options).jwk
+    // Two halves of different pairs would sign what nothing verifies; one signature proves them.
+    if (key.usages.includes('sign')) {
+      const probe = utf8('signet: key pair check')
+      const signature = await webcryptoBackend.sign(alg, { jwk, cryptoKey: key }, probe)
+      if (!(await webcryptoBackend.verify(alg, { jwk }, probe, signature))) invalid('the CryptoKeyPair halves do not belong together')
+    }
+    kid ??= await thumbprintOfNormalized(jwk)
+  }
   const material: KeyMaterial = Object.freeze({ jwk: Object.freeze(jwk), cryptoKey: key })
-  // A non-extractable key has no members to hash: the kid is whatever the caller gives.
-  return createSignetKey(alg, options.kid, type, false, material)
+  // Without the public half, a non-extractable key has no members to hash: the kid is whatever
+  // the caller gives.
+  return createSignetKey(alg, kid, type, false, material)
 }
 
 /**
@@ -250,8 +272,9 @@ async function fromCryptoKey(key: CryptoKey, options: NormalizedOptions): Promis
  *
  * @param input - a JWK (object or JSON text); PEM text (SPKI, PKCS#8, PKCS#1, SEC1, PKCS#8 or
  *   SPKI with the RSASSA-PSS OID); DER bytes; raw bytes (an HMAC secret with
- *   `alg: 'hmac-sha256'`, an Ed25519 seed or public key with `alg: 'ed25519'` and `type`); or a
- *   WebCrypto `CryptoKey` (a non-extractable one stays on the webcrypto backend).
+ *   `alg: 'hmac-sha256'`, an Ed25519 seed or public key with `alg: 'ed25519'` and `type`); a
+ *   WebCrypto `CryptoKey` (a non-extractable one stays on the webcrypto backend); or a
+ *   `CryptoKeyPair` (its public half supplies the thumbprint and the public key).
  * @param options - {@link ImportKeyOptions}.
  * @returns the key, with `kid` from the options, the JWK, or the RFC 7638 thumbprint.
  * @throws {SignetError} `ERR_KEY_INVALID` for malformed input; `ERR_KEY_UNSUPPORTED` for an
@@ -286,6 +309,7 @@ export async function importKey(input: KeyInput, options?: ImportKeyOptions): Pr
     return invalid('key text is neither PEM nor a JSON Web Key')
   }
   if (isCryptoKey(input)) return fromCryptoKey(input, opts)
+  if (isCryptoKeyPair(input)) return fromCryptoKey(input.privateKey, opts, input.publicKey)
   if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
     return finish(validateJwk(input, opts), undefined, false, opts)
   }

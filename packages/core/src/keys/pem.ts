@@ -223,6 +223,13 @@ function checkPssParams(params: Tlv | undefined): void {
   } else {
     unsupported('this RSASSA-PSS key is restricted to MGF1 with SHA-1')
   }
+  // [2] saltLength is the smallest salt the key may be used with (RFC 8017 appendix A.2.3 as
+  // OpenSSL applies it to keys); rsa-pss-sha512 always uses 64.
+  const saltField = fields.find((f) => f.tag === 0xa2)
+  if (saltField !== undefined) {
+    const [salt] = readChildren(saltField, 0xa2)
+    if (readSmallInteger(salt, 'saltLength') > 64) unsupported('this RSASSA-PSS key requires a salt longer than the 64 bytes rsa-pss-sha512 uses')
+  }
 }
 
 function readSpki(root: Tlv): ParsedKey {

@@ -15,7 +15,8 @@ import { trimOws } from './field-lines.ts'
 function headersToFields(headers: Headers): FieldLine[] {
   const fields: FieldLine[] = []
   headers.forEach((value, name) => {
-    fields.push({ name, value: trimOws(value) })
+    // Fetch lower-cases names, but not every Headers implementation does (happy-dom keeps case).
+    fields.push({ name: name.toLowerCase(), value: trimOws(value) })
   })
   return fields
 }

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { isInnerList, parseDictionary, serializeInnerList, type Dictionary } from 'structured-headers'
+import { isInnerList, parseDictionary, serializeInnerList, type Dictionary, type InnerList } from 'structured-headers'
 import { componentIdentifierFromItem, serializeComponentIdentifier, serializeSfString, type ComponentIdentifier } from '../components/component-identifier.ts'
 import { SignetError } from '../errors.ts'
 import { joinFieldValues, limit, type SignatureLimits } from './limits.ts'
@@ -68,15 +68,32 @@ export function parseSignatureInput(fieldValues: readonly string[], limits?: Sig
     }
     const components = items.map(componentIdentifierFromItem)
     const params = signatureParamsFromStructured(member[1])
-    let serialized: string
-    try {
-      serialized = serializeInnerList(member)
-    } catch (err) {
-      throw new SignetError('ERR_MALFORMED_FIELD', `Signature-Input member ${JSON.stringify(label)} cannot be re-serialized`, { cause: err })
-    }
-    out.set(label, { label, components, params, serialized })
+    out.set(label, { label, components, params, serialized: reserialize(label, member, components) })
   }
   return out
+}
+
+/**
+ * The `@signature-params` value of a received member: the inner list re-serialized (RFC 8941
+ * section 4.1), parameters in received order. Strings, integers and flags, which is all that
+ * RFC 9421 defines, are written directly; a member with any other parameter type (a token, a
+ * decimal, bytes, a date) goes through the `structured-headers` serializer.
+ */
+function reserialize(label: string, member: InnerList, components: readonly ComponentIdentifier[]): string {
+  let params = ''
+  for (const [name, value] of member[1]) {
+    if (value === true) params += ';' + name
+    else if (typeof value === 'string') params += ';' + name + '=' + serializeSfString(value)
+    else if (typeof value === 'number' && Number.isInteger(value)) params += ';' + name + '=' + value
+    else {
+      try {
+        return serializeInnerList(member)
+      } catch (err) {
+        throw new SignetError('ERR_MALFORMED_FIELD', `Signature-Input member ${JSON.stringify(label)} cannot be re-serialized`, { cause: err })
+      }
+    }
+  }
+  return serializeComponentList(components) + params
 }
 
 const LABEL = /^[a-z*][a-z0-9_\-.*]*$/

@@ -184,6 +184,15 @@ export class FileStore implements RegistryStore {
     })
   }
 
+  async replaceMeta(expected: StoreMeta, next: StoreMeta): Promise<boolean> {
+    return this.#locked(async (state) => {
+      if (state === undefined || state.dataKey.iv !== expected.dataKey.iv || state.dataKey.ct !== expected.dataKey.ct) {
+        return { result: false }
+      }
+      return { write: { ...state, dataKey: next.dataKey }, result: true }
+    })
+  }
+
   /** Temporary files left by writers that crashed before their rename. */
   async #removeOrphans(): Promise<void> {
     const prefix = `.${basename(this.path)}.tmp-`

@@ -27,6 +27,12 @@ export class MemoryStore implements RegistryStore {
     return this.#meta
   }
 
+  async replaceMeta(expected: StoreMeta, next: StoreMeta): Promise<boolean> {
+    if (this.#meta?.dataKey.ct !== expected.dataKey.ct || this.#meta?.dataKey.iv !== expected.dataKey.iv) return false
+    this.#meta = next
+    return true
+  }
+
   async getKey(id: string): Promise<StoredKey | undefined> {
     return this.#keys.get(id)
   }

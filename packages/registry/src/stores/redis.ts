@@ -180,6 +180,18 @@ export class RedisStore implements RegistryStore {
     return stored
   }
 
+  async replaceMeta(expected: StoreMeta, next: StoreMeta): Promise<boolean> {
+    try {
+      const swapped = await this.#client.eval(
+        "if redis.call('HGET', KEYS[1], 'dataKey') == ARGV[1] then redis.call('HSET', KEYS[1], 'dataKey', ARGV[2]) return 1 end return 0",
+        1, `${this.#p}:meta`, JSON.stringify(expected.dataKey), JSON.stringify(next.dataKey),
+      )
+      return swapped === 1
+    } catch (err) {
+      throw unavailable(err)
+    }
+  }
+
   async getKey(id: string): Promise<StoredKey | undefined> {
     if (this.#subscribed) {
       const hit = this.#cache.get(id)

@@ -33,6 +33,11 @@ export interface RegistryStore {
   loadMeta(): Promise<StoreMeta | undefined>
   /** Store `meta` unless some is there already; returns what is stored (the first writer wins). */
   initMeta(meta: StoreMeta): Promise<StoreMeta>
+  /**
+   * Replace the metadata if it is still `expected` (compare and set on the wrapped data key);
+   * returns false when another writer changed it first.
+   */
+  replaceMeta(expected: StoreMeta, next: StoreMeta): Promise<boolean>
   /** One record by id (the resolver's hot path: stores cache here). */
   getKey(id: string): Promise<StoredKey | undefined>
   /** Every record. */

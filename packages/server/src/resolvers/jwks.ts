@@ -88,7 +88,7 @@ export async function jwksRecords(jwks: unknown): Promise<KeyRecord[]> {
         throw invalid(`${where} has an invalid IP rule ${JSON.stringify(rule)}`, cause)
       }
     }
-    const key = await importKey(jwk as JsonWebKey, { kid })
+    const key = await importKey(jwk as Parameters<typeof importKey>[0], { kid })
     records.push({
       id: kid,
       key,
