@@ -4,8 +4,8 @@
  * and every snippet type-checks against the packages' sources.
  */
 import { execFile } from 'node:child_process'
-import { readFileSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join, relative } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 // A plain JS helper, shared with the command that rewrites the docs.
@@ -17,6 +17,15 @@ const pages = (markdownFiles() as string[]).map((path) => ({ path: relative(root
 const names = snippetNames() as string[]
 
 // The pages written from snippets: every TypeScript block on them must be a tested snippet.
+// camelCase names on the pages that are options, members or fields rather than exports.
+const OWNED_OPTIONS = [
+  'trustedProxies', 'maxAgeSeconds', 'clockSkewSeconds', 'requiredScopes', 'requiredComponents', 'cfConnectingIp',
+  'clockOffsetSeconds', 'keyId', 'rawBody', 'remoteAddr', 'requestIP', 'maxEntries', 'maxBodyBytes', 'clientIp',
+  'enableOfflineQueue', 'onVerified', 'onRejected', 'originalUrl', 'signatureBases', 'captureRequest',
+  'allowIps', 'denyIps', 'notBefore', 'dispatchFetch', 'CryptoKey',
+]
+const OPTION_OR_MEMBER = new Set(OWNED_OPTIONS)
+
 const OWNED = /^(README\.md|docs\/getting-started\/.+\.md|docs\/troubleshooting\.md)$/
 
 describe('docs snippets', () => {
@@ -43,6 +52,66 @@ describe('docs snippets', () => {
       })
     }
   }
+
+  it('every function or class named in inline code on the owned pages is exported by a package', () => {
+    const surface = JSON.parse(readFileSync(join(root, 'docs', 'api-surface.json'), 'utf8')) as Record<string, Record<string, string>>
+    const exported = new Set(Object.values(surface).flatMap((names) => Object.keys(names)))
+    // Names that are not Signet exports but are meant: web and runtime APIs, the snippets' own
+    // helpers, and option and method names shown as calls.
+    const other = new Set(['fetch', 'set', 'signatureBases', 'captureRequest', 'onRejected', 'onVerified', 'Request', 'Response', 'URL'])
+    const unknown: string[] = []
+    for (const page of pages.filter((p) => OWNED.test(p.path))) {
+      const text = readFileSync(join(root, page.path), 'utf8').replace(/```[\s\S]*?```/g, '')
+      for (const [, name] of text.matchAll(/`(?:new )?([A-Za-z_$][\w$]*)\(/g)) {
+        if (!exported.has(name!) && !other.has(name!)) unknown.push(`${page.path}: ${name}`)
+      }
+      // A bare PascalCase or camelCase name followed by nothing: a type, class or function.
+      for (const [, name] of text.matchAll(/`([A-Z][a-z]+[A-Z][A-Za-z]*|[a-z]+[A-Z][A-Za-z]*)`/g)) {
+        if (!exported.has(name!) && !OPTION_OR_MEMBER.has(name!)) unknown.push(`${page.path}: ${name}`)
+      }
+    }
+    expect(unknown).toEqual([])
+  })
+
+  it('every relative link on the owned pages points at an existing file and heading', () => {
+    // GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens.
+    const slug = (heading: string): string => heading.trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-')
+    const broken: string[] = []
+    for (const page of pages.filter((p) => OWNED.test(p.path))) {
+      const text = readFileSync(join(root, page.path), 'utf8').replace(/```[\s\S]*?```/g, '')
+      for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^[a-z]+:/.test(target!)) continue
+        const [file, anchor] = target!.split('#') as [string, string | undefined]
+        const path = file === '' ? join(root, page.path) : join(root, dirname(page.path), file)
+        if (!existsSync(path)) {
+          broken.push(`${page.path}: ${target}`)
+          continue
+        }
+        if (anchor !== undefined) {
+          const headings = [...readFileSync(path, 'utf8').replace(/```[\s\S]*?```/g, '').matchAll(/^#+ (.+)$/gm)].map((m) => slug(m[1]!))
+          if (!headings.includes(anchor)) broken.push(`${page.path}: ${target} (no such heading)`)
+        }
+      }
+    }
+    expect(broken).toEqual([])
+  })
+
+  it('JSON blocks parse; the JWK Set shown on the Deno page is docs/snippets/jwks.json', () => {
+    for (const page of pages.filter((p) => OWNED.test(p.path))) {
+      for (const b of page.blocks.filter((x) => x.lang === 'json')) expect(() => JSON.parse(b.body), page.path).not.toThrow()
+    }
+    const deno = pages.find((p) => p.path === 'docs/getting-started/deno.md')!
+    const shown = deno.blocks.filter((b) => b.lang === 'json').map((b) => JSON.parse(b.body) as unknown)
+    expect(shown).toContainEqual(JSON.parse(readFileSync(join(root, 'docs', 'snippets', 'jwks.json'), 'utf8')))
+  })
+
+  it('the signed fields shown on the Node page are those of the troubleshooting example', () => {
+    const node = pages.find((p) => p.path === 'docs/getting-started/node.md')!
+    const fields = node.blocks.find((b) => b.lang === 'http')!.body.trim().split('\n')
+    expect(fields.map((f) => f.split(':')[0])).toEqual(['Content-Digest', 'Signature-Input', 'Signature'])
+    const example = readFileSync(join(root, 'docs', 'troubleshooting.md'), 'utf8')
+    for (const field of fields) expect(example).toContain(`${field}\n`)
+  })
 
   it('every snippet file is shown on some page', () => {
     const shown = new Set(pages.flatMap((p) => p.blocks.map((b) => b.snippet)))

@@ -31,7 +31,8 @@ import {
   verifyNodeRequest,
   writeProblem,
 } from '@signet/server'
-import type { KeyResolver, NonceStore, VerifiedIdentity, Verifier, VerifierPolicy } from '@signet/server'
+import { openRegistryResolver } from '@signet/registry'
+import type { KeyResolver, NonceStore, VerificationEvent, VerifiedIdentity, Verifier, VerifierPolicy } from '@signet/server'
 import { getString, parseArgs, splitComponents, usage } from '../args.ts'
 import type { CliIO, Command } from '../io.ts'
 import { readInput } from '../io.ts'
@@ -43,20 +44,28 @@ const SHUTDOWN_GRACE_MS = 2000
 /** How long Redis may take to answer at start-up, ms. */
 const REDIS_CONNECT_TIMEOUT_MS = 2000
 
+/** Keys from a registry, the usage recorder that feeds its records, and how to release it. */
+interface OpenedRegistry {
+  readonly keys: KeyResolver
+  readonly recordUsage: (event: VerificationEvent) => void
+  readonly close: () => Promise<void>
+}
+
 /**
- * The `--registry PATH|redis://H:P` hook: turns a registry location into a key resolver.
- * The registry helper replaces this body with its store (which returns `KeyRecord`s); until then
- * the option is refused as a usage error.
+ * Turn a `--registry PATH|redis://H:P` location into a key resolver backed by the registry, so
+ * a disable or revoke made with `signet keys` reaches this server without a restart.
  *
  * @param location - the value of `--registry`.
- * @param io - the command's surroundings (env for `SIGNET_MASTER_KEY`, cwd for relative paths).
- * @returns the resolver and a function releasing whatever it holds open.
- * @throws {SignetError} `ERR_USAGE` while no registry is wired in.
+ * @param masterKeyFile - the value of `--master-key-file`, else `SIGNET_MASTER_KEY` is read.
+ * @throws {SignetError} `ERR_IO` for a registry file that does not exist, `ERR_MASTER_KEY`,
+ *   `ERR_REGISTRY_CORRUPT`, `ERR_STORE_UNAVAILABLE` for an unreachable Redis.
  */
-export async function openRegistryKeys(location: string, io: CliIO): Promise<{ keys: KeyResolver; close: () => Promise<void> }> {
-  void location
-  void io
-  throw usage(COMMAND, '--registry is not available in this build; use --jwks FILE')
+export async function openRegistryKeys(location: string, io: CliIO, masterKeyFile?: string): Promise<OpenedRegistry> {
+  const opened = await openRegistryResolver(location, io.env, {
+    cwd: io.cwd,
+    ...(masterKeyFile === undefined ? {} : { masterKeyFile }),
+  })
+  return { keys: opened, recordUsage: opened.recordUsage, close: () => opened.close() }
 }
 
 interface RedisLike {
@@ -317,6 +326,7 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
       port: { type: 'string' },
       jwks: { type: 'string' },
       registry: { type: 'string' },
+      'master-key-file': { type: 'string' },
       'nonce-store': { type: 'string' },
       require: { type: 'string' },
       'max-age': { type: 'string' },
@@ -349,12 +359,14 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
   let server: Server | undefined
   try {
     let keys: KeyResolver
+    let recordUsage: ((event: VerificationEvent) => void) | undefined
     if (jwksFile !== undefined) {
       keys = await parseJwks(await readInput(io, jwksFile, 'JWKS'))
     } else {
-      const opened = await openRegistryKeys(registry as string, io)
+      const opened = await openRegistryKeys(registry as string, io, getString(args, 'master-key-file'))
       releases.push(opened.close)
       keys = opened.keys
+      recordUsage = opened.recordUsage
     }
     let nonces: NonceStore
     if (storeOption === 'memory') {
@@ -366,7 +378,12 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
     }
     let verifier: Verifier
     try {
-      verifier = createVerifier({ keys, nonces, policy })
+      verifier = createVerifier({
+        keys,
+        nonces,
+        policy,
+        ...(recordUsage === undefined ? {} : { onVerified: recordUsage, onRejected: recordUsage }),
+      })
     } catch (cause) {
       throw usage(COMMAND, cause instanceof Error ? cause.message : String(cause))
     }

@@ -43,7 +43,7 @@ export interface ImportKeyOptions {
 export type JwkInput = JsonWebKey & { kid?: string; [member: string]: unknown }
 
 /** Anything {@link importKey} accepts. */
-export type KeyInput = JwkInput | string | Uint8Array | CryptoKey | CryptoKeyPair
+export type KeyInput = JwkInput | JsonWebKey | string | Uint8Array | CryptoKey | CryptoKeyPair
 
 const MAX_INPUT = 64 * 1024
 const KEY_TYPES: readonly KeyType[] = ['secret', 'private', 'public']
