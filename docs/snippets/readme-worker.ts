@@ -8,7 +8,7 @@ export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     handler ??= withSignet(
       createVerifier({ keys: await jwksKeys(JSON.parse(env.CALLER_JWKS)), nonces: new MemoryNonceStore(), cfConnectingIp: true }),
-      (req, caller) => Response.json({ hi: caller.owner, scopes: caller.scopes }),
+      (req, caller) => Response.json({ hello: caller.owner, scopes: caller.scopes }),
     )
     return handler(request)
   },

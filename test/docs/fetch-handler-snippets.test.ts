@@ -5,6 +5,9 @@
 import http from 'node:http'
 import type { Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { exportJwk, generateKey, publicKey } from '@signet/core'
+import { createSigner } from '@signet/client'
+import type { Signer } from '@signet/client'
 import { jwksKeys, createVerifier, withSignetNode } from '@signet/server'
 import { clientKeyText, clientSigner, close, freePort, jwksText, listening, runSnippet } from './helpers.ts'
 
@@ -89,8 +92,15 @@ describe('readme-worker', () => {
 
 describe('workers-hono', () => {
   let app: { fetch: (request: Request, env: { CALLER_JWKS: string }) => Response | Promise<Response> }
-  const env = { CALLER_JWKS: jwksText }
+  let env: { CALLER_JWKS: string }
+  let reader: Signer
   beforeAll(async () => {
+    // A second caller that may only read.
+    const readerKey = await generateKey('ed25519', { kid: 'reader-1' })
+    reader = createSigner({ key: readerKey })
+    const jwks = JSON.parse(jwksText) as { keys: object[] }
+    jwks.keys.push({ ...(await exportJwk(publicKey(readerKey))), owner: 'reporting', scopes: ['orders:read'] })
+    env = { CALLER_JWKS: JSON.stringify(jwks) }
     app = (await runSnippet<{ default: typeof app }>('workers-hono')).module.default
   })
 
@@ -101,6 +111,15 @@ describe('workers-hono', () => {
     const created = await app.fetch(await clientSigner().sign(post('https://api.example.workers.dev/api/orders', { sku: 'A-1' })), env)
     expect(created.status).toBe(201)
     expect(await created.json()).toEqual({ caller: 'acme', order: { sku: 'A-1' } })
+  })
+
+  it('a read-only key may list but not create', async () => {
+    const list = await app.fetch(await reader.sign(new Request('https://api.example.workers.dev/api/orders')), env)
+    expect(list.status).toBe(200)
+    expect(await list.json()).toEqual({ caller: 'reporting', orders: [] })
+    const denied = await app.fetch(await reader.sign(post('https://api.example.workers.dev/api/orders', { sku: 'A-1' })), env)
+    expect(denied.status).toBe(403)
+    expect(await problemCode(denied)).toBe('ERR_SCOPE_DENIED')
   })
 
   it('refuses an unsigned request', async () => {

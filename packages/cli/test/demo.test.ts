@@ -4,9 +4,12 @@
  * marked row and exit 1, and the pieces (table printer, override parser, clock, demo server)
  * behave on their own.
  */
-import { mkdtempSync, readdirSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { build } from 'esbuild'
 import { describe, expect, it } from 'vitest'
 import { createDemoCommand, demoCommand } from '../src/commands/demo.ts'
 import { createDemoClock } from '../src/demo/clock.ts'
@@ -309,4 +312,54 @@ describe('demo pieces', () => {
       await server.close()
     }
   })
+})
+
+describe('signet demo as a process', () => {
+  // Bundled from the sources (as bin.test.ts does), so this does not depend on `pnpm build`.
+  const root = fileURLToPath(new URL('../../../', import.meta.url))
+  const bin = `${root}.tmp/demo-test/bin.mjs`
+
+  async function bundle(): Promise<void> {
+    mkdirSync(`${root}.tmp/demo-test`, { recursive: true })
+    await build({
+      entryPoints: [fileURLToPath(new URL('../src/bin.ts', import.meta.url))],
+      outfile: bin,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      logLevel: 'silent',
+      banner: { js: "import { createRequire as __signetCreateRequire } from 'node:module'; const require = __signetCreateRequire(import.meta.url);" },
+      plugins: [
+        {
+          name: 'signet-sources',
+          setup(b) {
+            b.onResolve({ filter: /^@signet\/(core|client|server|registry)(\/.*)?$/ }, (args) => {
+              const [, pkg, sub] = /^@signet\/([a-z]+)(?:\/(.*))?$/.exec(args.path) as unknown as [string, string, string | undefined]
+              return { path: `${root}packages/${pkg}/src/${sub === undefined ? 'index' : sub}.ts` }
+            })
+          },
+        },
+      ],
+    })
+  }
+
+  it('ends with the table and exits 0, and exits 1 on a planted wrong expectation, leaving nothing running', async () => {
+    await bundle()
+    const cwd = mkdtempSync(join(tmpdir(), 'signet-demo-bin-'))
+    const env = { ...process.env, NO_COLOR: '' }
+    delete env['SIGNET_DEMO_EXPECT']
+    const ok = spawnSync(process.execPath, [bin, 'demo'], { cwd, env, timeout: 30_000, encoding: 'utf8' })
+    expect(ok.error).toBeUndefined() // a process that does not exit would time out here
+    expect(ok.stderr).toBe('')
+    expect(ok.status, ok.stdout).toBe(0)
+    expect(tableRows(ok.stdout)).toHaveLength(DEFAULT_SCENARIOS.length)
+    expect(ok.stdout.trimEnd().split('\n').at(-1)).toMatch(/^all \d+ rows as expected/)
+    expect(readdirSync(cwd)).toEqual([])
+
+    const bad = spawnSync(process.execPath, [bin, 'demo'], { cwd, env: { ...env, SIGNET_DEMO_EXPECT: 'tampered=200' }, timeout: 30_000, encoding: 'utf8' })
+    expect(bad.error).toBeUndefined()
+    expect(bad.status).toBe(1)
+    expect(bad.stdout).toContain(`1 of ${DEFAULT_SCENARIOS.length} rows differ`)
+  }, 90_000)
 })

@@ -3,17 +3,19 @@
  * decoding) and Repr-Digest (the digest of the selected representation), plus the
  * Want-Content-Digest and Want-Repr-Digest preference fields.
  *
- * The fields are structured dictionaries parsed strictly by `structured-headers`. Only
+ * The fields are structured dictionaries parsed strictly (`structured/dictionary.ts`, with
+ * `structured-headers` as its reference and fallback). Only
  * `sha-256` and `sha-512` are active (RFC 9530 section 5, "Active" status); other algorithms
  * are ignored on verify, and a field without any supported algorithm cannot be verified.
  * Digests are compared in constant time with `equalBytes`.
  *
  * @module
  */
-import { parseDictionary, type Dictionary } from 'structured-headers'
-import { digest } from './backends/index.ts'
+import type { Dictionary, InnerList, Item } from 'structured-headers'
+import { digestDirect } from './backends/registry.ts'
 import { equalBytes, toBase64 } from './bytes.ts'
 import { SignetError } from './errors.ts'
+import { parseStructuredDictionary } from './structured/dictionary.ts'
 import type { HttpMessage } from './message.ts'
 
 /** Digest algorithms Signet creates and verifies (RFC 9530 section 5). */
@@ -31,15 +33,37 @@ function checkAlgorithms(algorithms: readonly DigestAlgorithm[]): void {
   }
 }
 
-async function createDigestField(body: Uint8Array, algorithms: readonly DigestAlgorithm[]): Promise<string> {
+// The digest fields are made and checked on every signed POST: with a synchronous backend
+// (node:crypto, pure) the work finishes in the calling turn and the promise is settled once.
+function createDigestFieldDirect(body: Uint8Array, algorithms: readonly DigestAlgorithm[]): string | Promise<string> {
   if (!(body instanceof Uint8Array)) throw new TypeError('"body" expected a Uint8Array')
   checkAlgorithms(algorithms)
   let out = ''
-  for (const a of algorithms) {
-    const d = await digest(a, body)
+  for (let i = 0; i < algorithms.length; i++) {
+    const a = algorithms[i] as DigestAlgorithm
+    const d = digestDirect(a, body)
+    if (d instanceof Promise) return finishCreate(out, body, algorithms, i, d)
     out += (out === '' ? '' : ', ') + a + '=:' + toBase64(d) + ':'
   }
   return out
+}
+
+async function finishCreate(out: string, body: Uint8Array, algorithms: readonly DigestAlgorithm[], from: number, pending: Promise<Uint8Array>): Promise<string> {
+  for (let i = from; i < algorithms.length; i++) {
+    const a = algorithms[i] as DigestAlgorithm
+    const d = i === from ? await pending : await digestDirect(a, body)
+    out += (out === '' ? '' : ', ') + a + '=:' + toBase64(d) + ':'
+  }
+  return out
+}
+
+function createDigestField(body: Uint8Array, algorithms: readonly DigestAlgorithm[]): Promise<string> {
+  try {
+    const result = createDigestFieldDirect(body, algorithms)
+    return typeof result === 'string' ? Promise.resolve(result) : result
+  } catch (error) {
+    return Promise.reject(error)
+  }
 }
 
 function parseDigestDictionary(fieldName: string, fieldValue: string): Dictionary {
@@ -48,31 +72,59 @@ function parseDigestDictionary(fieldName: string, fieldValue: string): Dictionar
     throw new SignetError('ERR_FIELD_TOO_LARGE', `the ${fieldName} field is over ${MAX_DIGEST_FIELD_LENGTH} characters`)
   }
   try {
-    return parseDictionary(fieldValue)
+    return parseStructuredDictionary(fieldValue).dictionary
   } catch (err) {
     throw new SignetError('ERR_MALFORMED_FIELD', `the ${fieldName} field is not a valid structured dictionary`, { cause: err })
   }
 }
 
-async function verifyDigestField(fieldName: string, fieldValue: string, body: Uint8Array): Promise<void> {
+/**
+ * Check the members of a digest field in order: each must be a byte sequence, and each
+ * supported one must match. Returns nothing when done synchronously, or the promise of the
+ * remaining work when the backend is asynchronous.
+ */
+function verifyDigestFieldDirect(fieldName: string, fieldValue: string, body: Uint8Array): void | Promise<void> {
   if (!(body instanceof Uint8Array)) throw new TypeError('"body" expected a Uint8Array')
-  const dict = parseDigestDictionary(fieldName, fieldValue)
-  let checked = 0
-  for (const [algorithm, member] of dict) {
+  const members = [...parseDigestDictionary(fieldName, fieldValue)]
+  return checkDigestMembers(fieldName, members, 0, 0, body)
+}
+
+function checkDigestMembers(fieldName: string, members: [string, Item | InnerList][], from: number, checked: number, body: Uint8Array): void | Promise<void> {
+  for (let i = from; i < members.length; i++) {
+    const [algorithm, member] = members[i] as (typeof members)[number]
     const value = member[0]
     if (!(value instanceof ArrayBuffer)) {
       throw new SignetError('ERR_MALFORMED_FIELD', `${fieldName} member ${JSON.stringify(algorithm)} is not a byte sequence (RFC 9530 section 2)`)
     }
     if (!supported.has(algorithm)) continue
     const expected = new Uint8Array(value)
-    const actual = await digest(algorithm as DigestAlgorithm, body)
-    if (!equalBytes(actual, expected)) {
-      throw new SignetError('ERR_DIGEST_MISMATCH', `the ${fieldName} ${algorithm} digest does not match the body`)
+    const actual = digestDirect(algorithm as DigestAlgorithm, body)
+    if (actual instanceof Promise) {
+      return actual.then((d) => {
+        compareDigest(fieldName, algorithm, d, expected)
+        return checkDigestMembers(fieldName, members, i + 1, checked + 1, body)
+      })
     }
+    compareDigest(fieldName, algorithm, actual, expected)
     checked++
   }
   if (checked === 0) {
     throw new SignetError('ERR_DIGEST_UNSUPPORTED', `the ${fieldName} field has no sha-256 or sha-512 digest`)
+  }
+}
+
+function compareDigest(fieldName: string, algorithm: string, actual: Uint8Array, expected: Uint8Array): void {
+  if (!equalBytes(actual, expected)) {
+    throw new SignetError('ERR_DIGEST_MISMATCH', `the ${fieldName} ${algorithm} digest does not match the body`)
+  }
+}
+
+function verifyDigestField(fieldName: string, fieldValue: string, body: Uint8Array): Promise<void> {
+  try {
+    const result = verifyDigestFieldDirect(fieldName, fieldValue, body)
+    return result === undefined ? Promise.resolve() : result
+  } catch (error) {
+    return Promise.reject(error)
   }
 }
 
@@ -163,11 +215,26 @@ export function selectDigestAlgorithm(preferences: readonly DigestPreference[]):
  * @throws {SignetError} `ERR_DIGEST_MISSING` without a Content-Digest field, and every error of
  *   {@link verifyContentDigest}.
  */
-export async function verifyMessageDigest(message: HttpMessage): Promise<void> {
+export function verifyMessageDigest(message: HttpMessage): Promise<void> {
+  try {
+    const result = verifyMessageDigestDirect(message)
+    return result === undefined ? Promise.resolve() : result
+  } catch (error) {
+    return Promise.reject(error)
+  }
+}
+
+/**
+ * {@link verifyMessageDigest} for the hot path: done when it returns undefined, else the
+ * promise of the rest (asynchronous backend). Errors are thrown, not rejected.
+ *
+ * @internal
+ */
+export function verifyMessageDigestDirect(message: HttpMessage): void | Promise<void> {
   let value: string | undefined
   for (const line of message.fields) {
     if (line.name === 'content-digest') value = value === undefined ? line.value : value + ', ' + line.value
   }
   if (value === undefined) throw new SignetError('ERR_DIGEST_MISSING', 'the message has no Content-Digest field')
-  await verifyContentDigest(value, message.body ?? new Uint8Array(0))
+  return verifyDigestFieldDirect('Content-Digest', value, message.body ?? new Uint8Array(0))
 }

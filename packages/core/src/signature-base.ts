@@ -29,6 +29,10 @@ export interface PreparedComponents {
   readonly ids: readonly ComponentIdentifier[]
   /** `<identifier>: ` for each component, in order. */
   readonly prefixes: readonly string[]
+  /** The serialized identifier of each component, in order. */
+  readonly serialized: readonly string[]
+  /** {@link componentKey} of each component: equal for the same component whatever its parameter order. */
+  readonly keys: readonly string[]
   /** The inner list without parameters, `("@method" ...)`. */
   readonly list: string
 }
@@ -41,7 +45,8 @@ export interface PreparedComponents {
  */
 export function prepareComponents(ids: readonly ComponentIdentifier[]): PreparedComponents {
   const prefixes: string[] = []
-  const seen = new Set<string>()
+  const all: string[] = []
+  const keys: string[] = []
   let list = '('
   for (const id of ids) {
     const serialized = serializeComponentIdentifier(id)
@@ -49,14 +54,16 @@ export function prepareComponents(ids: readonly ComponentIdentifier[]): Prepared
       throw new SignetError('ERR_INVALID_COMPONENT', '"@signature-params" cannot be a covered component (RFC 9421 section 2.3)')
     }
     const key = id.params.size > 1 ? componentKey(id) : serialized
-    if (seen.has(key)) {
+    // A linear search: lists are short (limits.maxComponents) and this allocates nothing.
+    if (keys.includes(key)) {
       throw new SignetError('ERR_DUPLICATE_COMPONENT', `${serialized.slice(0, 96)} is covered twice (RFC 9421 section 2.5)`)
     }
-    seen.add(key)
+    keys.push(key)
+    all.push(serialized)
     prefixes.push(serialized + ': ')
     list += (list.length === 1 ? '' : ' ') + serialized
   }
-  return { ids, prefixes, list: list + ')' }
+  return { ids, prefixes, serialized: all, keys, list: list + ')' }
 }
 
 /**

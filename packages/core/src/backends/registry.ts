@@ -169,6 +169,16 @@ const digestOrder: readonly BackendName[] = ['native', 'webcrypto', 'pure']
  * @example toBase64(await digest('sha-256', utf8('hello')))
  */
 export async function digest(hash: HashName, data: Uint8Array, options?: DigestOptions): Promise<Uint8Array> {
+  return digestDirect(hash, data, options)
+}
+
+/**
+ * {@link digest} for the hot path: the digest itself when the backend is synchronous
+ * (node:crypto, pure), a promise otherwise. Errors are thrown, not rejected.
+ *
+ * @internal
+ */
+export function digestDirect(hash: HashName, data: Uint8Array, options?: DigestOptions): Uint8Array | Promise<Uint8Array> {
   if (!(data instanceof Uint8Array)) throw new TypeError('"data" must be a Uint8Array')
   if (options?.backend !== undefined) return getBackend(options.backend).digest(hash, data)
   for (const name of digestOrder) {

@@ -67,22 +67,92 @@ async function tryOtherBackends<T>(
   throw lastError
 }
 
+/**
+ * Run one operation on the key's backend. A synchronous backend's result comes back as a plain
+ * value (no promise, no microtask), so callers on the hot path can finish in the same turn;
+ * only a backend that turns out to be missing an algorithm sends the call down the fallback.
+ */
 function dispatch<T>(
   key: SignetKey,
   state: KeyState,
   options: SignBytesOptions | undefined,
   run: (backend: KeyBackend) => T | Promise<T>,
-): Promise<T> {
-  const backend = chooseBackend(key, state, options)
+): T | Promise<T> {
   const explicit = options?.backend !== undefined
+  const backend = explicit ? chooseBackend(key, state, options) : (state.backend ??= selectBackend(key.algorithm, state.material))
   let result: T | Promise<T>
   try {
     result = run(backend)
   } catch (error) {
     return explicit ? Promise.reject(error) : tryOtherBackends(key, state, backend, error, run)
   }
-  if (!(result instanceof Promise)) return Promise.resolve(result)
+  if (!(result instanceof Promise)) return result
   return explicit ? result : result.catch((error: unknown) => tryOtherBackends(key, state, backend, error, run))
+}
+
+function checkSign(key: SignetKey, data: Uint8Array, options: SignBytesOptions | undefined): KeyState {
+  const state = keyState(key)
+  if (!(data instanceof Uint8Array)) throw new TypeError('"data" must be a Uint8Array')
+  if (options !== undefined) checkAlg(key, options)
+  if (key.type === 'public') throw new SignetError('ERR_KEY_UNSUPPORTED', 'a public key cannot sign')
+  return state
+}
+
+function checkVerify(key: SignetKey, data: Uint8Array, signature: Uint8Array, options: SignBytesOptions | undefined): KeyState {
+  const state = keyState(key)
+  if (!(data instanceof Uint8Array)) throw new TypeError('"data" must be a Uint8Array')
+  if (!(signature instanceof Uint8Array)) throw new TypeError('"signature" must be a Uint8Array')
+  if (options !== undefined) checkAlg(key, options)
+  return state
+}
+
+/**
+ * {@link signBytes} for the hot path: the signature itself when the backend is synchronous
+ * (node:crypto, pure), a promise otherwise. Errors of the checks are thrown, not rejected.
+ *
+ * @internal
+ */
+export function signBytesDirect(key: SignetKey, data: Uint8Array, options?: SignBytesOptions): Uint8Array | Promise<Uint8Array> {
+  const state = checkSign(key, data, options)
+  const alg = key.algorithm
+  const material = state.material
+  const backend = options?.backend === undefined ? state.backend : undefined
+  // The common case without a closure: the key's backend is known and synchronous.
+  if (backend !== undefined) {
+    let result: Uint8Array | Promise<Uint8Array>
+    try {
+      result = backend.sign(alg, material, data)
+    } catch (error) {
+      return tryOtherBackends(key, state, backend, error, (b) => b.sign(alg, material, data))
+    }
+    if (!(result instanceof Promise)) return result
+    return result.catch((error: unknown) => tryOtherBackends(key, state, backend, error, (b) => b.sign(alg, material, data)))
+  }
+  return dispatch(key, state, options, (b) => b.sign(alg, material, data))
+}
+
+/**
+ * {@link verifyBytes} for the hot path: a boolean when the backend is synchronous, a promise
+ * otherwise. Errors of the checks are thrown, not rejected.
+ *
+ * @internal
+ */
+export function verifyBytesDirect(key: SignetKey, data: Uint8Array, signature: Uint8Array, options?: SignBytesOptions): boolean | Promise<boolean> {
+  const state = checkVerify(key, data, signature, options)
+  const alg = key.algorithm
+  const material = state.material
+  const backend = options?.backend === undefined ? state.backend : undefined
+  if (backend !== undefined) {
+    let result: boolean | Promise<boolean>
+    try {
+      result = backend.verify(alg, material, data, signature)
+    } catch (error) {
+      return tryOtherBackends(key, state, backend, error, (b) => b.verify(alg, material, data, signature))
+    }
+    if (!(result instanceof Promise)) return result
+    return result.catch((error: unknown) => tryOtherBackends(key, state, backend, error, (b) => b.verify(alg, material, data, signature)))
+  }
+  return dispatch(key, state, options, (b) => b.verify(alg, material, data, signature))
 }
 
 /**
@@ -100,13 +170,8 @@ function dispatch<T>(
  */
 export function signBytes(key: SignetKey, data: Uint8Array, options?: SignBytesOptions): Promise<Uint8Array> {
   try {
-    const state = keyState(key)
-    if (!(data instanceof Uint8Array)) throw new TypeError('"data" must be a Uint8Array')
-    if (options !== undefined) checkAlg(key, options)
-    if (key.type === 'public') throw new SignetError('ERR_KEY_UNSUPPORTED', 'a public key cannot sign')
-    const alg = key.algorithm
-    const material = state.material
-    return dispatch(key, state, options, (backend) => backend.sign(alg, material, data))
+    const result = signBytesDirect(key, data, options)
+    return result instanceof Promise ? result : Promise.resolve(result)
   } catch (error) {
     return Promise.reject(error)
   }
@@ -128,13 +193,8 @@ export function signBytes(key: SignetKey, data: Uint8Array, options?: SignBytesO
  */
 export function verifyBytes(key: SignetKey, data: Uint8Array, signature: Uint8Array, options?: SignBytesOptions): Promise<boolean> {
   try {
-    const state = keyState(key)
-    if (!(data instanceof Uint8Array)) throw new TypeError('"data" must be a Uint8Array')
-    if (!(signature instanceof Uint8Array)) throw new TypeError('"signature" must be a Uint8Array')
-    if (options !== undefined) checkAlg(key, options)
-    const alg = key.algorithm
-    const material = state.material
-    return dispatch(key, state, options, (backend) => backend.verify(alg, material, data, signature))
+    const result = verifyBytesDirect(key, data, signature, options)
+    return result instanceof Promise ? result : Promise.resolve(result)
   } catch (error) {
     return Promise.reject(error)
   }

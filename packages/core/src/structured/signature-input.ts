@@ -2,15 +2,18 @@
  * The Signature-Input field (RFC 9421 section 4.1): a dictionary whose members are inner lists
  * of component identifiers, with the signature parameters on the inner list.
  *
- * Parsing is strict and goes through `structured-headers`. Each member keeps `serialized`, the
+ * Parsing is strict: the fast scanner of `dictionary.ts`, with `structured-headers` for what it
+ * leaves (and as the reference it is tested against). Each member keeps `serialized`, the
  * inner list re-serialized with its parameters in the received order and unknown parameters
- * kept: that is the `@signature-params` value a verifier must use (RFC 9421 section 3.2).
+ * kept: that is the `@signature-params` value a verifier must use (RFC 9421 section 3.2). A
+ * member received in canonical form is sliced from the field rather than rebuilt.
  *
  * @module
  */
-import { isInnerList, parseDictionary, serializeInnerList, type Dictionary, type InnerList } from 'structured-headers'
+import { isInnerList, serializeInnerList, type Dictionary, type InnerList } from 'structured-headers'
 import { componentIdentifierFromItem, serializeComponentIdentifier, serializeSfString, type ComponentIdentifier } from '../components/component-identifier.ts'
 import { SignetError } from '../errors.ts'
+import { parseStructuredDictionary, type MemberSpan } from './dictionary.ts'
 import { joinFieldValues, limit, type SignatureLimits } from './limits.ts'
 import { signatureParamsFromStructured, type SignatureParams } from './signature-params.ts'
 
@@ -23,24 +26,35 @@ export interface SignatureInputMember {
   readonly serialized: string
 }
 
+/** A parsed dictionary field with the text it came from and, when known, its member spans. */
+interface DictionaryField {
+  readonly text: string
+  readonly dictionary: Dictionary
+  readonly spans: Map<string, MemberSpan> | undefined
+}
+
+function parseDictionaryField(fieldName: string, fieldValues: readonly string[], limits?: SignatureLimits): DictionaryField {
+  const text = joinFieldValues(fieldName, fieldValues, limits)
+  let parsed: ReturnType<typeof parseStructuredDictionary>
+  try {
+    parsed = parseStructuredDictionary(text)
+  } catch (err) {
+    throw new SignetError('ERR_MALFORMED_FIELD', `the ${fieldName} field is not a valid structured dictionary`, { cause: err })
+  }
+  const max = limit(limits, 'maxSignatures')
+  if (parsed.dictionary.size > max) {
+    throw new SignetError('ERR_TOO_MANY_SIGNATURES', `the ${fieldName} field has ${parsed.dictionary.size} members, over the limit of ${max}`)
+  }
+  return { text, dictionary: parsed.dictionary, spans: parsed.spans }
+}
+
 /**
  * Parse one structured dictionary field, mapping parser failures to `ERR_MALFORMED_FIELD`.
  *
  * @throws {SignetError} `ERR_MALFORMED_FIELD`, `ERR_FIELD_TOO_LARGE`, `ERR_TOO_MANY_SIGNATURES`.
  */
 export function parseSignatureDictionary(fieldName: string, fieldValues: readonly string[], limits?: SignatureLimits): Dictionary {
-  const joined = joinFieldValues(fieldName, fieldValues, limits)
-  let dict: Dictionary
-  try {
-    dict = parseDictionary(joined)
-  } catch (err) {
-    throw new SignetError('ERR_MALFORMED_FIELD', `the ${fieldName} field is not a valid structured dictionary`, { cause: err })
-  }
-  const max = limit(limits, 'maxSignatures')
-  if (dict.size > max) {
-    throw new SignetError('ERR_TOO_MANY_SIGNATURES', `the ${fieldName} field has ${dict.size} members, over the limit of ${max}`)
-  }
-  return dict
+  return parseDictionaryField(fieldName, fieldValues, limits).dictionary
 }
 
 /**
@@ -55,10 +69,10 @@ export function parseSignatureDictionary(fieldName: string, fieldValues: readonl
  * @example parseSignatureInput(['sig1=("@method");created=1']).get('sig1')?.params.created // 1
  */
 export function parseSignatureInput(fieldValues: readonly string[], limits?: SignatureLimits): Map<string, SignatureInputMember> {
-  const dict = parseSignatureDictionary('Signature-Input', fieldValues, limits)
+  const { text, dictionary, spans } = parseDictionaryField('Signature-Input', fieldValues, limits)
   const maxComponents = limit(limits, 'maxComponents')
   const out = new Map<string, SignatureInputMember>()
-  for (const [label, member] of dict) {
+  for (const [label, member] of dictionary) {
     if (!isInnerList(member)) {
       throw new SignetError('ERR_MALFORMED_FIELD', `Signature-Input member ${JSON.stringify(label)} is not an inner list (RFC 9421 section 4.1)`)
     }
@@ -68,7 +82,10 @@ export function parseSignatureInput(fieldValues: readonly string[], limits?: Sig
     }
     const components = items.map(componentIdentifierFromItem)
     const params = signatureParamsFromStructured(member[1])
-    out.set(label, { label, components, params, serialized: reserialize(label, member, components) })
+    // A member received in canonical form is its own re-serialization (dictionary.ts).
+    const span = spans?.get(label)
+    const serialized = span !== undefined && span.canonical ? text.slice(span.start, span.end) : reserialize(label, member, components)
+    out.set(label, { label, components, params, serialized })
   }
   return out
 }

@@ -1,0 +1,295 @@
+/**
+ * A strict structured-field dictionary parser (RFC 9651 section 4.2.2) for the hot path:
+ * Signature-Input, Signature and Content-Digest are parsed on every verified request.
+ *
+ * `structured-headers` stays the reference. {@link scanDictionary} handles the subset these
+ * fields use (keys, inner lists, parameters, integers, strings, byte sequences, booleans) with
+ * character codes, no regular expression and no per-character allocation, and returns exactly
+ * the value `structured-headers` would. On anything else, valid or not (a decimal, a token, a
+ * date, a display string, base64 that is not canonical, any syntax error), it returns
+ * `undefined` and {@link parseStructuredDictionary} hands the input to `structured-headers`,
+ * which accepts or rejects it with its own rules. The two therefore accept and reject the same
+ * inputs by construction; the property tests in `test/perf-structured.test.ts` check that the
+ * values are equal as well.
+ *
+ * The scan also records, for each member, where its value lies in the input and whether that
+ * text is already the canonical serialization (RFC 9651 section 4.1). Signature-Input uses
+ * this: the `@signature-params` value is the member re-serialized, and when the received text
+ * is canonical, slicing it gives the same string without building it again.
+ *
+ * @module
+ */
+import { parseDictionary, type BareItem, type Dictionary, type InnerList, type Item, type Parameters } from 'structured-headers'
+import { decodeBase64Range } from '../bytes.ts'
+
+/** Where a dictionary member's value lies in the input. */
+export interface MemberSpan {
+  /** Offset of the first character of the value (after `=`); for a bare key, its end. */
+  readonly start: number
+  /** Offset just past the value and its parameters. */
+  readonly end: number
+  /**
+   * True when `input.slice(start, end)` is the canonical serialization of the value
+   * (RFC 9651 section 4.1): single spaces in inner lists, no space after `;`, no repeated
+   * parameter, integers without leading zeros, strings, integers and bare `true` flags only.
+   */
+  readonly canonical: boolean
+}
+
+/** What {@link scanDictionary} returns: the dictionary and the span of each member. */
+export interface ScannedDictionary {
+  readonly dictionary: Dictionary
+  /** By key, for the member the dictionary holds (the last one when a key repeats). */
+  readonly spans: Map<string, MemberSpan>
+}
+
+// Character classes as bit flags over ASCII, so each test is one table load.
+const KEY_START = 1 // a-z *
+const KEY_CHAR = 2 // a-z 0-9 _ - . *
+const DIGIT = 4
+const charClass = /* @__PURE__ */ (() => {
+  const t = new Uint8Array(128)
+  for (let c = 0x61; c <= 0x7a; c++) t[c] = KEY_START | KEY_CHAR
+  t[0x2a] = KEY_START | KEY_CHAR
+  for (let c = 0x30; c <= 0x39; c++) t[c] = KEY_CHAR | DIGIT
+  t[0x5f] = KEY_CHAR
+  t[0x2d] = KEY_CHAR
+  t[0x2e] = KEY_CHAR
+  return t
+})()
+
+const SP = 0x20
+const HTAB = 0x09
+
+/**
+ * One pass over the input. Methods return `false` (or `undefined`) to mean "not handled
+ * here", never throw, and leave the verdict to `structured-headers`.
+ */
+class Scanner {
+  readonly input: string
+  pos = 0
+  /** Cleared when the member being scanned is not in canonical form. */
+  canonical = true
+  /** The last bare item or parameters scanned (avoids allocating a result wrapper). */
+  bare: BareItem = true
+
+  constructor(input: string) {
+    this.input = input
+  }
+
+  code(): number {
+    // NaN past the end: compares unequal to every character code.
+    return this.input.charCodeAt(this.pos)
+  }
+
+  key(): string | undefined {
+    const input = this.input
+    const start = this.pos
+    const c = input.charCodeAt(start)
+    if (!(c < 128 && (charClass[c] as number) & KEY_START)) return undefined
+    let p = start + 1
+    for (; p < input.length; p++) {
+      const d = input.charCodeAt(p)
+      if (!(d < 128 && (charClass[d] as number) & KEY_CHAR)) break
+    }
+    this.pos = p
+    return input.slice(start, p)
+  }
+
+  /** RFC 9651 section 4.2.3.1, without decimals, tokens, dates and display strings. */
+  bareItem(): boolean {
+    const c = this.code()
+    if (c === 0x22) return this.string()
+    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return this.integer()
+    if (c === 0x3a) return this.bytes()
+    if (c === 0x3f) {
+      const d = this.input.charCodeAt(this.pos + 1)
+      if (d !== 0x30 && d !== 0x31) return false
+      this.pos += 2
+      this.bare = d === 0x31
+      // `?1` as a parameter value is written as a bare key; `?0` never occurs in what
+      // Signet serializes itself. Either way, leave re-serialization to the slow path.
+      this.canonical = false
+      return true
+    }
+    return false
+  }
+
+  string(): boolean {
+    const input = this.input
+    let p = this.pos + 1
+    let out = ''
+    let start = p
+    for (; p < input.length; p++) {
+      const c = input.charCodeAt(p)
+      if (c === 0x22) {
+        this.bare = start === this.pos + 1 ? input.slice(start, p) : out + input.slice(start, p)
+        this.pos = p + 1
+        return true
+      }
+      if (c === 0x5c) {
+        const d = input.charCodeAt(p + 1)
+        if (d !== 0x22 && d !== 0x5c) return false
+        out += input.slice(start, p)
+        start = p + 1
+        p++
+      } else if (c < 0x20 || c > 0x7e) return false
+    }
+    return false
+  }
+
+  integer(): boolean {
+    const input = this.input
+    let p = this.pos
+    let sign = 1
+    if (input.charCodeAt(p) === 0x2d) {
+      sign = -1
+      p++
+    }
+    const first = p
+    let value = 0
+    for (; p < input.length; p++) {
+      const c = input.charCodeAt(p)
+      if (c < 0x30 || c > 0x39) break
+      value = value * 10 + (c - 0x30)
+    }
+    const digits = p - first
+    // No digit, over 15 digits, or a decimal: structured-headers decides.
+    if (digits === 0 || digits > 15 || input.charCodeAt(p) === 0x2e) return false
+    // Canonical integers have no leading zero and no negative zero.
+    if (input.charCodeAt(first) === 0x30 && (digits > 1 || sign < 0)) this.canonical = false
+    this.bare = value * sign
+    this.pos = p
+    return true
+  }
+
+  bytes(): boolean {
+    const start = this.pos + 1
+    const end = this.input.indexOf(':', start)
+    if (end < 0) return false
+    const decoded = decodeBase64Range(this.input, start, end)
+    if (decoded === undefined) return false
+    this.bare = decoded.buffer as ArrayBuffer
+    this.pos = end + 1
+    // structured-headers serializes bytes itself; keep the slow path for them.
+    this.canonical = false
+    return true
+  }
+
+  /** RFC 9651 section 4.2.3.2. */
+  parameters(): Parameters | undefined {
+    const params: Parameters = new Map()
+    const input = this.input
+    while (input.charCodeAt(this.pos) === 0x3b) {
+      this.pos++
+      if (input.charCodeAt(this.pos) === SP) {
+        this.canonical = false
+        while (input.charCodeAt(this.pos) === SP) this.pos++
+      }
+      const key = this.key()
+      if (key === undefined) return undefined
+      let value: BareItem = true
+      if (input.charCodeAt(this.pos) === 0x3d) {
+        this.pos++
+        if (!this.bareItem()) return undefined
+        value = this.bare
+      }
+      if (params.has(key)) this.canonical = false
+      params.set(key, value)
+    }
+    return params
+  }
+
+  item(): Item | undefined {
+    if (!this.bareItem()) return undefined
+    const bare = this.bare
+    const params = this.parameters()
+    return params === undefined ? undefined : [bare, params]
+  }
+
+  /** RFC 9651 section 4.2.1.2. */
+  innerList(): InnerList | undefined {
+    const input = this.input
+    this.pos++
+    const items: Item[] = []
+    while (this.pos < input.length) {
+      const before = this.pos
+      while (input.charCodeAt(this.pos) === SP) this.pos++
+      // Canonical: no space after `(` or before `)`, one space between items.
+      const spaces = this.pos - before
+      const close = input.charCodeAt(this.pos) === 0x29
+      if (spaces !== (close || items.length === 0 ? 0 : 1)) this.canonical = false
+      if (close) {
+        this.pos++
+        const params = this.parameters()
+        return params === undefined ? undefined : [items, params]
+      }
+      const item = this.item()
+      if (item === undefined) return undefined
+      items.push(item)
+      const next = input.charCodeAt(this.pos)
+      if (next !== SP && next !== 0x29) return undefined
+    }
+    return undefined
+  }
+
+  dictionary(): ScannedDictionary | undefined {
+    const input = this.input
+    const dictionary: Dictionary = new Map()
+    const spans = new Map<string, MemberSpan>()
+    while (input.charCodeAt(this.pos) === SP) this.pos++
+    while (this.pos < input.length) {
+      const key = this.key()
+      if (key === undefined) return undefined
+      this.canonical = true
+      let member: Item | InnerList | undefined
+      let start: number
+      if (input.charCodeAt(this.pos) === 0x3d) {
+        this.pos++
+        start = this.pos
+        member = input.charCodeAt(this.pos) === 0x28 ? this.innerList() : this.item()
+      } else {
+        start = this.pos
+        const params = this.parameters()
+        member = params === undefined ? undefined : [true, params]
+      }
+      if (member === undefined) return undefined
+      dictionary.set(key, member)
+      spans.set(key, { start, end: this.pos, canonical: this.canonical })
+      let c = input.charCodeAt(this.pos)
+      while (c === SP || c === HTAB) c = input.charCodeAt(++this.pos)
+      if (this.pos >= input.length) break
+      if (c !== 0x2c) return undefined
+      c = input.charCodeAt(++this.pos)
+      while (c === SP || c === HTAB) c = input.charCodeAt(++this.pos)
+      // A trailing comma is an error.
+      if (this.pos >= input.length) return undefined
+    }
+    return { dictionary, spans }
+  }
+}
+
+/**
+ * Scan a dictionary on the fast path.
+ *
+ * @param input - the combined field value.
+ * @returns The dictionary, equal to what `structured-headers` returns, with member spans; or
+ *   `undefined` when the input needs `structured-headers` (which may accept or reject it).
+ */
+export function scanDictionary(input: string): ScannedDictionary | undefined {
+  return new Scanner(input).dictionary()
+}
+
+/**
+ * Parse a dictionary: the fast scan, or `structured-headers` for what the scan leaves to it.
+ *
+ * @param input - the combined field value.
+ * @returns The dictionary and, when the fast scan handled it, the member spans.
+ * @throws the `structured-headers` parse error for an invalid dictionary (callers map it to
+ *   `ERR_MALFORMED_FIELD`).
+ */
+export function parseStructuredDictionary(input: string): { dictionary: Dictionary; spans: Map<string, MemberSpan> | undefined } {
+  const scanned = new Scanner(input).dictionary()
+  if (scanned !== undefined) return scanned
+  return { dictionary: parseDictionary(input), spans: undefined }
+}
