@@ -1,24 +1,8 @@
 // The per-algorithm backend table: each backend's sign and verify on the same signature base,
 // through the CryptoBackend interface (KeyMaterial = { jwk }), and which one selection picks.
-import * as crypto from 'node:crypto'
 import { Bench } from 'tinybench'
-import { signatureBase } from './fixtures.mjs'
+import { ALL_ALGORITHM_NAMES, jwkPairs, signatureBase } from './fixtures.mjs'
 
-const ALL = ['hmac-sha256', 'ed25519', 'ecdsa-p256-sha256', 'ecdsa-p384-sha384', 'rsa-pss-sha512', 'rsa-v1_5-sha256']
-
-function jwkPair(name) {
-  if (name === 'hmac-sha256') {
-    const jwk = { kty: 'oct', k: crypto.randomBytes(32).toString('base64url') }
-    return { priv: jwk, pub: jwk }
-  }
-  const pair =
-    name === 'ed25519'
-      ? crypto.generateKeyPairSync('ed25519')
-      : name.startsWith('ecdsa')
-        ? crypto.generateKeyPairSync('ec', { namedCurve: name.includes('384') ? 'secp384r1' : 'prime256v1' })
-        : crypto.generateKeyPairSync('rsa', { modulusLength: 2048 })
-  return { priv: pair.privateKey.export({ format: 'jwk' }), pub: pair.publicKey.export({ format: 'jwk' }) }
-}
 
 /**
  * @param core @signet/core; @param pure @signet/core/pure (or undefined)
@@ -34,9 +18,10 @@ export async function runBackends({ core, pure, time, warmupTime }) {
   if (pure?.pureBackend) backends.push(pure.pureBackend)
   const { base } = signatureBase('POST')
   const rows = []
-  for (const name of ALL) {
+  const pairs = jwkPairs()
+  for (const name of ALL_ALGORITHM_NAMES) {
     const alg = core.getAlgorithm(name)
-    const { priv, pub } = jwkPair(name)
+    const { priv, pub } = pairs[name]
     // One KeyMaterial object per key, as an imported key has: backends cache by it.
     const privMaterial = { jwk: priv }
     const pubMaterial = { jwk: pub }

@@ -10,7 +10,7 @@ import { ROOT, signetSourcePlugin } from './load-signet.mjs'
 // each package's "exports" and "sideEffects" (packages/cli depends on every package). The
 // repository's tsconfig maps @signet/* to the sources for the type checker; an empty tsconfig
 // keeps esbuild from following it.
-function builtResolution() {
+export function builtResolution() {
   const dir = `${ROOT}.tmp/bench`
   mkdirSync(dir, { recursive: true })
   writeFileSync(`${dir}/tsconfig.bundle.json`, '{}\n')

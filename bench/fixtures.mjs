@@ -132,3 +132,26 @@ export function signatureBase(kind) {
   lines.push(`"@signature-params": ${params}`)
   return { base: new TextEncoder().encode(lines.join('\n')), params }
 }
+
+/** Every algorithm, for the backend tables. */
+export const ALL_ALGORITHM_NAMES = ['hmac-sha256', 'ed25519', 'ecdsa-p256-sha256', 'ecdsa-p384-sha384', 'rsa-pss-sha512', 'rsa-v1_5-sha256']
+
+/** A private and a public JWK for each named algorithm (the HMAC secret serves as both). */
+export function jwkPairs(names = ALL_ALGORITHM_NAMES) {
+  const out = {}
+  for (const name of names) {
+    if (name === 'hmac-sha256') {
+      const jwk = { kty: 'oct', k: crypto.randomBytes(32).toString('base64url') }
+      out[name] = { priv: jwk, pub: jwk }
+      continue
+    }
+    const pair =
+      name === 'ed25519'
+        ? crypto.generateKeyPairSync('ed25519')
+        : name.startsWith('ecdsa')
+          ? crypto.generateKeyPairSync('ec', { namedCurve: name.includes('384') ? 'P-384' : 'P-256' })
+          : crypto.generateKeyPairSync('rsa', { modulusLength: 2048 })
+    out[name] = { priv: pair.privateKey.export({ format: 'jwk' }), pub: pair.publicKey.export({ format: 'jwk' }) }
+  }
+  return out
+}

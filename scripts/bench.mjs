@@ -7,7 +7,7 @@
 // cold import time and bundle size of each entry; memory over 100k verifications. Prints the
 // tables and writes the same text to bench/results.md.
 //
-// Options: --quick (shorter sampling), --only=throughput,backends,imports,bundles,memory,
+// Options: --quick (shorter sampling), --only=throughput,backends,runtimes,imports,bundles,memory,
 // --sources (bundle the TypeScript sources instead of using packages/*/dist)
 // Benchmarks are never tests: no figure here fails the build; the targets are reported.
 import { spawnSync } from 'node:child_process'
@@ -21,6 +21,7 @@ import { runCases } from '../bench/throughput.mjs'
 import { runBackends } from '../bench/backends.mjs'
 import { measureImports } from '../bench/import-time.mjs'
 import { measureBundles } from '../bench/bundle-size.mjs'
+import { runOtherRuntimes } from '../bench/runtimes.mjs'
 
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
@@ -49,6 +50,39 @@ function table(headers, rows) {
   say(`| ${headers.map((h, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`)
   for (const r of rows) say(`| ${r.join(' | ')} |`)
   say()
+}
+
+const BACKEND_NAMES = ['native', 'webcrypto', 'pure']
+const selectionNotes = []
+/** One backend table: ops/s per backend, the fastest, and what the default selection picks. */
+function backendTable(rows, selected, runtime) {
+  const algs = [...new Set(rows.map((r) => r.alg))]
+  table(
+    ['algorithm', 'op', ...BACKEND_NAMES.map((n) => `${n} ops/s`), 'fastest', 'default selection'],
+    algs.flatMap((alg) =>
+      ['sign', 'verify'].map((op) => {
+        const rs = rows.filter((r) => r.alg === alg && r.op === op)
+        const ok = rs.filter((r) => r.opsPerSecond !== undefined).sort((a, b) => b.opsPerSecond - a.opsPerSecond)
+        const fastest = ok[0]
+        const pick = selected?.[alg]
+        const picked = ok.find((r) => r.backend === pick)
+        // A pick well behind the fastest (more than 25% slower) is worth a look.
+        if (fastest && picked && picked.opsPerSecond < fastest.opsPerSecond * 0.75) {
+          selectionNotes.push(`${runtime}: ${alg} ${op} selects ${pick} (${fmtOps(picked.opsPerSecond)}/s) but ${fastest.backend} does ${fmtOps(fastest.opsPerSecond)}/s`)
+        }
+        return [
+          alg,
+          op,
+          ...BACKEND_NAMES.map((n) => {
+            const r = rs.find((x) => x.backend === n)
+            return r === undefined ? 'absent' : r.error ? r.error : fmtOps(r.opsPerSecond)
+          }),
+          fastest?.backend ?? 'n/a',
+          pick ?? 'n/a',
+        ]
+      }),
+    ),
+  )
 }
 
 // ---------------------------------------------------------------- load Signet
@@ -183,32 +217,42 @@ if (wants('backends')) {
     say()
   } else {
     const rows = await runBackends({ core, pure, time: Math.max(100, TIME / 2), warmupTime: WARMUP })
-    const algs = [...new Set(rows.map((r) => r.alg))]
-    const names = ['native', 'webcrypto', 'pure']
-    table(
-      ['algorithm', 'op', ...names.map((n) => `${n} ops/s`), 'fastest', 'default selection'],
-      algs.flatMap((alg) =>
-        ['sign', 'verify'].map((op) => {
-          const rs = rows.filter((r) => r.alg === alg && r.op === op)
-          const ok = rs.filter((r) => r.opsPerSecond !== undefined)
-          const fastest = ok.sort((a, b) => b.opsPerSecond - a.opsPerSecond)[0]
-          const selected = rs.find((r) => r.selected)
-          return [
-            alg,
-            op,
-            ...names.map((n) => {
-              const r = rs.find((x) => x.backend === n)
-              return r === undefined ? 'absent' : r.error ? r.error : fmtOps(r.opsPerSecond)
-            }),
-            fastest?.backend ?? 'n/a',
-            selected?.backend ?? 'n/a',
-          ]
-        }),
-      ),
-    )
+    const selected = Object.fromEntries(rows.filter((r) => r.selected).map((r) => [r.alg, r.backend]))
+    backendTable(rows, selected, 'Node')
     say('Backends are called directly (KeyMaterial `{ jwk }`, cached per object); webcrypto is awaited. `pure` is present only when `@signet/core/pure` is imported.')
     say()
   }
+}
+
+// ---------------------------------------------------------------- other runtimes
+if (wants('runtimes')) {
+  say('## Backends in other runtimes')
+  say()
+  say('The same backend measurement (sign and verify on the POST signature base, key prepared once) in Deno and Bun (spawned, timed in process), headless Chromium (a page from 127.0.0.1) and workerd (miniflare; its clock stands still during execution, so requests of n operations are timed from outside and the empty-request round trip subtracted). `absent`: the runtime lacks that backend.')
+  say()
+  if (missing.length > 0 || pure?.pureBackend === undefined) {
+    say('n/a: Signet core or the pure entry is not complete yet.')
+    say()
+  } else {
+    for (const result of await runOtherRuntimes({ entries: signet.entries, built: signet.source === 'dist', ms: quick ? 80 : 200 })) {
+      say(`### ${result.runtime}`)
+      say()
+      if (result.skipped) {
+        say(`skipped: ${result.skipped}`)
+        say()
+        continue
+      }
+      backendTable(result.rows, result.selected, result.runtime)
+    }
+  }
+}
+if (selectionNotes.length > 0) {
+  say('### Selection check')
+  say()
+  say('Where the default selection picks a backend more than 25% slower than the fastest one present:')
+  say()
+  for (const note of selectionNotes) say(`- ${note}`)
+  say()
 }
 
 // ---------------------------------------------------------------- cold import

@@ -9,8 +9,8 @@
 import { fileURLToPath } from 'node:url'
 import { run } from './common.mjs'
 
-const RUNTIMES = ['node', 'deno', 'bun', 'workerd', 'chromium']
-RUNTIMES.push('chromium-page') // a real page: browser keys in IndexedDB, signed fetches verified on 127.0.0.1
+// chromium-page is a real page: browser keys in IndexedDB, signed fetches verified on 127.0.0.1.
+const RUNTIMES = ['node', 'deno', 'bun', 'workerd', 'chromium', 'chromium-page']
 const args = process.argv.slice(2)
 let only = RUNTIMES
 const onlyAt = args.indexOf('--only')

@@ -31,7 +31,7 @@ export interface SignetKyHooks {
 /** Options to pass to `ky.create` / `ky.extend`: the hooks and a redirect-safe `fetch`. */
 export interface SignetKyOptions {
   readonly hooks: SignetKyHooks
-  readonly fetch: (input: Request) => Promise<Response>
+  readonly fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>
 }
 
 // `manualRedirect`: requests signed by the bare hooks go out with `redirect: 'manual'`, since
@@ -88,7 +88,9 @@ export function kySigner(signer: Signer, options: SignedFetchOptions = {}): Sign
   const hooks = makeHooks(signer, false)
   const settings = checkFetchOptions(options)
   const internals = signerInternals(signer)
-  const fetch = async (input: Request): Promise<Response> => {
+  const fetch = async (resource: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    // ky always hands over a Request; anything else is made one, as fetch itself would.
+    const input = resource instanceof Request && init === undefined ? resource : new Request(resource, init)
     // The parts are the request as ky built it, minus this signer's signature, for re-signing
     // a redirect or a retry; the first attempt goes out exactly as the hook signed it.
     const parts = await internals.readParts(input.clone())

@@ -42,9 +42,17 @@ export interface AlgorithmDescriptor {
   readonly symmetric: boolean
 }
 
+/**
+ * The `hmac-sha256` descriptor, the same object as in {@link algorithms}. Exported on its own
+ * (with {@link ED25519}) so the lean signing entry can bind keys without the whole table.
+ */
+export const HMAC_SHA256: AlgorithmDescriptor = { name: 'hmac-sha256', jose: 'HS256', family: 'hmac', kty: 'oct', hash: 'sha-256', signatureLength: 32, symmetric: true }
+/** The `ed25519` descriptor, the same object as in {@link algorithms}. */
+export const ED25519: AlgorithmDescriptor = { name: 'ed25519', jose: 'EdDSA', family: 'eddsa', kty: 'OKP', crv: 'Ed25519', hash: 'sha-512', signatureLength: 64, symmetric: false }
+
 const table: readonly AlgorithmDescriptor[] = [
-  { name: 'hmac-sha256', jose: 'HS256', family: 'hmac', kty: 'oct', hash: 'sha-256', signatureLength: 32, symmetric: true },
-  { name: 'ed25519', jose: 'EdDSA', family: 'eddsa', kty: 'OKP', crv: 'Ed25519', hash: 'sha-512', signatureLength: 64, symmetric: false },
+  HMAC_SHA256,
+  ED25519,
   { name: 'rsa-pss-sha512', jose: 'PS512', family: 'rsa-pss', kty: 'RSA', hash: 'sha-512', saltLength: 64, symmetric: false },
   { name: 'rsa-v1_5-sha256', jose: 'RS256', family: 'rsa-v1_5', kty: 'RSA', hash: 'sha-256', symmetric: false },
   { name: 'ecdsa-p256-sha256', jose: 'ES256', family: 'ecdsa', kty: 'EC', crv: 'P-256', hash: 'sha-256', signatureLength: 64, symmetric: false },

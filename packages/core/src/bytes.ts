@@ -48,6 +48,10 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 /** Cryptographically random bytes from the runtime's CSPRNG. */
 export function randomBytes(length: number): Uint8Array {
   const out = new Uint8Array(length)
+  if (length <= 65536) {
+    crypto.getRandomValues(out)
+    return out
+  }
   // getRandomValues is limited to 65536 bytes per call.
   for (let i = 0; i < length; i += 65536) crypto.getRandomValues(out.subarray(i, Math.min(length, i + 65536)))
   return out

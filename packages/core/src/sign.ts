@@ -13,7 +13,8 @@ import type { BackendName } from './backend.ts'
 import { randomBytes, toBase64, toBase64Url } from './bytes.ts'
 import { toComponentIdentifier, type ComponentIdentifier } from './components/index.ts'
 import { SignetError } from './errors.ts'
-import { signBytes, type SignetKey } from './keys/index.ts'
+import type { SignetKey } from './keys/index.ts'
+import { signBytesDirect } from './keys/sign.ts'
 import type { HttpMessage } from './message.ts'
 import { buildSignatureBase, encodeSignatureBase, prepareComponents, type PreparedComponents } from './signature-base.ts'
 import type { StructuredFieldType } from './structured/field-types.ts'
@@ -124,8 +125,22 @@ function defaultComponents(message: HttpMessage): readonly string[] {
  * @example createNonce() // 'q0X0b5m6d7S3gk3x9Qx3Aw'
  */
 export function createNonce(): string {
-  return toBase64Url(randomBytes(16))
+  // One CSPRNG call serves 256 nonces (as node:crypto's randomUUID batches its entropy): the
+  // call into the runtime costs more than the 16 bytes. Each slice of the pool is used once.
+  if (noncePoolOffset >= NONCE_POOL_SIZE) {
+    noncePool = randomBytes(NONCE_POOL_SIZE)
+    noncePoolOffset = 0
+  }
+  const nonce = toBase64Url((noncePool as Uint8Array).subarray(noncePoolOffset, noncePoolOffset + 16))
+  // Overwrite what was handed out, so the pool never holds a past nonce's bytes.
+  ;(noncePool as Uint8Array).fill(0, noncePoolOffset, noncePoolOffset + 16)
+  noncePoolOffset += 16
+  return nonce
 }
+
+const NONCE_POOL_SIZE = 4096
+let noncePool: Uint8Array | undefined
+let noncePoolOffset = NONCE_POOL_SIZE
 
 function checkInteger(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 999_999_999_999_999) {
@@ -184,7 +199,19 @@ function labelTaken(message: HttpMessage, label: string): boolean {
  * const { signatureInput, signature } = await signMessage(message, { key, components: ['@method', '@target-uri'] })
  * ```
  */
-export async function signMessage(message: HttpMessage, options: SignOptions): Promise<SignatureResult> {
+export function signMessage(message: HttpMessage, options: SignOptions): Promise<SignatureResult> {
+  try {
+    return signMessageDirect(message, options)
+  } catch (error) {
+    return Promise.reject(error)
+  }
+}
+
+/**
+ * The work of {@link signMessage}: everything up to the signature in the calling turn, and
+ * with a synchronous backend (node:crypto, pure) the result settled without further ticks.
+ */
+function signMessageDirect(message: HttpMessage, options: SignOptions): Promise<SignatureResult> {
   if (options === null || typeof options !== 'object') throw new TypeError('"options" expected an object')
   const key = options.key
   if (key === null || typeof key !== 'object' || key.algorithm === undefined) throw new TypeError('"key" expected a SignetKey')
@@ -258,13 +285,14 @@ export async function signMessage(message: HttpMessage, options: SignOptions): P
 
   const signatureParams = prepared.list + paramsText
   const base = buildSignatureBase(message, prepared, signatureParams, options.fieldTypes === undefined ? undefined : { fieldTypes: options.fieldTypes })
-  const signature = await signBytes(key, encodeSignatureBase(base), options.backend === undefined ? undefined : { backend: options.backend })
-  return {
+  const signature = signBytesDirect(key, encodeSignatureBase(base), options.backend === undefined ? undefined : { backend: options.backend })
+  const finish = (bytes: Uint8Array): SignatureResult => ({
     label,
     signatureInput: label + '=' + signatureParams,
-    signature: label + '=:' + toBase64(signature) + ':',
+    signature: label + '=:' + toBase64(bytes) + ':',
     base,
     params: params as SignatureParams,
     components: prepared.ids,
-  }
+  })
+  return signature instanceof Promise ? signature.then(finish) : Promise.resolve(finish(signature))
 }

@@ -12,9 +12,10 @@
 import type { AlgorithmName } from './algorithms.ts'
 import type { BackendName } from './backend.ts'
 import { componentKey, toComponentIdentifier, type ComponentIdentifier } from './components/index.ts'
-import { verifyMessageDigest } from './digest.ts'
+import { verifyMessageDigestDirect } from './digest.ts'
 import { SignetError } from './errors.ts'
-import { verifyBytes, type SignetKey } from './keys/index.ts'
+import type { SignetKey } from './keys/index.ts'
+import { verifyBytesDirect } from './keys/sign.ts'
 import type { HttpMessage } from './message.ts'
 import { buildSignatureBase, encodeSignatureBase, prepareComponents, type PreparedComponents } from './signature-base.ts'
 import type { StructuredFieldType } from './structured/field-types.ts'
@@ -111,11 +112,10 @@ export interface Requirements {
 export function checkRequired(member: SignatureInputMember, requirements: Requirements): void {
   const components = requirements.requiredComponents
   if (components !== undefined && components.length > 0) {
-    const covered = new Set<string>()
-    for (const c of member.components) covered.add(componentKey(c))
+    const covered = coveredKeys(member)
     const required = requiredKeys(components)
     for (let i = 0; i < required.length; i++) {
-      if (!covered.has(required[i] as string)) {
+      if (!covered.includes(required[i] as string)) {
         throw new SignetError('ERR_REQUIRED_COMPONENT', `signature ${JSON.stringify(member.label)} does not cover ${required[i] as string}`)
       }
     }
@@ -133,11 +133,25 @@ export function checkRequired(member: SignatureInputMember, requirements: Requir
 // A verifier passes the same requirement list on every request: parse it once.
 const requiredCache = new WeakMap<readonly (string | ComponentIdentifier)[], { source: readonly (string | ComponentIdentifier)[]; keys: string[] }>()
 
+function sameStrings(a: readonly (string | ComponentIdentifier)[], b: readonly (string | ComponentIdentifier)[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] || typeof a[i] !== 'string') return false
+  return true
+}
+
+/** The component keys a member covers: from the prepared list when it can be made, else one by one. */
+function coveredKeys(member: SignatureInputMember): readonly string[] {
+  try {
+    return preparedOf(member).keys
+  } catch {
+    // A list prepareComponents refuses (a repeat) is reported later, by verifySignature, as before.
+    return member.components.map(componentKey)
+  }
+}
+
 function requiredKeys(components: readonly (string | ComponentIdentifier)[]): string[] {
   const cached = requiredCache.get(components)
-  if (cached !== undefined && cached.source.length === components.length && cached.source.every((c, i) => c === components[i] && typeof c === 'string')) {
-    return cached.keys
-  }
+  if (cached !== undefined && sameStrings(cached.source, components)) return cached.keys
   const keys = components.map((c) => componentKey(toComponentIdentifier(c)))
   requiredCache.set(components, { source: [...components], keys })
   return keys
@@ -197,7 +211,20 @@ export interface VerifySignatureOptions {
  * @throws {SignetError} `ERR_ALG_MISMATCH` when `alg` names another algorithm than the key's,
  *   `ERR_ALG_NOT_ALLOWED`, `ERR_SIGNATURE_INVALID`, and every error of the base.
  */
-export async function verifySignature(message: HttpMessage, parsed: ParsedSignature, key: SignetKey, options: VerifySignatureOptions = {}): Promise<string> {
+export function verifySignature(message: HttpMessage, parsed: ParsedSignature, key: SignetKey, options: VerifySignatureOptions = {}): Promise<string> {
+  try {
+    const result = verifySignatureDirect(message, parsed, key, options)
+    return typeof result === 'string' ? Promise.resolve(result) : result
+  } catch (error) {
+    return Promise.reject(error)
+  }
+}
+
+/**
+ * {@link verifySignature} for the hot path: the base when the backend answered synchronously,
+ * else a promise of it. Errors are thrown, not rejected.
+ */
+function verifySignatureDirect(message: HttpMessage, parsed: ParsedSignature, key: SignetKey, options: VerifySignatureOptions): string | Promise<string> {
   const algorithm = key.algorithm.name
   const alg = parsed.input.params.alg
   if (alg !== undefined && alg !== algorithm) {
@@ -207,19 +234,62 @@ export async function verifySignature(message: HttpMessage, parsed: ParsedSignat
     throw new SignetError('ERR_ALG_NOT_ALLOWED', `the algorithm ${algorithm} is not allowed`)
   }
   const base = buildSignatureBase(message, preparedOf(parsed.input), parsed.input.serialized, options.fieldTypes === undefined ? undefined : { fieldTypes: options.fieldTypes })
-  const ok = await verifyBytes(key, encodeSignatureBase(base), parsed.signature, options.backend === undefined ? undefined : { backend: options.backend })
-  if (!ok) throw new SignetError('ERR_SIGNATURE_INVALID', `signature ${JSON.stringify(parsed.label)} does not verify`)
+  const ok = verifyBytesDirect(key, encodeSignatureBase(base), parsed.signature, options.backend === undefined ? undefined : { backend: options.backend })
+  if (ok instanceof Promise) return ok.then((valid) => checked(valid, parsed, base))
+  return checked(ok, parsed, base)
+}
+
+function checked(valid: boolean, parsed: ParsedSignature, base: string): string {
+  if (!valid) throw new SignetError('ERR_SIGNATURE_INVALID', `signature ${JSON.stringify(parsed.label)} does not verify`)
   return base
 }
 
-// The serialized identifiers of a received member, made once per member object.
-const preparedMembers = new WeakMap<SignatureInputMember, PreparedComponents>()
+// Prepared component lists (serialized identifiers, keys, the repeat check), by the list's
+// text. `serialized` is canonical, so the same text means the same components: a client sends
+// the same list on every request and it is prepared once. Bounded in entries and key length;
+// entries hold private copies of the identifiers, so a caller mutating a parsed member cannot
+// reach the cache.
+const preparedLists = new Map<string, PreparedComponents>()
+const PREPARED_CACHE_SIZE = 256
+const PREPARED_KEY_LENGTH = 2048
+
+/** The inner list of a serialized member, `(...)`, without its parameters. */
+function componentListText(serialized: string): string | undefined {
+  let quoted = false
+  for (let i = 1; i < serialized.length; i++) {
+    const c = serialized.charCodeAt(i)
+    if (quoted) {
+      if (c === 0x5c) i++
+      else if (c === 0x22) quoted = false
+    } else if (c === 0x22) quoted = true
+    else if (c === 0x29) return serialized.slice(0, i + 1)
+  }
+  return undefined
+}
+
+// The building blocks ask for the same member's list several times per request (required
+// components, the base, the result): remember the last one.
+let lastMember: SignatureInputMember | undefined
+let lastPrepared: PreparedComponents | undefined
 
 function preparedOf(member: SignatureInputMember): PreparedComponents {
-  let prepared = preparedMembers.get(member)
-  if (prepared === undefined) {
-    prepared = prepareComponents(member.components)
-    preparedMembers.set(member, prepared)
+  if (member === lastMember) return lastPrepared as PreparedComponents
+  const prepared = preparedList(member)
+  lastMember = member
+  lastPrepared = prepared
+  return prepared
+}
+
+function preparedList(member: SignatureInputMember): PreparedComponents {
+  const list = member.serialized.length <= PREPARED_KEY_LENGTH ? componentListText(member.serialized) : undefined
+  const hit = list === undefined ? undefined : preparedLists.get(list)
+  if (hit !== undefined) return hit
+  const prepared = prepareComponents(member.components.map((c) => ({ name: c.name, params: new Map(c.params) })))
+  // Only an entry whose key is the serialization of its own identifiers is kept, so a hit always
+  // yields the components the `@signature-params` text names.
+  if (list !== undefined && prepared.list === list) {
+    if (preparedLists.size >= PREPARED_CACHE_SIZE) preparedLists.clear()
+    preparedLists.set(list, prepared)
   }
   return prepared
 }
@@ -276,7 +346,8 @@ export async function verifyMessage(message: HttpMessage, options: VerifyOptions
     checkTimes(params, { now, maxAgeSeconds: options.maxAgeSeconds, clockSkewSeconds: options.clockSkewSeconds })
     let key: SignetKey | undefined
     if (typeof lookup === 'function') {
-      key = await lookup({ keyid: params.keyid, alg: params.alg, label: parsed.label })
+      const found = lookup({ keyid: params.keyid, alg: params.alg, label: parsed.label })
+      key = found instanceof Promise ? await found : found
       if (key === undefined) throw new SignetError('ERR_KEY_NOT_FOUND', `no key for keyid ${JSON.stringify(String(params.keyid ?? '').slice(0, 64))}`)
     } else {
       key = lookup
@@ -284,16 +355,19 @@ export async function verifyMessage(message: HttpMessage, options: VerifyOptions
         throw new SignetError('ERR_KEY_ID_MISMATCH', `signature ${JSON.stringify(parsed.label)} names keyid ${JSON.stringify(params.keyid.slice(0, 64))}, not the key's`)
       }
     }
-    await verifySignature(message, parsed, key, options)
+    // At most one await per step, and none when the backend is synchronous.
+    const verified = verifySignatureDirect(message, parsed, key, options)
+    if (typeof verified !== 'string') await verified
     if (!digestChecked && message.body !== undefined && components.some(coversContentDigest)) {
-      await verifyMessageDigest(message)
+      const pending = verifyMessageDigestDirect(message)
+      if (pending !== undefined) await pending
       digestChecked = true
     }
     out.push({
       label: parsed.label,
       keyid: params.keyid,
       alg: key.algorithm.name,
-      components: preparedOf(parsed.input).prefixes.map((p) => p.slice(0, -2)),
+      components: preparedOf(parsed.input).serialized.slice(),
       params: plainParams(params),
       key,
     })

@@ -9,6 +9,7 @@ import fc from 'fast-check'
 import { DisplayString, Token, parseDictionary, serializeInnerList, serializeItem, type Dictionary } from 'structured-headers'
 import { describe, expect, it } from 'vitest'
 import { decodeBase64Range, fromBase64, fromBase64Url, toBase64, toBase64Url } from '../src/bytes.ts'
+import { isComponentName } from '../src/components/component-identifier.ts'
 import { isSignetError } from '../src/errors.ts'
 import { parseStructuredDictionary, scanDictionary } from '../src/structured/dictionary.ts'
 import { parseSignatureField, parseSignatureInput } from '../src/structured/index.ts'
@@ -302,5 +303,21 @@ describe('table-based base64', () => {
   it('keeps the decoders strict: non-canonical input is a TypeError naming the label', () => {
     for (const bad of ['QR==', 'Q', 'QQ=', 'Q===', 'QQ-_', 'QQ\u0100=', 'QQ==QQ==']) expect(() => fromBase64(bad, 'sig')).toThrow(/"sig"/)
     for (const bad of ['QR', 'Q', 'QQ==', 'QQ+/', 'QQ\u0141']) expect(() => fromBase64Url(bad, 'k')).toThrow(/"k"/)
+  })
+})
+
+describe('component names without a regular expression', () => {
+  const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/
+  const DERIVED_NAME = /^@[a-z][a-z0-9-]*$/
+  it('isComponentName agrees with the field-name and derived-name rules', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.stringMatching(/^@?[!#$%&'*+\-.^_`|~0-9a-zA-Z@"é ]{0,8}$/), fc.string({ maxLength: 8 })), (name) => {
+        expect(isComponentName(name)).toBe(FIELD_NAME.test(name) || DERIVED_NAME.test(name))
+      }),
+      { numRuns: 5000 },
+    )
+    for (const name of ['', '@', '@a', '@1', '@a-1', '@A', 'a', 'A', 'x-y', '@method', 'content-digest', '@query-param', '@a_b', 'a@b']) {
+      expect(isComponentName(name), name).toBe(FIELD_NAME.test(name) || DERIVED_NAME.test(name))
+    }
   })
 })

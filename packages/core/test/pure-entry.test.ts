@@ -112,8 +112,11 @@ describe('@signet/core/pure entry', () => {
         expect(await verifyBytes(fresh, data, sig)).toBe(true)
       }
     }
-    const ed = await generateKey('ed25519')
-    expect(ed.algorithm).toBe(getAlgorithm('ed25519'))
-    expect(await verifyBytes(ed, data, await signBytes(ed, data))).toBe(true)
+    // Key generation too: Ed25519 and P-256 through noble, RSA on BigInt.
+    for (const name of ['ed25519', 'ecdsa-p256-sha256', 'rsa-pss-sha512'] as const) {
+      const generated = await generateKey(name)
+      expect(generated.algorithm).toBe(getAlgorithm(name))
+      expect(await verifyBytes(generated, data, await signBytes(generated, data))).toBe(true)
+    }
   })
 })

@@ -14,6 +14,7 @@ import { rsaPrivateKeyFromJwk, rsaPublicKeyFromJwk } from '../src/backends/rsa/k
 import { emsaPssEncode, emsaPssVerify } from '../src/backends/rsa/emsa-pss.ts'
 import { rsasp1, rsaPkcs1v15Verify, rsaPssVerify } from '../src/backends/rsa/rsassa.ts'
 import { mgf1 } from '../src/backends/rsa/mgf1.ts'
+import { generateRsaJwk } from '../src/backends/rsa/generate.ts'
 import { utf8 } from '../src/bytes.ts'
 import { isSignetError } from '../src/errors.ts'
 
@@ -273,5 +274,45 @@ describe('RSA keys from JWK', () => {
     const first = rsasp1(key, m)
     expect(rsasp1(key, m)).toBe(first)
     expect(modPow(first, key.e, key.n)).toBe(m)
+  })
+})
+
+describe('RSA key generation (FIPS 186-5 appendix A.1.3)', () => {
+  it('makes a consistent 2048-bit key that node:crypto accepts and signs with identically', async () => {
+    const jwk = generateRsaJwk(2048)
+    expect(jwk.e).toBe('AQAB')
+    const key = rsaPrivateKeyFromJwk(jwk) // checks p q = n, dp, dq, qi
+    expect(key.modBits).toBe(2048)
+    expect(key.k).toBe(256)
+    const { p, q } = key.crt!
+    expect(nodeCrypto.checkPrimeSync(p)).toBe(true)
+    expect(nodeCrypto.checkPrimeSync(q)).toBe(true)
+    expect(bitLength(p)).toBe(1024)
+    expect(bitLength(q)).toBe(1024)
+    const nodeKey = nodeCrypto.createPrivateKey({ key: jwk as nodeCrypto.JsonWebKey, format: 'jwk' })
+    expect(nodeKey.asymmetricKeyDetails?.modulusLength).toBe(2048)
+    const ours = await pureBackend.sign(v15, { jwk }, message)
+    expect(Buffer.from(ours).equals(nodeCrypto.sign('sha256', message, nodeKey))).toBe(true)
+    expect(await pureBackend.verify(pss, { jwk }, message, nodePss(nodeKey, message, 64))).toBe(true)
+  })
+
+  it('encodes every member with the fewest octets (Base64urlUInt, RFC 7518 section 2)', () => {
+    const jwk = generateRsaJwk(1024) as Record<string, string>
+    for (const name of ['n', 'e', 'd', 'p', 'q', 'dp', 'dq', 'qi']) {
+      const bytes = Buffer.from(jwk[name]!, 'base64url')
+      expect(bytes[0], name).not.toBe(0)
+    }
+  })
+
+  it('is offered by the pure backend for both RSA algorithms', async () => {
+    const jwk = (await pureBackend.generateJwk!(pss, { modulusLength: 2048 })) as JsonWebKey
+    const sig = await pureBackend.sign(pss, { jwk }, message)
+    const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub } = jwk
+    expect(await pureBackend.verify(pss, { jwk: pub }, message, sig)).toBe(true)
+  })
+
+  it('refuses odd or too small sizes with a RangeError', () => {
+    expect(() => generateRsaJwk(2047)).toThrow(RangeError)
+    expect(() => generateRsaJwk(512)).toThrow(RangeError)
   })
 })

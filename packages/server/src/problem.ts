@@ -46,6 +46,8 @@ const STATUS: Partial<Record<SignetErrorCode, number>> = {
   ERR_INVALID_PARAMETER: 400,
   ERR_DIGEST_UNSUPPORTED: 400,
   ERR_BODY_TOO_LARGE: 413,
+  // The application drained the body before Signet saw it: a server fault, not the caller's.
+  ERR_BODY_USED: 500,
   ERR_IP_DENIED: 403,
   ERR_SCOPE_DENIED: 403,
   ERR_RATE_LIMITED: 429,

@@ -3,8 +3,9 @@
  * `node:crypto` nor `crypto.subtle` (and as a cross-check of the other two).
  *
  * HMAC and SHA-2 come from `@noble/hashes`; Ed25519, P-256 and P-384 from `@noble/curves`;
- * RSA (RSASSA-PSS and RSASSA-PKCS1-v1_5) is written here on `BigInt` (`rsa/`, RFC 8017), with
- * the limits of constant time in JavaScript stated in `rsa/rsassa.ts`.
+ * RSA (RSASSA-PSS and RSASSA-PKCS1-v1_5, and key generation) is written here on `BigInt`
+ * (`rsa/`, RFC 8017, FIPS 186-5), with the limits of constant time in JavaScript stated in
+ * `rsa/rsassa.ts`.
  *
  * Keys arrive as JWK members (base64url) and are decoded once per `KeyMaterial` object into a
  * WeakMap, so a long-lived key costs its parsing once (for Ed25519 signing, the expanded
@@ -26,7 +27,8 @@ import type { AlgorithmDescriptor, AlgorithmFamily, HashName } from '../algorith
 import type { KeyMaterial } from '../backend.ts'
 import { concatBytes, equalBytes, fromBase64Url, toBase64Url } from '../bytes.ts'
 import { SignetError } from '../errors.ts'
-import type { KeyBackend } from './key-backend.ts'
+import type { GenerateJwkOptions, KeyBackend } from './key-backend.ts'
+import { generateRsaJwk } from './rsa/generate.ts'
 import type { RsaHash } from './rsa/hash.ts'
 import { rsaPrivateKeyFromJwk, rsaPublicKeyFromJwk } from './rsa/key.ts'
 import { rsaPkcs1v15Sign, rsaPkcs1v15Verify, rsaPssSign, rsaPssVerify } from './rsa/rsassa.ts'
@@ -301,8 +303,9 @@ export const pureBackend: KeyBackend = {
     if (h === undefined) throw new TypeError(`"hash" must be sha-256, sha-384 or sha-512, got ${String(hash)}`)
     return h.digest(data)
   },
-  generateJwk(alg: AlgorithmDescriptor): JsonWebKey {
-    // RSA prime generation on BigInt is not offered; HMAC secrets are random bytes (keys/).
+  generateJwk(alg: AlgorithmDescriptor, options: GenerateJwkOptions): JsonWebKey {
+    if (alg.kty === 'RSA') return generateRsaJwk(options.modulusLength)
+    // HMAC secrets are random bytes, made by the key functions themselves.
     if (!curveFamilies.has(alg.family)) {
       throw new SignetError('ERR_KEY_UNSUPPORTED', `the pure backend does not generate ${alg.name} keys`)
     }

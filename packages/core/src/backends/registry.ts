@@ -16,13 +16,15 @@ import type { BackendName, CryptoBackend, KeyMaterial } from '../backend.ts'
 import { SignetError } from '../errors.ts'
 import type { KeyBackend } from './key-backend.ts'
 import { nativeBackend } from './native.ts'
+import { registeredBackends } from './registered.ts'
 import { isSignetKey, keyState, type SignetKey } from '../keys/signet-key.ts'
 import { nodeCrypto, subtleCrypto } from './runtime.ts'
 import { webcryptoBackend } from './webcrypto.ts'
 
 const BACKEND_NAMES: readonly BackendName[] = ['native', 'webcrypto', 'pure']
 
-const registered = new Map<BackendName, KeyBackend>()
+// Shared with the lean signing path (registered.ts), which must not import this module.
+const registered = registeredBackends
 
 const preference: Readonly<Record<AlgorithmFamily, readonly BackendName[]>> = {
   hmac: ['native', 'pure', 'webcrypto'],

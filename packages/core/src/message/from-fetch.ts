@@ -52,8 +52,20 @@ export async function fromFetchRequest(request: Request): Promise<HttpRequestMes
   if (request === null || typeof request !== 'object' || typeof request.url !== 'string') {
     throw new TypeError('"request" expected a Fetch Request')
   }
+  return requestMessage(request, await readBody(request))
+}
+
+/**
+ * Build a request message from a Fetch `Request` whose body the caller has already read (the
+ * signer reads it once, to digest and to send the same bytes).
+ *
+ * @param request - the request; its body is not touched.
+ * @param body - the body bytes, or undefined for none.
+ * @returns The message: scheme, authority and origin-form target from `request.url`.
+ * @example requestMessage(new Request('https://example.com/p'), undefined).target // '/p'
+ */
+export function requestMessage(request: Request, body: Uint8Array | undefined): HttpRequestMessage {
   const url = new URL(request.url)
-  const body = await readBody(request)
   return {
     kind: 'request',
     method: request.method,

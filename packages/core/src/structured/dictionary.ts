@@ -62,6 +62,17 @@ const SP = 0x20
 const HTAB = 0x09
 
 /**
+ * Most items carry no parameters: they share one empty map instead of allocating their own.
+ * It refuses writes, so no consumer can turn it into shared state.
+ */
+class EmptyParameters extends Map<string, BareItem> {
+  override set(): this {
+    throw new TypeError('parsed structured-field parameters are read-only')
+  }
+}
+const NO_PARAMETERS: Parameters = /* @__PURE__ */ Object.freeze(new EmptyParameters())
+
+/**
  * One pass over the input. Methods return `false` (or `undefined`) to mean "not handled
  * here", never throw, and leave the verdict to `structured-headers`.
  */
@@ -178,8 +189,9 @@ class Scanner {
 
   /** RFC 9651 section 4.2.3.2. */
   parameters(): Parameters | undefined {
-    const params: Parameters = new Map()
     const input = this.input
+    if (input.charCodeAt(this.pos) !== 0x3b) return NO_PARAMETERS
+    const params: Parameters = new Map()
     while (input.charCodeAt(this.pos) === 0x3b) {
       this.pos++
       if (input.charCodeAt(this.pos) === SP) {

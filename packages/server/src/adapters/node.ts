@@ -47,6 +47,11 @@ export function readNodeBody(req: IncomingMessage, maxBytes: number): Promise<Ui
   if (declared !== undefined && Number(declared) > maxBytes) {
     return Promise.reject(new SignetError('ERR_BODY_TOO_LARGE', `the body exceeds ${maxBytes} bytes`))
   }
+  // A body parser mounted earlier has drained the stream: 'end' will never fire again, and the
+  // parsed value cannot be digested byte for byte, so fail at once rather than hang.
+  if (req.readableEnded) {
+    return Promise.reject(new SignetError('ERR_BODY_USED', 'the request body was already read: mount Signet before any body parser'))
+  }
   return new Promise<Uint8Array>((resolve, reject) => {
     const chunks: Uint8Array[] = []
     let size = 0

@@ -1,0 +1,165 @@
+/**
+ * The lean `createSigner` of `@signet/client/sign`: RFC 9421 request signing with an HMAC or
+ * Ed25519 key and RFC 9530 Content-Digest, in a browser bundle of a few kilobytes.
+ *
+ * It is built only on `@signet/core/signing`, so it carries no structured-field parser, no
+ * PEM, DER, RSA or ECDSA code, and no `node:` import. What it gives up for that, against the
+ * `createSigner` of `@signet/client`: keys are JWKs (`oct` or Ed25519 `OKP`) or `SignetKey`s
+ * (not PEM, raw bytes or `CryptoKey`s); components are parameterless (no `;sf`, `;key`, `;bs`
+ * or `@query-param`); a request that already carries a signature under the same label is
+ * refused rather than re-signed; no `signedFetch`, ky hooks or Accept-Signature negotiation.
+ * The signatures are the same bytes the full signer makes for the same profile.
+ *
+ * @module
+ */
+import { digestBytes, importJwk, isSignetKey, randomBytes, requestMessage, signBasic, SignetError, toBase64, toBase64Url } from '@signet/core/signing'
+import type { SignetKey } from '@signet/core/signing'
+
+/** Options of the lean {@link createSigner}. */
+export interface BasicSignerOptions {
+  /** An HMAC (`oct`) or Ed25519 (`OKP`) JWK, or a `SignetKey` (any algorithm the runtime signs). */
+  readonly key: SignetKey | (JsonWebKey & { kid?: string })
+  /** The `keyid` parameter. Default: the key's `kid`, else (Ed25519) its RFC 7638 thumbprint. */
+  readonly keyId?: string | undefined
+  /** The signature label (RFC 9421 section 4.1). Default `sig1`. */
+  readonly label?: string | undefined
+  /**
+   * Covered components: parameterless derived components and lower-case field names.
+   * Default `@method`, `@target-uri`, plus `content-digest` and `content-type` when present.
+   */
+  readonly components?: readonly string[] | undefined
+  /** Add `created` (default true). */
+  readonly created?: boolean | undefined
+  /** Add `expires` this many seconds after `created`. */
+  readonly expires?: number | undefined
+  /** `true` (default) for a fresh 128-bit nonce, `false` for none, or a function returning one. */
+  readonly nonce?: boolean | (() => string) | undefined
+  /** The `tag` parameter (RFC 9421 section 2.3). */
+  readonly tag?: string | undefined
+  /** The Content-Digest algorithm; `none` leaves the body undigested. Default `sha-256`. */
+  readonly digest?: 'sha-256' | 'sha-512' | 'none' | undefined
+  /** Largest body buffered for digesting, in bytes. Default 10 MiB. */
+  readonly maxBodyBytes?: number | undefined
+  /** The local clock in unix seconds (default `Date.now() / 1000`); the learned offset is added. */
+  readonly now?: (() => number) | undefined
+}
+
+/** A signer made by the lean {@link createSigner}. */
+export interface BasicSigner {
+  /**
+   * Sign a request.
+   *
+   * @param request - the request; its body is consumed.
+   * @returns a new signed `Request` whose body is exactly the digested bytes.
+   * @throws {SignetError} `ERR_BODY_USED`, `ERR_BODY_TOO_LARGE`, `ERR_LABEL_EXISTS`, key and
+   *   component errors.
+   */
+  sign(request: Request): Promise<Request>
+  /** The imported key (imported once, on first use). */
+  key(): Promise<SignetKey>
+  /** The signature label. */
+  readonly label: string
+  /** The clock offset learned from servers, in seconds (server minus local). */
+  readonly clockOffsetSeconds: number
+  /**
+   * Learn the offset between the local clock and a server's `Date` (RFC 9110 section 6.6.1).
+   *
+   * @returns true when an offset was learned, false when the date is unreadable.
+   */
+  learnClockOffset(serverDate: string | Date | number, localNowSeconds?: number): boolean
+}
+
+/**
+ * Create a lean signer. Options are checked here, once; the key is imported on first use.
+ *
+ * @param options - see {@link BasicSignerOptions}.
+ * @returns a {@link BasicSigner}.
+ * @throws {TypeError} or {RangeError} naming the option at fault.
+ * @example
+ * ```ts
+ * import { createSigner } from '@signet/client/sign'
+ * const signer = createSigner({ key: { kty: 'oct', k: secret }, keyId: 'client-1' })
+ * const response = await fetch(await signer.sign(new Request(url, { method: 'POST', body })))
+ * ```
+ */
+const tooLarge = (): SignetError => new SignetError('ERR_BODY_TOO_LARGE', 'the body is larger than "maxBodyBytes"')
+
+export function createSigner(options: BasicSignerOptions): BasicSigner {
+  if (typeof options !== 'object' || options === null) throw new TypeError('"options" must be an object')
+  const { key: keyInput, keyId, label = 'sig1', components, tag, expires, nonce = true, digest = 'sha-256', maxBodyBytes = 10_485_760 } = options
+  if (typeof keyInput !== 'object' || keyInput === null) throw new TypeError('"key" must be a JWK or a SignetKey')
+  if (keyId !== undefined && !/^[\x20-\x7e]{1,1024}$/.test(keyId)) throw new TypeError('"keyId" must be a non-empty printable ASCII string')
+  if (!/^[a-z*][a-z0-9_\-.*]{0,63}$/.test(label)) throw new TypeError('"label" must be a structured-field key (lower-case, 1 to 64 characters)')
+  if (components !== undefined && !Array.isArray(components)) throw new TypeError('"components" must be an array of component names')
+  if (expires !== undefined && !(Number.isInteger(expires) && expires > 0 && expires <= 31_536_000)) {
+    throw new RangeError('"expires" must be an integer between 1 and 31536000 seconds')
+  }
+  if (typeof nonce !== 'boolean' && typeof nonce !== 'function') throw new TypeError('"nonce" must be a boolean or a function returning a string')
+  if (digest !== 'sha-256' && digest !== 'sha-512' && digest !== 'none') throw new TypeError('"digest" must be "sha-256", "sha-512" or "none"')
+  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 0) throw new RangeError('"maxBodyBytes" must be a non-negative integer')
+  const clock = options.now ?? ((): number => Date.now() / 1000)
+  // A shared secret has no public key: its thumbprint would be a hash of it on the wire.
+  if (keyId === undefined && (isSignetKey(keyInput) ? keyInput.algorithm.symmetric : keyInput.kty === 'oct') && typeof keyInput.kid !== 'string') {
+    throw new TypeError('"keyId" is required for a shared-secret key without a kid')
+  }
+  let keyPromise: Promise<SignetKey> | undefined
+  let offsetSeconds = 0
+  const loadKey = (): Promise<SignetKey> =>
+    (keyPromise ??= (async (): Promise<SignetKey> => {
+      const key = isSignetKey(keyInput) ? keyInput : await importJwk(keyInput as JsonWebKey)
+      if (key.type === 'public') throw new TypeError('"key" is a public key; signing needs a private or secret key')
+      return key
+    })())
+
+  return {
+    label,
+    get clockOffsetSeconds(): number {
+      return offsetSeconds
+    },
+    learnClockOffset(serverDate: string | Date | number, localNowSeconds?: number): boolean {
+      const ms = typeof serverDate === 'number' ? serverDate : serverDate instanceof Date ? serverDate.getTime() : Date.parse(serverDate)
+      if (!Number.isFinite(ms)) return false
+      offsetSeconds = Math.round(ms / 1000 - (localNowSeconds ?? clock()))
+      return true
+    },
+    key: loadKey,
+    async sign(request: Request): Promise<Request> {
+      if (!(request instanceof Request)) throw new TypeError('"request" must be a Request')
+      const key = await loadKey()
+      if (request.bodyUsed) throw new SignetError('ERR_BODY_USED', 'the request body was already read')
+      // Read once: these bytes are digested, signed over and sent. A declared length over the
+      // limit is refused before reading.
+      if (Number(request.headers.get('content-length')) > maxBodyBytes) throw tooLarge()
+      const body = request.body === null ? undefined : new Uint8Array(await request.arrayBuffer())
+      if (body !== undefined && body.length > maxBodyBytes) throw tooLarge()
+      const headers = new Headers(request.headers)
+      // RFC 9421 section 4.1: labels are unique within a message.
+      if (new RegExp(`(^|,)\\s*${label.replace(/[.*]/g, '\\$&')}=`).test(headers.get('signature-input') ?? '')) {
+        throw new SignetError('ERR_LABEL_EXISTS', `the request already has a signature labelled "${label}"`)
+      }
+      if (digest !== 'none' && (body !== undefined || components?.includes('content-digest') === true)) {
+        // RFC 9530 section 2: an absent body still has a digest, of zero bytes.
+        headers.set('content-digest', digest + '=:' + toBase64(await digestBytes(digest, body ?? new Uint8Array(0))) + ':')
+      }
+      // The input request lends everything else (signal, credentials, mode, redirect, ...).
+      const signed = new Request(request, body === undefined ? { headers } : { headers, body: body.slice() })
+      const created = Math.floor(clock() + offsetSeconds)
+      const covered =
+        components ?? ['@method', '@target-uri', ...(digest !== 'none' && body !== undefined ? ['content-digest'] : []), ...(headers.has('content-type') ? ['content-type'] : [])]
+      const nonceValue = nonce === true ? toBase64Url(randomBytes(16)) : nonce === false ? undefined : nonce()
+      const result = await signBasic(requestMessage(signed, body), {
+        key,
+        label,
+        components: covered,
+        ...(options.created === false ? {} : { created }),
+        ...(expires === undefined ? {} : { expires: created + expires }),
+        ...(nonceValue === undefined ? {} : { nonce: nonceValue }),
+        ...(tag === undefined ? {} : { tag }),
+        keyid: keyId ?? key.kid ?? null,
+      })
+      signed.headers.append('signature-input', result.signatureInput)
+      signed.headers.append('signature', result.signature)
+      return signed
+    },
+  }
+}
