@@ -6,8 +6,8 @@ import { builtinModules } from 'node:module'
 import esbuild from 'rollup-plugin-esbuild'
 
 const pkgs = {
-  core: ['index', 'pure'],
-  client: ['index'],
+  core: ['index', 'pure', 'signing'],
+  client: ['index', 'sign'],
   server: ['index'],
   registry: ['index'],
 }

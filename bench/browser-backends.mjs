@@ -20,7 +20,8 @@ window.runBench = async ({ keys, base, ms }) => {
   const rows = []
   const selected = {}
   const time = async (fn) => {
-    for (let i = 0; i < 3; i++) await fn()
+    const warm = performance.now()
+    while (performance.now() - warm < ms / 2) await fn()
     let n = 0
     const start = performance.now()
     while (performance.now() - start < ms) { await fn(); n++ }

@@ -12,7 +12,7 @@
 // Benchmarks are never tests: no figure here fails the build; the targets are reported.
 import { spawnSync } from 'node:child_process'
 import { cpus } from 'node:os'
-import { writeFileSync } from 'node:fs'
+import { statSync, writeFileSync } from 'node:fs'
 import { ALGORITHMS, makeKeys } from '../bench/fixtures.mjs'
 import { ROOT, loadSignet } from '../bench/load-signet.mjs'
 import { peers, rawLimit } from '../bench/peers.mjs'
@@ -87,6 +87,15 @@ function backendTable(rows, selected, runtime) {
 
 // ---------------------------------------------------------------- load Signet
 const signet = await loadSignet({ sources: args.includes('--sources') })
+// A rebuild during the run (build.mjs empties dist first) would break the later parts.
+const builtAt = () => {
+  try {
+    return statSync(signet.entries['@signet/core'] ?? '').mtimeMs
+  } catch {
+    return undefined
+  }
+}
+const startedBuild = builtAt()
 const core = signet.modules['@signet/core']
 const pure = signet.modules['@signet/core/pure']
 const missing = missingExports(core)
@@ -351,6 +360,8 @@ if (targets.length > 0) {
   table(['target', 'measured', 'status'], targets)
 }
 say(`Total benchmark time: ${((performance.now() - started) / 1000).toFixed(0)} s.`)
+const rebuilt = signet.source === 'dist' && builtAt() !== startedBuild
+if (rebuilt) say('WARNING: packages/core/dist changed during this run (a rebuild); figures after that point are unreliable. Run again.')
 
-if (only === undefined && !quick && !fromSources) writeFileSync(`${ROOT}bench/results.md`, out.join('\n') + '\n')
-else console.error('(partial or quick run: bench/results.md not written)')
+if (only === undefined && !quick && !fromSources && !rebuilt) writeFileSync(`${ROOT}bench/results.md`, out.join('\n') + '\n')
+else console.error('(partial, quick, --sources or disturbed run: bench/results.md not written)')

@@ -7,18 +7,20 @@
  * `createSigner` of `@signet/client`: keys are JWKs (`oct` or Ed25519 `OKP`) or `SignetKey`s
  * (not PEM, raw bytes or `CryptoKey`s); components are parameterless (no `;sf`, `;key`, `;bs`
  * or `@query-param`); a request that already carries a signature under the same label is
- * refused rather than re-signed; no `signedFetch`, ky hooks or Accept-Signature negotiation.
+ * refused rather than re-signed; the body is read whole before the size limit applies (a
+ * declared Content-Length over it is refused first); no learned clock offset (pass `now`); no
+ * `signedFetch`, ky hooks or Accept-Signature negotiation.
  * The signatures are the same bytes the full signer makes for the same profile.
  *
  * @module
  */
-import { digestBytes, importJwk, isSignetKey, randomBytes, requestMessage, signBasic, SignetError, toBase64, toBase64Url } from '@signet/core/signing'
+import { digestBytes, importJwk, isSignetKey, requestMessage, shortBase64, signBasic, SignetError } from '@signet/core/signing'
 import type { SignetKey } from '@signet/core/signing'
 
 /** Options of the lean {@link createSigner}. */
 export interface BasicSignerOptions {
   /** An HMAC (`oct`) or Ed25519 (`OKP`) JWK, or a `SignetKey` (any algorithm the runtime signs). */
-  readonly key: SignetKey | (JsonWebKey & { kid?: string })
+  readonly key: SignetKey | (JsonWebKey & { kid?: string | undefined })
   /** The `keyid` parameter. Default: the key's `kid`, else (Ed25519) its RFC 7638 thumbprint. */
   readonly keyId?: string | undefined
   /** The signature label (RFC 9421 section 4.1). Default `sig1`. */
@@ -40,7 +42,11 @@ export interface BasicSignerOptions {
   readonly digest?: 'sha-256' | 'sha-512' | 'none' | undefined
   /** Largest body buffered for digesting, in bytes. Default 10 MiB. */
   readonly maxBodyBytes?: number | undefined
-  /** The local clock in unix seconds (default `Date.now() / 1000`); the learned offset is added. */
+  /**
+   * The clock in unix seconds (default `Date.now() / 1000`). A client whose clock is off
+   * corrects it here, `() => Date.now() / 1000 + offsetSeconds`; the full signer of
+   * `@signet/client` learns the offset from the server's `Date` by itself.
+   */
   readonly now?: (() => number) | undefined
 }
 
@@ -59,15 +65,9 @@ export interface BasicSigner {
   key(): Promise<SignetKey>
   /** The signature label. */
   readonly label: string
-  /** The clock offset learned from servers, in seconds (server minus local). */
-  readonly clockOffsetSeconds: number
-  /**
-   * Learn the offset between the local clock and a server's `Date` (RFC 9110 section 6.6.1).
-   *
-   * @returns true when an offset was learned, false when the date is unreadable.
-   */
-  learnClockOffset(serverDate: string | Date | number, localNowSeconds?: number): boolean
 }
+
+const tooLarge = (): SignetError => new SignetError('ERR_BODY_TOO_LARGE', 'the body is larger than "maxBodyBytes"')
 
 /**
  * Create a lean signer. Options are checked here, once; the key is imported on first use.
@@ -82,46 +82,34 @@ export interface BasicSigner {
  * const response = await fetch(await signer.sign(new Request(url, { method: 'POST', body })))
  * ```
  */
-const tooLarge = (): SignetError => new SignetError('ERR_BODY_TOO_LARGE', 'the body is larger than "maxBodyBytes"')
-
 export function createSigner(options: BasicSignerOptions): BasicSigner {
   if (typeof options !== 'object' || options === null) throw new TypeError('"options" must be an object')
   const { key: keyInput, keyId, label = 'sig1', components, tag, expires, nonce = true, digest = 'sha-256', maxBodyBytes = 10_485_760 } = options
   if (typeof keyInput !== 'object' || keyInput === null) throw new TypeError('"key" must be a JWK or a SignetKey')
-  if (keyId !== undefined && !/^[\x20-\x7e]{1,1024}$/.test(keyId)) throw new TypeError('"keyId" must be a non-empty printable ASCII string')
-  if (!/^[a-z*][a-z0-9_\-.*]{0,63}$/.test(label)) throw new TypeError('"label" must be a structured-field key (lower-case, 1 to 64 characters)')
-  if (components !== undefined && !Array.isArray(components)) throw new TypeError('"components" must be an array of component names')
+  if (keyId !== undefined && !/^[\x20-\x7e]{1,1024}$/.test(keyId)) throw new TypeError('"keyId" must be printable ASCII')
+  if (!/^[a-z*][a-z0-9_\-.*]{0,63}$/.test(label)) throw new TypeError('"label" must be a structured-field key')
+  if (components !== undefined && !Array.isArray(components)) throw new TypeError('"components" must be an array')
   if (expires !== undefined && !(Number.isInteger(expires) && expires > 0 && expires <= 31_536_000)) {
-    throw new RangeError('"expires" must be an integer between 1 and 31536000 seconds')
+    throw new RangeError('"expires" must be 1 to 31536000 seconds')
   }
-  if (typeof nonce !== 'boolean' && typeof nonce !== 'function') throw new TypeError('"nonce" must be a boolean or a function returning a string')
-  if (digest !== 'sha-256' && digest !== 'sha-512' && digest !== 'none') throw new TypeError('"digest" must be "sha-256", "sha-512" or "none"')
+  if (typeof nonce !== 'boolean' && typeof nonce !== 'function') throw new TypeError('"nonce" must be a boolean or a function')
+  if (!['sha-256', 'sha-512', 'none'].includes(digest)) throw new TypeError('"digest" must be sha-256, sha-512 or none')
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 0) throw new RangeError('"maxBodyBytes" must be a non-negative integer')
   const clock = options.now ?? ((): number => Date.now() / 1000)
   // A shared secret has no public key: its thumbprint would be a hash of it on the wire.
   if (keyId === undefined && (isSignetKey(keyInput) ? keyInput.algorithm.symmetric : keyInput.kty === 'oct') && typeof keyInput.kid !== 'string') {
-    throw new TypeError('"keyId" is required for a shared-secret key without a kid')
+    throw new TypeError('"keyId" is required for a secret key without a kid')
   }
   let keyPromise: Promise<SignetKey> | undefined
-  let offsetSeconds = 0
   const loadKey = (): Promise<SignetKey> =>
     (keyPromise ??= (async (): Promise<SignetKey> => {
       const key = isSignetKey(keyInput) ? keyInput : await importJwk(keyInput as JsonWebKey)
-      if (key.type === 'public') throw new TypeError('"key" is a public key; signing needs a private or secret key')
+      if (key.type === 'public') throw new TypeError('"key" is a public key')
       return key
     })())
 
   return {
     label,
-    get clockOffsetSeconds(): number {
-      return offsetSeconds
-    },
-    learnClockOffset(serverDate: string | Date | number, localNowSeconds?: number): boolean {
-      const ms = typeof serverDate === 'number' ? serverDate : serverDate instanceof Date ? serverDate.getTime() : Date.parse(serverDate)
-      if (!Number.isFinite(ms)) return false
-      offsetSeconds = Math.round(ms / 1000 - (localNowSeconds ?? clock()))
-      return true
-    },
     key: loadKey,
     async sign(request: Request): Promise<Request> {
       if (!(request instanceof Request)) throw new TypeError('"request" must be a Request')
@@ -133,28 +121,29 @@ export function createSigner(options: BasicSignerOptions): BasicSigner {
       const body = request.body === null ? undefined : new Uint8Array(await request.arrayBuffer())
       if (body !== undefined && body.length > maxBodyBytes) throw tooLarge()
       const headers = new Headers(request.headers)
-      // RFC 9421 section 4.1: labels are unique within a message.
-      if (new RegExp(`(^|,)\\s*${label.replace(/[.*]/g, '\\$&')}=`).test(headers.get('signature-input') ?? '')) {
+      // RFC 9421 section 4.1: labels are unique within a message. Without a parser, a member
+      // key is a label after a comma (spaces dropped); a false match only refuses to sign.
+      if ((',' + headers.get('signature-input')).replace(/\s/g, '').includes(',' + label + '=')) {
         throw new SignetError('ERR_LABEL_EXISTS', `the request already has a signature labelled "${label}"`)
       }
       if (digest !== 'none' && (body !== undefined || components?.includes('content-digest') === true)) {
         // RFC 9530 section 2: an absent body still has a digest, of zero bytes.
-        headers.set('content-digest', digest + '=:' + toBase64(await digestBytes(digest, body ?? new Uint8Array(0))) + ':')
+        headers.set('content-digest', digest + '=:' + shortBase64(await digestBytes(digest, body ?? new Uint8Array(0))) + ':')
       }
       // The input request lends everything else (signal, credentials, mode, redirect, ...).
       const signed = new Request(request, body === undefined ? { headers } : { headers, body: body.slice() })
-      const created = Math.floor(clock() + offsetSeconds)
+      const created = Math.floor(clock())
       const covered =
         components ?? ['@method', '@target-uri', ...(digest !== 'none' && body !== undefined ? ['content-digest'] : []), ...(headers.has('content-type') ? ['content-type'] : [])]
-      const nonceValue = nonce === true ? toBase64Url(randomBytes(16)) : nonce === false ? undefined : nonce()
+      const nonceValue = nonce === true ? shortBase64(crypto.getRandomValues(new Uint8Array(16)), true) : nonce === false ? undefined : nonce()
       const result = await signBasic(requestMessage(signed, body), {
         key,
         label,
         components: covered,
-        ...(options.created === false ? {} : { created }),
-        ...(expires === undefined ? {} : { expires: created + expires }),
-        ...(nonceValue === undefined ? {} : { nonce: nonceValue }),
-        ...(tag === undefined ? {} : { tag }),
+        created: options.created === false ? undefined : created,
+        expires: expires === undefined ? undefined : created + expires,
+        nonce: nonceValue,
+        tag,
         keyid: keyId ?? key.kid ?? null,
       })
       signed.headers.append('signature-input', result.signatureInput)

@@ -59,8 +59,8 @@ const table: readonly AlgorithmDescriptor[] = [
   { name: 'ecdsa-p384-sha384', jose: 'ES384', family: 'ecdsa', kty: 'EC', crv: 'P-384', hash: 'sha-384', signatureLength: 96, symmetric: false },
 ]
 
-const byName = new Map<string, AlgorithmDescriptor>(table.map((d) => [d.name, d]))
-const byJose = new Map<string, AlgorithmDescriptor>(table.map((d) => [d.jose, d]))
+const byName = /* @__PURE__ */ new Map<string, AlgorithmDescriptor>(/* @__PURE__ */ table.map((d) => [d.name, d]))
+const byJose = /* @__PURE__ */ new Map<string, AlgorithmDescriptor>(/* @__PURE__ */ table.map((d) => [d.jose, d]))
 
 /** Every supported algorithm, in registry order. */
 export const algorithms: readonly AlgorithmDescriptor[] = table

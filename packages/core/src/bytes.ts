@@ -116,7 +116,7 @@ function encode(bytes: Uint8Array, alphabet: string, table: string[], pad: boole
  * multiple of 4 with at most two `=` (base64) or unpadded (base64url), unused bits zero.
  * Returns undefined otherwise, leaving the verdict (and the error message) to the caller.
  */
-function decodeCanonical(text: string, start: number, end: number, table: Uint8Array, padded: boolean): Uint8Array | undefined {
+function decodeCanonical(text: string, start: number, end: number, table: Uint8Array, padded: boolean): Uint8Array<ArrayBuffer> | undefined {
   let length = end - start
   if (padded) {
     if (length % 4 !== 0) return undefined
@@ -174,7 +174,7 @@ function decodeCanonical(text: string, start: number, end: number, table: Uint8A
  *
  * @returns The bytes, or undefined when the range is not canonical base64.
  */
-export function decodeBase64Range(text: string, start: number, end: number): Uint8Array | undefined {
+export function decodeBase64Range(text: string, start: number, end: number): Uint8Array<ArrayBuffer> | undefined {
   return decodeCanonical(text, start, end, stdSextets, true)
 }
 

@@ -15,7 +15,7 @@ import type { Dictionary, InnerList, Item } from 'structured-headers'
 import { digestDirect } from './backends/registry.ts'
 import { equalBytes, toBase64 } from './bytes.ts'
 import { SignetError } from './errors.ts'
-import { parseStructuredDictionary } from './structured/dictionary.ts'
+import { byteSequence, parseStructuredDictionary } from './structured/dictionary.ts'
 import type { HttpMessage } from './message.ts'
 
 /** Digest algorithms Signet creates and verifies (RFC 9530 section 5). */
@@ -92,12 +92,11 @@ function verifyDigestFieldDirect(fieldName: string, fieldValue: string, body: Ui
 function checkDigestMembers(fieldName: string, members: [string, Item | InnerList][], from: number, checked: number, body: Uint8Array): void | Promise<void> {
   for (let i = from; i < members.length; i++) {
     const [algorithm, member] = members[i] as (typeof members)[number]
-    const value = member[0]
-    if (!(value instanceof ArrayBuffer)) {
+    const expected = byteSequence(member[0])
+    if (expected === undefined) {
       throw new SignetError('ERR_MALFORMED_FIELD', `${fieldName} member ${JSON.stringify(algorithm)} is not a byte sequence (RFC 9530 section 2)`)
     }
     if (!supported.has(algorithm)) continue
-    const expected = new Uint8Array(value)
     const actual = digestDirect(algorithm as DigestAlgorithm, body)
     if (actual instanceof Promise) {
       return actual.then((d) => {

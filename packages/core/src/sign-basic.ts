@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { toBase64 } from './bytes.ts'
+import { shortBase64 } from './short-base64.ts'
 import { basicComponentValue } from './components/basic.ts'
 import { SignetError } from './errors.ts'
 import type { SignetKey } from './keys/signet-key.ts'
@@ -54,7 +54,7 @@ function sfString(name: string, value: string): string {
 }
 
 function sfInteger(name: string, value: number): string {
-  if (!Number.isInteger(value) || value < 0 || value > 999_999_999_999_999) throw new TypeError(`"${name}" must be a non-negative integer number of unix seconds`)
+  if (!Number.isInteger(value) || value < 0 || value > 999_999_999_999_999) throw new TypeError(`"${name}" must be unix seconds`)
   return ';' + name + '=' + value
 }
 
@@ -80,7 +80,7 @@ export async function signBasic(message: HttpRequestMessage, options: BasicSignO
   let list = ''
   for (const name of components) {
     const line = '"' + name + '"'
-    if ((' ' + list + ' ').includes(' ' + line + ' ')) throw new SignetError('ERR_DUPLICATE_COMPONENT', `${line} is covered twice (RFC 9421 section 2.5)`)
+    if ((' ' + list + ' ').includes(' ' + line + ' ')) throw new SignetError('ERR_DUPLICATE_COMPONENT', `${line} is covered twice`)
     const value = basicComponentValue(message, name)
     // RFC 9421 section 2.5: no non-ASCII output; a line break would forge a line of its own.
     if (!/^[\x20-\x7e\t]*$/.test(value)) throw new SignetError('ERR_INVALID_COMPONENT', `the value of ${line} is not printable ASCII`)
@@ -98,5 +98,5 @@ export async function signBasic(message: HttpRequestMessage, options: BasicSignO
   const signatureParams = '(' + list + ')' + params
   base += '"@signature-params": ' + signatureParams
   const signature = await signWithKey(key, new TextEncoder().encode(base))
-  return { signatureInput: label + '=' + signatureParams, signature: label + '=:' + toBase64(signature) + ':', base }
+  return { signatureInput: label + '=' + signatureParams, signature: label + '=:' + shortBase64(signature) + ':', base }
 }

@@ -14,9 +14,9 @@ import { randomBytes, toBase64, toBase64Url } from './bytes.ts'
 import { toComponentIdentifier, type ComponentIdentifier } from './components/index.ts'
 import { SignetError } from './errors.ts'
 import type { SignetKey } from './keys/index.ts'
-import { signBytesDirect } from './keys/sign.ts'
+import { signAsciiDirect } from './keys/sign.ts'
 import type { HttpMessage } from './message.ts'
-import { buildSignatureBase, encodeSignatureBase, prepareComponents, type PreparedComponents } from './signature-base.ts'
+import { buildSignatureBase, prepareComponents, type PreparedComponents } from './signature-base.ts'
 import type { StructuredFieldType } from './structured/field-types.ts'
 import { assertLabel, parseSignatureInput } from './structured/signature-input.ts'
 import type { SignatureParams } from './structured/signature-params.ts'
@@ -285,7 +285,8 @@ function signMessageDirect(message: HttpMessage, options: SignOptions): Promise<
 
   const signatureParams = prepared.list + paramsText
   const base = buildSignatureBase(message, prepared, signatureParams, options.fieldTypes === undefined ? undefined : { fieldTypes: options.fieldTypes })
-  const signature = signBytesDirect(key, encodeSignatureBase(base), options.backend === undefined ? undefined : { backend: options.backend })
+  // The base is ASCII (checked while it was built): backends that can hash text take it as is.
+  const signature = signAsciiDirect(key, base, options.backend === undefined ? undefined : { backend: options.backend })
   const finish = (bytes: Uint8Array): SignatureResult => ({
     label,
     signatureInput: label + '=' + signatureParams,

@@ -23,6 +23,8 @@ export type SignatureBaseOptions = ComponentOptions
 // RFC 9421 section 2.5: "If the output contains any non-ASCII characters, produce an error."
 // Besides that, a value holding LF would forge a line of its own, so values are checked for it.
 const NON_ASCII = /[^\x00-\x7f]/
+// What no value may hold on the hot path: a line feed, or any character outside ASCII.
+const UNSAFE_IN_VALUE = /[\n\u0080-\uffff]/
 
 /** Covered components with the per-list work done: the serialized identifiers, checked for repeats. */
 export interface PreparedComponents {
@@ -67,9 +69,10 @@ export function prepareComponents(ids: readonly ComponentIdentifier[]): Prepared
 }
 
 /**
- * Build a base from prepared components (the signing and verifying hot path). Values are
- * checked for LF here; the ASCII check is left to {@link encodeSignatureBase}, which gets it
- * for free from the encoded length, or done by {@link createSignatureBase}.
+ * Build a base from prepared components (the signing and verifying hot path). Each value and
+ * the parameters are checked for LF and for characters outside ASCII here; the prefixes are
+ * ASCII by construction (serialized identifiers), so the result is an ASCII string whose bytes
+ * are its character codes, and a backend may take it as text (`KeyBackend.signAscii`).
  *
  * @throws {SignetError} as {@link createSignatureBase}.
  */
@@ -83,10 +86,10 @@ export function buildSignatureBase(
   let base = ''
   for (let i = 0; i < ids.length; i++) {
     const value = componentValue(message, ids[i] as ComponentIdentifier, options)
-    if (value.includes('\n')) throw nonAscii(prefixes[i] as string)
+    if (UNSAFE_IN_VALUE.test(value)) throw nonAscii(prefixes[i] as string)
     base += (prefixes[i] as string) + value + '\n'
   }
-  if (signatureParams.includes('\n')) throw nonAscii('"@signature-params": ')
+  if (UNSAFE_IN_VALUE.test(signatureParams)) throw nonAscii('"@signature-params": ')
   return base + '"@signature-params": ' + signatureParams
 }
 

@@ -15,9 +15,9 @@ import { componentKey, toComponentIdentifier, type ComponentIdentifier } from '.
 import { verifyMessageDigestDirect } from './digest.ts'
 import { SignetError } from './errors.ts'
 import type { SignetKey } from './keys/index.ts'
-import { verifyBytesDirect } from './keys/sign.ts'
+import { verifyAsciiDirect } from './keys/sign.ts'
 import type { HttpMessage } from './message.ts'
-import { buildSignatureBase, encodeSignatureBase, prepareComponents, type PreparedComponents } from './signature-base.ts'
+import { buildSignatureBase, prepareComponents, type PreparedComponents } from './signature-base.ts'
 import type { StructuredFieldType } from './structured/field-types.ts'
 import type { SignatureLimits } from './structured/limits.ts'
 import { parseSignatureInput, type SignatureInputMember } from './structured/signature-input.ts'
@@ -234,7 +234,8 @@ function verifySignatureDirect(message: HttpMessage, parsed: ParsedSignature, ke
     throw new SignetError('ERR_ALG_NOT_ALLOWED', `the algorithm ${algorithm} is not allowed`)
   }
   const base = buildSignatureBase(message, preparedOf(parsed.input), parsed.input.serialized, options.fieldTypes === undefined ? undefined : { fieldTypes: options.fieldTypes })
-  const ok = verifyBytesDirect(key, encodeSignatureBase(base), parsed.signature, options.backend === undefined ? undefined : { backend: options.backend })
+  // The base is ASCII (checked while it was built): backends that can hash text take it as is.
+  const ok = verifyAsciiDirect(key, base, parsed.signature, options.backend === undefined ? undefined : { backend: options.backend })
   if (ok instanceof Promise) return ok.then((valid) => checked(valid, parsed, base))
   return checked(ok, parsed, base)
 }

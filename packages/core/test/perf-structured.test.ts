@@ -18,7 +18,8 @@ import { parseSignatureField, parseSignatureInput } from '../src/structured/inde
 function plain(value: unknown): unknown {
   if (value instanceof Map) return { map: [...value].map(([k, v]) => [k, plain(v)]) }
   if (Array.isArray(value)) return value.map(plain)
-  if (value instanceof ArrayBuffer) return { bytes: [...new Uint8Array(value)] }
+  // Byte sequences: structured-headers gives an ArrayBuffer, the fast scan a Uint8Array view.
+  if (value instanceof ArrayBuffer || value instanceof Uint8Array) return { bytes: [...new Uint8Array(value)] }
   if (value instanceof Token) return { token: value.toString() }
   if (value instanceof DisplayString) return { display: value.toString() }
   if (value instanceof Date) return { date: value.getTime() }

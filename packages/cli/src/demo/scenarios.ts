@@ -18,7 +18,6 @@ import type { Signer, SignerOptions } from '@signet/client'
 import type { SignetErrorCode } from '@signet/core'
 import type { Registry } from '@signet/registry'
 import ky from 'ky'
-import type { Options as KyOptions } from 'ky'
 import type { DemoClock } from './clock.ts'
 import type { DemoKey, DemoKeys } from './keys.ts'
 import { OFFICE_NETWORK } from './keys.ts'
@@ -106,8 +105,6 @@ function issued(context: DemoContext, name: string): DemoKey {
 
 const url = (context: DemoContext, path: string): string => `${context.origin}${path}`
 
-type KyFetch = NonNullable<KyOptions['fetch']>
-
 /** How long a rotated key keeps verifying beside its successor, in seconds. */
 export const ROTATION_OVERLAP_SECONDS = 300
 
@@ -133,9 +130,7 @@ export const DEFAULT_SCENARIOS: readonly Scenario[] = [
     expect: [{ status: 200 }],
     why: 'caller-made key; Content-Digest covers the body',
     run: async (c) => {
-      const { hooks, fetch: signingFetch } = kySigner(c.signer(c.keys.ed25519))
-      // ky always hands its fetch a Request; kySigner's fetch is typed for exactly that.
-      const api = ky.create({ baseUrl: c.origin, hooks, fetch: signingFetch as KyFetch, retry: 0, throwHttpErrors: false })
+      const api = ky.create({ baseUrl: c.origin, ...kySigner(c.signer(c.keys.ed25519)), retry: 0, throwHttpErrors: false })
       return one(api.post('orders', { json: { item: 'green tea', quantity: 2 } }))
     },
   },

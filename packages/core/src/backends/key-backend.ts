@@ -36,4 +36,12 @@ export interface KeyBackend extends CryptoBackend {
    * Throws `ERR_KEY_INVALID` for such a key.
    */
   prepare?(alg: AlgorithmDescriptor, key: KeyMaterial): void | Promise<void>
+  /**
+   * `sign` over the bytes of an ASCII string (one byte per character), without the caller
+   * encoding it first: the signature base is ASCII (RFC 9421 section 2.5), and a backend that
+   * can hash text directly saves the encoding. Called only with text checked to be ASCII.
+   */
+  signAscii?(alg: AlgorithmDescriptor, key: KeyMaterial, text: string): Uint8Array | Promise<Uint8Array>
+  /** `verify` over the bytes of an ASCII string; see {@link KeyBackend.signAscii}. */
+  verifyAscii?(alg: AlgorithmDescriptor, key: KeyMaterial, text: string, signature: Uint8Array): boolean | Promise<boolean>
 }

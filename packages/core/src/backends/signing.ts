@@ -16,7 +16,7 @@
  */
 import type { AlgorithmDescriptor, HashName } from '../algorithms.ts'
 import type { KeyMaterial } from '../backend.ts'
-import { SignetError, isSignetError } from '../errors.ts'
+import { SignetError } from '../errors.ts'
 import { keyState, type SignetKey } from '../keys/signet-key.ts'
 import { registeredBackends } from './registered.ts'
 import { nodeCrypto, subtleCrypto, type NodeCrypto, type NodeKeyObject } from './runtime.ts'
@@ -24,7 +24,6 @@ import { nodeCrypto, subtleCrypto, type NodeCrypto, type NodeKeyObject } from '.
 // Hash names are derived, not tabled: node:crypto spells `sha-256` as `sha256`, WebCrypto as `SHA-256`.
 const nodeHash = (hash: HashName): string => hash.replace('-', '')
 const webHash = (hash: HashName): string => hash.toUpperCase()
-const buffer = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => bytes as Uint8Array<ArrayBuffer>
 
 const nodeKeys = /* @__PURE__ */ new WeakMap<KeyMaterial, NodeKeyObject>()
 const webKeys = /* @__PURE__ */ new WeakMap<KeyMaterial, Promise<CryptoKey>>()
@@ -57,7 +56,7 @@ async function signWeb(subtle: SubtleCrypto, alg: AlgorithmDescriptor, material:
       material.cryptoKey !== undefined
         ? Promise.resolve(material.cryptoKey)
         : alg.symmetric
-          ? subtle.importKey('raw', buffer(secretOf(material)), params, false, ['sign'])
+          ? subtle.importKey('raw', secretOf(material) as Uint8Array<ArrayBuffer>, params, false, ['sign'])
           : subtle.importKey('jwk', material.jwk, params, false, ['sign'])
     webKeys.set(material, pending)
     // A failed import is not kept: the next call reports the same error afresh.
@@ -67,17 +66,14 @@ async function signWeb(subtle: SubtleCrypto, alg: AlgorithmDescriptor, material:
   try {
     key = await pending
   } catch (error) {
-    const unsupported = (error as { name?: unknown } | null)?.name === 'NotSupportedError'
-    throw new SignetError(
-      unsupported ? 'ERR_BACKEND_UNAVAILABLE' : 'ERR_KEY_INVALID',
-      unsupported ? `this runtime's WebCrypto does not support ${alg.name}` : `WebCrypto refused the ${alg.name} key`,
-      { cause: error },
-    )
+    // NotSupportedError: this WebCrypto lacks the algorithm (no Ed25519), so another backend may.
+    const code = (error as { name?: unknown } | null)?.name === 'NotSupportedError' ? 'ERR_BACKEND_UNAVAILABLE' : 'ERR_KEY_INVALID'
+    throw new SignetError(code, `WebCrypto refused the ${alg.name} key`, { cause: error })
   }
   try {
-    return new Uint8Array(await subtle.sign(params, key, buffer(data)))
+    return new Uint8Array(await subtle.sign(params, key, data as Uint8Array<ArrayBuffer>))
   } catch (error) {
-    throw new SignetError('ERR_KEY_INVALID', `WebCrypto could not sign with the ${alg.name} key`, { cause: error })
+    throw new SignetError('ERR_KEY_INVALID', `WebCrypto refused the ${alg.name} key`, { cause: error })
   }
 }
 
@@ -105,7 +101,7 @@ export async function signWithKey(key: SignetKey, data: Uint8Array): Promise<Uin
   const pure = held ? undefined : registeredBackends.get('pure')
   if (alg.family !== 'hmac' && alg.family !== 'eddsa') {
     if (pure !== undefined) return pure.sign(alg, material, data)
-    throw new SignetError('ERR_ALG_UNSUPPORTED', `the lean signing entry signs hmac-sha256 and ed25519; use @signet/core for ${alg.name}`)
+    throw new SignetError('ERR_ALG_UNSUPPORTED', `${alg.name} needs @signet/core or @signet/core/pure`)
   }
   const c = held ? undefined : nodeCrypto()
   if (c !== undefined) return signNative(c, alg, material, data)
@@ -115,11 +111,12 @@ export async function signWithKey(key: SignetKey, data: Uint8Array): Promise<Uin
     try {
       return await signWeb(subtle, alg, material, data)
     } catch (error) {
-      if (pure === undefined || !isSignetError(error) || error.code !== 'ERR_BACKEND_UNAVAILABLE') throw error
+      // Only signWeb throws here, and only SignetErrors of this copy.
+      if (pure === undefined || (error as SignetError).code !== 'ERR_BACKEND_UNAVAILABLE') throw error
     }
   }
   if (pure !== undefined) return pure.sign(alg, material, data)
-  throw new SignetError('ERR_BACKEND_UNAVAILABLE', `no backend in this runtime signs ${alg.name} (import "@signet/core/pure")`)
+  throw new SignetError('ERR_BACKEND_UNAVAILABLE', `nothing here signs ${alg.name}; import @signet/core/pure`)
 }
 
 /**
@@ -133,12 +130,11 @@ export async function signWithKey(key: SignetKey, data: Uint8Array): Promise<Uin
  * @example toBase64(await digestBytes('sha-256', body))
  */
 export async function digestBytes(hash: HashName, data: Uint8Array): Promise<Uint8Array> {
-  if (!(data instanceof Uint8Array)) throw new TypeError('"data" must be a Uint8Array')
   const c = nodeCrypto()
   if (c !== undefined) return new Uint8Array(c.createHash(nodeHash(hash)).update(data).digest())
   const subtle = subtleCrypto()
-  if (subtle !== undefined) return new Uint8Array(await subtle.digest(webHash(hash), buffer(data)))
+  if (subtle !== undefined) return new Uint8Array(await subtle.digest(webHash(hash), data as Uint8Array<ArrayBuffer>))
   const pure = registeredBackends.get('pure')
   if (pure !== undefined) return pure.digest(hash, data)
-  throw new SignetError('ERR_BACKEND_UNAVAILABLE', 'no backend in this runtime can compute a digest (import "@signet/core/pure")')
+  throw new SignetError('ERR_BACKEND_UNAVAILABLE', 'nothing here hashes; import @signet/core/pure')
 }

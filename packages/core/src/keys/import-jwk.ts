@@ -14,7 +14,8 @@
  * @module
  */
 import { ED25519, HMAC_SHA256 } from '../algorithms.ts'
-import { toBase64Url, utf8 } from '../bytes.ts'
+import { utf8 } from '../bytes.ts'
+import { shortBase64 } from '../short-base64.ts'
 import { digestBytes } from '../backends/signing.ts'
 import { SignetError } from '../errors.ts'
 import { createSignetKey, type SignetKey } from './signet-key.ts'
@@ -64,7 +65,7 @@ function member(jwk: JsonWebKey, name: 'k' | 'x' | 'd', length?: number): string
  * const key = await importJwk({ kty: 'oct', k: secret, kid: 'client-1' })
  * ```
  */
-export async function importJwk(jwk: JsonWebKey & { kid?: string }, options: ImportJwkOptions = {}): Promise<SignetKey> {
+export async function importJwk(jwk: JsonWebKey & { kid?: string | undefined }, options: ImportJwkOptions = {}): Promise<SignetKey> {
   if (typeof jwk !== 'object' || jwk === null) invalid('a JWK must be a JSON object')
   if (typeof options !== 'object' || options === null) throw new TypeError('"options" must be an object')
   const { kid = jwk.kid, extractable = true } = options
@@ -91,7 +92,7 @@ export async function importJwk(jwk: JsonWebKey & { kid?: string }, options: Imp
   if (jwk.alg !== undefined && jwk.alg !== alg.jose) throw new SignetError('ERR_ALG_MISMATCH', `JWK "alg" is not ${alg.jose}`)
   return createSignetKey(
     alg,
-    kid ?? toBase64Url(await digestBytes('sha-256', utf8(required))),
+    kid ?? shortBase64(await digestBytes('sha-256', utf8(required)), true),
     alg.symmetric ? 'secret' : normalized.d === undefined ? 'public' : 'private',
     extractable,
     Object.freeze({ jwk: Object.freeze(normalized) }),

@@ -11,8 +11,9 @@
  *
  * @module
  */
-import { getAlgorithm, type AlgorithmName } from '../algorithms.ts'
-import type { BackendName } from '../backend.ts'
+import { getAlgorithm, type AlgorithmDescriptor, type AlgorithmName } from '../algorithms.ts'
+import type { BackendName, KeyMaterial } from '../backend.ts'
+import { utf8 } from '../bytes.ts'
 import type { KeyBackend } from '../backends/key-backend.ts'
 import { candidateBackends, selectBackend } from '../backends/registry.ts'
 import { SignetError, isSignetError } from '../errors.ts'
@@ -153,6 +154,66 @@ export function verifyBytesDirect(key: SignetKey, data: Uint8Array, signature: U
     return result.catch((error: unknown) => tryOtherBackends(key, state, backend, error, (b) => b.verify(alg, material, data, signature)))
   }
   return dispatch(key, state, options, (b) => b.verify(alg, material, data, signature))
+}
+
+function signText(backend: KeyBackend, alg: AlgorithmDescriptor, material: KeyMaterial, text: string): Uint8Array | Promise<Uint8Array> {
+  return backend.signAscii !== undefined ? backend.signAscii(alg, material, text) : backend.sign(alg, material, utf8(text))
+}
+
+function verifyText(backend: KeyBackend, alg: AlgorithmDescriptor, material: KeyMaterial, text: string, signature: Uint8Array): boolean | Promise<boolean> {
+  return backend.verifyAscii !== undefined ? backend.verifyAscii(alg, material, text, signature) : backend.verify(alg, material, utf8(text), signature)
+}
+
+/**
+ * Sign the bytes of an ASCII string (a signature base from `buildSignatureBase`, which checks
+ * that it is ASCII) without encoding it first when the backend can take text. As
+ * {@link signBytesDirect} otherwise.
+ *
+ * @internal
+ */
+export function signAsciiDirect(key: SignetKey, text: string, options?: SignBytesOptions): Uint8Array | Promise<Uint8Array> {
+  const state = keyState(key)
+  if (options !== undefined) checkAlg(key, options)
+  if (key.type === 'public') throw new SignetError('ERR_KEY_UNSUPPORTED', 'a public key cannot sign')
+  const alg = key.algorithm
+  const material = state.material
+  const backend = options?.backend === undefined ? state.backend : undefined
+  if (backend !== undefined) {
+    let result: Uint8Array | Promise<Uint8Array>
+    try {
+      result = signText(backend, alg, material, text)
+    } catch (error) {
+      return tryOtherBackends(key, state, backend, error, (b) => signText(b, alg, material, text))
+    }
+    if (!(result instanceof Promise)) return result
+    return result.catch((error: unknown) => tryOtherBackends(key, state, backend, error, (b) => signText(b, alg, material, text)))
+  }
+  return dispatch(key, state, options, (b) => signText(b, alg, material, text))
+}
+
+/**
+ * Verify a signature over the bytes of an ASCII string; see {@link signAsciiDirect}.
+ *
+ * @internal
+ */
+export function verifyAsciiDirect(key: SignetKey, text: string, signature: Uint8Array, options?: SignBytesOptions): boolean | Promise<boolean> {
+  const state = keyState(key)
+  if (!(signature instanceof Uint8Array)) throw new TypeError('"signature" must be a Uint8Array')
+  if (options !== undefined) checkAlg(key, options)
+  const alg = key.algorithm
+  const material = state.material
+  const backend = options?.backend === undefined ? state.backend : undefined
+  if (backend !== undefined) {
+    let result: boolean | Promise<boolean>
+    try {
+      result = verifyText(backend, alg, material, text, signature)
+    } catch (error) {
+      return tryOtherBackends(key, state, backend, error, (b) => verifyText(b, alg, material, text, signature))
+    }
+    if (!(result instanceof Promise)) return result
+    return result.catch((error: unknown) => tryOtherBackends(key, state, backend, error, (b) => verifyText(b, alg, material, text, signature)))
+  }
+  return dispatch(key, state, options, (b) => verifyText(b, alg, material, text, signature))
 }
 
 /**

@@ -4,8 +4,9 @@
  *
  * `structured-headers` stays the reference. {@link scanDictionary} handles the subset these
  * fields use (keys, inner lists, parameters, integers, strings, byte sequences, booleans) with
- * character codes, no regular expression and no per-character allocation, and returns exactly
- * the value `structured-headers` would. On anything else, valid or not (a decimal, a token, a
+ * character codes, no regular expression and no per-character allocation, and returns the
+ * value `structured-headers` would, except that a byte sequence is a `Uint8Array` rather than
+ * an `ArrayBuffer` (consumers accept both; see {@link byteSequence}). On anything else, valid or not (a decimal, a token, a
  * date, a display string, base64 that is not canonical, any syntax error), it returns
  * `undefined` and {@link parseStructuredDictionary} hands the input to `structured-headers`,
  * which accepts or rejects it with its own rules. The two therefore accept and reject the same
@@ -180,7 +181,9 @@ class Scanner {
     if (end < 0) return false
     const decoded = decodeBase64Range(this.input, start, end)
     if (decoded === undefined) return false
-    this.bare = decoded.buffer as ArrayBuffer
+    // A view, not its ArrayBuffer: V8 keeps small typed arrays inside the heap and moves them
+    // out the first time `.buffer` is read, which costs more than the decoding.
+    this.bare = decoded
     this.pos = end + 1
     // structured-headers serializes bytes itself; keep the slow path for them.
     this.canonical = false
@@ -282,10 +285,21 @@ class Scanner {
 }
 
 /**
+ * The bytes of a parsed byte sequence: a `Uint8Array` from the fast scan, an `ArrayBuffer` from
+ * `structured-headers`; undefined for any other bare item.
+ */
+export function byteSequence(value: unknown): Uint8Array | undefined {
+  if (value instanceof Uint8Array) return value
+  if (value instanceof ArrayBuffer) return new Uint8Array(value)
+  return undefined
+}
+
+/**
  * Scan a dictionary on the fast path.
  *
  * @param input - the combined field value.
- * @returns The dictionary, equal to what `structured-headers` returns, with member spans; or
+ * @returns The dictionary, equal to what `structured-headers` returns (byte sequences as
+ *   `Uint8Array`), with member spans; or
  *   `undefined` when the input needs `structured-headers` (which may accept or reject it).
  */
 export function scanDictionary(input: string): ScannedDictionary | undefined {

@@ -5,6 +5,7 @@
  */
 import { toBase64 } from '../bytes.ts'
 import { SignetError } from '../errors.ts'
+import { byteSequence } from './dictionary.ts'
 import type { SignatureLimits } from './limits.ts'
 import { assertLabel, parseSignatureDictionary } from './signature-input.ts'
 
@@ -21,11 +22,11 @@ export function parseSignatureField(fieldValues: readonly string[], limits?: Sig
   const dict = parseSignatureDictionary('Signature', fieldValues, limits)
   const out = new Map<string, Uint8Array>()
   for (const [label, member] of dict) {
-    const value = member[0]
-    if (!(value instanceof ArrayBuffer)) {
+    const value = byteSequence(member[0])
+    if (value === undefined) {
       throw new SignetError('ERR_MALFORMED_FIELD', `Signature member ${JSON.stringify(label)} is not a byte sequence (RFC 9421 section 4.2)`)
     }
-    out.set(label, new Uint8Array(value))
+    out.set(label, value)
   }
   return out
 }

@@ -1,0 +1,166 @@
+/**
+ * Bundle-size budgets and forbidden contents (issue 3, items 5 and 6; STYLE.md rule 8).
+ *
+ * Each public entry is bundled as an application would bundle it (bundle.ts: esbuild, minify,
+ * browser, ESM, `sideEffects` honoured) and checked for:
+ * - size: min+gzip at most the budget. The lean signing entry (`@signet/client/sign`) has the
+ *   issue's hard target of 5 KB for HMAC and Ed25519; every other entry has a budget about 10%
+ *   above its size when the budget was set, so growth is noticed and raised on purpose;
+ * - contents: no BigInt RSA or `@noble` code unless `@signet/core/pure` is imported; no static
+ *   `node:` import, `require(` or node:crypto import in a browser bundle (node:crypto is reached
+ *   only through `process.getBuiltinModule`); the lean entry without the structured-field
+ *   parser, PEM/DER, the full key import, the verify path or the backend registry; no server
+ *   code in a client bundle.
+ *
+ * Cold import time is measured by `pnpm bench`, not here (timings are not assertions).
+ */
+import { builtinModules } from 'node:module'
+import { describe, expect, it } from 'vitest'
+import { bundle, type BundleReport } from './bundle.ts'
+
+const KIB = 1024
+
+interface Entry {
+  readonly name: string
+  readonly code: string
+  /** Largest min+gzip size allowed, in bytes. */
+  readonly budget: number
+  /** Imports `@signet/core/pure`: noble and the BigInt RSA code are expected. */
+  readonly pure?: boolean
+  /** Signs with HMAC only: no RSA code of any kind. */
+  readonly hmacOnly?: boolean
+  /** The lean signing graph: none of the full protocol machinery. */
+  readonly lean?: boolean
+  /** A client bundle: no server code. */
+  readonly client?: boolean
+  /** A Node-only package: node builtins stay imports (never node:crypto). */
+  readonly node?: boolean
+}
+
+const entries: readonly Entry[] = [
+  {
+    name: '@signet/client/sign createSigner, HMAC',
+    // The key comes from the application at run time: only library code is measured.
+    code: `import { createSigner } from '@signet/client/sign'\nexport const make = (k: string) => createSigner({ key: { kty: 'oct', k }, keyId: 'client-1' })`,
+    budget: 5 * KIB,
+    hmacOnly: true,
+    lean: true,
+    client: true,
+  },
+  {
+    name: '@signet/client/sign createSigner, Ed25519',
+    code: `import { createSigner } from '@signet/client/sign'\nexport const make = (x: string, d: string) => createSigner({ key: { kty: 'OKP', crv: 'Ed25519', x, d } })`,
+    budget: 5 * KIB,
+    lean: true,
+    client: true,
+  },
+  { name: '@signet/core/signing, every export', code: `export * from '@signet/core/signing'`, budget: 4_600, lean: true },
+  {
+    name: '@signet/client/sign with @signet/core/pure',
+    code: `import '@signet/core/pure'\nexport { createSigner } from '@signet/client/sign'`,
+    budget: 34_700,
+    pure: true,
+    client: true,
+  },
+  {
+    name: '@signet/client createSigner, HMAC',
+    code: `import { createSigner } from '@signet/client'\nexport const make = (k: string) => createSigner({ key: { kty: 'oct', k }, keyId: 'client-1' })`,
+    budget: 28_200,
+    hmacOnly: true,
+    client: true,
+  },
+  { name: '@signet/client, every export', code: `export * from '@signet/client'`, budget: 33_200, client: true },
+  { name: '@signet/core, every export', code: `export * from '@signet/core'`, budget: 31_300 },
+  { name: '@signet/core/pure', code: `import '@signet/core/pure'`, budget: 29_800, pure: true },
+  { name: '@signet/server, every export', code: `export * from '@signet/server'`, budget: 41_300 },
+  { name: '@signet/registry, every export', code: `export * from '@signet/registry'`, budget: 30_300, node: true },
+]
+
+// Markers: a static import or require of a Node builtin, and of node:crypto in particular.
+const STATIC_NODE_IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)["']node:/
+const STATIC_NODE_CRYPTO = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)["'](?:node:)?crypto["']/
+// Sources that only the pure backend (and RSA key validation) reach.
+const PURE_ONLY = /@noble\/|packages\/core\/src\/backends\/(?:pure\.ts|rsa\/)/
+// What the lean signing graph must not reach: the structured-field parser, PEM and DER, the
+// full key import and validation (BigInt RSA checks), the verify path, the backend registry
+// with both built-in backends, and the full signing and component machinery.
+const NOT_LEAN =
+  /structured-headers|packages\/core\/src\/(?:structured\/|keys\/(?:pem\.ts|import\.ts|jwk\.ts|thumbprint\.ts|asn1\/)|verify\.ts|sign\.ts|digest\.ts|signature-base\.ts|backends\/(?:registry|native|webcrypto)\.ts|components\/(?:index|field|query-param|component-identifier)\.ts)/
+
+// A Node-only package keeps Node builtins and its Node client libraries as imports, as its
+// own build does; only its own code and what it pulls from Signet are measured.
+const NODE_EXTERNAL = [...builtinModules, 'node:*', 'ioredis']
+
+const reports = new Map<string, BundleReport>()
+async function report(entry: Entry): Promise<BundleReport> {
+  let found = reports.get(entry.name)
+  if (found === undefined) {
+    found = await bundle(entry.code, entry.node === true ? NODE_EXTERNAL : [])
+    reports.set(entry.name, found)
+  }
+  return found
+}
+
+describe('bundle budgets (min+gzip)', () => {
+  for (const entry of entries) {
+    it(`${entry.name}: at most ${entry.budget} B`, async () => {
+      const { gzipBytes, minBytes } = await report(entry)
+      expect(minBytes).toBeGreaterThan(0)
+      expect(gzipBytes, `${entry.name}: ${minBytes} B min, ${gzipBytes} B gzip`).toBeLessThanOrEqual(entry.budget)
+    })
+  }
+})
+
+describe('bundle contents', () => {
+  for (const entry of entries) {
+    it(`${entry.name}: no forbidden code`, async () => {
+      const { text, inputs } = await report(entry)
+      expect(STATIC_NODE_CRYPTO.test(text)).toBe(false)
+      if (entry.node !== true) {
+        expect(STATIC_NODE_IMPORT.test(text)).toBe(false)
+        expect(text).not.toContain('require(')
+      }
+      if (entry.pure === true) {
+        expect(inputs.some((f) => f.includes('@noble/'))).toBe(true)
+        expect(inputs.some((f) => f.includes('backends/rsa/'))).toBe(true)
+      } else {
+        expect(inputs.filter((f) => PURE_ONLY.test(f))).toEqual([])
+      }
+      if (entry.hmacOnly === true) {
+        expect(inputs.filter((f) => /backends\/rsa\//.test(f))).toEqual([])
+        expect(text).not.toContain('RSA modulus too small')
+      }
+      if (entry.lean === true) {
+        expect(inputs.filter((f) => NOT_LEAN.test(f))).toEqual([])
+        // No BigInt arithmetic at all: RSA lives on BigInt, HMAC and Ed25519 never need it.
+        expect(text).not.toMatch(/BigInt\(|\d+n\b/)
+        // node:crypto stays reachable, through the runtime's own loader only.
+        expect(text).toContain('getBuiltinModule')
+      }
+      if (entry.client === true) expect(inputs.filter((f) => f.includes('packages/server/'))).toEqual([])
+    })
+  }
+
+  it('the markers catch what they look for', async () => {
+    // The forbidden-content checks would pass vacuously if the patterns never matched.
+    const full = await bundle(`export * from '@signet/core'`)
+    expect(full.inputs.some((f) => NOT_LEAN.test(f))).toBe(true)
+    expect(full.text).toMatch(/BigInt\(/)
+    expect(STATIC_NODE_IMPORT.test(`import{x}from"node:fs"`)).toBe(true)
+    expect(STATIC_NODE_CRYPTO.test(`const c=require("node:crypto")`)).toBe(true)
+    const registry = await bundle(`export * from '@signet/registry'`, NODE_EXTERNAL)
+    expect(STATIC_NODE_IMPORT.test(registry.text)).toBe(true)
+  })
+})
+
+describe('bundle report', () => {
+  it('prints the size of every entry', async () => {
+    const rows: string[] = []
+    for (const entry of entries) {
+      const { minBytes, gzipBytes } = await report(entry)
+      rows.push(`${entry.name.padEnd(48)} ${String(minBytes).padStart(7)} B min ${String(gzipBytes).padStart(7)} B gzip  (budget ${entry.budget} B)`)
+    }
+    console.log(rows.join('\n'))
+    expect(rows).toHaveLength(entries.length)
+  })
+})
