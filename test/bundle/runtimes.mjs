@@ -26,6 +26,8 @@ async function bundle(tail) {
     target: 'es2022',
     write: false,
     tsconfig: TSCONFIG,
+    // The built packages, through their package.json exports, as an application gets them.
+    nodePaths: [`${ROOT}packages/cli/node_modules`],
     logLevel: 'error',
   })
   return result.outputFiles[0].text

@@ -1,8 +1,9 @@
 /**
  * A lock file against concurrent writers of one registry file, across processes.
  *
- * The lock is `<file>.lock`, created with `O_CREAT | O_EXCL` (only one creator can succeed on
- * any local filesystem) and holding `{ pid, host, token, time }`. A writer holds it for the few
+ * The lock is `<file>.lock`, created by hard-linking a fully written temporary file to that
+ * name (only one link can succeed on any local filesystem) and holding `{ pid, host, token,
+ * time }`. A writer holds it for the few
  * milliseconds of a read-modify-write. A lock left by a crashed writer is stale when its process
  * no longer exists on this host, or when it is older than `staleMs`; it is broken by renaming
  * it away (only one breaker's rename can succeed) and checking that what was renamed is the
@@ -40,7 +41,7 @@ async function isStale(lockPath: string, content: string, staleMs: number): Prom
   try {
     info = JSON.parse(content) as typeof info
   } catch {
-    // Empty or partial: its creator may be between create and write, so only age decides.
+    // Unreadable (a lock from an older version, or a damaged file): only age decides.
   }
   if (info.host === hostname() && processGone(info.pid)) return true
   try {
@@ -89,12 +90,21 @@ export async function acquireLock(lockPath: string, options: LockOptions = {}): 
   const deadline = Date.now() + timeoutMs
   let delay = 4
   for (;;) {
+    // Write the holder's record to a private file first, then link it to the lock's name: link
+    // fails atomically with EEXIST when the lock is held, and the lock is never seen empty, so
+    // a writer killed at any point leaves either no lock or one naming its (dead) process.
+    const pending = `${lockPath}.${toHex(randomBytes(6))}.tmp`
     try {
-      const fh = await open(lockPath, 'wx', 0o600)
+      const fh = await open(pending, 'wx', 0o600)
       try {
         await fh.writeFile(body)
       } finally {
         await fh.close()
+      }
+      try {
+        await link(pending, lockPath)
+      } finally {
+        await unlink(pending).catch(() => undefined)
       }
       return async () => {
         const current = await readFile(lockPath, 'utf8').catch(() => '')
