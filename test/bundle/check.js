@@ -67,7 +67,7 @@ export async function check() {
       const signed = await signer.sign(new Request('https://api.example.com/orders?x=1', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":1}' }))
       equal(await signed.text(), '{"id":1}', 'body')
       const message = await fromFetchRequest(new Request(signed.url, { method: 'POST', headers: signed.headers, body: '{"id":1}' }))
-      const [verified] = await verifyMessage(message, { key: await importKey(jwk) })
+      const [verified] = await verifyMessage(message, { key: await importKey(jwk, { kid: keyId ?? jwk.kid }) })
       equal(verified?.keyid, keyId ?? jwk.kid, 'keyid')
       await verifyMessageDigest(message)
     })

@@ -216,7 +216,11 @@ function signMessageDirect(message: HttpMessage, options: SignOptions): Promise<
   const key = options.key
   if (key === null || typeof key !== 'object' || key.algorithm === undefined) throw new TypeError('"key" expected a SignetKey')
   const label = options.label ?? 'sig1'
-  assertLabel(label)
+  // A signer uses one label: check it once, not per request.
+  if (label !== lastLabel) {
+    assertLabel(label)
+    lastLabel = label
+  }
 
   const prepared = prepare(options.components ?? defaultComponents(message))
 
@@ -287,13 +291,19 @@ function signMessageDirect(message: HttpMessage, options: SignOptions): Promise<
   const base = buildSignatureBase(message, prepared, signatureParams, options.fieldTypes === undefined ? undefined : { fieldTypes: options.fieldTypes })
   // The base is ASCII (checked while it was built): backends that can hash text take it as is.
   const signature = signAsciiDirect(key, base, options.backend === undefined ? undefined : { backend: options.backend })
-  const finish = (bytes: Uint8Array): SignatureResult => ({
+  if (signature instanceof Promise) return signature.then((bytes) => result(label, signatureParams, bytes, base, params, prepared))
+  return Promise.resolve(result(label, signatureParams, signature, base, params, prepared))
+}
+
+let lastLabel: string | undefined
+
+function result(label: string, signatureParams: string, signature: Uint8Array, base: string, params: Record<string, string | number>, prepared: PreparedComponents): SignatureResult {
+  return {
     label,
     signatureInput: label + '=' + signatureParams,
-    signature: label + '=:' + toBase64(bytes) + ':',
+    signature: label + '=:' + toBase64(signature) + ':',
     base,
     params: params as SignatureParams,
     components: prepared.ids,
-  })
-  return signature instanceof Promise ? signature.then(finish) : Promise.resolve(finish(signature))
+  }
 }

@@ -42,6 +42,8 @@ export interface KeyBackend extends CryptoBackend {
    * can hash text directly saves the encoding. Called only with text checked to be ASCII.
    */
   signAscii?(alg: AlgorithmDescriptor, key: KeyMaterial, text: string): Uint8Array | Promise<Uint8Array>
+  // The result of signAscii may be a Uint8Array subclass (node:crypto's Buffer): callers only
+  // encode it, never hand it out.
   /** `verify` over the bytes of an ASCII string; see {@link KeyBackend.signAscii}. */
   verifyAscii?(alg: AlgorithmDescriptor, key: KeyMaterial, text: string, signature: Uint8Array): boolean | Promise<boolean>
 }

@@ -180,7 +180,9 @@ export const nativeBackend: KeyBackend = {
 
   signAscii(alg: AlgorithmDescriptor, key: KeyMaterial, text: string): Uint8Array {
     if (!alg.symmetric) return nativeBackend.sign(alg, key, encoder.encode(text)) as Uint8Array
-    return view(hmacText(requireCrypto(), prepare(requireCrypto(), alg, key), text))
+    // Not wrapped in a plain view: the one caller (signMessage) only base64-encodes the tag.
+    const c = requireCrypto()
+    return hmacText(c, prepare(c, alg, key), text)
   },
 
   verifyAscii(alg: AlgorithmDescriptor, key: KeyMaterial, text: string, signature: Uint8Array): boolean {
