@@ -2,8 +2,9 @@
 // pnpm test: the one command that checks everything, on a fresh machine or in CI.
 //
 // Steps: vectors present -> build -> typecheck -> lint -> vitest (node + happy-dom projects,
-// unit, conformance, integration with a real Redis) -> the conformance suite on Deno, Bun,
-// workerd and headless Chromium against the built packages. Each runner's counts are summed
+// unit, conformance, integration with a real Redis) -> the conformance suite on Node (built
+// ESM and CJS), Deno, Bun, workerd and headless Chromium against the built packages, plus a
+// real Chromium page -> the lean signing entries in the same runtimes. Each runner's counts are summed
 // into one closing line `N passed, N failed`, the line CI reads. With CI=true nothing may be
 // skipped: a skipped test or a missing runtime counts as a failure.
 import { spawnSync } from 'node:child_process'
@@ -58,6 +59,7 @@ step('vitest', 'node_modules/.bin/vitest', ['run', '--reporter=default', '--repo
   }
 })
 step('runtimes', process.execPath, ['test/runtimes/all.mjs'], lastSummary)
+step('lean entries in runtimes', process.execPath, ['test/bundle/runtimes.mjs'], lastSummary)
 
 console.log('\n=== summary')
 for (const line of lines) console.log(line)
