@@ -27,6 +27,7 @@ const io: CliIO = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
   stdoutBytes: (bytes) => void process.stdout.write(bytes),
+  stdoutIsTTY: process.stdout.isTTY === true,
   env: process.env,
   cwd: process.cwd(),
   signal: controller.signal,

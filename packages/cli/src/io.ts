@@ -37,6 +37,8 @@ export interface CliIO {
    * string. Without it, such output is written through `stdout` as UTF-8 text.
    */
   readonly stdoutBytes?: (bytes: Uint8Array) => void
+  /** Whether standard output is a terminal (the demo colors its table only then). */
+  readonly stdoutIsTTY?: boolean | undefined
 }
 
 /** A command: receives the arguments after its name and returns the exit code. */

@@ -47,17 +47,12 @@ export interface DemoRow {
   readonly matched: boolean
 }
 
-/** An optional addition to `CliIO` a host may offer: whether standard output is a terminal. */
-export interface TerminalAware {
-  readonly stdoutIsTTY?: boolean | undefined
-}
-
 function wantsColor(io: CliIO, forced: boolean | undefined): boolean {
   if (forced !== undefined) return forced
   const noColor = io.env['NO_COLOR']
   // https://no-color.org: any non-empty value turns color off.
   if (noColor !== undefined && noColor !== '') return false
-  return (io as CliIO & TerminalAware).stdoutIsTTY === true
+  return io.stdoutIsTTY === true
 }
 
 function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {

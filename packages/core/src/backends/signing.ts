@@ -6,8 +6,7 @@
  * their key-conversion code (PKCS#8 DER, to derive public points); a browser bundle that only
  * signs with HMAC or Ed25519 needs none of it. This module makes the same choice as the
  * registry (DESIGN.md "Backends") for those two algorithms in a few lines: node:crypto where
- * present (through `runtime.ts`, never a static import); then, for HMAC, a registered pure
- * backend, since a synchronous MAC beats an awaited WebCrypto call; then WebCrypto; then the
+ * present (through `runtime.ts`, never a static import); then WebCrypto; then the
  * pure backend when `@signet/core/pure` was imported, which is how a runtime without
  * `crypto.subtle` (or without WebCrypto Ed25519) signs. A key whose backend the full API has
  * already chosen keeps it, and a non-extractable `CryptoKey` stays on WebCrypto.
@@ -105,7 +104,6 @@ export async function signWithKey(key: SignetKey, data: Uint8Array): Promise<Uin
   }
   const c = held ? undefined : nodeCrypto()
   if (c !== undefined) return signNative(c, alg, material, data)
-  if (pure !== undefined && alg.symmetric) return pure.sign(alg, material, data)
   const subtle = subtleCrypto()
   if (subtle !== undefined) {
     try {
