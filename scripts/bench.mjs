@@ -3,12 +3,14 @@
 //
 // Measures (Node, this machine): sign and verify ops/s, p50 and p99 for HMAC-SHA256, Ed25519,
 // ECDSA P-256 and RSA-PSS, on a GET and on a POST with a 256-byte JSON body and Content-Digest;
-// the share of the node:crypto limit and the ratio to each peer; each backend per algorithm;
+// the share of the node:crypto limit and the ratio to each peer; @signet/server's verifier alone
+// and a Node http server on loopback, bare and verifying (issue 5); each backend per algorithm;
 // cold import time and bundle size of each entry; memory over 100k verifications. Prints the
 // tables and writes the same text to bench/results.md.
 //
-// Options: --quick (shorter sampling), --only=throughput,backends,runtimes,imports,bundles,memory,
-// --sources (bundle the TypeScript sources instead of using packages/*/dist)
+// Options: --quick (shorter sampling), --only=throughput,server,backends,runtimes,imports,bundles,memory,
+// --sources (bundle the TypeScript sources instead of using packages/*/dist), --loadgen=wrk (drive
+// the loopback server with wrk instead of the built-in Node load generator)
 // Benchmarks are never tests: no figure here fails the build; the targets are reported.
 import { spawnSync } from 'node:child_process'
 import { cpus } from 'node:os'
@@ -22,11 +24,14 @@ import { runBackends } from '../bench/backends.mjs'
 import { measureImports } from '../bench/import-time.mjs'
 import { measureBundles } from '../bench/bundle-size.mjs'
 import { runOtherRuntimes } from '../bench/runtimes.mjs'
+import { SERVER_ALGORITHMS, runServerThroughput, serverVerifierContender } from '../bench/server-throughput.mjs'
 
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
 const fromSources = args.includes('--sources')
 const onlyArg = args.find((a) => a.startsWith('--only='))
+// The loopback server part's load generator: this process (default) or wrk, if installed.
+const loadgen = args.includes('--loadgen=wrk') ? 'wrk' : 'node'
 const only = onlyArg ? new Set(onlyArg.slice(7).split(',')) : undefined
 const wants = (part) => only === undefined || only.has(part)
 const TIME = quick ? 150 : 450
@@ -110,6 +115,11 @@ say(`- Sampling: tinybench, ${TIME} ms per task after ${WARMUP} ms warm-up${quic
 say()
 
 const targets = []
+const server = signet.modules['@signet/server']
+// The in-process verifier contender (HMAC and Ed25519 verify only); its rows feed both the
+// throughput tables and the server section.
+const verifierContender = serverVerifierContender(server, core ?? {})
+let throughputRows
 
 // ---------------------------------------------------------------- throughput
 if (wants('throughput')) {
@@ -118,7 +128,7 @@ if (wants('throughput')) {
   const forced = pure?.pureBackend
     ? [signetContender(core ?? {}, { name: 'Signet (webcrypto)', backend: 'webcrypto' }), signetContender(core ?? {}, { name: 'Signet (pure)', backend: 'pure' })]
     : [signetContender(core ?? {}, { name: 'Signet (webcrypto)', backend: 'webcrypto' })]
-  const contenders = [rawLimit, signetContender(core ?? {}), ...peers, ...forced]
+  const contenders = [rawLimit, signetContender(core ?? {}), ...peers, ...forced, ...(server ? [verifierContender] : [])]
   const rows = await runCases({
     algorithms: ALGORITHMS,
     kinds: ['GET', 'POST'],
@@ -132,6 +142,7 @@ if (wants('throughput')) {
       process.stderr.write(`  ${c.alg} ${c.kind} ${c.op}: ${caseRows.map((r) => `${r.contender} ${r.error ? 'ERR' : fmtOps(r.opsPerSecond)}`).join(', ')}\n`)
     },
   })
+  throughputRows = rows
   const peerNames = peers.map((p) => p.name)
   const cases = []
   for (const alg of ALGORITHMS) for (const kind of ['GET', 'POST']) for (const op of ['sign', 'verify']) cases.push({ alg: alg.name, kind, op })
@@ -182,7 +193,7 @@ if (wants('throughput')) {
         ])
     }),
   )
-  say('Notes: "Signet" uses the default backend (node:crypto here); "Signet (webcrypto)" and "Signet (pure)" force the backend, as a runtime without node:crypto would run. http-message-signatures, http-message-sig and the limit use node:crypto; web-bot-auth signs with WebCrypto; @smithy/signature-v4 is AWS SigV4 (its own scheme, HMAC only; "verify" recomputes the Authorization value and compares it); jose signs a compact JWS over the body (POST) or over the request line (GET). Peers that do not check Content-Digest themselves get the node:crypto digest check added.')
+  say('Notes: "Signet" uses the default backend (node:crypto here); "Signet (webcrypto)" and "Signet (pure)" force the backend, as a runtime without node:crypto would run. http-message-signatures, http-message-sig and the limit use node:crypto; web-bot-auth signs with WebCrypto; @smithy/signature-v4 is AWS SigV4 (its own scheme, HMAC only; "verify" recomputes the Authorization value and compares it); jose signs a compact JWS over the body (POST) or over the request line (GET). Peers that do not check Content-Digest themselves get the node:crypto digest check added. "Signet verifier (server)" is @signet/server\'s `verifier.verify()` (whole pipeline: policy, key record, time checks, signature, Content-Digest, a MemoryNonceStore recording a fresh nonce per request), HMAC and Ed25519 only.')
   say()
 
   // Targets from issue 3, read off this run.
@@ -215,6 +226,115 @@ if (wants('throughput')) {
     }
   }
   targets.push(['ahead of every peer in every row', compared === 0 ? 'n/a' : behind.length === 0 ? `${compared} of ${compared} comparisons` : `behind in: ${behind.join('; ')}`, compared === 0 ? 'n/a' : behind.length === 0 ? 'met' : 'NOT met'])
+}
+
+// ---------------------------------------------------------------- server (issue 5, item 9)
+if (wants('server')) {
+  say('## @signet/server: the verifier alone, and a Node http server on loopback (issue 5)')
+  say()
+  if (server?.createVerifier === undefined || missing.length > 0) {
+    say('n/a: @signet/server or @signet/core is not complete yet.')
+    say()
+  } else {
+    // The verifier alone, in process, against the peers: the rows of the throughput run when
+    // it ran, else the few contenders needed, measured here.
+    let rows = throughputRows
+    if (rows === undefined) {
+      rows = await runCases({
+        algorithms: ALGORITHMS.filter((a) => SERVER_ALGORITHMS.includes(a.name)),
+        kinds: ['GET', 'POST'],
+        ops: ['verify'],
+        contenders: [rawLimit, signetContender(core), verifierContender, ...peers.filter((p) => p.name === 'http-message-signatures' || p.name === 'http-message-sig')],
+        keys: makeKeys(),
+        time: TIME,
+        warmupTime: WARMUP,
+      })
+    }
+    const one = (alg, kind, name) => rows.find((r) => r.alg === alg && r.kind === kind && r.op === 'verify' && r.contender === name)
+    say('### The verifier alone, in process')
+    say()
+    say('`verifier.verify()` per request (one key record, a MemoryNonceStore, every request with its own nonce) against `verifyMessage` of @signet/core and the peers verifying the same request (peers get the node:crypto Content-Digest check added, and check no nonce). Ratio columns = verifier ops/s / that contender\'s ops/s.')
+    say()
+    table(
+      ['case', 'verifier ops/s', 'p50 µs', 'p99 µs', 'core verifyMessage', 'http-message-signatures', 'http-message-sig', 'node:crypto limit'],
+      SERVER_ALGORITHMS.flatMap((alg) =>
+        ['GET', 'POST'].map((kind) => {
+          const v = one(alg, kind, verifierContender.name)
+          const ratio = (name) => {
+            const r = one(alg, kind, name)
+            return r === undefined ? '' : r.error ? 'error' : `${fmtRatio(v?.opsPerSecond, r.opsPerSecond)} (${fmtOps(r.opsPerSecond)})`
+          }
+          return [`${alg} ${kind}`, v?.error ? `error: ${v.error}` : fmtOps(v?.opsPerSecond), fmtUs(v?.p50us), fmtUs(v?.p99us), ratio('Signet'), ratio('http-message-signatures'), ratio('http-message-sig'), ratio(rawLimit.name)]
+        }),
+      ),
+    )
+
+    process.stderr.write('  server: Node http on loopback...\n')
+    const result = await runServerThroughput({ core, entries: signet.entries, quick, loadgen, onProgress: (line) => process.stderr.write(`${line}\n`) })
+    say('### Node http server on loopback')
+    say()
+    if (result.error) {
+      say(`n/a: ${result.error}`)
+      say()
+    } else {
+      const st = result.settings
+      const row = (kind, variant) => result.rows.find((r) => r.kind === kind && r.variant === variant)
+      const pct = (x) => (x === undefined ? 'n/a' : `${(x * 100).toFixed(0)}%`)
+      say(`The server runs in a child process on 127.0.0.1 (ephemeral port): \`bare\` reads the body and answers 200 JSON; \`model\` does in addition what the Node adapter does before verifying (\`readNodeBody\` and \`fromNodeRequest\`), no verification; \`hmac-sha256\` and \`ed25519\` are the same handler behind \`withSignetNode(createVerifier({ keys, nonces: new MemoryNonceStore() }))\` with the default policy. The load generator (${st.loadgen === 'wrk' ? 'wrk, one thread, a Lua script handing out the pre-signed requests' : 'this process, raw `net` sockets'}) keeps ${st.concurrency} keep-alive connections busy, one request in flight on each, for ${st.durationMs} ms per run; every request was signed before the run with its own nonce (up to ${st.timed['hmac-sha256']} HMAC and ${st.timed.ed25519} Ed25519 per request kind, plus ${st.warm} for warm-up; a verified run that uses them all ends early; the bare and model servers get the same HMAC-signed bytes, round and round). ${st.rounds} round(s), variants interleaved, a fresh server process per variant and round; medians. Overhead = 1 - verified req/s / bare req/s, per round; CPU overhead = 1 - bare / verified server CPU time per request. Pre-signing took ${st.presignSeconds.toFixed(1)} s; the whole measurement ${st.seconds.toFixed(0)} s.`)
+      say()
+      table(
+        ['request', 'bare req/s', 'model only: overhead', 'HMAC req/s', 'HMAC overhead', 'HMAC CPU overhead', 'Ed25519 req/s', 'Ed25519 overhead', 'Ed25519 CPU overhead'],
+        ['GET', 'POST'].map((kind) => {
+          const b = row(kind, 'bare')
+          const m = row(kind, 'model')
+          const h = row(kind, 'hmac-sha256')
+          const e = row(kind, 'ed25519')
+          const rps = (r) => (r.error ? `error: ${r.error}` : fmtOps(r.rps))
+          return [kind, rps(b), m.error ? `error: ${m.error}` : `${pct(m.overhead)} (CPU ${pct(m.cpuOverhead)})`, rps(h), pct(h.overhead), pct(h.cpuOverhead), rps(e), pct(e.overhead), pct(e.cpuOverhead)]
+        }),
+      )
+      table(
+        ['request', 'server', 'req/s (each round)', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'server event-loop use', 'client CPU µs/req'],
+        result.rows.map((r) => [
+          r.kind,
+          r.variant,
+          r.error ? `error: ${r.error}` : `${fmtOps(r.rps)} (${r.rpsAll.map((x) => fmtOps(x)).join(', ')})`,
+          r.p50ms?.toFixed(2) ?? 'n/a',
+          r.p99ms?.toFixed(2) ?? 'n/a',
+          r.cpuUsPerReq?.toFixed(1) ?? 'n/a',
+          pct(r.elu),
+          r.clientCpuUsPerReq?.toFixed(1) ?? 'n/a',
+        ]),
+      )
+      say(`A server event-loop use well under 100% on the bare server means the load generator (or the machine) limits it, and then the req/s overhead understates the cost; the CPU overhead does not depend on that. Load average (1 min) when this part started: ${result.settings.loadAverage.toFixed(2)} on ${cpus().length} CPUs.`)
+      say()
+      // Where the verified server's extra CPU goes, and what the 20% target leaves for it: a
+      // server-bound verified run reaches 80% of the bare req/s only if it adds at most a quarter
+      // of the bare server's CPU time per request.
+      say('Where the time goes (server CPU time per request, medians). Budget: what a verified request may add for the req/s overhead to stay within 20% (a quarter of the bare server\'s CPU time per request). Model: what reading the body and building the message model add (`model` minus `bare`). verify() in process: 1 / the ops/s of `verifier.verify()` above, in a hot loop. Rest: what verification costs inside the server beyond that hot-loop figure (verified minus model minus verify() in process: cache and GC effects of a busy server, allocation, the nonce store growing over the run).')
+      say()
+      table(
+        ['request', 'algorithm', 'bare µs', 'verified µs', 'added µs', 'budget µs (20%)', 'model µs', 'verify() in process µs', 'rest µs'],
+        ['GET', 'POST'].flatMap((kind) =>
+          SERVER_ALGORITHMS.map((alg) => {
+            const b = row(kind, 'bare').cpuUsPerReq
+            const m = row(kind, 'model').cpuUsPerReq
+            const v = row(kind, alg).cpuUsPerReq
+            const alone = one(alg, kind, verifierContender.name)
+            const verifyUs = alone?.opsPerSecond ? 1e6 / alone.opsPerSecond : undefined
+            const f = (x) => (x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(1))
+            const sub = (x, y) => (x === undefined || y === undefined ? undefined : x - y)
+            return [kind, alg, f(b), f(v), f(sub(v, b)), f(b === undefined ? undefined : b / 4), f(sub(m, b)), f(verifyUs), f(sub(sub(v, m), verifyUs))]
+          }),
+        ),
+      )
+      for (const kind of ['GET', 'POST']) {
+        const h = row(kind, 'hmac-sha256')
+        const v = h?.error ? undefined : h?.overhead
+        targets.push([`HMAC verification costs <= 20% of the bare server's req/s (${kind}, issue 5)`, v === undefined ? 'n/a' : `${pct(v)} (CPU per request: ${pct(h.cpuOverhead)})`, v === undefined ? 'n/a' : v <= 0.2 ? 'met' : 'NOT met'])
+      }
+    }
+  }
 }
 
 // ---------------------------------------------------------------- backends
@@ -355,7 +475,7 @@ if (wants('memory')) {
 
 // ---------------------------------------------------------------- targets
 if (targets.length > 0) {
-  say('## Targets (issue 3)')
+  say('## Targets (issues 3 and 5)')
   say()
   table(['target', 'measured', 'status'], targets)
 }
@@ -363,5 +483,5 @@ say(`Total benchmark time: ${((performance.now() - started) / 1000).toFixed(0)} 
 const rebuilt = signet.source === 'dist' && builtAt() !== startedBuild
 if (rebuilt) say('WARNING: packages/core/dist changed during this run (a rebuild); figures after that point are unreliable. Run again.')
 
-if (only === undefined && !quick && !fromSources && !rebuilt) writeFileSync(`${ROOT}bench/results.md`, out.join('\n') + '\n')
-else console.error('(partial, quick, --sources or disturbed run: bench/results.md not written)')
+if (only === undefined && !quick && !fromSources && !rebuilt && loadgen === 'node') writeFileSync(`${ROOT}bench/results.md`, out.join('\n') + '\n')
+else console.error('(partial, quick, --sources, --loadgen=wrk or disturbed run: bench/results.md not written)')

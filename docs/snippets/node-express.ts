@@ -1,15 +1,14 @@
 import express from 'express'
 import { createVerifier, loadJwksFile, MemoryNonceStore, signetExpress } from '@signet/server'
-import type { SignetIncomingMessage } from '@signet/server'
 
 const verifier = createVerifier({ keys: await loadJwksFile(process.env.SIGNET_JWKS ?? 'jwks.json'), nonces: new MemoryNonceStore() })
 const app = express()
 
 // Mount it before any body parser: it reads the raw body to check Content-Digest.
 app.use('/api', signetExpress(verifier))
+// signetExpress sets req.signet (the verified caller) and req.rawBody (the body as received).
 app.post('/api/orders', signetExpress(verifier, { requiredScopes: ['orders:write'] }), (req, res) => {
-  const { signet, rawBody } = req as unknown as SignetIncomingMessage
-  res.status(201).json({ caller: signet.owner, order: JSON.parse(new TextDecoder().decode(rawBody)) })
+  res.status(201).json({ caller: req.signet.owner, order: JSON.parse(new TextDecoder().decode(req.rawBody)) })
 })
 
 const server = app.listen(Number(process.env.PORT ?? 8080), '127.0.0.1')

@@ -7,7 +7,8 @@
  *   original origin and never carrying a signature to another one;
  * - a 401 for clock skew with a `Date` teaches the signer its offset, then the request is
  *   signed afresh and sent once more (`clock-offset.ts`);
- * - a 401 with `Accept-Signature` is met when the key fits, once (`accept-signature.ts`).
+ * - a 401 with `Accept-Signature` is met when the key fits and the refusal is one a signature
+ *   of another shape can cure, once (`accept-signature.ts`).
  * Optionally the response's own signature is verified against the request (`;req`).
  *
  * Every failure that can be detected locally (body already used, body over the limit, a key
@@ -18,8 +19,8 @@
  */
 import { fromFetchRequest } from '@signet/core'
 import type { HttpRequestMessage } from '@signet/core'
-import { meetAcceptSignature } from './accept-signature.ts'
-import { clockSkewDate } from './clock-offset.ts'
+import { acceptSignatureMayHelp, meetAcceptSignature } from './accept-signature.ts'
+import { clockSkewDate, problemCode } from './clock-offset.ts'
 import { isRedirect, redirectParts } from './redirect.ts'
 import { toRequest } from './request-parts.ts'
 import type { RequestParts } from './request-parts.ts'
@@ -201,7 +202,8 @@ export async function retryAfter(
     }
   }
   const field = response.headers.get('accept-signature')
-  if (settings.acceptSignature && !state.acceptRetried && field !== null) {
+  // A key or address refusal is final: re-signing cannot change it (accept-signature.ts).
+  if (settings.acceptSignature && !state.acceptRetried && field !== null && acceptSignatureMayHelp(await problemCode(response))) {
     state.acceptRetried = true
     const met = meetAcceptSignature(field, await signer.key(), await signer.keyId(), signerInternals(signer).expiresSeconds)
     if (met !== undefined) return met

@@ -121,6 +121,12 @@ export interface Verifier {
   readonly limits: ResolvedLimits
   /** The client address and scheme after applying the trusted-proxy rules. */
   forwarded(peerIp: string | undefined, fields: HttpRequestMessage['fields']): ForwardedInfo
+  /**
+   * The verifier's clock (the `clock` option, default `Date.now`), unix milliseconds. Adapters
+   * put it in the `Date` of a refusal, so a client learns its offset from the clock that judged
+   * `created` and `expires`, not from the host's.
+   */
+  now(): number
 }
 
 type Candidate = ParsedSignature
@@ -210,6 +216,10 @@ async function readLimited(stream: ReadableStream<Uint8Array>, maxBytes: number)
     offset += chunk.length
   }
   return out
+}
+
+function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
 }
 
 function isHttpMessage(input: unknown): input is HttpMessage {
@@ -305,7 +315,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const components = checkRequired(message, candidate)
     const params = candidate.input.params
     const keyid = params.keyid as string
-    const record = await resolver.resolve(keyid)
+    // A synchronous resolver (memory, JWKS) is not awaited: each await is a trip through the
+    // microtask queue on every request.
+    const found = resolver.resolve(keyid)
+    const record = isThenable(found) ? await found : found
     if (record === undefined || record === null) fail('ERR_KEY_NOT_FOUND', 'unknown key id')
     if (record.id !== keyid) fail('ERR_KEY_ID_MISMATCH', 'the resolver returned a record for another key id')
     const nowSeconds = Math.floor(nowMs / 1000)
@@ -370,7 +383,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     peerBox.label = accepted.candidate.label
     const params = accepted.candidate.input.params
     if (nonces !== undefined && typeof params.nonce === 'string') {
-      const fresh = await nonces.record(`${accepted.keyid}\u0000${params.nonce}`, nonceTtlMs(accepted.candidate, nowMs))
+      const recorded = nonces.record(`${accepted.keyid}\u0000${params.nonce}`, nonceTtlMs(accepted.candidate, nowMs))
+      const fresh = isThenable(recorded) ? await recorded : recorded
       if (!fresh) fail('ERR_NONCE_REPLAYED', 'the nonce was already used')
     }
     const scopes = accepted.record.scopes ?? []
@@ -411,13 +425,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
     policy,
     limits,
     forwarded: (peerIp, fields) => forwarding.resolve(peerIp, fields),
+    now: (): number => clock(),
     async verify(input, verifyOptions = {}): Promise<VerifiedIdentity> {
       const box: { info?: ForwardedInfo; keyid?: string; label?: string } = {}
       try {
         const identity = await run(input, verifyOptions, box)
-        const event: VerificationEvent = { keyid: identity.keyid, time: clock(), label: identity.label }
-        if (identity.clientIp !== undefined) event.ip = identity.clientIp
-        fire(options.onVerified, event)
+        if (options.onVerified !== undefined) {
+          const event: VerificationEvent = { keyid: identity.keyid, time: clock(), label: identity.label }
+          if (identity.clientIp !== undefined) event.ip = identity.clientIp
+          fire(options.onVerified, event)
+        }
         return identity
       } catch (error) {
         const event: VerificationEvent = { time: clock() }

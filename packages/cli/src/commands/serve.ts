@@ -268,7 +268,7 @@ function handler(verifier: Verifier, upstream: URL | undefined): (req: IncomingM
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), 'cache-control': 'no-store' })
         res.end(text)
       },
-      (error: unknown) => writeProblem(res, problemFor(error, { policy: verifier.policy, withBody: req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined })),
+      (error: unknown) => writeProblem(res, problemFor(error, { policy: verifier.policy, now: verifier.now(), withBody: req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined })),
     )
   }
 }

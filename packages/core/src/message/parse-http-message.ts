@@ -232,7 +232,11 @@ export function parseHttpMessage(input: string | Uint8Array, options?: ParseHttp
   } else {
     const host = fieldList(fields, 'host')
     if (host.length > 1) throw malformed('more than one Host field (RFC 9112 section 3.2)')
-    authority = host[0] ?? ''
+    // Origin-form and asterisk-form carry no authority: Host is where it is, and a request
+    // without one is refused (RFC 9112 section 3.2), not signed over an empty `@authority`.
+    // An empty Host value stays allowed: it is what a URI without authority sends.
+    if (host.length === 0) throw malformed('missing Host: an origin-form or asterisk-form request names its authority there (RFC 9112 section 3.2)')
+    authority = host[0] as string
   }
   const request: HttpRequestMessage = {
     kind: 'request',

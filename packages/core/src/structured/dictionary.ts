@@ -73,12 +73,41 @@ class EmptyParameters extends Map<string, BareItem> {
 }
 const NO_PARAMETERS: Parameters = /* @__PURE__ */ Object.freeze(new EmptyParameters())
 
+// Keys and strings that occur in nearly every signature field. Returning the literal instead
+// of a fresh slice saves the allocation and, later, the hashing and internalizing a fresh
+// string costs when it becomes a Map key or an object property. Bucketed by length.
+function buckets(words: readonly string[]): (readonly string[] | undefined)[] {
+  const out: string[][] = []
+  for (const w of words) (out[w.length] ??= []).push(w)
+  return out
+}
+const commonKeys = /* @__PURE__ */ buckets(['created', 'expires', 'nonce', 'alg', 'keyid', 'tag', 'sig1', 'sig2', 'req', 'sf', 'bs', 'tr', 'key', 'name', 'sha-256', 'sha-512'])
+const commonStrings = /* @__PURE__ */ buckets([
+  '@method', '@target-uri', '@authority', '@scheme', '@request-target', '@path', '@query', '@query-param', '@status',
+  'content-digest', 'content-type', 'content-length', 'host', 'date', 'authorization',
+])
+
+const NO_INTERN = false
+function common(table: (readonly string[] | undefined)[], input: string, start: number, end: number): string {
+  if (NO_INTERN) return input.slice(start, end)
+  const candidates = table[end - start]
+  if (candidates !== undefined) {
+    const length = end - start
+    next: for (let i = 0; i < candidates.length; i++) {
+      const word = candidates[i] as string
+      for (let j = 0; j < length; j++) if (word.charCodeAt(j) !== input.charCodeAt(start + j)) continue next
+      return word
+    }
+  }
+  return input.slice(start, end)
+}
+
 /**
  * One pass over the input. Methods return `false` (or `undefined`) to mean "not handled
  * here", never throw, and leave the verdict to `structured-headers`.
  */
 class Scanner {
-  readonly input: string
+  input: string
   pos = 0
   /** Cleared when the member being scanned is not in canonical form. */
   canonical = true
@@ -105,7 +134,7 @@ class Scanner {
       if (!(d < 128 && (charClass[d] as number) & KEY_CHAR)) break
     }
     this.pos = p
-    return input.slice(start, p)
+    return common(commonKeys, input, start, p)
   }
 
   /** RFC 9651 section 4.2.3.1, without decimals, tokens, dates and display strings. */
@@ -135,7 +164,7 @@ class Scanner {
     for (; p < input.length; p++) {
       const c = input.charCodeAt(p)
       if (c === 0x22) {
-        this.bare = start === this.pos + 1 ? input.slice(start, p) : out + input.slice(start, p)
+        this.bare = start === this.pos + 1 ? common(commonStrings, input, start, p) : out + input.slice(start, p)
         this.pos = p + 1
         return true
       }
@@ -248,10 +277,10 @@ class Scanner {
     return undefined
   }
 
-  dictionary(): ScannedDictionary | undefined {
+  dictionary(withSpans: boolean): ScannedDictionary | undefined {
     const input = this.input
     const dictionary: Dictionary = new Map()
-    const spans = new Map<string, MemberSpan>()
+    const spans = withSpans ? new Map<string, MemberSpan>() : NO_SPANS
     while (input.charCodeAt(this.pos) === SP) this.pos++
     while (this.pos < input.length) {
       const key = this.key()
@@ -270,7 +299,7 @@ class Scanner {
       }
       if (member === undefined) return undefined
       dictionary.set(key, member)
-      spans.set(key, { start, end: this.pos, canonical: this.canonical })
+      if (withSpans) spans.set(key, { start, end: this.pos, canonical: this.canonical })
       let c = input.charCodeAt(this.pos)
       while (c === SP || c === HTAB) c = input.charCodeAt(++this.pos)
       if (this.pos >= input.length) break
@@ -303,19 +332,36 @@ export function byteSequence(value: unknown): Uint8Array | undefined {
  *   `undefined` when the input needs `structured-headers` (which may accept or reject it).
  */
 export function scanDictionary(input: string): ScannedDictionary | undefined {
-  return new Scanner(input).dictionary()
+  return scanner(input).dictionary(true)
+}
+
+// Returned by a scan that was not asked for spans (Signature, digest fields): never written.
+const NO_SPANS: Map<string, MemberSpan> = /* @__PURE__ */ new Map()
+
+// One scanner, reset per call: scanning is synchronous and never re-entered.
+let shared: Scanner | undefined
+
+function scanner(input: string): Scanner {
+  if (shared === undefined) return (shared = new Scanner(input))
+  shared.input = input
+  shared.pos = 0
+  shared.canonical = true
+  shared.bare = true
+  return shared
 }
 
 /**
  * Parse a dictionary: the fast scan, or `structured-headers` for what the scan leaves to it.
  *
  * @param input - the combined field value.
- * @returns The dictionary and, when the fast scan handled it, the member spans.
+ * @param withSpans - record member spans (Signature-Input needs them; other fields do not).
+ * @returns The dictionary and, when the fast scan handled it and they were asked for, the
+ *   member spans.
  * @throws the `structured-headers` parse error for an invalid dictionary (callers map it to
  *   `ERR_MALFORMED_FIELD`).
  */
-export function parseStructuredDictionary(input: string): { dictionary: Dictionary; spans: Map<string, MemberSpan> | undefined } {
-  const scanned = new Scanner(input).dictionary()
-  if (scanned !== undefined) return scanned
+export function parseStructuredDictionary(input: string, withSpans = false): { dictionary: Dictionary; spans: Map<string, MemberSpan> | undefined } {
+  const scanned = scanner(input).dictionary(withSpans)
+  if (scanned !== undefined) return withSpans ? scanned : { dictionary: scanned.dictionary, spans: undefined }
   return { dictionary: parseDictionary(input), spans: undefined }
 }

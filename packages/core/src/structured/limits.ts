@@ -25,7 +25,9 @@ export const defaultLimits: Readonly<Required<{ [K in keyof SignatureLimits]: nu
 
 /** Resolve one limit, checking that an explicit value is a positive integer. */
 export function limit(limits: SignatureLimits | undefined, name: keyof SignatureLimits): number {
-  const value = limits?.[name]
+  // No limits object (the common case) needs no keyed property lookups.
+  if (limits === undefined) return defaultLimits[name]
+  const value = limits[name]
   if (value === undefined) return defaultLimits[name]
   if (!Number.isInteger(value) || value < 1) throw new RangeError(`"limits.${name}" must be a positive integer`)
   return value

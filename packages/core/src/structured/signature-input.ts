@@ -33,11 +33,11 @@ interface DictionaryField {
   readonly spans: Map<string, MemberSpan> | undefined
 }
 
-function parseDictionaryField(fieldName: string, fieldValues: readonly string[], limits?: SignatureLimits): DictionaryField {
+function parseDictionaryField(fieldName: string, fieldValues: readonly string[], limits?: SignatureLimits, withSpans = false): DictionaryField {
   const text = joinFieldValues(fieldName, fieldValues, limits)
   let parsed: ReturnType<typeof parseStructuredDictionary>
   try {
-    parsed = parseStructuredDictionary(text)
+    parsed = parseStructuredDictionary(text, withSpans)
   } catch (err) {
     throw new SignetError('ERR_MALFORMED_FIELD', `the ${fieldName} field is not a valid structured dictionary`, { cause: err })
   }
@@ -69,7 +69,7 @@ export function parseSignatureDictionary(fieldName: string, fieldValues: readonl
  * @example parseSignatureInput(['sig1=("@method");created=1']).get('sig1')?.params.created // 1
  */
 export function parseSignatureInput(fieldValues: readonly string[], limits?: SignatureLimits): Map<string, SignatureInputMember> {
-  const { text, dictionary, spans } = parseDictionaryField('Signature-Input', fieldValues, limits)
+  const { text, dictionary, spans } = parseDictionaryField('Signature-Input', fieldValues, limits, true)
   const maxComponents = limit(limits, 'maxComponents')
   const out = new Map<string, SignatureInputMember>()
   for (const [label, member] of dictionary) {

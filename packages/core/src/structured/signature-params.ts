@@ -20,8 +20,6 @@ export interface SignatureParams {
   readonly [other: string]: string | number | boolean | undefined
 }
 
-const INTEGER_PARAMS = new Set(['created', 'expires'])
-const STRING_PARAMS = new Set(['nonce', 'alg', 'keyid', 'tag'])
 
 /** A bare item as a plain value: tokens and display strings as strings, bytes as base64, dates as unix seconds. */
 export function plainValue(value: BareItem): string | number | boolean {
@@ -47,14 +45,24 @@ export function signatureParamsFromStructured(params: Parameters, allowFlags = f
       out[name] = true
       continue
     }
-    if (INTEGER_PARAMS.has(name)) {
-      if (typeof value !== 'number' || !Number.isInteger(value)) {
-        throw new SignetError('ERR_INVALID_PARAMETER', `the "${name}" parameter must be an integer (RFC 9421 section 2.3)`)
-      }
-    } else if (STRING_PARAMS.has(name)) {
-      if (typeof value !== 'string') {
-        throw new SignetError('ERR_INVALID_PARAMETER', `the "${name}" parameter must be a string (RFC 9421 section 2.3)`)
-      }
+    // RFC 9421 section 2.3: created and expires are integers; nonce, alg, keyid and tag strings.
+    switch (name) {
+      case 'created':
+      case 'expires':
+        if (typeof value !== 'number' || !Number.isInteger(value)) {
+          throw new SignetError('ERR_INVALID_PARAMETER', `the "${name}" parameter must be an integer (RFC 9421 section 2.3)`)
+        }
+        out[name] = value
+        continue
+      case 'nonce':
+      case 'alg':
+      case 'keyid':
+      case 'tag':
+        if (typeof value !== 'string') {
+          throw new SignetError('ERR_INVALID_PARAMETER', `the "${name}" parameter must be a string (RFC 9421 section 2.3)`)
+        }
+        out[name] = value
+        continue
     }
     out[name] = plainValue(value)
   }

@@ -45,9 +45,17 @@ export function scopesFor<R>(rule: ScopeRule<R> | undefined, request: R): readon
   return typeof rule === 'function' ? rule(request) : rule
 }
 
+function isVerifier(value: unknown): value is Verifier {
+  return typeof value === 'object' && value !== null && typeof (value as { verify?: unknown }).verify === 'function'
+}
+
 /** Check adapter options at factory time. */
 export function validateAdapterOptions(verifier: Verifier, options: { requiredScopes?: unknown; clientIp?: unknown }): void {
-  if (typeof verifier !== 'object' || verifier === null || typeof verifier.verify !== 'function') throw new TypeError('"verifier" expected the result of createVerifier')
+  if (!isVerifier(verifier)) throw new TypeError('"verifier" expected the result of createVerifier')
+  validateRouteOptions(options)
+}
+
+function validateRouteOptions(options: { requiredScopes?: unknown; clientIp?: unknown }): void {
   const scopes = options.requiredScopes
   if (scopes !== undefined && typeof scopes !== 'function' && (!Array.isArray(scopes) || scopes.some((s) => typeof s !== 'string'))) {
     throw new TypeError('"requiredScopes" expected an array of strings or a function')
@@ -56,8 +64,44 @@ export function validateAdapterOptions(verifier: Verifier, options: { requiredSc
 }
 
 /**
+ * Builds the verifier from the handler's first extra argument: a Worker's `env`, whose bindings
+ * (secrets, KV, the callers' keys) exist only once a request arrives.
+ */
+export type VerifierFactory<E> = (env: E) => Verifier | Promise<Verifier>
+
+/**
+ * Call a factory once and keep its verifier. Concurrent first requests share the one call; a
+ * failed call is forgotten, so a transient failure (a KV read) is retried by the next request.
+ */
+function cachedVerifier<E>(factory: VerifierFactory<E>): (env: E) => Verifier | Promise<Verifier> {
+  let ready: Verifier | undefined
+  let pending: Promise<Verifier> | undefined
+  return (env) => {
+    if (ready !== undefined) return ready
+    if (pending === undefined) {
+      const attempt: Promise<Verifier> = Promise.resolve()
+        .then(() => factory(env))
+        .then((built) => {
+          if (!isVerifier(built)) throw new TypeError('the verifier factory expected to return the result of createVerifier')
+          ready = built
+          return built
+        })
+      pending = attempt
+      attempt.catch(() => {
+        if (pending === attempt) pending = undefined
+      })
+    }
+    return pending
+  }
+}
+
+/**
  * Wrap a fetch-style handler so it only sees verified requests.
  *
+ * @param verifier - from `createVerifier`, or a factory `(env) => verifier` (sync or async)
+ * called once, on the first request, with the handler's first extra argument (a Worker's
+ * `env`), and cached. A factory that throws answers that request 500 and is called again on
+ * the next one.
  * @returns a handler with the same extra arguments, answering refused requests with problem+json.
  * @throws {TypeError} at creation when an option is wrong.
  * @example
@@ -65,22 +109,51 @@ export function validateAdapterOptions(verifier: Verifier, options: { requiredSc
  * export default {
  *   fetch: withSignet(verifier, (request, identity, env) => Response.json({ hello: identity.owner })),
  * }
+ * // On Workers, from the bindings:
+ * export default {
+ *   fetch: withSignet(async (env: Env) => createVerifier({ keys: await jwksKeys(JSON.parse(env.CALLER_JWKS)) }), (request, identity) => Response.json({ hello: identity.owner })),
+ * }
  * ```
  */
 export function withSignet<A extends unknown[]>(
   verifier: Verifier,
   handler: (request: Request, identity: VerifiedIdentity, ...rest: A) => Response | Promise<Response>,
+  options?: FetchAdapterOptions<A>,
+): (request: Request, ...rest: A) => Promise<Response>
+export function withSignet<E, A extends [env: E, ...rest: unknown[]] = [env: E, ...rest: unknown[]]>(
+  factory: VerifierFactory<E>,
+  handler: (request: Request, identity: VerifiedIdentity, ...rest: A) => Response | Promise<Response>,
+  options?: FetchAdapterOptions<A>,
+): (request: Request, ...rest: A) => Promise<Response>
+export function withSignet<A extends unknown[]>(
+  verifier: Verifier | VerifierFactory<unknown>,
+  handler: (request: Request, identity: VerifiedIdentity, ...rest: A) => Response | Promise<Response>,
   options: FetchAdapterOptions<A> = {},
 ): (request: Request, ...rest: A) => Promise<Response> {
-  validateAdapterOptions(verifier, options)
+  if (typeof verifier === 'function') validateRouteOptions(options)
+  else validateAdapterOptions(verifier, options)
   if (typeof handler !== 'function') throw new TypeError('"handler" expected a function')
   const clientIp = options.clientIp ?? (defaultClientIp as (request: Request, ...rest: A) => string | undefined)
+  const fixed = typeof verifier === 'function' ? undefined : verifier
+  const build = typeof verifier === 'function' ? cachedVerifier(verifier) : undefined
   return async (request: Request, ...rest: A): Promise<Response> => {
+    let active: Verifier
+    if (fixed !== undefined) active = fixed
+    else {
+      try {
+        active = await (build as (env: unknown) => Verifier | Promise<Verifier>)(rest[0])
+      } catch {
+        // Fail closed: no verifier, no entry. Always a bare 500, even for a coded error (a
+        // malformed key in the bindings is not the caller's 401) and the cause is not sent.
+        const p = problemFor(undefined)
+        return new Response(p.body, { status: p.status, headers: p.headers })
+      }
+    }
     let identity: VerifiedIdentity
     try {
-      identity = await verifier.verify(request, { clientIp: clientIp(request, ...rest), requiredScopes: scopesFor(options.requiredScopes, request) })
+      identity = await active.verify(request, { clientIp: clientIp(request, ...rest), requiredScopes: scopesFor(options.requiredScopes, request) })
     } catch (error) {
-      const p = problemFor(error, { policy: verifier.policy, realm: options.realm, withBody: request.body !== null })
+      const p = problemFor(error, { policy: active.policy, realm: options.realm, now: active.now(), withBody: request.body !== null })
       return new Response(p.body, { status: p.status, headers: p.headers })
     }
     return handler(request, identity, ...rest)

@@ -53,7 +53,7 @@ export function signetHono(verifier: Verifier, options: HonoAdapterOptions = {})
     try {
       identity = await verifier.verify(c.req.raw, { clientIp: clientIp(c), requiredScopes: scopesFor(options.requiredScopes, c) })
     } catch (error) {
-      const p = problemFor(error, { policy: verifier.policy, realm: options.realm, withBody: c.req.raw.body !== null })
+      const p = problemFor(error, { policy: verifier.policy, realm: options.realm, now: verifier.now(), withBody: c.req.raw.body !== null })
       return new Response(p.body, { status: p.status, headers: p.headers })
     }
     c.set('signet', identity)

@@ -29,6 +29,21 @@ export type SignetIncomingMessage = IncomingMessage & {
   rawBody: Uint8Array
 }
 
+// Express types its request as `Express.Request` merged into `IncomingMessage`
+// (@types/express-serve-static-core). Adding the two properties to that global interface lets a
+// handler after `signetExpress` read them without a cast; it is types only, resolves no module,
+// and is inert where Express is not used.
+declare global {
+  namespace Express {
+    interface Request {
+      /** The verified caller, set by `signetExpress`. */
+      signet: VerifiedIdentity
+      /** The request body as received, set by `signetExpress` (empty when there was none). */
+      rawBody: Uint8Array
+    }
+  }
+}
+
 /** Options of the Node adapters. */
 export interface NodeAdapterOptions {
   readonly requiredScopes?: ScopeRule<IncomingMessage> | undefined
@@ -43,7 +58,7 @@ export interface NodeAdapterOptions {
  * @throws {SignetError} `ERR_BODY_TOO_LARGE` (declared or actual size), `ERR_MALFORMED_MESSAGE` when the stream fails.
  */
 export function readNodeBody(req: IncomingMessage, maxBytes: number): Promise<Uint8Array> {
-  const declared = req.headers['content-length']
+  const declared = rawHeader(req, 'content-length')
   if (declared !== undefined && Number(declared) > maxBytes) {
     return Promise.reject(new SignetError('ERR_BODY_TOO_LARGE', `the body exceeds ${maxBytes} bytes`))
   }
@@ -95,8 +110,24 @@ export function readNodeBody(req: IncomingMessage, maxBytes: number): Promise<Ui
   })
 }
 
+/**
+ * The first value of a header, read from `rawHeaders`. Node builds `req.headers` on first
+ * access, lower-casing every name (the signature fields included); the adapter needs two
+ * values, and the application may never touch `req.headers` at all.
+ */
+function rawHeader(req: IncomingMessage, lowerName: string): string | undefined {
+  const raw = req.rawHeaders
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string
+    if (name.length === lowerName.length && name.toLowerCase() === lowerName) return raw[i + 1]
+  }
+  return undefined
+}
+
 function hasBody(req: IncomingMessage): boolean {
-  return req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0')
+  if (rawHeader(req, 'transfer-encoding') !== undefined) return true
+  const length = rawHeader(req, 'content-length')
+  return length !== undefined && length !== '0'
 }
 
 /**
@@ -137,7 +168,7 @@ export function writeProblem(res: ServerResponse, problem: ProblemResponse): voi
 }
 
 function problemOf(verifier: Verifier, error: unknown, req: IncomingMessage, realm: string | undefined): ProblemResponse {
-  return problemFor(error, { policy: verifier.policy, realm, withBody: hasBody(req) })
+  return problemFor(error, { policy: verifier.policy, realm, now: verifier.now(), withBody: hasBody(req) })
 }
 
 /**
@@ -162,7 +193,8 @@ export function withSignetNode(
         const verified = req as SignetIncomingMessage
         verified.signet = identity
         verified.rawBody = body
-        return Promise.resolve(handler(verified, res)).catch((error: unknown) => writeProblem(res, problemFor(error)))
+        // Built with the executor so a handler that throws synchronously is answered too.
+        return new Promise((resolve) => resolve(handler(verified, res))).catch((error: unknown) => writeProblem(res, problemFor(error, { now: verifier.now() })))
       },
       (error: unknown) => writeProblem(res, problemOf(verifier, error, req, options.realm)),
     )
