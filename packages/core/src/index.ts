@@ -88,6 +88,7 @@ export type {
 } from './verify.ts'
 export { checkRequired, checkTimes, parseSignatures, selectSignatures, verifyMessage, verifySignature } from './verify.ts'
 
-// Keys and backends (helper B's modules).
+export type { KeyRecord, KeyResolver, KeyState } from './key-record.ts'
+
 export * from './keys/index.ts'
 export * from './backends/index.ts'

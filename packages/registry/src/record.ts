@@ -8,11 +8,10 @@
  *
  * @module
  */
-import type { AlgorithmName } from '@signet/core'
+import type { AlgorithmName, KeyState } from '@signet/core'
 import type { Sealed } from './envelope.ts'
 
-/** The lifecycle state of a key. `revoked` is final. */
-export type KeyState = 'active' | 'disabled' | 'revoked'
+export type { KeyState }
 
 /** The kind of key material. */
 export type KeyType = 'hmac' | 'ed25519' | 'rsa' | 'ecdsa'

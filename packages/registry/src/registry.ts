@@ -22,7 +22,7 @@
 import {
   SignetError, exportJwk, generateKey, getAlgorithm, importKey, isSignetError, isSignetKey, publicKey, utf8,
 } from '@signet/core'
-import type { AlgorithmDescriptor, AlgorithmName, KeyInput, SignetKey } from '@signet/core'
+import type { AlgorithmDescriptor, AlgorithmName, KeyInput, KeyRecord, KeyResolver, SignetKey } from '@signet/core'
 import {
   authenticate, checkAuthentication, createDataKeys, isSealed, openDataKeys, openSecret, parseMasterKey, rewrapDataKey, sealSecret,
 } from './envelope.ts'
@@ -133,23 +133,12 @@ export interface RotatedKey extends CreatedKey {
   readonly previous: { readonly keyid: string; readonly overlapUntil: number }
 }
 
-/** A key record of `@signet/server`'s `KeyRecord` shape. */
-export interface ResolvedKey {
-  readonly id: string
-  readonly key: SignetKey
-  readonly owner?: string | undefined
-  readonly scopes?: readonly string[] | undefined
-  readonly allowIps?: readonly string[] | undefined
-  readonly denyIps?: readonly string[] | undefined
-  readonly notBefore?: number | undefined
-  readonly expires?: number | undefined
-  readonly state?: KeyState | undefined
-  readonly label?: string | undefined
-}
+/** A key record as the verifier reads it (`KeyRecord` from `@signet/core`). */
+export type ResolvedKey = KeyRecord
 
-/** `@signet/server`'s `KeyResolver` shape. */
-export interface RegistryResolver {
-  resolve(keyid: string): Promise<ResolvedKey | undefined>
+/** A `KeyResolver` (`@signet/core`) over this registry; lookups are always asynchronous. */
+export interface RegistryResolver extends KeyResolver {
+  resolve(keyid: string): Promise<KeyRecord | undefined>
 }
 
 const TYPE_OF_FAMILY: Readonly<Record<string, KeyType>> = {

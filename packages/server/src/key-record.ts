@@ -2,50 +2,17 @@
  * Key records: what a verifier knows about a key id, and how it decides whether the key may be
  * used right now.
  *
- * The shape is a cross-package contract (CONTRACTS.md): `@signet/registry` returns objects of this
- * shape without importing this package, so every member stays plain data. A record's state and
+ * The shape itself lives in `@signet/core` (`key-record.ts`), shared with `@signet/registry`,
+ * which produces records without importing this package. A record's state and
  * validity window are checked before any cryptography runs (DESIGN.md pipeline step "key state"),
  * each refusal with its own code so operators can tell an expired key from a revoked one.
  *
  * @module
  */
 import { SignetError } from '@signet/core'
-import type { SignetKey } from '@signet/core'
+import type { KeyRecord } from '@signet/core'
 
-/** The lifecycle state of a key. `revoked` is final; `disabled` can be re-enabled. */
-export type KeyState = 'active' | 'disabled' | 'revoked'
-
-/** Everything a verifier knows about one key id. */
-export interface KeyRecord {
-  /** The key id, as it appears in the `keyid` signature parameter. */
-  readonly id: string
-  /** The public key, or the HMAC secret key. Its algorithm is the only one accepted (RFC 9421 section 7.3.6). */
-  readonly key: SignetKey
-  readonly owner?: string | undefined
-  readonly scopes?: readonly string[] | undefined
-  /** Addresses or CIDR ranges, IPv4 or IPv6, the key may be used from. Empty or absent: anywhere. */
-  readonly allowIps?: readonly string[] | undefined
-  /** Addresses or CIDR ranges the key may never be used from; wins over `allowIps`. */
-  readonly denyIps?: readonly string[] | undefined
-  /** Unix seconds before which the key is refused. */
-  readonly notBefore?: number | undefined
-  /** Unix seconds from which the key is refused (a rotation overlap deadline is folded in here). */
-  readonly expires?: number | undefined
-  /** Default `active`. */
-  readonly state?: KeyState | undefined
-  readonly label?: string | undefined
-}
-
-/**
- * Finds the record for a key id. The key id comes from the request and is untrusted: a resolver
- * must treat it as an opaque lookup string, never as a path or a URL.
- *
- * A resolver whose backing store is unreachable throws `SignetError` `ERR_STORE_UNAVAILABLE`
- * (the server answers 503, fail closed).
- */
-export interface KeyResolver {
-  resolve(keyid: string): KeyRecord | undefined | Promise<KeyRecord | undefined>
-}
+export type { KeyRecord, KeyResolver, KeyState } from '@signet/core'
 
 /**
  * Refuse a key that is not usable at `nowSeconds`: disabled, revoked, not yet valid or expired.

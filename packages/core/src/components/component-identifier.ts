@@ -82,6 +82,7 @@ export function componentIdentifierFromItem(item: Item): ComponentIdentifier {
     throw invalid(`component name ${JSON.stringify(bare.slice(0, 64))} is not a lower-case field name or @derived name`)
   }
   const params = new Map<string, string | boolean>()
+  if (item[1].size === 0) return { name: bare, params }
   for (const [key, value] of item[1]) {
     if (value === true || typeof value === 'string') params.set(key, value)
     else throw invalid(`component parameter ${JSON.stringify(key)} must be a string or a bare flag`)

@@ -87,9 +87,7 @@ const commonStrings = /* @__PURE__ */ buckets([
   'content-digest', 'content-type', 'content-length', 'host', 'date', 'authorization',
 ])
 
-const NO_INTERN = false
 function common(table: (readonly string[] | undefined)[], input: string, start: number, end: number): string {
-  if (NO_INTERN) return input.slice(start, end)
   const candidates = table[end - start]
   if (candidates !== undefined) {
     const length = end - start
