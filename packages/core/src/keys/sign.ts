@@ -36,11 +36,6 @@ function checkAlg(key: SignetKey, options: SignBytesOptions): void {
   }
 }
 
-function chooseBackend(key: SignetKey, state: KeyState, options: SignBytesOptions | undefined): KeyBackend {
-  if (options?.backend !== undefined) return selectBackend(key.algorithm, state.material, options.backend)
-  return (state.backend ??= selectBackend(key.algorithm, state.material))
-}
-
 /**
  * A backend chosen by default turned out not to run this algorithm here (a WebCrypto without
  * Ed25519, say): try the next one in preference order and remember it for this key.
@@ -69,151 +64,114 @@ async function tryOtherBackends<T>(
 }
 
 /**
- * Run one operation on the key's backend. A synchronous backend's result comes back as a plain
- * value (no promise, no microtask), so callers on the hot path can finish in the same turn;
- * only a backend that turns out to be missing an algorithm sends the call down the fallback.
+ * One backend operation. Module-level functions with the inputs passed as arguments, so the hot
+ * path builds no closure; `signature` is ignored by the signing operations.
  */
-function dispatch<T>(
+type Operation<I, R> = (
+  backend: KeyBackend,
+  alg: AlgorithmDescriptor,
+  material: KeyMaterial,
+  input: I,
+  signature: Uint8Array,
+) => R | Promise<R>
+
+const signData: Operation<Uint8Array, Uint8Array> = (backend, alg, material, data) => backend.sign(alg, material, data)
+
+const verifyData: Operation<Uint8Array, boolean> = (backend, alg, material, data, signature) =>
+  backend.verify(alg, material, data, signature)
+
+// The signature base is ASCII (RFC 9421 section 2.5): a backend that takes text skips encoding it.
+const signText: Operation<string, Uint8Array> = (backend, alg, material, text) =>
+  backend.signAscii !== undefined ? backend.signAscii(alg, material, text) : backend.sign(alg, material, utf8(text))
+
+const verifyText: Operation<string, boolean> = (backend, alg, material, text, signature) =>
+  backend.verifyAscii !== undefined
+    ? backend.verifyAscii(alg, material, text, signature)
+    : backend.verify(alg, material, utf8(text), signature)
+
+/** What the signing operations pass for the signature they do not have. */
+const noSignature = new Uint8Array(0)
+
+/**
+ * Run one operation on the key's backend. A synchronous backend's result comes back as a plain
+ * value (no promise, no microtask), so callers on the hot path can finish in the same turn. The
+ * backend chosen by default is kept on the key; only one that turns out to be missing the
+ * algorithm sends the call down the fallback. A backend the caller named gets no fallback, and
+ * its failure is a rejection (the argument checks before it throw).
+ */
+function perform<I, R>(
   key: SignetKey,
   state: KeyState,
   options: SignBytesOptions | undefined,
-  run: (backend: KeyBackend) => T | Promise<T>,
-): T | Promise<T> {
-  const explicit = options?.backend !== undefined
-  const backend = explicit ? chooseBackend(key, state, options) : (state.backend ??= selectBackend(key.algorithm, state.material))
-  let result: T | Promise<T>
+  operation: Operation<I, R>,
+  input: I,
+  signature: Uint8Array,
+): R | Promise<R> {
+  const alg = key.algorithm
+  const material = state.material
+  const forced = options?.backend
+  const backend = forced === undefined ? (state.backend ??= selectBackend(alg, material)) : selectBackend(alg, material, forced)
+  let result: R | Promise<R>
   try {
-    result = run(backend)
+    result = operation(backend, alg, material, input, signature)
   } catch (error) {
-    return explicit ? Promise.reject(error) : tryOtherBackends(key, state, backend, error, run)
+    if (forced !== undefined) return Promise.reject(error)
+    return tryOtherBackends(key, state, backend, error, (next) => operation(next, alg, material, input, signature))
   }
-  if (!(result instanceof Promise)) return result
-  return explicit ? result : result.catch((error: unknown) => tryOtherBackends(key, state, backend, error, run))
+  if (forced !== undefined || !(result instanceof Promise)) return result
+  return result.catch((error: unknown) =>
+    tryOtherBackends(key, state, backend, error, (next) => operation(next, alg, material, input, signature)),
+  )
 }
 
-function checkSign(key: SignetKey, data: Uint8Array, options: SignBytesOptions | undefined): KeyState {
+function checkSigner(key: SignetKey, options: SignBytesOptions | undefined): KeyState {
   const state = keyState(key)
-  if (!(data instanceof Uint8Array)) throw new TypeError('"data" must be a Uint8Array')
   if (options !== undefined) checkAlg(key, options)
   if (key.type === 'public') throw new SignetError('ERR_KEY_UNSUPPORTED', 'a public key cannot sign')
   return state
 }
 
-function checkVerify(key: SignetKey, data: Uint8Array, signature: Uint8Array, options: SignBytesOptions | undefined): KeyState {
+function checkSignature(key: SignetKey, signature: Uint8Array, options: SignBytesOptions | undefined): KeyState {
   const state = keyState(key)
-  if (!(data instanceof Uint8Array)) throw new TypeError('"data" must be a Uint8Array')
   if (!(signature instanceof Uint8Array)) throw new TypeError('"signature" must be a Uint8Array')
   if (options !== undefined) checkAlg(key, options)
   return state
 }
 
-/**
- * {@link signBytes} for the hot path: the signature itself when the backend is synchronous
- * (node:crypto, pure), a promise otherwise. Errors of the checks are thrown, not rejected.
- *
- * @internal
- */
-export function signBytesDirect(key: SignetKey, data: Uint8Array, options?: SignBytesOptions): Uint8Array | Promise<Uint8Array> {
-  const state = checkSign(key, data, options)
-  const alg = key.algorithm
-  const material = state.material
-  const backend = options?.backend === undefined ? state.backend : undefined
-  // The common case without a closure: the key's backend is known and synchronous.
-  if (backend !== undefined) {
-    let result: Uint8Array | Promise<Uint8Array>
-    try {
-      result = backend.sign(alg, material, data)
-    } catch (error) {
-      return tryOtherBackends(key, state, backend, error, (b) => b.sign(alg, material, data))
-    }
-    if (!(result instanceof Promise)) return result
-    return result.catch((error: unknown) => tryOtherBackends(key, state, backend, error, (b) => b.sign(alg, material, data)))
-  }
-  return dispatch(key, state, options, (b) => b.sign(alg, material, data))
-}
-
-/**
- * {@link verifyBytes} for the hot path: a boolean when the backend is synchronous, a promise
- * otherwise. Errors of the checks are thrown, not rejected.
- *
- * @internal
- */
-export function verifyBytesDirect(key: SignetKey, data: Uint8Array, signature: Uint8Array, options?: SignBytesOptions): boolean | Promise<boolean> {
-  const state = checkVerify(key, data, signature, options)
-  const alg = key.algorithm
-  const material = state.material
-  const backend = options?.backend === undefined ? state.backend : undefined
-  if (backend !== undefined) {
-    let result: boolean | Promise<boolean>
-    try {
-      result = backend.verify(alg, material, data, signature)
-    } catch (error) {
-      return tryOtherBackends(key, state, backend, error, (b) => b.verify(alg, material, data, signature))
-    }
-    if (!(result instanceof Promise)) return result
-    return result.catch((error: unknown) => tryOtherBackends(key, state, backend, error, (b) => b.verify(alg, material, data, signature)))
-  }
-  return dispatch(key, state, options, (b) => b.verify(alg, material, data, signature))
-}
-
-function signText(backend: KeyBackend, alg: AlgorithmDescriptor, material: KeyMaterial, text: string): Uint8Array | Promise<Uint8Array> {
-  return backend.signAscii !== undefined ? backend.signAscii(alg, material, text) : backend.sign(alg, material, utf8(text))
-}
-
-function verifyText(backend: KeyBackend, alg: AlgorithmDescriptor, material: KeyMaterial, text: string, signature: Uint8Array): boolean | Promise<boolean> {
-  return backend.verifyAscii !== undefined ? backend.verifyAscii(alg, material, text, signature) : backend.verify(alg, material, utf8(text), signature)
+function checkData(data: Uint8Array): void {
+  if (!(data instanceof Uint8Array)) throw new TypeError('"data" must be a Uint8Array')
 }
 
 /**
  * Sign the bytes of an ASCII string (a signature base from `buildSignatureBase`, which checks
- * that it is ASCII) without encoding it first when the backend can take text. As
- * {@link signBytesDirect} otherwise.
+ * that it is ASCII) without encoding it first when the backend can take text. The signature
+ * itself when the backend is synchronous (node:crypto, pure), a promise otherwise; errors of the
+ * checks are thrown, not rejected.
  *
  * @internal
  */
 export function signAsciiDirect(key: SignetKey, text: string, options?: SignBytesOptions): Uint8Array | Promise<Uint8Array> {
-  const state = keyState(key)
-  if (options !== undefined) checkAlg(key, options)
-  if (key.type === 'public') throw new SignetError('ERR_KEY_UNSUPPORTED', 'a public key cannot sign')
-  const alg = key.algorithm
-  const material = state.material
-  const backend = options?.backend === undefined ? state.backend : undefined
-  if (backend !== undefined) {
-    let result: Uint8Array | Promise<Uint8Array>
-    try {
-      result = signText(backend, alg, material, text)
-    } catch (error) {
-      return tryOtherBackends(key, state, backend, error, (b) => signText(b, alg, material, text))
-    }
-    if (!(result instanceof Promise)) return result
-    return result.catch((error: unknown) => tryOtherBackends(key, state, backend, error, (b) => signText(b, alg, material, text)))
-  }
-  return dispatch(key, state, options, (b) => signText(b, alg, material, text))
+  return perform(key, checkSigner(key, options), options, signText, text, noSignature)
 }
 
 /**
- * Verify a signature over the bytes of an ASCII string; see {@link signAsciiDirect}.
+ * Verify a signature over the bytes of an ASCII string; see {@link signAsciiDirect}. A boolean
+ * when the backend is synchronous, a promise otherwise.
  *
  * @internal
  */
 export function verifyAsciiDirect(key: SignetKey, text: string, signature: Uint8Array, options?: SignBytesOptions): boolean | Promise<boolean> {
-  const state = keyState(key)
-  if (!(signature instanceof Uint8Array)) throw new TypeError('"signature" must be a Uint8Array')
-  if (options !== undefined) checkAlg(key, options)
-  const alg = key.algorithm
-  const material = state.material
-  const backend = options?.backend === undefined ? state.backend : undefined
-  if (backend !== undefined) {
-    let result: boolean | Promise<boolean>
-    try {
-      result = verifyText(backend, alg, material, text, signature)
-    } catch (error) {
-      return tryOtherBackends(key, state, backend, error, (b) => verifyText(b, alg, material, text, signature))
-    }
-    if (!(result instanceof Promise)) return result
-    return result.catch((error: unknown) => tryOtherBackends(key, state, backend, error, (b) => verifyText(b, alg, material, text, signature)))
+  return perform(key, checkSignature(key, signature, options), options, verifyText, text, signature)
+}
+
+/** A plain value or a promise, as a promise; a thrown check becomes a rejection. */
+function settle<R>(run: () => R | Promise<R>): Promise<R> {
+  try {
+    const result = run()
+    return result instanceof Promise ? result : Promise.resolve(result)
+  } catch (error) {
+    return Promise.reject(error)
   }
-  return dispatch(key, state, options, (b) => verifyText(b, alg, material, text, signature))
 }
 
 /**
