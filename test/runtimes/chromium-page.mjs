@@ -29,21 +29,9 @@ import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { ROOT, CI, bundle, finish, locate, missingRuntime } from './common.mjs'
+import { CHROMIUM_ARGS, CHROMIUM_PATH, ROOT, CI, bundle, finish, locate, missingRuntime } from './common.mjs'
 
 const runtime = 'chromium-page'
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-// TOOLCHAIN.md: the launch options that work on these machines (root, no GPU, no network).
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 const PAGE_DIR = fileURLToPath(new URL('./browser-page/', import.meta.url))
 const VERBOSE = process.env.SIGNET_VERBOSE === '1'
 const STEP_MS = 15_000
@@ -108,8 +96,8 @@ Prints failures, then a final line "N passed, N failed"; exits 1 on any failure.
   process.exit(0)
 }
 
-if (!existsSync(executablePath)) {
-  missingRuntime(runtime, `${executablePath} not found`)
+if (!existsSync(CHROMIUM_PATH)) {
+  missingRuntime(runtime, `${CHROMIUM_PATH} not found`)
 } else if (!existsSync(`${ROOT}node_modules/playwright-core`)) {
   missingRuntime(runtime, 'the playwright-core package is not installed')
 } else {
@@ -121,7 +109,7 @@ if (!existsSync(executablePath)) {
     finish(runtime, report, found.problems)
   } else {
     const rel = (f) => (f.startsWith(ROOT) ? f.slice(ROOT.length) : f)
-    console.log(`${runtime}: client ${rel(found.client)}, server ${rel(found.server)}, core ${rel(found.core)}, ${executablePath}`)
+    console.log(`${runtime}: client ${rel(found.client)}, server ${rel(found.server)}, core ${rel(found.core)}, ${CHROMIUM_PATH}`)
     const watchdog = setTimeout(() => {
       // Keep what was counted so far; the hang itself is one more failure.
       report.failed += 1
@@ -228,7 +216,7 @@ async function runCases(found, profile, setContext, setServer) {
   const pageErrors = []
   let page
   const open = async () => {
-    const context = await withTimeout(chromium.launchPersistentContext(profile, { executablePath, args: ARGS, headless: true }), 30_000, 'chromium launch')
+    const context = await withTimeout(chromium.launchPersistentContext(profile, { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true }), 30_000, 'chromium launch')
     setContext(context)
     page = context.pages()[0] ?? (await context.newPage())
     page.on('console', (m) => consoleTexts.push(m.text()))

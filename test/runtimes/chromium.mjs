@@ -8,28 +8,16 @@
 // runs the suite and returns the report. Ends with `N passed, N failed`.
 import { existsSync } from 'node:fs'
 import { createServer } from 'node:http'
-import { ROOT, announce, bundle, crashed, entrySource, finish, locate, missingRuntime, readVectors } from './common.mjs'
+import { CHROMIUM_ARGS, CHROMIUM_PATH, ROOT, announce, bundle, crashed, entrySource, finish, locate, missingRuntime, readVectors } from './common.mjs'
 
 const runtime = 'chromium'
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-// TOOLCHAIN.md: the launch options that work on these machines (root, no GPU, no network).
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 const PAGE = '<!doctype html><meta charset="utf-8"><title>signet conformance</title><script type="module" src="/conformance.js"></script>'
 
 const withTimeout = (promise, ms, what) =>
   Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error(`${what} timed out after ${ms / 1000} s`)), ms).unref())])
 
-if (!existsSync(executablePath)) {
-  missingRuntime(runtime, `${executablePath} not found`)
+if (!existsSync(CHROMIUM_PATH)) {
+  missingRuntime(runtime, `${CHROMIUM_PATH} not found`)
 } else if (!existsSync(`${ROOT}node_modules/playwright-core`)) {
   missingRuntime(runtime, 'the playwright-core package is not installed')
 } else {
@@ -50,7 +38,7 @@ if (!existsSync(executablePath)) {
       })
       await new Promise((done) => server.listen(0, '127.0.0.1', done))
       const { chromium } = await import('playwright-core')
-      browser = await withTimeout(chromium.launch({ executablePath, args: ARGS, headless: true }), 30_000, 'chromium launch')
+      browser = await withTimeout(chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true }), 30_000, 'chromium launch')
       const page = await browser.newPage()
       page.on('pageerror', (error) => pageErrors.push(String(error?.stack ?? error)))
       await page.goto(`http://127.0.0.1:${server.address().port}/`)

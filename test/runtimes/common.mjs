@@ -17,6 +17,19 @@ export const VECTORS_PATH = fileURLToPath(new URL('../../../shared/vectors/rfc94
 export const SUITE_ENTRY = fileURLToPath(new URL('../conformance/collect.ts', import.meta.url))
 /** A tsconfig without `paths`, for Bun and esbuild (see the file). */
 export const TSCONFIG = fileURLToPath(new URL('./tsconfig.runtime.json', import.meta.url))
+/** The Chromium binary the browser launchers drive (env CHROMIUM_PATH overrides it). */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+/** TOOLCHAIN.md: the Chromium launch options that work on these machines (root, no GPU, no network). */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
 /** Printed by an in-runtime entry just before its JSON report. */
 export const REPORT_MARK = '@@signet-conformance-report '
 
@@ -191,4 +204,37 @@ export async function bundle(source, { conditions = [], problems = [] } = {}) {
 export function announce(runtime, found, extra = '') {
   const rel = (f) => (f === undefined ? 'absent' : f.startsWith(ROOT) ? f.slice(ROOT.length) : f)
   console.log(`${runtime}: core ${rel(found.core)}${found.pure === undefined ? '' : ' (+ pure.js)'}, client ${rel(found.client)}, server ${rel(found.server)}, vectors ${found.vectors === undefined ? 'absent' : 'present'}${extra}`)
+}
+
+/**
+ * The whole launcher for a runtime that runs the TypeScript entry (entry.ts) itself: checks the
+ * binary, locates the built packages, spawns `binary` with `args(entry, config)` and reports.
+ * @param {string} runtime - the runtime's name, for the report
+ * @param {string} binary - the runtime's executable
+ * @param {(entry: string, config: string) => string[]} args - its command line
+ * @param {Record<string, string>} env - variables added to the environment
+ */
+export async function launchEntry(runtime, binary, args, env = {}) {
+  if (!existsSync(binary)) {
+    missingRuntime(runtime, `${binary} not found`)
+    return
+  }
+  const found = locate(runtime)
+  if (found.core === undefined) {
+    finish(runtime, { passed: 0, failed: 0, failures: [] }, found.problems)
+    return
+  }
+  announce(runtime, found)
+  const entry = fileURLToPath(new URL('./entry.ts', import.meta.url))
+  const config = JSON.stringify({ core: found.core, pure: found.pure, client: found.client, server: found.server, vectors: found.vectors })
+  try {
+    const out = await run(binary, args(entry, config), { env: { ...process.env, NO_COLOR: '1', ...env } })
+    const report = parseReport(out.stdout)
+    if (report === undefined) {
+      throw new Error(`no report (exit ${out.code}${out.timedOut ? ', timed out' : ''})\n${out.stdout}\n${out.stderr}`.trim())
+    }
+    finish(runtime, report, found.problems)
+  } catch (error) {
+    crashed(runtime, error, found.problems)
+  }
 }

@@ -45,6 +45,27 @@ export interface ParseArgsOptions {
 }
 
 /**
+ * The options of every command that reads a message file (`sign`, `verify`, `base`): the
+ * related request of a response, the scheme of an origin-form request, and structured field
+ * types.
+ */
+export const messageOptionSpecs: OptionSpecs = {
+  request: { type: 'string' },
+  scheme: { type: 'string' },
+  'field-type': { type: 'string', multiple: true },
+}
+
+/** The options `sign` and `verify` share: {@link messageOptionSpecs} and the key and signature selection. */
+export const signatureOptionSpecs: OptionSpecs = {
+  ...messageOptionSpecs,
+  key: { type: 'string' },
+  alg: { type: 'string' },
+  label: { type: 'string' },
+  tag: { type: 'string' },
+  backend: { type: 'string' },
+}
+
+/**
  * Parse `argv` (the arguments after the command name) against `specs`.
  *
  * @param argv - the raw arguments
@@ -282,10 +303,31 @@ export function parseSeconds(value: string, option: string, command: string): nu
  * @returns the scheme
  * @throws {SignetError} `ERR_USAGE` for a value that is not a scheme
  */
-export function parseScheme(value: string | undefined, command: string): string {
+function parseScheme(value: string | undefined, command: string): string {
   if (value === undefined) return 'https'
   if (!/^[A-Za-z][A-Za-z0-9+.-]*$/.test(value)) throw usage(command, `--scheme expects a URI scheme, got ${quote(value)}`)
   return value.toLowerCase()
+}
+
+/** The values of {@link messageOptionSpecs} that shape how a message is parsed. */
+export interface MessageOptions {
+  /** `--scheme`, lower-cased (default `https`). */
+  readonly scheme: string
+  /** `--field-type` values, or undefined when none was given. */
+  readonly fieldTypes: Record<string, FieldType> | undefined
+}
+
+/**
+ * Check `--field-type` and `--scheme` (in that order, so the first bad one is the error shown).
+ *
+ * @param args - parsed arguments of a command taking {@link messageOptionSpecs}
+ * @param command - the command name, for error messages
+ * @returns the scheme and field types
+ * @throws {SignetError} `ERR_USAGE` for a bad value
+ */
+export function parseMessageOptions(args: ParsedArgs, command: string): MessageOptions {
+  const fieldTypes = parseFieldTypes(getAll(args, 'field-type'), command)
+  return { fieldTypes, scheme: parseScheme(getString(args, 'scheme'), command) }
 }
 
 function quote(text: string): string {

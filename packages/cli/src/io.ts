@@ -44,8 +44,6 @@ export interface CliIO {
 /** A command: receives the arguments after its name and returns the exit code. */
 export type Command = (argv: string[], io: CliIO) => Promise<number>
 
-/** Exit status: success. */
-export const EXIT_OK = 0
 /** Exit status: the verification failed (CLI.md "Exit codes"). */
 export const EXIT_VERIFICATION_FAILED = 1
 /** Exit status: usage error, unreadable file, malformed message or unusable key. */

@@ -15,6 +15,8 @@
  */
 import { SignetError, isSignetError, parseHttpMessage } from '@signet/core'
 import type { HttpMessage, HttpRequestMessage } from '@signet/core'
+import { getString, messageFile } from './args.ts'
+import type { ParsedArgs } from './args.ts'
 import { readInput } from './io.ts'
 import type { CliIO } from './io.ts'
 
@@ -33,7 +35,7 @@ export interface MessageFile {
  * @returns the bytes and the message
  * @throws {SignetError} `ERR_IO` when unreadable, `ERR_MALFORMED_MESSAGE` when not a message
  */
-export async function readMessageFile(
+async function readMessageFile(
   io: CliIO,
   file: string,
   options: { scheme: string; request?: HttpRequestMessage | undefined },
@@ -178,7 +180,7 @@ export function fieldValues(message: HttpMessage, name: string): string[] {
  * @returns the request, or undefined
  * @throws {SignetError} `ERR_IO`, `ERR_MALFORMED_MESSAGE`, or `ERR_USAGE` when it is a response
  */
-export async function readRelatedRequest(
+async function readRelatedRequest(
   io: CliIO,
   file: string | undefined,
   scheme: string,
@@ -190,4 +192,30 @@ export async function readRelatedRequest(
     throw new SignetError('ERR_USAGE', `signet ${command}: --request ${JSON.stringify(file)} holds a response, not a request`)
   }
   return message
+}
+
+/** The message a command was given, with its file name and related request. */
+export interface CommandMessage extends MessageFile {
+  /** The file name as given (`-` for standard input). */
+  readonly file: string
+  /** The `--request` message, for a response. */
+  readonly request: HttpRequestMessage | undefined
+}
+
+/**
+ * Read the message file argument and its `--request` (read first: a response is parsed against
+ * it).
+ *
+ * @param io - the command's surroundings
+ * @param args - parsed arguments of a command taking the message options
+ * @param scheme - the checked `--scheme`
+ * @param command - the command name, for error messages
+ * @returns the message, its bytes, file name and related request
+ * @throws {SignetError} as {@link readRelatedRequest} and {@link readMessageFile}
+ */
+export async function readCommandMessage(io: CliIO, args: ParsedArgs, scheme: string, command: string): Promise<CommandMessage> {
+  const request = await readRelatedRequest(io, getString(args, 'request'), scheme, command)
+  const file = messageFile(args)
+  const { bytes, message } = await readMessageFile(io, file, { scheme, request })
+  return { bytes, message, file, request }
 }

@@ -4,11 +4,9 @@
  * exit codes.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { scratch, vectorJwk } from './helpers.ts'
+import { bundleCli, scratch, vectorJwk } from './helpers.ts'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 const outDir = `${root}.tmp/cli-test`
@@ -16,29 +14,7 @@ const bin = `${outDir}/bin.mjs`
 const work = scratch()
 
 beforeAll(async () => {
-  mkdirSync(outDir, { recursive: true })
-  await build({
-    entryPoints: [fileURLToPath(new URL('../src/bin.ts', import.meta.url))],
-    outfile: bin,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'silent',
-    // Some bundled CommonJS dependencies call require(); give the ESM bundle one.
-    banner: { js: "import { createRequire as __signetCreateRequire } from 'node:module'; const require = __signetCreateRequire(import.meta.url);" },
-    plugins: [
-      {
-        name: 'signet-sources',
-        setup(b) {
-          b.onResolve({ filter: /^@signet\/(core|client|server|registry)(\/.*)?$/ }, (args) => {
-            const [, pkg, sub] = /^@signet\/([a-z]+)(?:\/(.*))?$/.exec(args.path) as unknown as [string, string, string | undefined]
-            return { path: `${root}packages/${pkg}/src/${sub === undefined ? 'index' : sub}.ts` }
-          })
-        },
-      },
-    ],
-  })
+  await bundleCli(bin)
   work.write('ed.jwk', JSON.stringify(vectorJwk('test-key-ed25519')))
 }, 60_000)
 

@@ -1,15 +1,14 @@
 /**
- * `signet demo`: the walkthrough runs in-process against a real loopback server, every row of
- * the brief is present with its expected answer, a planted wrong expectation turns into a
+ * `signet demo`: the walkthrough runs in-process against a real loopback server, every required
+ * scenario is present with its expected answer, a planted wrong expectation turns into a
  * marked row and exit 1, and the pieces (table printer, override parser, clock, demo server)
  * behave on their own.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs'
+import { mkdtempSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
 import { describe, expect, it } from 'vitest'
 import { createDemoCommand, demoCommand } from '../src/commands/demo.ts'
 import { createDemoClock } from '../src/demo/clock.ts'
@@ -21,6 +20,7 @@ import { startDemoServer } from '../src/demo/server.ts'
 import { DIFFERS_MARK, describeAnswers, formatTable, shortCode } from '../src/demo/table.ts'
 import { main } from '../src/main.ts'
 import type { CliIO } from '../src/io.ts'
+import { bundleCli } from './helpers.ts'
 
 interface Captured {
   readonly io: CliIO
@@ -62,7 +62,7 @@ function rowFor(rows: readonly string[], scenario: Scenario): string {
   return row
 }
 
-// The brief's rows, with the answer each must expect (status and stable code).
+// The scenarios the walkthrough must show, with the answer each must expect (status and stable code).
 const REQUIRED: Record<string, string> = {
   'hmac-get': '200',
   'ed25519-post': '200',
@@ -121,7 +121,7 @@ describe('signet demo, the whole walkthrough', () => {
     expect(readdirSync(run.io.cwd)).toEqual([])
   }, 30_000)
 
-  it('covers every row of the brief with the right expectation', () => {
+  it('covers every required scenario with the right expectation', () => {
     for (const [id, want] of Object.entries(REQUIRED)) {
       const s = DEFAULT_SCENARIOS.find((x) => x.id === id)
       expect(s, id).toBeDefined()
@@ -315,37 +315,12 @@ describe('demo pieces', () => {
 })
 
 describe('signet demo as a process', () => {
-  // Bundled from the sources (as bin.test.ts does), so this does not depend on `pnpm build`.
+  // Bundled from the sources (bundleCli), so this does not depend on `pnpm build`.
   const root = fileURLToPath(new URL('../../../', import.meta.url))
   const bin = `${root}.tmp/demo-test/bin.mjs`
 
-  async function bundle(): Promise<void> {
-    mkdirSync(`${root}.tmp/demo-test`, { recursive: true })
-    await build({
-      entryPoints: [fileURLToPath(new URL('../src/bin.ts', import.meta.url))],
-      outfile: bin,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      logLevel: 'silent',
-      banner: { js: "import { createRequire as __signetCreateRequire } from 'node:module'; const require = __signetCreateRequire(import.meta.url);" },
-      plugins: [
-        {
-          name: 'signet-sources',
-          setup(b) {
-            b.onResolve({ filter: /^@signet\/(core|client|server|registry)(\/.*)?$/ }, (args) => {
-              const [, pkg, sub] = /^@signet\/([a-z]+)(?:\/(.*))?$/.exec(args.path) as unknown as [string, string, string | undefined]
-              return { path: `${root}packages/${pkg}/src/${sub === undefined ? 'index' : sub}.ts` }
-            })
-          },
-        },
-      ],
-    })
-  }
-
   it('ends with the table and exits 0, and exits 1 on a planted wrong expectation, leaving nothing running', async () => {
-    await bundle()
+    await bundleCli(bin)
     const cwd = mkdtempSync(join(tmpdir(), 'signet-demo-bin-'))
     const env = { ...process.env, NO_COLOR: '' }
     delete env['SIGNET_DEMO_EXPECT']

@@ -2,9 +2,12 @@
  * In-process harness for the `signet` command: a memory CliIO, a scratch directory, and the
  * RFC 9421 vectors read in place from ../shared/vectors (never copied into the project).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { build } from 'esbuild'
+import type { Metafile } from 'esbuild'
 import { main } from '../src/main.ts'
 import type { CliIO } from '../src/io.ts'
 
@@ -103,7 +106,8 @@ export const vectors: Vectors = JSON.parse(
   readFileSync(new URL('../../../../shared/vectors/rfc9421-vectors.json', import.meta.url), 'utf8'),
 ) as Vectors
 
-const joseOf: Record<string, string> = {
+/** The JOSE name of each RFC 9421 algorithm (RFC 7518 section 3.1, RFC 8037 section 3.1). */
+export const joseOf: Record<string, string> = {
   'hmac-sha256': 'HS256',
   ed25519: 'EdDSA',
   'rsa-pss-sha512': 'PS512',
@@ -146,4 +150,41 @@ export function appendFields(raw: string, fields: [string, string][]): string {
 /** Rebuild a message from its start line, field lines and body, with the given line ending. */
 export function buildMessage(startLine: string, headers: [string, string][], body: string, eol = '\r\n'): string {
   return [startLine, ...headers.map(([n, v]) => `${n}: ${v}`), '', body].join(eol)
+}
+
+const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url))
+
+/**
+ * Bundle the `signet` executable from the sources into `outfile`, so the process tests do not
+ * depend on `pnpm build`. Every `@signet/*` import resolves to the package sources, so the
+ * bundle holds one copy of @signet/core (one SignetError class, one algorithm table).
+ *
+ * @returns the esbuild metafile, to check what went in.
+ */
+export async function bundleCli(outfile: string): Promise<Metafile> {
+  mkdirSync(dirname(outfile), { recursive: true })
+  const result = await build({
+    entryPoints: [fileURLToPath(new URL('../src/bin.ts', import.meta.url))],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'silent',
+    metafile: true,
+    // Bundled CommonJS dependencies (ioredis) call require() for Node built-ins: give the ESM bundle one.
+    banner: { js: "import { createRequire as __signetCreateRequire } from 'node:module'; const require = __signetCreateRequire(import.meta.url);" },
+    plugins: [
+      {
+        name: 'signet-sources',
+        setup(b) {
+          b.onResolve({ filter: /^@signet\/(core|client|server|registry)(\/.*)?$/ }, (args) => {
+            const [, pkg, sub] = /^@signet\/([a-z]+)(?:\/(.*))?$/.exec(args.path) as unknown as [string, string, string | undefined]
+            return { path: `${repositoryRoot}packages/${pkg}/src/${sub === undefined ? 'index' : sub}.ts` }
+          })
+        },
+      },
+    ],
+  })
+  return result.metafile
 }

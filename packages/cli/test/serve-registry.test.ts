@@ -14,15 +14,15 @@
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { connect, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../src/main.ts'
 import type { CliIO } from '../src/io.ts'
+import { bundleCli } from './helpers.ts'
 import { startRedis } from '../../registry/test/redis-server.ts'
 import type { RedisHandle } from '../../registry/test/redis-server.ts'
 
@@ -43,33 +43,8 @@ if (!haveRedis) {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 beforeAll(async () => {
-  mkdirSync(outDir, { recursive: true })
-  // Every @signet/* import resolves to the package sources, so the bundle holds exactly one copy
-  // of @signet/core (one SignetError class, one algorithm table) whatever package imports it.
-  const result = await build({
-    entryPoints: [fileURLToPath(new URL('../src/bin.ts', import.meta.url))],
-    outfile: bin,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'silent',
-    metafile: true,
-    // Bundled CommonJS (ioredis) calls require() for Node built-ins.
-    banner: { js: "import { createRequire as __signetCreateRequire } from 'node:module'; const require = __signetCreateRequire(import.meta.url);" },
-    plugins: [
-      {
-        name: 'signet-sources',
-        setup(b) {
-          b.onResolve({ filter: /^@signet\/(core|client|server|registry)(\/.*)?$/ }, (args) => {
-            const [, pkg, sub] = /^@signet\/([a-z]+)(?:\/(.*))?$/.exec(args.path) as unknown as [string, string, string | undefined]
-            return { path: `${root}packages/${pkg}/src/${sub === undefined ? 'index' : sub}.ts` }
-          })
-        },
-      },
-    ],
-  })
-  const inputs = Object.keys(result.metafile.inputs)
+  const metafile = await bundleCli(bin)
+  const inputs = Object.keys(metafile.inputs)
   const stray = inputs.filter((p) => /packages\/[a-z]+\/dist\/|node_modules\/@signet\//.test(p))
   if (stray.length > 0) throw new Error(`the bundle holds a second copy of a Signet package: ${stray.join(', ')}`)
   if (!inputs.some((p) => p.endsWith('packages/core/src/errors.ts'))) throw new Error('the bundle does not hold @signet/core from its sources')

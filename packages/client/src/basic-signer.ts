@@ -16,6 +16,7 @@
  */
 import { digestBytes, importJwk, isSignetKey, requestMessage, shortBase64, signBasic, SignetError } from '@signet/core/signing'
 import type { SignetKey } from '@signet/core/signing'
+import { checkDigest, checkKeyId, checkLabel, checkNonceOption } from './signer-options.ts'
 
 /** Options of the lean {@link createSigner}. */
 export interface BasicSignerOptions {
@@ -84,16 +85,17 @@ const tooLarge = (): SignetError => new SignetError('ERR_BODY_TOO_LARGE', 'the b
  */
 export function createSigner(options: BasicSignerOptions): BasicSigner {
   if (typeof options !== 'object' || options === null) throw new TypeError('"options" must be an object')
-  const { key: keyInput, keyId, label = 'sig1', components, tag, expires, nonce = true, digest = 'sha-256', maxBodyBytes = 10_485_760 } = options
+  const { key: keyInput, components, tag, expires, maxBodyBytes = 10_485_760 } = options
   if (typeof keyInput !== 'object' || keyInput === null) throw new TypeError('"key" must be a JWK or a SignetKey')
-  if (keyId !== undefined && !/^[\x20-\x7e]{1,1024}$/.test(keyId)) throw new TypeError('"keyId" must be printable ASCII')
-  if (!/^[a-z*][a-z0-9_\-.*]{0,63}$/.test(label)) throw new TypeError('"label" must be a structured-field key')
+  const keyId = checkKeyId(options.keyId)
+  const label = checkLabel(options.label)
   if (components !== undefined && !Array.isArray(components)) throw new TypeError('"components" must be an array')
   if (expires !== undefined && !(Number.isInteger(expires) && expires > 0 && expires <= 31_536_000)) {
     throw new RangeError('"expires" must be 1 to 31536000 seconds')
   }
-  if (typeof nonce !== 'boolean' && typeof nonce !== 'function') throw new TypeError('"nonce" must be a boolean or a function')
-  if (!['sha-256', 'sha-512', 'none'].includes(digest)) throw new TypeError('"digest" must be sha-256, sha-512 or none')
+  const { nonce = true, digest = 'sha-256' } = options
+  checkNonceOption(nonce)
+  checkDigest(digest)
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 0) throw new RangeError('"maxBodyBytes" must be a non-negative integer')
   const clock = options.now ?? ((): number => Date.now() / 1000)
   // A shared secret has no public key: its thumbprint would be a hash of it on the wire.

@@ -9,9 +9,6 @@
  */
 export { createNonce } from '@signet/core'
 
-/** A function returning the nonce for one signature. */
-export type NonceSource = () => string
-
 // sf-string characters (RFC 8941 section 3.3.3): printable ASCII; '"' and '\' are escaped by
 // the serializer, but a nonce has no reason to carry them.
 const NONCE_SYNTAX = /^[\x21\x23-\x5b\x5d-\x7e]{1,512}$/

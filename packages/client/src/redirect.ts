@@ -14,7 +14,7 @@
 import type { RequestParts } from './request-parts.ts'
 
 /** Redirect status codes (RFC 9110 section 15.4). */
-export const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308])
+const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308])
 
 // Fetch's request-body-header names plus the fields that describe the body (length, digest).
 const BODY_HEADERS = [
@@ -28,7 +28,7 @@ const BODY_HEADERS = [
 ]
 
 /** Headers removed when a redirect leaves the origin: signatures and credentials. */
-export const CROSS_ORIGIN_STRIPPED_HEADERS: readonly string[] = [
+const CROSS_ORIGIN_STRIPPED_HEADERS: readonly string[] = [
   'signature',
   'signature-input',
   'authorization',

@@ -71,7 +71,7 @@ function isStream(value: unknown): boolean {
 }
 
 /** Cancel a response body the caller will never see. */
-export function discard(response: Response): void {
+function discard(response: Response): void {
   response.body?.cancel().catch(() => undefined)
 }
 
@@ -126,7 +126,7 @@ export function checkFetchOptions(options: SignedFetchOptions): FetchSettings {
  * @returns the final response, the message of the request that got it, and whether that
  * request was signed.
  */
-export async function sendFollowingRedirects(
+async function sendFollowingRedirects(
   signer: Signer,
   settings: FetchSettings,
   first: RequestParts,
@@ -185,7 +185,7 @@ export async function sendFollowingRedirects(
  *
  * @returns the overrides for the next attempt, or undefined when the response is final.
  */
-export async function retryAfter(
+async function retryAfter(
   signer: Signer,
   settings: FetchSettings,
   outcome: Outcome,
@@ -216,7 +216,7 @@ export async function retryAfter(
  *
  * @throws {SignetError} the coded verification failure; the response body is cancelled.
  */
-export async function checkResponse(settings: FetchSettings, outcome: Outcome): Promise<void> {
+async function checkResponse(settings: FetchSettings, outcome: Outcome): Promise<void> {
   if (settings.verification === undefined) return
   try {
     await verifySignedResponse(outcome.response, outcome.message as HttpRequestMessage, settings.verification)

@@ -16,6 +16,7 @@
  * @module
  */
 import {
+  algorithms,
   createContentDigest,
   fromFetchRequest,
   importKey,
@@ -43,6 +44,7 @@ import { exportPublicJwk, isCryptoKey, isKeyPair } from './public-jwk.ts'
 import type { KeyPairLike } from './public-jwk.ts'
 import { readRequestParts, toRequest } from './request-parts.ts'
 import type { RequestParts } from './request-parts.ts'
+import { checkDigest, checkKeyId, checkLabel, checkNonceOption } from './signer-options.ts'
 
 /**
  * Key input a signer accepts; imported once through core's `importKey`. A WebCrypto key pair
@@ -157,29 +159,22 @@ export function signerInternals(signer: Signer): SignerInternals {
   return found
 }
 
-// RFC 8941 section 3.2 dictionary key syntax, which a signature label must follow.
-const LABEL_SYNTAX = /^[a-z*][a-z0-9_\-.*]{0,63}$/
+// sf-string (RFC 8941 section 3.3.3): printable ASCII.
 const STRING_SYNTAX = /^[\x20-\x7e]{0,1024}$/
-const ALG_NAMES: ReadonlySet<string> = new Set([
-  'hmac-sha256',
-  'ed25519',
-  'rsa-pss-sha512',
-  'rsa-v1_5-sha256',
-  'ecdsa-p256-sha256',
-  'ecdsa-p384-sha384',
-])
+
+function checkTag(value: unknown): string | undefined {
+  if (value !== undefined && (typeof value !== 'string' || !STRING_SYNTAX.test(value))) throw new TypeError('"tag" must be a printable ASCII string')
+  return value
+}
+
+// Core's algorithm registry is the one list of names (STYLE.md rule 2).
+const ALG_NAMES: ReadonlySet<string> = /* @__PURE__ */ new Set(/* @__PURE__ */ algorithms.map((alg) => alg.name))
 
 /** True for a core `SignetKey` (its `algorithm` is a descriptor with a JOSE name). */
-export function isSignetKey(value: unknown): value is SignetKey {
+function isSignetKey(value: unknown): value is SignetKey {
   if (typeof value !== 'object' || value === null || isCryptoKey(value)) return false
   const alg = (value as { algorithm?: unknown }).algorithm
   return typeof alg === 'object' && alg !== null && typeof (alg as { jose?: unknown }).jose === 'string'
-}
-
-function checkString(value: unknown, option: string, syntax: RegExp, what: string): string | undefined {
-  if (value === undefined) return undefined
-  if (typeof value !== 'string' || !syntax.test(value)) throw new TypeError(`"${option}" must be ${what}`)
-  return value
 }
 
 // A shared secret has no public key to take a thumbprint of, and a thumbprint of the secret
@@ -224,12 +219,12 @@ export function createSigner(options: SignerOptions): Signer {
   if (options.alg !== undefined && !ALG_NAMES.has(options.alg)) {
     throw new TypeError(`"alg" must be one of ${[...ALG_NAMES].join(', ')}`)
   }
-  const configuredKeyId = checkString(options.keyId, 'keyId', /^[\x20-\x7e]{1,1024}$/, 'a non-empty printable ASCII string')
+  const configuredKeyId = checkKeyId(options.keyId)
   if (configuredKeyId === undefined && needsExplicitKeyId(keyInput)) {
     throw new TypeError('"keyId" is required for a shared-secret or raw key without a kid')
   }
-  const label = checkString(options.label, 'label', LABEL_SYNTAX, 'a structured-field key (lower-case, 1 to 64 characters)') ?? 'sig1'
-  const tag = checkString(options.tag, 'tag', STRING_SYNTAX, 'a printable ASCII string')
+  const label = checkLabel(options.label)
+  const tag = checkTag(options.tag)
   const componentIds = options.components === undefined ? undefined : checkComponents(options.components)
   const components = componentIds === undefined ? undefined : serializeComponents(componentIds)
   const coversDigest = componentIds?.some((c) => c.name === 'content-digest') ?? false
@@ -240,14 +235,8 @@ export function createSigner(options: SignerOptions): Signer {
     if (typeof expiresSeconds !== 'number' || !Number.isInteger(expiresSeconds)) throw new TypeError('"expires" must be an integer number of seconds')
     if (expiresSeconds <= 0 || expiresSeconds > 31_536_000) throw new RangeError(`"expires" must be between 1 and 31536000 seconds, got ${expiresSeconds}`)
   }
-  const nonceOption = options.nonce ?? true
-  if (typeof nonceOption !== 'boolean' && typeof nonceOption !== 'function') {
-    throw new TypeError('"nonce" must be a boolean or a function returning a string')
-  }
-  const digest = options.digest ?? 'sha-256'
-  if (digest !== 'sha-256' && digest !== 'sha-512' && digest !== 'none') {
-    throw new TypeError('"digest" must be "sha-256", "sha-512" or "none"')
-  }
+  const nonceOption = checkNonceOption(options.nonce ?? true)
+  const digest = checkDigest(options.digest ?? 'sha-256')
   const backend = options.backend
   if (backend !== undefined && backend !== 'native' && backend !== 'webcrypto' && backend !== 'pure') {
     throw new TypeError('"backend" must be "native", "webcrypto" or "pure"')

@@ -2,37 +2,19 @@
  * ky 2.x hooks against a loopback server: every request signed, every retry signed afresh
  * (new created and nonce), bodies byte-identical, cross-origin redirects stripped.
  */
-import { fromNodeRequest, importKey, verifyMessage, verifyMessageDigest } from '@signet/core'
-import type { SignetKey } from '@signet/core'
+import { importKey, verifyMessage, verifyMessageDigest } from '@signet/core'
 import ky from 'ky'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createSigner, kySigner, signetKyHooks } from '../src/index.ts'
 import { ed25519Jwk, publicJwk } from './keys.ts'
-import { ok, startLoopback } from './loopback.ts'
+import { arrivalMessage, ok, useLoopbacks } from './loopback.ts'
 import type { Arrival, Loopback } from './loopback.ts'
 
-let a: Loopback
-let b: Loopback
-let edPublic: SignetKey
-
-beforeAll(async () => {
-  a = await startLoopback()
-  b = await startLoopback()
-  edPublic = await importKey(publicJwk(ed25519Jwk))
-})
-afterAll(async () => {
-  await a.close()
-  await b.close()
-})
-afterEach(() => {
-  a.arrivals.length = 0
-  b.arrivals.length = 0
-  a.handler = ok
-  b.handler = ok
-})
+const [a, b] = (await useLoopbacks(2)) as [Loopback, Loopback]
+const edPublic = await importKey(publicJwk(ed25519Jwk))
 
 async function verifyArrival(arrival: Arrival, now?: () => number) {
-  const message = fromNodeRequest({ method: arrival.method, url: arrival.url, rawHeaders: arrival.rawHeaders }, { scheme: 'http', body: arrival.body })
+  const message = arrivalMessage(arrival)
   if (arrival.body.length > 0) await verifyMessageDigest(message)
   return verifyMessage(message, { key: edPublic, maxAgeSeconds: 300, ...(now === undefined ? {} : { now }) })
 }
@@ -150,7 +132,7 @@ describe('ky hooks', () => {
     a.handler = async (arrival, res) => {
       try {
         await verifyMessage(
-          fromNodeRequest({ method: arrival.method, url: arrival.url, rawHeaders: arrival.rawHeaders }, { scheme: 'http', body: arrival.body }),
+          arrivalMessage(arrival),
           { key: edPublic, label: 'wanted', requiredComponents: ['@method', '@path', 'content-digest'] },
         )
         ok(arrival, res, 0)

@@ -6,6 +6,9 @@
 import { createServer } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { fromNodeRequest } from '@signet/core'
+import type { HttpRequestMessage } from '@signet/core'
+import { afterAll, afterEach } from 'vitest'
 
 export interface Arrival {
   readonly method: string
@@ -64,4 +67,28 @@ export async function startLoopback(handler: Handler = ok): Promise<Loopback> {
   const { port } = server.address() as AddressInfo
   ;(state as { origin: string }).origin = `http://127.0.0.1:${port}`
   return state
+}
+
+/**
+ * `count` loopback servers for one test file, with the hooks that keep its tests apart: after
+ * each test the arrivals are cleared and the handler is `ok` again; after the file the servers
+ * close. Awaited at the top of the test file.
+ */
+export async function useLoopbacks(count: number): Promise<Loopback[]> {
+  const servers = await Promise.all(Array.from({ length: count }, () => startLoopback()))
+  afterEach(() => {
+    for (const server of servers) {
+      server.arrivals.length = 0
+      server.handler = ok
+    }
+  })
+  afterAll(async () => {
+    await Promise.all(servers.map((server) => server.close()))
+  })
+  return servers
+}
+
+/** What arrived, as core's message model (the scheme of a loopback origin is `http`). */
+export function arrivalMessage(arrival: Arrival): HttpRequestMessage {
+  return fromNodeRequest({ method: arrival.method, url: arrival.url, rawHeaders: arrival.rawHeaders }, { scheme: 'http', body: arrival.body })
 }

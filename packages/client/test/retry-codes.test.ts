@@ -6,26 +6,15 @@
  * is unchanged.
  */
 import type { ServerResponse } from 'node:http'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ACCEPT_SIGNATURE_RETRY_CODES, acceptSignatureMayHelp, createSigner, signedFetch } from '../src/index.ts'
 import { ed25519Jwk } from './keys.ts'
-import { ok, startLoopback } from './loopback.ts'
+import { ok, useLoopbacks } from './loopback.ts'
 import type { Loopback } from './loopback.ts'
 
 const WANTED = 'sig1=("@method" "@authority" "@path");created;keyid'
 
-let server: Loopback
-
-beforeAll(async () => {
-  server = await startLoopback()
-})
-afterAll(async () => {
-  await server.close()
-})
-afterEach(() => {
-  server.arrivals.length = 0
-  server.handler = ok
-})
+const [server] = (await useLoopbacks(1)) as [Loopback]
 
 function refuse(res: ServerResponse, code: string | undefined, extra: Record<string, string> = {}): void {
   if (code === undefined) {

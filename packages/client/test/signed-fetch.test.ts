@@ -5,7 +5,6 @@
  */
 import { createHash } from 'node:crypto'
 import {
-  fromNodeRequest,
   hasErrorCode,
   importKey,
   publicKey,
@@ -13,39 +12,18 @@ import {
   verifyMessage,
   verifyMessageDigest,
 } from '@signet/core'
-import type { HttpRequestMessage, HttpResponseMessage, SignetKey } from '@signet/core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { HttpResponseMessage, SignetKey } from '@signet/core'
+import { describe, expect, it } from 'vitest'
 import { createSigner, signedFetch } from '../src/index.ts'
 import { ed25519Jwk, hmacJwk, p256Jwk, publicJwk } from './keys.ts'
-import { ok, startLoopback } from './loopback.ts'
+import { arrivalMessage, ok, useLoopbacks } from './loopback.ts'
 import type { Arrival, Loopback } from './loopback.ts'
 
-let a: Loopback
-let b: Loopback
-let edPublic: SignetKey
-
-beforeAll(async () => {
-  a = await startLoopback()
-  b = await startLoopback()
-  edPublic = await importKey(publicJwk(ed25519Jwk))
-})
-afterAll(async () => {
-  await a.close()
-  await b.close()
-})
-afterEach(() => {
-  a.arrivals.length = 0
-  b.arrivals.length = 0
-  a.handler = ok
-  b.handler = ok
-})
-
-function messageOf(arrival: Arrival): HttpRequestMessage {
-  return fromNodeRequest({ method: arrival.method, url: arrival.url, rawHeaders: arrival.rawHeaders }, { scheme: 'http', body: arrival.body })
-}
+const [a, b] = (await useLoopbacks(2)) as [Loopback, Loopback]
+const edPublic: SignetKey = await importKey(publicJwk(ed25519Jwk))
 
 async function verifyArrival(arrival: Arrival, key: SignetKey = edPublic, options: Record<string, unknown> = {}) {
-  const message = messageOf(arrival)
+  const message = arrivalMessage(arrival)
   if (message.body !== undefined && message.body.length > 0) await verifyMessageDigest(message)
   return verifyMessage(message, { key, ...options })
 }
@@ -317,7 +295,7 @@ describe('Accept-Signature', () => {
 describe('response verification', () => {
   async function signedResponder(serverKey: SignetKey, tamper = false) {
     return async (arrival: Arrival, res: import('node:http').ServerResponse) => {
-      const request = messageOf(arrival)
+      const request = arrivalMessage(arrival)
       const body = new TextEncoder().encode('{"ok":true}')
       const digest = `sha-256=:${createHash('sha256').update(body).digest('base64')}:`
       const response: HttpResponseMessage = {

@@ -13,7 +13,6 @@
  * @module
  */
 import { componentKey, componentValue, serializeComponentIdentifier, type ComponentIdentifier, type ComponentOptions } from './components/index.ts'
-import { utf8 } from './bytes.ts'
 import { SignetError } from './errors.ts'
 import type { HttpMessage } from './message.ts'
 
@@ -98,20 +97,6 @@ function nonAscii(prefix: string): SignetError {
     'ERR_INVALID_COMPONENT',
     `the value of ${prefix.slice(0, -2).slice(0, 96)} has a line feed or characters outside ASCII; cover the field with ";bs" (RFC 9421 sections 2.1.3 and 2.5)`,
   )
-}
-
-/**
- * The bytes to sign or verify: the base in UTF-8, which for an ASCII base is one byte per
- * character, so a longer result means a non-ASCII character slipped into a value.
- *
- * @throws {SignetError} `ERR_INVALID_COMPONENT` for a base that is not ASCII.
- */
-export function encodeSignatureBase(base: string): Uint8Array {
-  const bytes = utf8(base)
-  if (bytes.length !== base.length) {
-    throw new SignetError('ERR_INVALID_COMPONENT', 'a component value has characters outside ASCII; cover the field with ";bs" (RFC 9421 sections 2.1.3 and 2.5)')
-  }
-  return bytes
 }
 
 /**

@@ -117,15 +117,12 @@ export interface UsageStats {
   readonly rejections: Readonly<Record<string, number>>
 }
 
-/** Usage to add to a key's counters (one flush of the batching recorder). */
-export interface UsageDelta {
-  readonly keyid: string
-  readonly requests: number
-  readonly lastUsed: number | null
-  readonly lastIp: string | null
-  readonly lastRejected: number | null
-  readonly rejections: Readonly<Record<string, number>>
-}
+/**
+ * Usage to add to a key's counters (one flush of the batching recorder). The members of
+ * {@link UsageStats}: `requests` and `rejections` are added, the `last*` members replace older
+ * ones (see {@link addUsage}).
+ */
+export interface UsageDelta extends UsageStats {}
 
 /** Management actions written to the audit log. */
 export type AuditAction = 'create' | 'rotate' | 'disable' | 'enable' | 'revoke' | 'expire'

@@ -31,7 +31,7 @@ import { assertKeyId, generateKeyId, generateSecret, secretToJwk } from './forma
 import type { SecretJwk } from './formats.ts'
 import { checkIpList } from './ip-list.ts'
 import { canonicalRecordText, effectiveExpiry, emptyUsage, isStoredKeyShape } from './record.ts'
-import type { AuditAction, AuditEntry, KeyState, KeyType, StoredKey, UnsignedKey, UsageStats } from './record.ts'
+import type { AuditAction, AuditEntry, KeyType, StoredKey, UnsignedKey, UsageStats } from './record.ts'
 import type { RegistryStore, StoreMeta } from './stores/store.ts'
 import { UsageRecorder } from './usage.ts'
 import type { UsageRecorderOptions, VerificationEvent } from './usage.ts'
@@ -91,27 +91,20 @@ export interface RotateKeyOptions {
   readonly actor?: string
 }
 
-/** A key as shown to operators: never a secret. */
-export interface KeySummary {
+/**
+ * A key as shown to operators: never a secret. The members taken from the stored record mean
+ * what they mean there (times in unix seconds, `expires` `null` for never).
+ */
+export interface KeySummary
+  extends Pick<
+    StoredKey,
+    | 'type' | 'owner' | 'state' | 'expires' | 'notBefore' | 'scopes' | 'allowIps' | 'denyIps'
+    | 'created' | 'updated' | 'replaces' | 'replacedBy' | 'overlapUntil' | 'labels'
+  > {
   readonly keyid: string
   readonly alg: AlgorithmName
-  readonly type: KeyType
-  readonly owner: string
-  readonly state: KeyState
-  /** Unix seconds, `null` for never. */
-  readonly expires: number | null
   /** True when the key no longer verifies because of its expiry or the end of an overlap. */
   readonly expired: boolean
-  readonly notBefore: number | null
-  readonly scopes: readonly string[]
-  readonly allowIps: readonly string[]
-  readonly denyIps: readonly string[]
-  readonly created: number
-  readonly updated: number
-  readonly replaces: string | null
-  readonly replacedBy: string | null
-  readonly overlapUntil: number | null
-  readonly labels: Readonly<Record<string, string>>
   /** The public JWK of an asymmetric key. */
   readonly publicKey?: JsonWebKey
   readonly lastUsed: number | null

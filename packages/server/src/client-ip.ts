@@ -108,6 +108,15 @@ function forwardedHops(fields: readonly FieldLine[]): Hop[] | undefined {
   return hops
 }
 
+interface PeerInfo {
+  /** The answer when the forwarding fields are not read: the peer itself, frozen (shared). */
+  readonly direct: ForwardedInfo
+  readonly trusted: boolean
+}
+
+const UNKNOWN_PEER: ForwardedInfo = Object.freeze({ clientIp: undefined, proto: undefined })
+const PEER_CACHE_SIZE = 1024
+
 /** A compiled forwarding policy. */
 export interface Forwarding {
   /** Analyse one request: `peerIp` is the socket's remote address (or the runtime's report). */
@@ -137,14 +146,32 @@ export function createForwarding(options: ForwardingOptions = {}): Forwarding {
     const parsed = parseIp(ip)
     return parsed === undefined ? undefined : parsed.toString()
   }
+  // What a peer address alone decides: its normal form and whether it is a trusted proxy. Every
+  // request on a keep-alive connection reports the same address, and a server sees few proxies,
+  // so the answer is kept per address string (bounded; cleared when full) instead of running the
+  // address regex and an ipaddr.js parse per request.
+  const peers = new Map<string, PeerInfo>()
+  const peerInfo = (peerIp: string): PeerInfo => {
+    let info = peers.get(peerIp)
+    if (info === undefined) {
+      const clientIp = normal(peerIp)
+      const direct: ForwardedInfo = Object.freeze({ clientIp, proto: undefined })
+      info = { direct, trusted: clientIp !== undefined && trusted.ranges.length > 0 && trusted.contains(clientIp) }
+      if (peers.size >= PEER_CACHE_SIZE) peers.clear()
+      peers.set(peerIp, info)
+    }
+    return info
+  }
   return {
     resolve(peerIp, fields): ForwardedInfo {
       if (cf) {
         const values = fieldValues(fields, 'cf-connecting-ip')
         if (values.length === 1) return { clientIp: normal(values[0]), proto: undefined }
       }
-      const peer = normal(peerIp)
-      if (peer === undefined || trusted.ranges.length === 0 || !trusted.contains(peer)) return { clientIp: peer, proto: undefined }
+      if (peerIp === undefined) return UNKNOWN_PEER
+      const info = peerInfo(peerIp)
+      if (!info.trusted) return info.direct
+      const peer = info.direct.clientIp as string
       const hops = forwardedHops(fields)
       if (hops === undefined || hops.length === 0) return { clientIp: peer, proto: undefined }
       const nearest = hops[hops.length - 1] as Hop

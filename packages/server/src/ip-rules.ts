@@ -98,21 +98,46 @@ export function compileIpList(rules: readonly string[]): IpList {
   }
 }
 
-// Records come back from resolvers as fresh objects, but their lists are often the same arrays.
-const cache = new WeakMap<readonly string[], IpList>()
+// Records come back from resolvers as fresh objects, but their lists are often the same arrays:
+// a list is compiled once per array. The compiled entry keeps a copy of the rules it was built
+// from and is rebuilt when the array no longer holds them (a record edited in place), so an
+// edited list applies from the next request on, never a stale one.
+const cache = new WeakMap<readonly string[], { readonly rules: readonly string[]; readonly list: IpList }>()
+
+function sameRules(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
 
 function cached(rules: readonly string[]): IpList {
-  let list = cache.get(rules)
-  if (list === undefined) {
-    list = compileIpList(rules)
-    cache.set(rules, list)
-  }
+  const entry = cache.get(rules)
+  if (entry !== undefined && sameRules(entry.rules, rules)) return entry.list
+  const list = compileIpList(rules)
+  cache.set(rules, { rules: [...rules], list })
   return list
+}
+
+// Client addresses parsed per string: a client sends many requests from one address, and an
+// ipaddr.js parse costs more than the lookup. Bounded; cleared when full. Unparseable strings
+// are kept as null so junk is not parsed twice either.
+const addresses = new Map<string, Address | null>()
+const ADDRESS_CACHE_SIZE = 4096
+
+function parsedAddress(ip: string): Address | undefined {
+  let address = addresses.get(ip)
+  if (address === undefined) {
+    address = parseIp(ip) ?? null
+    if (addresses.size >= ADDRESS_CACHE_SIZE) addresses.clear()
+    addresses.set(ip, address)
+  }
+  return address ?? undefined
 }
 
 /**
  * Decide whether a client address may use a key: a deny match refuses; a non-empty allow list
- * must match. An unknown client address passes only when the key has no allow list.
+ * must match. An unknown client address passes only when the key has no allow list. A key with
+ * no lists costs two length checks: the address is not even parsed.
  *
  * @param ip - the client address, or undefined when the runtime did not report one.
  * @returns true when allowed.
@@ -122,7 +147,7 @@ export function ipAllowed(ip: string | undefined, allow?: readonly string[], den
   const hasDeny = deny !== undefined && deny.length > 0
   const hasAllow = allow !== undefined && allow.length > 0
   if (!hasDeny && !hasAllow) return true
-  const address = ip === undefined ? undefined : parseIp(ip)
+  const address = ip === undefined ? undefined : parsedAddress(ip)
   if (hasDeny) {
     // A key with a deny list and no known client address fails closed.
     if (address === undefined) return false

@@ -136,8 +136,10 @@ interface Accepted {
   readonly record: KeyRecord
   readonly keyid: string
   readonly alg: AlgorithmName
-  readonly components: string[]
+  readonly components: readonly string[]
 }
+
+const NO_SCOPES: readonly string[] = Object.freeze([])
 
 function fail(code: SignetErrorCode, message: string): never {
   throw new SignetError(code, message)
@@ -184,7 +186,8 @@ function coveredComponents(candidate: ParsedSignature): Covered {
   const prefix = componentListPrefix(candidate.input.serialized)
   const hit = prefix === undefined ? undefined : coveredCache.get(prefix)
   if (hit !== undefined) return hit
-  const covered = candidate.input.components.map((c) => serializeComponentIdentifier(c))
+  // Frozen: the same array is handed out in every identity built from this list.
+  const covered = Object.freeze(candidate.input.components.map((c) => serializeComponentIdentifier(c))) as string[]
   const entry: Covered = { covered, set: new Set(covered) }
   if (prefix !== undefined) {
     if (coveredCache.size >= COVERED_CACHE_SIZE) coveredCache.clear()
@@ -276,7 +279,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     fieldTypes,
   }
 
-  function checkRequired(message: HttpMessage, candidate: Candidate): string[] {
+  function checkRequired(message: HttpMessage, candidate: Candidate): readonly string[] {
     const { covered, set } = coveredComponents(candidate)
     for (const alternatives of policy.requirements) {
       if (!alternatives.some((ids) => ids.every((id) => set.has(id)))) {
@@ -393,14 +396,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
       if (!scopes.includes(scope)) fail('ERR_SCOPE_DENIED', `the key lacks the scope ${JSON.stringify(scope)}`)
     }
     const outParams: Record<string, string | number | boolean> = {}
-    for (const [name, value] of Object.entries(params)) if (value !== undefined) outParams[name] = parameterValue(value)
+    for (const name in params) {
+      const value = (params as Record<string, unknown>)[name]
+      if (value !== undefined) outParams[name] = parameterValue(value)
+    }
     return {
       keyid: accepted.keyid,
       owner: accepted.record.owner,
-      scopes: [...scopes],
+      scopes: scopes.length === 0 ? NO_SCOPES : [...scopes],
       label: accepted.candidate.label,
       alg: accepted.alg,
-      components: [...accepted.components],
+      // The cached, frozen list (coveredComponents): nothing to copy.
+      components: accepted.components,
       params: outParams,
       clientIp: peer.clientIp,
       keyLabel: accepted.record.label,

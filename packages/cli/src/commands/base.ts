@@ -11,17 +11,15 @@
  * @module
  */
 import { SignetError, createSignatureBase, parseSignatureInput } from '@signet/core'
-import { getAll, getString, messageFile, parseArgs, parseFieldTypes, parseScheme } from '../args.ts'
+import { getString, messageOptionSpecs, parseArgs, parseMessageOptions } from '../args.ts'
 import type { OptionSpecs } from '../args.ts'
 import { verificationFailure } from '../io.ts'
 import type { CliIO, Command } from '../io.ts'
-import { fieldValues, readMessageFile, readRelatedRequest } from '../message-file.ts'
+import { fieldValues, readCommandMessage } from '../message-file.ts'
 
 const options: OptionSpecs = {
+  ...messageOptionSpecs,
   label: { type: 'string' },
-  request: { type: 'string' },
-  scheme: { type: 'string' },
-  'field-type': { type: 'string', multiple: true },
 }
 
 /**
@@ -37,10 +35,8 @@ const options: OptionSpecs = {
 export const baseCommand: Command = async (argv: string[], io: CliIO): Promise<number> => {
   const args = parseArgs(argv, options, { command: 'base', maxPositionals: 1 })
   const label = getString(args, 'label')
-  const fieldTypes = parseFieldTypes(getAll(args, 'field-type'), 'base')
-  const scheme = parseScheme(getString(args, 'scheme'), 'base')
-  const request = await readRelatedRequest(io, getString(args, 'request'), scheme, 'base')
-  const { message } = await readMessageFile(io, messageFile(args), { scheme, request })
+  const { fieldTypes, scheme } = parseMessageOptions(args, 'base')
+  const { message } = await readCommandMessage(io, args, scheme, 'base')
 
   const blocks: string[] = []
   try {

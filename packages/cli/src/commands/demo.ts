@@ -15,7 +15,7 @@ import type { DemoOptions } from '../demo/run.ts'
 import type { CliIO, Command } from '../io.ts'
 
 /** The help text of `signet demo`. */
-export const DEMO_USAGE: string = `Usage: signet demo [--no-color]
+const DEMO_USAGE: string = `Usage: signet demo [--no-color]
 
 Runs the end-to-end walkthrough on an embedded default: an in-memory key registry, an
 in-memory nonce store and a verifying server on 127.0.0.1 (ephemeral port). Real signed

@@ -60,7 +60,7 @@ interface OpenedRegistry {
  * @throws {SignetError} `ERR_IO` for a registry file that does not exist, `ERR_MASTER_KEY`,
  *   `ERR_REGISTRY_CORRUPT`, `ERR_STORE_UNAVAILABLE` for an unreachable Redis.
  */
-export async function openRegistryKeys(location: string, io: CliIO, masterKeyFile?: string): Promise<OpenedRegistry> {
+async function openRegistryKeys(location: string, io: CliIO, masterKeyFile?: string): Promise<OpenedRegistry> {
   const opened = await openRegistryResolver(location, io.env, {
     cwd: io.cwd,
     ...(masterKeyFile === undefined ? {} : { masterKeyFile }),

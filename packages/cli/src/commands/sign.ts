@@ -15,15 +15,13 @@
 import { SignetError, createContentDigest, createNonce, parseSignatureField, parseSignatureInput, signMessage } from '@signet/core'
 import type { HttpMessage, SignOptions } from '@signet/core'
 import {
-  getAll,
   getString,
   has,
-  messageFile,
   parseArgs,
-  parseFieldTypes,
-  parseScheme,
+  parseMessageOptions,
   parseSeconds,
   resolveBackend,
+  signatureOptionSpecs,
   splitComponents,
   usage,
 } from '../args.ts'
@@ -31,23 +29,16 @@ import type { OptionSpecs } from '../args.ts'
 import { writeBytes } from '../io.ts'
 import type { CliIO, Command } from '../io.ts'
 import { loadKey } from '../key-file.ts'
-import { fieldValues, parseMessageBytes, readMessageFile, readRelatedRequest, spliceFieldLines } from '../message-file.ts'
+import { fieldValues, parseMessageBytes, readCommandMessage, spliceFieldLines } from '../message-file.ts'
 
 const options: OptionSpecs = {
-  key: { type: 'string' },
-  alg: { type: 'string' },
+  ...signatureOptionSpecs,
   keyid: { type: 'string' },
-  label: { type: 'string' },
   components: { type: 'string' },
   created: { type: 'string' },
   expires: { type: 'string' },
   nonce: { type: 'string' },
-  tag: { type: 'string' },
   digest: { type: 'string' },
-  request: { type: 'string' },
-  scheme: { type: 'string' },
-  backend: { type: 'string' },
-  'field-type': { type: 'string', multiple: true },
 }
 
 /** Signature parameters in the order defaulted ones take (CLI.md). */
@@ -68,8 +59,7 @@ export const signCommand: Command = async (argv: string[], io: CliIO): Promise<n
   const keyFile = getString(args, 'key')
   if (keyFile === undefined) throw usage('sign', '--key KEY is required')
   const backend = await resolveBackend(getString(args, 'backend'), 'sign')
-  const fieldTypes = parseFieldTypes(getAll(args, 'field-type'), 'sign')
-  const scheme = parseScheme(getString(args, 'scheme'), 'sign')
+  const { fieldTypes, scheme } = parseMessageOptions(args, 'sign')
   const digestAlg = parseDigestOption(getString(args, 'digest'))
   const label = getString(args, 'label') ?? 'sig1'
   const created = parseCreated(getString(args, 'created'))
@@ -83,9 +73,8 @@ export const signCommand: Command = async (argv: string[], io: CliIO): Promise<n
 
   // The key first: when the message comes on standard input, a bad key path is the error to show.
   const key = await loadKey(io, keyFile, { alg: getString(args, 'alg'), kid: keyidOption, need: 'private' })
-  const request = await readRelatedRequest(io, getString(args, 'request'), scheme, 'sign')
-  const file = messageFile(args)
-  const input = await readMessageFile(io, file, { scheme, request })
+  const input = await readCommandMessage(io, args, scheme, 'sign')
+  const { file, request } = input
 
   refuseExistingLabel(input.message, label)
 

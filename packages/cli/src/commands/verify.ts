@@ -18,14 +18,12 @@
 import { SignetError, getAlgorithm, isSignetError, parseComponentIdentifier, serializeComponentIdentifier, verifyMessage } from '@signet/core'
 import type { SignetKey, VerifyOptions } from '@signet/core'
 import {
-  getAll,
   getString,
-  messageFile,
   parseArgs,
-  parseFieldTypes,
-  parseScheme,
+  parseMessageOptions,
   parseSeconds,
   resolveBackend,
+  signatureOptionSpecs,
   splitComponents,
   usage,
 } from '../args.ts'
@@ -34,21 +32,14 @@ import { printJson, verificationFailure } from '../io.ts'
 import type { CliIO, Command } from '../io.ts'
 import { loadJwks, loadKeyFile } from '../key-file.ts'
 import type { LoadedKey } from '../key-file.ts'
-import { readMessageFile, readRelatedRequest } from '../message-file.ts'
+import { readCommandMessage } from '../message-file.ts'
 
 const options: OptionSpecs = {
-  key: { type: 'string' },
+  ...signatureOptionSpecs,
   jwks: { type: 'string' },
-  alg: { type: 'string' },
-  label: { type: 'string' },
-  tag: { type: 'string' },
   now: { type: 'string' },
   'max-age': { type: 'string' },
   require: { type: 'string' },
-  request: { type: 'string' },
-  scheme: { type: 'string' },
-  backend: { type: 'string' },
-  'field-type': { type: 'string', multiple: true },
 }
 
 type KeySelector = Exclude<VerifyOptions['key'], SignetKey | undefined>
@@ -72,8 +63,7 @@ export const verifyCommand: Command = async (argv: string[], io: CliIO): Promise
   const tag = getString(args, 'tag')
   if (label !== undefined && tag !== undefined) throw usage('verify', 'give at most one of --label and --tag')
   const backend = await resolveBackend(getString(args, 'backend'), 'verify')
-  const fieldTypes = parseFieldTypes(getAll(args, 'field-type'), 'verify')
-  const scheme = parseScheme(getString(args, 'scheme'), 'verify')
+  const { fieldTypes, scheme } = parseMessageOptions(args, 'verify')
   const nowText = getString(args, 'now')
   const now = nowText === undefined ? undefined : parseSeconds(nowText, 'now', 'verify')
   const maxAgeText = getString(args, 'max-age')
@@ -84,8 +74,7 @@ export const verifyCommand: Command = async (argv: string[], io: CliIO): Promise
 
   const key: KeySelector =
     keyFile !== undefined ? keyMatchingKeyid(await loadKeyFile(io, keyFile, { alg })) : keyFromJwks(await loadJwks(io, jwksFile as string, { alg }))
-  const request = await readRelatedRequest(io, getString(args, 'request'), scheme, 'verify')
-  const { message } = await readMessageFile(io, messageFile(args), { scheme, request })
+  const { message } = await readCommandMessage(io, args, scheme, 'verify')
 
   const verifyOptions: VerifyOptions = {
     key,

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { createSigner, kySigner, signedFetch } from '@signet/client'
+import { kySigner, signedFetch } from '@signet/client'
 import type { Signer, SignerOptions } from '@signet/client'
 import type { SignetErrorCode } from '@signet/core'
 import type { Registry } from '@signet/registry'
@@ -106,7 +106,7 @@ function issued(context: DemoContext, name: string): DemoKey {
 const url = (context: DemoContext, path: string): string => `${context.origin}${path}`
 
 /** How long a rotated key keeps verifying beside its successor, in seconds. */
-export const ROTATION_OVERLAP_SECONDS = 300
+const ROTATION_OVERLAP_SECONDS = 300
 
 /** The default walkthrough, in order. */
 export const DEFAULT_SCENARIOS: readonly Scenario[] = [

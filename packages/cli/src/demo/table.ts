@@ -62,7 +62,7 @@ export function shortCode(code: string): string {
  * @param answer - an expectation or an observation
  * @returns the cell text
  */
-export function describeAnswer(answer: Expectation | Observation): string {
+function describeAnswer(answer: Expectation | Observation): string {
   return answer.code === undefined ? String(answer.status) : `${answer.status} ${shortCode(answer.code)}`
 }
 

@@ -11,10 +11,10 @@
  */
 import type { AlgorithmDescriptor, AlgorithmFamily, HashName } from '../algorithms.ts'
 import type { KeyMaterial } from '../backend.ts'
-import { fromBase64Url } from '../bytes.ts'
 import { SignetError } from '../errors.ts'
 import { pkcs8FromJwk } from '../keys/pem.ts'
 import type { GenerateJwkOptions, KeyBackend } from './key-backend.ts'
+import { nodeKeyObject } from './key-objects.ts'
 import { nodeCrypto, type NodeCrypto, type NodeDigester, type NodeKeyObject, type NodeSignKeyInput } from './runtime.ts'
 
 const nodeHash: Readonly<Record<HashName, string>> = { 'sha-256': 'sha256', 'sha-384': 'sha384', 'sha-512': 'sha512' }
@@ -69,16 +69,7 @@ function prepare(c: NodeCrypto, alg: AlgorithmDescriptor, key: KeyMaterial): Pre
     if (found.alg !== alg && found.alg.name !== alg.name) throw new SignetError('ERR_ALG_MISMATCH', `the key is bound to ${found.alg.name}, not ${alg.name}`)
     return found
   }
-  const jwk = key.jwk
-  let keyObject: NodeKeyObject
-  try {
-    if (jwk.kty === 'oct') keyObject = c.createSecretKey(fromBase64Url(jwk.k ?? '', 'k'))
-    else if (jwk.d !== undefined) keyObject = c.createPrivateKey({ key: jwk, format: 'jwk' })
-    else keyObject = c.createPublicKey({ key: jwk, format: 'jwk' })
-  } catch (error) {
-    // The message of node:crypto's error never carries key bytes, but it is not ours to pass on.
-    throw new SignetError('ERR_KEY_INVALID', `node:crypto refused the ${alg.name} key`, { cause: error })
-  }
+  const keyObject = nodeKeyObject(c, alg, key)
   found = { alg, keyObject, input: families[alg.family].input(c, alg, keyObject), digest: alg.family === 'eddsa' ? null : nodeHash[alg.hash] }
   prepared.set(key, found)
   return found

@@ -17,6 +17,7 @@ import type { AlgorithmDescriptor, HashName } from '../algorithms.ts'
 import type { KeyMaterial } from '../backend.ts'
 import { SignetError } from '../errors.ts'
 import { keyState, type SignetKey } from '../keys/signet-key.ts'
+import { nodeKeyObject, secretBytes, webCryptoRefusal } from './key-objects.ts'
 import { registeredBackends } from './registered.ts'
 import { nodeCrypto, subtleCrypto, type NodeCrypto, type NodeKeyObject } from './runtime.ts'
 
@@ -27,20 +28,10 @@ const webHash = (hash: HashName): string => hash.toUpperCase()
 const nodeKeys = /* @__PURE__ */ new WeakMap<KeyMaterial, NodeKeyObject>()
 const webKeys = /* @__PURE__ */ new WeakMap<KeyMaterial, Promise<CryptoKey>>()
 
-// The secret of an imported key is canonical base64url already (importJwk, validateJwk), so
-// the runtime's `atob` decodes it; the strict decoder of bytes.ts is not needed on this path.
-function secretOf(material: KeyMaterial): Uint8Array {
-  return Uint8Array.from(atob((material.jwk.k ?? '').replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))
-}
-
 function signNative(c: NodeCrypto, alg: AlgorithmDescriptor, material: KeyMaterial, data: Uint8Array): Uint8Array {
   let key = nodeKeys.get(material)
   if (key === undefined) {
-    try {
-      key = alg.symmetric ? c.createSecretKey(secretOf(material)) : c.createPrivateKey({ key: material.jwk, format: 'jwk' })
-    } catch (error) {
-      throw new SignetError('ERR_KEY_INVALID', `node:crypto refused the ${alg.name} key`, { cause: error })
-    }
+    key = nodeKeyObject(c, alg, material)
     nodeKeys.set(material, key)
   }
   // A copy: node:crypto may hand back a Buffer over a shared pool (32 or 64 bytes, no cost).
@@ -55,7 +46,7 @@ async function signWeb(subtle: SubtleCrypto, alg: AlgorithmDescriptor, material:
       material.cryptoKey !== undefined
         ? Promise.resolve(material.cryptoKey)
         : alg.symmetric
-          ? subtle.importKey('raw', secretOf(material) as Uint8Array<ArrayBuffer>, params, false, ['sign'])
+          ? subtle.importKey('raw', secretBytes(material) as Uint8Array<ArrayBuffer>, params, false, ['sign'])
           : subtle.importKey('jwk', material.jwk, params, false, ['sign'])
     webKeys.set(material, pending)
     // A failed import is not kept: the next call reports the same error afresh.
@@ -65,9 +56,7 @@ async function signWeb(subtle: SubtleCrypto, alg: AlgorithmDescriptor, material:
   try {
     key = await pending
   } catch (error) {
-    // NotSupportedError: this WebCrypto lacks the algorithm (no Ed25519), so another backend may.
-    const code = (error as { name?: unknown } | null)?.name === 'NotSupportedError' ? 'ERR_BACKEND_UNAVAILABLE' : 'ERR_KEY_INVALID'
-    throw new SignetError(code, `WebCrypto refused the ${alg.name} key`, { cause: error })
+    throw webCryptoRefusal(alg, error)
   }
   try {
     return new Uint8Array(await subtle.sign(params, key, data as Uint8Array<ArrayBuffer>))

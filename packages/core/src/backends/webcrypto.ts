@@ -11,11 +11,12 @@
  */
 import { algorithms, type AlgorithmDescriptor, type AlgorithmFamily, type HashName } from '../algorithms.ts'
 import type { KeyMaterial } from '../backend.ts'
-import { equalBytes, fromBase64Url } from '../bytes.ts'
+import { equalBytes } from '../bytes.ts'
 import { SignetError } from '../errors.ts'
 import { publicJwk } from '../keys/jwk.ts'
 import { pkcs8FromJwk } from '../keys/pem.ts'
 import type { GenerateJwkOptions, KeyBackend } from './key-backend.ts'
+import { secretBytes, webCryptoRefusal } from './key-objects.ts'
 import { subtleCrypto } from './runtime.ts'
 
 const webHash: Readonly<Record<HashName, string>> = { 'sha-256': 'SHA-256', 'sha-384': 'SHA-384', 'sha-512': 'SHA-512' }
@@ -63,27 +64,19 @@ function requireSubtle(): SubtleCrypto {
 
 const buffer = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => bytes as Uint8Array<ArrayBuffer>
 
-/** Map a WebCrypto failure to a coded error: unsupported algorithm vs. a bad key. */
-function importFailure(alg: AlgorithmDescriptor, error: unknown): SignetError {
-  const name = (error as { name?: unknown } | null)?.name
-  if (name === 'NotSupportedError') return new SignetError('ERR_BACKEND_UNAVAILABLE', `this runtime's WebCrypto does not support ${alg.name}`, { cause: error })
-  return new SignetError('ERR_KEY_INVALID', `WebCrypto refused the ${alg.name} key`, { cause: error })
-}
-
 async function importFromJwk(alg: AlgorithmDescriptor, key: KeyMaterial, usage: 'sign' | 'verify'): Promise<CryptoKey> {
   const subtle = requireSubtle()
   const params = families[alg.family].key(alg)
-  const jwk = key.jwk
   try {
     if (alg.symmetric) {
       // HMAC verify is sign-and-compare below, so one key with 'sign' serves both.
-      return await subtle.importKey('raw', buffer(fromBase64Url(jwk.k ?? '', 'k')), params, false, ['sign'])
+      return await subtle.importKey('raw', buffer(secretBytes(key)), params, false, ['sign'])
     }
-    if (usage === 'sign') return await subtle.importKey('jwk', jwk, params, false, ['sign'])
+    if (usage === 'sign') return await subtle.importKey('jwk', key.jwk, params, false, ['sign'])
     // WebCrypto verifies only with a public key.
-    return await subtle.importKey('jwk', publicJwk(jwk), params, false, ['verify'])
+    return await subtle.importKey('jwk', publicJwk(key.jwk), params, false, ['verify'])
   } catch (error) {
-    throw importFailure(alg, error)
+    throw webCryptoRefusal(alg, error)
   }
 }
 
@@ -213,7 +206,7 @@ export const webcryptoBackend: KeyBackend = {
       // PKCS#8 without the public point: WebCrypto computes it from the scalar on import.
       key = await subtle.importKey('pkcs8', buffer(pkcs8FromJwk(scalarOnly)), families[alg.family].key(alg), true, ['sign'])
     } catch (error) {
-      throw importFailure(alg, error)
+      throw webCryptoRefusal(alg, error)
     }
     return subtle.exportKey('jwk', key)
   },

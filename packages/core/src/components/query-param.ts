@@ -78,7 +78,7 @@ function encodeFormComponent(text: string): string {
 }
 
 /** Decode and re-encode one name or value; text made only of unreserved bytes is unchanged. */
-export function canonicalizeQueryComponent(text: string): string {
+function canonicalizeQueryComponent(text: string): string {
   let plain = true
   for (let i = 0; i < text.length; i++) if (!isUnreserved(text.charCodeAt(i))) { plain = false; break }
   return plain ? text : encodeFormComponent(decodeFormComponent(text))

@@ -2,24 +2,13 @@
  * `@request-target` (RFC 9421 section 2.2.5): the request target exactly as it appears in the
  * HTTP/1.1 request line, in whichever of the four forms of RFC 9112 section 3.2 was sent.
  *
- * This module also owns the split of a request target into its forms and parts, which
- * `@target-uri`, `@path` and `@query` share. The split works on the text as sent: no
+ * This module also owns the split of a request target into its parts, which `@target-uri`,
+ * `@path` and `@query` share. The split works on the text as sent: no
  * dot-segment removal and no re-encoding, so what was signed is what is compared.
  *
  * @module
  */
 import type { HttpRequestMessage } from '../message.ts'
-
-/** The four request-target forms of RFC 9112 section 3.2. */
-export type RequestTargetForm = 'origin' | 'absolute' | 'authority' | 'asterisk'
-
-/** Classify a request target by its first characters. */
-export function requestTargetForm(target: string): RequestTargetForm {
-  const c = target.charCodeAt(0)
-  if (c === 0x2f /* / */) return 'origin'
-  if (target === '*') return 'asterisk'
-  return target.includes('://') ? 'absolute' : 'authority'
-}
 
 /**
  * The path-and-query part of a request target as sent (`/p?q`), or `''` for the authority and

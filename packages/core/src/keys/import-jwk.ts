@@ -4,9 +4,10 @@
  * section 2).
  *
  * `importKey` (import.ts) takes every form, PEM and DER included, and every key type, which
- * costs a browser bundle the ASN.1 reader and the RSA checks. This module applies the same
- * rules as `validateJwk` to these two types only (members present, base64url, of the right
- * length; `use` and `key_ops` allow signing; HMAC secrets of at least 32 bytes), and produces
+ * costs a browser bundle the ASN.1 reader and the RSA checks. This module takes these two types
+ * only, with the member rules `validateJwk` uses too (jwk-members.ts: present, base64url, of
+ * the right length, HMAC secrets of at least 32 bytes); `use` and `key_ops` must allow signing.
+ * It produces
  * the same `SignetKey`, usable with every other Signet function. Unlike `importKey`, it does
  * not check at import that an Ed25519 `x` belongs to `d`: a mismatched pair fails at the
  * verifier, never silently.
@@ -18,6 +19,7 @@ import { utf8 } from '../bytes.ts'
 import { shortBase64 } from '../short-base64.ts'
 import { digestBytes } from '../backends/signing.ts'
 import { SignetError } from '../errors.ts'
+import { ed25519Members, invalid, octMembers } from './jwk-members.ts'
 import { createSignetKey, type SignetKey } from './signet-key.ts'
 
 /** Options of {@link importJwk}. */
@@ -26,28 +28,6 @@ export interface ImportJwkOptions {
   readonly kid?: string | undefined
   /** Whether `exportJwk` may reveal the secret or private part. Default true. */
   readonly extractable?: boolean | undefined
-}
-
-// RFC 2104 section 3: a secret shorter than the hash output weakens the MAC.
-const MIN_SECRET_BYTES = 32
-const MAX_SECRET_BYTES = 1024
-
-function invalid(message: string): never {
-  throw new SignetError('ERR_KEY_INVALID', message)
-}
-
-// Canonical unpadded base64url (RFC 7515 section 2): the alphabet only and zero unused bits in
-// the last character, so a key has one spelling. Checked without decoding: the backends decode.
-const BASE64URL = /^(?:[\w-]{4})*(?:[\w-][AQgw]|[\w-]{2}[AEIMQUYcgkosw048])?$/
-
-/** A base64url member of `length` bytes (an HMAC secret: 32 to 1024 bytes); returns its text. */
-function member(jwk: JsonWebKey, name: 'k' | 'x' | 'd', length?: number): string {
-  const value: unknown = jwk[name]
-  if (typeof value !== 'string' || value.length > 4096 || !BASE64URL.test(value)) return invalid(`JWK member "${name}" must be base64url`)
-  const bytes = (value.length * 3) >> 2
-  if (length === undefined ? bytes > MAX_SECRET_BYTES : bytes !== length) invalid(`JWK member "${name}" has a wrong length, ${bytes} bytes`)
-  if (bytes < MIN_SECRET_BYTES) throw new SignetError('ERR_KEY_TOO_SHORT', `"k" expected at least ${MIN_SECRET_BYTES} bytes, got ${bytes}`)
-  return value
 }
 
 /**
@@ -79,12 +59,11 @@ export async function importJwk(jwk: JsonWebKey & { kid?: string | undefined }, 
   // RFC 7638 section 3.2 thumbprint input: the required members, sorted, no whitespace.
   let required: string
   if (jwk.kty === 'oct') {
-    normalized = { kty: 'oct', k: member(jwk, 'k') }
+    normalized = octMembers(jwk as Record<string, unknown>)
     required = `{"k":"${normalized.k}","kty":"oct"}`
   } else if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') {
     alg = ED25519
-    normalized = { kty: 'OKP', crv: 'Ed25519', x: member(jwk, 'x', 32) }
-    if (jwk.d !== undefined) normalized.d = member(jwk, 'd', 32)
+    normalized = ed25519Members(jwk as Record<string, unknown>)
     required = `{"crv":"Ed25519","kty":"OKP","x":"${normalized.x}"}`
   } else {
     throw new SignetError('ERR_KEY_UNSUPPORTED', 'only oct and Ed25519 JWKs here; use importKey from @signet/core')

@@ -2,9 +2,10 @@
  * JSON Web Key validation (RFC 7517, with the key-type members of RFC 7518 section 6 and
  * RFC 8037 section 2).
  *
- * Every key Signet holds is a JWK underneath, whatever form it arrived in, so this is the one
- * place where key members are checked: present, base64url, of the length the curve or the
- * algorithm needs. The result is a normalized JWK carrying only the key members, in a fixed
+ * Every key Signet holds is a JWK underneath, whatever form it arrived in, so this is where
+ * key members are checked: present, base64url, of the length the curve or the algorithm needs.
+ * The `oct` and Ed25519 members follow the rules of jwk-members.ts, which the lean `importJwk`
+ * applies too, so both imports accept and refuse those keys alike. The result is a normalized JWK carrying only the key members, in a fixed
  * order; `kid`, `alg`, `use` and `key_ops` are read and checked, then left out, because a key's
  * identity and algorithm binding live on the `SignetKey`, not in the material.
  *
@@ -13,6 +14,7 @@
 import { getAlgorithmByJose, type AlgorithmDescriptor } from '../algorithms.ts'
 import { fromBase64Url, toBase64Url } from '../bytes.ts'
 import { SignetError } from '../errors.ts'
+import { ed25519Members, invalid, octMembers } from './jwk-members.ts'
 
 /** What a key can do: a shared secret, a private key, or a public key. */
 export type KeyType = 'secret' | 'private' | 'public'
@@ -34,20 +36,12 @@ export interface ValidateJwkOptions {
   readonly minimumRsaBits: number
 }
 
-/** HMAC secrets shorter than the hash output weaken the MAC (RFC 2104 section 3). */
-export const MIN_SECRET_BYTES = 32
-// A secret longer than this is not a key someone meant to use; refuse rather than hash it.
-const MAX_SECRET_BYTES = 1024
 const MAX_RSA_BITS = 16384
 const MAX_MEMBER_CHARS = 4096
 
 const curveBytes: Readonly<Record<string, number>> = { 'P-256': 32, 'P-384': 48 }
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const
-
-function invalid(message: string): never {
-  throw new SignetError('ERR_KEY_INVALID', message)
-}
 
 function unsupported(message: string): never {
   throw new SignetError('ERR_KEY_UNSUPPORTED', message)
@@ -128,24 +122,15 @@ export function validateJwk(input: unknown, options: ValidateJwkOptions): Valida
   let out: JsonWebKey
   let type: KeyType
   switch (kty) {
-    case 'oct': {
-      const k = member(jwk, 'k', true)
-      if (k.length < MIN_SECRET_BYTES) {
-        throw new SignetError('ERR_KEY_TOO_SHORT', `"k" expected at least ${MIN_SECRET_BYTES} bytes, got ${k.length}`)
-      }
-      if (k.length > MAX_SECRET_BYTES) invalid(`"k" expected at most ${MAX_SECRET_BYTES} bytes, got ${k.length}`)
-      out = { kty: 'oct', k: toBase64Url(k) }
+    case 'oct':
+      out = octMembers(jwk)
       type = 'secret'
       break
-    }
     case 'OKP': {
       if (typeof jwk.crv !== 'string') invalid('JWK is missing the "crv" member')
       if (jwk.crv !== 'Ed25519') unsupported(`OKP curve ${JSON.stringify(jwk.crv.slice(0, 16))} is not supported (only Ed25519 signs)`)
-      const x = fixedLength(member(jwk, 'x', true), 32, 'x')
-      const d = member(jwk, 'd', false)
-      out = { kty: 'OKP', crv: 'Ed25519', x: toBase64Url(x) }
-      if (d !== undefined) out.d = toBase64Url(fixedLength(d, 32, 'd'))
-      type = d === undefined ? 'public' : 'private'
+      out = ed25519Members(jwk)
+      type = out.d === undefined ? 'public' : 'private'
       break
     }
     case 'EC': {

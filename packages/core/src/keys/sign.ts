@@ -124,18 +124,16 @@ function perform<I, R>(
   )
 }
 
-function checkSigner(key: SignetKey, options: SignBytesOptions | undefined): KeyState {
-  const state = keyState(key)
+// The checks run after keyState (a non-key fails first) and after any check of `data`.
+
+function checkSigner(key: SignetKey, options: SignBytesOptions | undefined): void {
   if (options !== undefined) checkAlg(key, options)
   if (key.type === 'public') throw new SignetError('ERR_KEY_UNSUPPORTED', 'a public key cannot sign')
-  return state
 }
 
-function checkSignature(key: SignetKey, signature: Uint8Array, options: SignBytesOptions | undefined): KeyState {
-  const state = keyState(key)
+function checkVerifier(key: SignetKey, signature: Uint8Array, options: SignBytesOptions | undefined): void {
   if (!(signature instanceof Uint8Array)) throw new TypeError('"signature" must be a Uint8Array')
   if (options !== undefined) checkAlg(key, options)
-  return state
 }
 
 function checkData(data: Uint8Array): void {
@@ -151,7 +149,9 @@ function checkData(data: Uint8Array): void {
  * @internal
  */
 export function signAsciiDirect(key: SignetKey, text: string, options?: SignBytesOptions): Uint8Array | Promise<Uint8Array> {
-  return perform(key, checkSigner(key, options), options, signText, text, noSignature)
+  const state = keyState(key)
+  checkSigner(key, options)
+  return perform(key, state, options, signText, text, noSignature)
 }
 
 /**
@@ -161,17 +161,9 @@ export function signAsciiDirect(key: SignetKey, text: string, options?: SignByte
  * @internal
  */
 export function verifyAsciiDirect(key: SignetKey, text: string, signature: Uint8Array, options?: SignBytesOptions): boolean | Promise<boolean> {
-  return perform(key, checkSignature(key, signature, options), options, verifyText, text, signature)
-}
-
-/** A plain value or a promise, as a promise; a thrown check becomes a rejection. */
-function settle<R>(run: () => R | Promise<R>): Promise<R> {
-  try {
-    const result = run()
-    return result instanceof Promise ? result : Promise.resolve(result)
-  } catch (error) {
-    return Promise.reject(error)
-  }
+  const state = keyState(key)
+  checkVerifier(key, signature, options)
+  return perform(key, state, options, verifyText, text, signature)
 }
 
 /**
@@ -189,8 +181,10 @@ function settle<R>(run: () => R | Promise<R>): Promise<R> {
  */
 export function signBytes(key: SignetKey, data: Uint8Array, options?: SignBytesOptions): Promise<Uint8Array> {
   try {
-    const result = signBytesDirect(key, data, options)
-    return result instanceof Promise ? result : Promise.resolve(result)
+    const state = keyState(key)
+    checkData(data)
+    checkSigner(key, options)
+    return Promise.resolve(perform(key, state, options, signData, data, noSignature))
   } catch (error) {
     return Promise.reject(error)
   }
@@ -212,8 +206,10 @@ export function signBytes(key: SignetKey, data: Uint8Array, options?: SignBytesO
  */
 export function verifyBytes(key: SignetKey, data: Uint8Array, signature: Uint8Array, options?: SignBytesOptions): Promise<boolean> {
   try {
-    const result = verifyBytesDirect(key, data, signature, options)
-    return result instanceof Promise ? result : Promise.resolve(result)
+    const state = keyState(key)
+    checkData(data)
+    checkVerifier(key, signature, options)
+    return Promise.resolve(perform(key, state, options, verifyData, data, signature))
   } catch (error) {
     return Promise.reject(error)
   }

@@ -26,7 +26,7 @@ const REQUIRED: Readonly<Record<string, readonly (keyof JsonWebKey)[]>> = {
  *
  * @throws {SignetError} `ERR_KEY_INVALID` when a required member is missing.
  */
-export function thumbprintInput(jwk: JsonWebKey): string {
+function thumbprintInput(jwk: JsonWebKey): string {
   const names = REQUIRED[jwk.kty ?? '']
   if (names === undefined) throw new SignetError('ERR_KEY_UNSUPPORTED', 'no thumbprint for this key type')
   const parts: string[] = []

@@ -22,7 +22,7 @@ export interface SignatureParams {
 
 
 /** A bare item as a plain value: tokens and display strings as strings, bytes as base64, dates as unix seconds. */
-export function plainValue(value: BareItem): string | number | boolean {
+function plainValue(value: BareItem): string | number | boolean {
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value
   if (value instanceof Token || value instanceof DisplayString) return value.toString()
   if (value instanceof Date) return Math.floor(value.getTime() / 1000)

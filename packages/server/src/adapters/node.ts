@@ -124,10 +124,73 @@ function rawHeader(req: IncomingMessage, lowerName: string): string | undefined 
   return undefined
 }
 
+/**
+ * Whether the request carries a body: a `Transfer-Encoding`, or a `Content-Length` other than
+ * `0` (RFC 9112 section 6.3). One pass over `rawHeaders`, lower-casing only the names of the
+ * two lengths that can match, so a GET costs a few length compares and no listener is set up.
+ */
 function hasBody(req: IncomingMessage): boolean {
-  if (rawHeader(req, 'transfer-encoding') !== undefined) return true
-  const length = rawHeader(req, 'content-length')
-  return length !== undefined && length !== '0'
+  const raw = req.rawHeaders
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string
+    if (name.length === 17) {
+      if (name.toLowerCase() === 'transfer-encoding') return true
+    } else if (name.length === 14 && raw[i + 1] !== '0' && name.toLowerCase() === 'content-length') return true
+  }
+  return false
+}
+
+// The body of a request without one. Zero bytes long, so one instance can be handed to every
+// such request: there is nothing in it to change.
+const NO_BODY = /* @__PURE__ */ new Uint8Array(0)
+
+/**
+ * The message model of a Node request with its body, the scheme a trusted proxy reported
+ * applied, and the peer address. Synchronous: a GET is verified without a trip through the
+ * event loop before the verifier runs.
+ */
+function messageOf(verifier: Verifier, req: IncomingMessage, options: NodeAdapterOptions, body: Uint8Array): { message: HttpRequestMessage; peer: string | undefined } {
+  const peer = options.clientIp !== undefined ? options.clientIp(req) : req.socket?.remoteAddress
+  const scheme = (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true ? 'https' : 'http'
+  // Express rewrites req.url under a mount path; the signature covers the target as sent.
+  const originalUrl = (req as { originalUrl?: unknown }).originalUrl
+  const source = typeof originalUrl === 'string' && originalUrl !== req.url ? { method: req.method, url: originalUrl, rawHeaders: req.rawHeaders, rawTrailers: req.rawTrailers } : req
+  let message = fromNodeRequest(source, body.length > 0 ? { scheme, body } : { scheme })
+  const proto = verifier.forwarded(peer, message.fields).proto
+  if (proto !== undefined && proto !== message.scheme) message = { ...message, scheme: proto }
+  return { message, peer }
+}
+
+/** Verify the message built from a request and its body; a throw while building is a rejection. */
+function verifyWithBody(verifier: Verifier, req: IncomingMessage, options: NodeAdapterOptions, body: Uint8Array): Promise<VerifiedIdentity> {
+  try {
+    const { message, peer } = messageOf(verifier, req, options, body)
+    return verifier.verify(message, { clientIp: peer, requiredScopes: scopesFor(options.requiredScopes, req) })
+  } catch (error) {
+    return Promise.reject(error)
+  }
+}
+
+/**
+ * The wrappers' path: verify, then call `accept` with the identity and the body, or `refuse`
+ * with the error. A request without a body is verified at once, with no stream listener set up
+ * and no result object built; an error thrown by `accept` does not reach `refuse`.
+ */
+function verifyThen(
+  verifier: Verifier,
+  req: IncomingMessage,
+  options: NodeAdapterOptions,
+  accept: (identity: VerifiedIdentity, body: Uint8Array) => unknown,
+  refuse: (error: unknown) => void,
+): void {
+  if (!hasBody(req)) {
+    verifyWithBody(verifier, req, options, NO_BODY).then((identity) => accept(identity, NO_BODY), refuse)
+    return
+  }
+  readNodeBody(req, verifier.limits.maxBodyBytes).then(
+    (body) => verifyWithBody(verifier, req, options, body).then((identity) => accept(identity, body), refuse),
+    refuse,
+  )
 }
 
 /**
@@ -142,16 +205,17 @@ export async function verifyNodeRequest(
   options: NodeAdapterOptions = {},
 ): Promise<{ identity: VerifiedIdentity; message: HttpRequestMessage; body: Uint8Array }> {
   const body = hasBody(req) ? await readNodeBody(req, verifier.limits.maxBodyBytes) : new Uint8Array(0)
-  const peer = options.clientIp !== undefined ? options.clientIp(req) : req.socket?.remoteAddress
-  const tls = (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true
-  // Express rewrites req.url under a mount path; the signature covers the target as sent.
-  const originalUrl = (req as { originalUrl?: unknown }).originalUrl
-  const source = typeof originalUrl === 'string' && originalUrl !== req.url ? { method: req.method, url: originalUrl, rawHeaders: req.rawHeaders, rawTrailers: req.rawTrailers } : req
-  let message = fromNodeRequest(source, body.length > 0 ? { scheme: tls ? 'https' : 'http', body } : { scheme: tls ? 'https' : 'http' })
-  const proto = verifier.forwarded(peer, message.fields).proto
-  if (proto !== undefined && proto !== message.scheme) message = { ...message, scheme: proto }
+  const { message, peer } = messageOf(verifier, req, options, body)
   const identity = await verifier.verify(message, { clientIp: peer, requiredScopes: scopesFor(options.requiredScopes, req) })
   return { identity, message, body }
+}
+
+/** Hand the verified identity and the body to the application, on the request object. */
+function attach(req: IncomingMessage, identity: VerifiedIdentity, body: Uint8Array): SignetIncomingMessage {
+  const verified = req as SignetIncomingMessage
+  verified.signet = identity
+  verified.rawBody = body
+  return verified
 }
 
 /** Write a problem response on a Node `ServerResponse`. */
@@ -187,14 +251,24 @@ export function withSignetNode(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   validateAdapterOptions(verifier, options)
   if (typeof handler !== 'function') throw new TypeError('"handler" expected a function')
+  const failed = (res: ServerResponse) => (error: unknown): void => writeProblem(res, problemFor(error, { now: verifier.now() }))
   return (req: IncomingMessage, res: ServerResponse): void => {
-    verifyNodeRequest(verifier, req, options).then(
-      ({ identity, body }) => {
-        const verified = req as SignetIncomingMessage
-        verified.signet = identity
-        verified.rawBody = body
-        // Built with the executor so a handler that throws synchronously is answered too.
-        return new Promise((resolve) => resolve(handler(verified, res))).catch((error: unknown) => writeProblem(res, problemFor(error, { now: verifier.now() })))
+    verifyThen(
+      verifier,
+      req,
+      options,
+      (identity, body) => {
+        // The handler runs in this microtask; only a promise it returns needs a rejection handler.
+        let result: unknown
+        try {
+          result = handler(attach(req, identity, body), res)
+        } catch (error) {
+          writeProblem(res, problemFor(error, { now: verifier.now() }))
+          return
+        }
+        if (typeof result === 'object' && result !== null && typeof (result as { then?: unknown }).then === 'function') {
+          ;(result as Promise<unknown>).then(undefined, failed(res))
+        }
       },
       (error: unknown) => writeProblem(res, problemOf(verifier, error, req, options.realm)),
     )
@@ -230,14 +304,21 @@ export function signetExpress(
             if (!existing.scopes.includes(scope)) throw new SignetError('ERR_SCOPE_DENIED', `the key lacks the scope ${JSON.stringify(scope)}`)
           }
         })
-      : verifyNodeRequest(verifier, req, options).then(({ identity, body }) => {
-          const verified = req as SignetIncomingMessage
-          verified.signet = identity
-          verified.rawBody = body
-        })
-    run.then(
-      () => next(),
-      (error: unknown) => writeProblem(res, problemOf(verifier, error, req, options.realm)),
-    )
+      : undefined
+    const refuse = (error: unknown): void => writeProblem(res, problemOf(verifier, error, req, options.realm))
+    if (run === undefined) {
+      verifyThen(
+        verifier,
+        req,
+        options,
+        (identity, body) => {
+          attach(req, identity, body)
+          next()
+        },
+        refuse,
+      )
+      return
+    }
+    run.then(() => next(), refuse)
   }
 }

@@ -42,7 +42,7 @@ function fail(reason: string): never {
  * @throws {SignetError} `ERR_KEY_INVALID` for truncated input, indefinite or non-minimal lengths,
  *   or multi-byte tags.
  */
-export function readTlv(bytes: Uint8Array, offset: number): { tlv: Tlv; next: number } {
+function readTlv(bytes: Uint8Array, offset: number): { tlv: Tlv; next: number } {
   if (offset + 2 > bytes.length) fail('truncated')
   const tag = bytes[offset] as number
   // High-tag-number form (X.690 section 8.1.2.4) never occurs in key containers.
