@@ -158,6 +158,24 @@ function fire(hook: ((event: VerificationEvent) => void | Promise<void>) | undef
   })
 }
 
+/** What a refusal's audit event reports: the client, and the key and label last tried. */
+interface AuditBox {
+  info?: ForwardedInfo
+  keyid?: string
+  label?: string
+}
+
+/** One request's candidate search. */
+interface RunState {
+  readonly message: HttpMessage
+  readonly candidates: readonly Candidate[]
+  readonly peer: ForwardedInfo
+  readonly nowMs: number
+  readonly box: AuditBox
+  failed: boolean
+  firstError: unknown
+}
+
 interface Covered {
   readonly covered: string[]
   readonly set: ReadonlySet<string>
@@ -314,14 +332,30 @@ export function createVerifier(options: VerifierOptions): Verifier {
     })
   }
 
-  async function attempt(message: HttpMessage, candidate: Candidate, peer: ForwardedInfo, nowMs: number): Promise<Accepted> {
+  // The pipeline is written with promise chains rather than async functions: each async frame
+  // and each await is a promise and a trip through the microtask queue on every request, while
+  // with a synchronous resolver, backend and nonce store the only asynchronous step left is
+  // core's verifySignature. Steps that throw before it are caught by the caller (tryFrom,
+  // verify) and become rejections, as from an async function.
+  function attempt(message: HttpMessage, candidate: Candidate, peer: ForwardedInfo, nowMs: number): Promise<Accepted> {
     const components = checkRequired(message, candidate)
-    const params = candidate.input.params
-    const keyid = params.keyid as string
-    // A synchronous resolver (memory, JWKS) is not awaited: each await is a trip through the
-    // microtask queue on every request.
+    const keyid = candidate.input.params.keyid as string
+    // A synchronous resolver (memory, JWKS) is not waited for.
     const found = resolver.resolve(keyid)
-    const record = isThenable(found) ? await found : found
+    if (isThenable(found)) return found.then((record) => attemptWith(message, candidate, peer, nowMs, components, keyid, record))
+    return attemptWith(message, candidate, peer, nowMs, components, keyid, found)
+  }
+
+  function attemptWith(
+    message: HttpMessage,
+    candidate: Candidate,
+    peer: ForwardedInfo,
+    nowMs: number,
+    components: readonly string[],
+    keyid: string,
+    record: KeyRecord | undefined | null,
+  ): Promise<Accepted> {
+    const params = candidate.input.params
     if (record === undefined || record === null) fail('ERR_KEY_NOT_FOUND', 'unknown key id')
     if (record.id !== keyid) fail('ERR_KEY_ID_MISMATCH', 'the resolver returned a record for another key id')
     const nowSeconds = Math.floor(nowMs / 1000)
@@ -341,10 +375,48 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (policy.algorithms !== undefined && !policy.algorithms.has(alg)) fail('ERR_ALG_NOT_ALLOWED', `the algorithm ${alg} is not accepted here`)
     if (!ipAllowed(peer.clientIp, record.allowIps, record.denyIps)) fail('ERR_IP_DENIED', 'the key may not be used from this address')
     checkSignatureTimes(candidate, nowSeconds)
-    await verifySignature(message, candidate, record.key, verifyOptions)
+    const accepted: Accepted = { candidate, record, keyid, alg, components }
+    const verified = verifySignature(message, candidate, record.key, verifyOptions)
     // RFC 9421 section 7.2.8: covering Content-Digest protects the body only if the digest is recomputed.
-    if (components.includes('"content-digest"')) await verifyMessageDigest(message)
-    return { candidate, record, keyid, alg, components }
+    if (components.includes('"content-digest"')) return verified.then(() => verifyMessageDigest(message)).then(() => accepted)
+    return verified.then(() => accepted)
+  }
+
+  /**
+   * Try the candidates from `index` on; the first that verifies wins. A store outage stops the
+   * search (fail closed); otherwise the first refusal is the one reported.
+   */
+  function tryFrom(state: RunState, index: number): Promise<Accepted> {
+    const { candidates } = state
+    for (let i = index; i < candidates.length; i++) {
+      const candidate = candidates[i] as Candidate
+      let pending: Promise<Accepted>
+      try {
+        pending = attempt(state.message, candidate, state.peer, state.nowMs)
+      } catch (error) {
+        refused(state, candidate, error)
+        continue
+      }
+      // The last candidate's refusal is final; with no audit hook there is nothing to note.
+      if (i + 1 === candidates.length && !state.failed && options.onRejected === undefined) return pending
+      const next = i + 1
+      return pending.then(undefined, (error: unknown) => {
+        refused(state, candidate, error)
+        return tryFrom(state, next)
+      })
+    }
+    throw state.firstError
+  }
+
+  function refused(state: RunState, candidate: Candidate, error: unknown): void {
+    // A store outage is not a property of this signature: stop and fail closed.
+    if (isSignetError(error) && error.code === 'ERR_STORE_UNAVAILABLE') throw error
+    if (!state.failed) {
+      state.failed = true
+      state.firstError = error
+      if (typeof candidate.input.params.keyid === 'string') state.box.keyid = candidate.input.params.keyid
+      state.box.label = candidate.label
+    }
   }
 
   function nonceTtlMs(candidate: Candidate, nowMs: number): number {
@@ -356,45 +428,39 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return Math.max(1000, (end + policy.clockSkewSeconds) * 1000 - nowMs + 1000)
   }
 
-  async function run(input: Request | HttpMessage, options: VerifyRequestOptions, peerBox: { info?: ForwardedInfo; keyid?: string; label?: string }): Promise<VerifiedIdentity> {
-    // The message model is recognised first: merely reading the global `Request` on Node 20
-    // loads undici (20-28 ms), which the Node adapters never need (DESIGN.md "Performance").
-    const message: HttpMessage = isHttpMessage(input) ? input : await readRequest(input)
+  function run(message: HttpMessage, options: VerifyRequestOptions, box: AuditBox): Promise<VerifiedIdentity> {
     if (message.body !== undefined && message.body.length > limits.maxBodyBytes) fail('ERR_BODY_TOO_LARGE', `the body exceeds ${limits.maxBodyBytes} bytes`)
     const peer = forwarding.resolve(options.clientIp, message.fields)
-    peerBox.info = peer
+    box.info = peer
     const candidates = selectSignatures(parseSignatures(message, parseLimits), selector)
     const nowMs = clock()
-    let accepted: Accepted | undefined
-    let firstError: unknown
-    for (const candidate of candidates) {
-      try {
-        accepted = await attempt(message, candidate, peer, nowMs)
-        break
-      } catch (error) {
-        // A store outage is not a property of this signature: stop and fail closed.
-        if (isSignetError(error) && error.code === 'ERR_STORE_UNAVAILABLE') throw error
-        if (firstError === undefined) {
-          firstError = error
-          if (typeof candidate.input.params.keyid === 'string') peerBox.keyid = candidate.input.params.keyid
-          peerBox.label = candidate.label
-        }
+    const state: RunState = { message, candidates, peer, nowMs, box, failed: false, firstError: undefined }
+    return tryFrom(state, 0).then((accepted) => finish(accepted, options, peer, nowMs, box))
+  }
+
+  function finish(accepted: Accepted, options: VerifyRequestOptions, peer: ForwardedInfo, nowMs: number, box: AuditBox): VerifiedIdentity | Promise<VerifiedIdentity> {
+    box.keyid = accepted.keyid
+    box.label = accepted.candidate.label
+    const nonce = accepted.candidate.input.params.nonce
+    if (nonces !== undefined && typeof nonce === 'string') {
+      // Recorded only now, after the signature and the digest held.
+      const recorded = nonces.record(`${accepted.keyid}\u0000${nonce}`, nonceTtlMs(accepted.candidate, nowMs))
+      if (isThenable(recorded)) return recorded.then((fresh) => identityOf(accepted, options, peer, fresh))
+      return identityOf(accepted, options, peer, recorded)
+    }
+    return identityOf(accepted, options, peer, true)
+  }
+
+  function identityOf(accepted: Accepted, options: VerifyRequestOptions, peer: ForwardedInfo, fresh: boolean): VerifiedIdentity {
+    if (!fresh) fail('ERR_NONCE_REPLAYED', 'the nonce was already used')
+    const scopes = accepted.record.scopes ?? NO_SCOPES
+    const required = options.requiredScopes
+    if (required !== undefined) {
+      for (const scope of required) {
+        if (!scopes.includes(scope)) fail('ERR_SCOPE_DENIED', `the key lacks the scope ${JSON.stringify(scope)}`)
       }
     }
-    if (accepted === undefined) throw firstError
-    peerBox.keyid = accepted.keyid
-    peerBox.label = accepted.candidate.label
     const params = accepted.candidate.input.params
-    if (nonces !== undefined && typeof params.nonce === 'string') {
-      const recorded = nonces.record(`${accepted.keyid}\u0000${params.nonce}`, nonceTtlMs(accepted.candidate, nowMs))
-      const fresh = isThenable(recorded) ? await recorded : recorded
-      if (!fresh) fail('ERR_NONCE_REPLAYED', 'the nonce was already used')
-    }
-    const scopes = accepted.record.scopes ?? []
-    const required = options.requiredScopes ?? []
-    for (const scope of required) {
-      if (!scopes.includes(scope)) fail('ERR_SCOPE_DENIED', `the key lacks the scope ${JSON.stringify(scope)}`)
-    }
     const outParams: Record<string, string | number | boolean> = {}
     for (const name in params) {
       const value = (params as Record<string, unknown>)[name]
@@ -403,7 +469,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return {
       keyid: accepted.keyid,
       owner: accepted.record.owner,
-      scopes: scopes.length === 0 ? NO_SCOPES : [...scopes],
+      scopes: scopes.slice(),
       label: accepted.candidate.label,
       alg: accepted.alg,
       // The cached, frozen list (coveredComponents): nothing to copy.
@@ -433,25 +499,36 @@ export function createVerifier(options: VerifierOptions): Verifier {
     limits,
     forwarded: (peerIp, fields) => forwarding.resolve(peerIp, fields),
     now: (): number => clock(),
-    async verify(input, verifyOptions = {}): Promise<VerifiedIdentity> {
-      const box: { info?: ForwardedInfo; keyid?: string; label?: string } = {}
+    verify(input, verifyOptions = {}): Promise<VerifiedIdentity> {
+      const box: AuditBox = {}
+      let pending: Promise<VerifiedIdentity>
       try {
-        const identity = await run(input, verifyOptions, box)
-        if (options.onVerified !== undefined) {
-          const event: VerificationEvent = { keyid: identity.keyid, time: clock(), label: identity.label }
-          if (identity.clientIp !== undefined) event.ip = identity.clientIp
-          fire(options.onVerified, event)
-        }
-        return identity
+        // The message model is recognised first: merely reading the global `Request` on Node 20
+        // loads undici (20-28 ms), which the Node adapters never need (DESIGN.md "Performance").
+        pending = isHttpMessage(input) ? run(input, verifyOptions, box) : readRequest(input).then((message) => run(message, verifyOptions, box))
       } catch (error) {
-        const event: VerificationEvent = { time: clock() }
-        if (box.keyid !== undefined) event.keyid = box.keyid
-        if (box.label !== undefined) event.label = box.label
-        if (box.info?.clientIp !== undefined) event.ip = box.info.clientIp
-        if (isSignetError(error)) event.code = error.code
-        fire(options.onRejected, event)
-        throw error
+        pending = Promise.reject(error)
       }
+      if (options.onVerified === undefined && options.onRejected === undefined) return pending
+      return pending.then(
+        (identity) => {
+          if (options.onVerified !== undefined) {
+            const event: VerificationEvent = { keyid: identity.keyid, time: clock(), label: identity.label }
+            if (identity.clientIp !== undefined) event.ip = identity.clientIp
+            fire(options.onVerified, event)
+          }
+          return identity
+        },
+        (error: unknown) => {
+          const event: VerificationEvent = { time: clock() }
+          if (box.keyid !== undefined) event.keyid = box.keyid
+          if (box.label !== undefined) event.label = box.label
+          if (box.info?.clientIp !== undefined) event.ip = box.info.clientIp
+          if (isSignetError(error)) event.code = error.code
+          fire(options.onRejected, event)
+          throw error
+        },
+      )
     },
   }
 }

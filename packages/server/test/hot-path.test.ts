@@ -201,3 +201,29 @@ describe('identity', () => {
     expect(two.params).toEqual({ ...two.params, created: NOW_S, keyid: 'k-hmac' })
   })
 })
+
+describe('memory nonce store: expiries kept relative to its first clock reading', () => {
+  it('expires and refuses exactly as with absolute times, whatever the clock does', () => {
+    let now = NOW_MS
+    const store = new MemoryNonceStore({ now: () => now })
+    expect(store.record('k\u0000a', 5000)).toBe(true)
+    now += 4999
+    expect(store.record('k\u0000a', 5000)).toBe(false)
+    now += 1
+    expect(store.record('k\u0000a', 5000)).toBe(true)
+    // A clock stepped back before the first reading: a live entry stays live.
+    now = NOW_MS - 60_000
+    expect(store.record('k\u0000a', 5000)).toBe(false)
+    expect(store.record('k\u0000b', 1000)).toBe(true)
+    now += 999
+    expect(store.record('k\u0000b', 1000)).toBe(false)
+    now += 1
+    expect(store.record('k\u0000b', 1000)).toBe(true)
+    // Far beyond small-integer range of offsets (weeks of uptime): still exact.
+    now = NOW_MS + 40 * 86_400_000
+    expect(store.record('k\u0000a', 5000)).toBe(true)
+    now += 4999
+    expect(store.record('k\u0000a', 5000)).toBe(false)
+    expect(store.size).toBeGreaterThan(0)
+  })
+})

@@ -41,7 +41,11 @@ export class MemoryNonceStore implements NonceStore {
   readonly #maxEntries: number
   readonly #maxBytes: number
   readonly #now: () => number
+  // Key -> expiry, in milliseconds since #epoch (the clock's first reading). Unix milliseconds
+  // do not fit a small integer, so each entry would hold a boxed number of its own; offsets do
+  // for about twelve days of uptime (beyond that they are boxed again, and just as correct).
   readonly #entries = new Map<string, number>()
+  #epoch: number | undefined
   #bytes = 0
   #nextSweep = 0
 
@@ -63,7 +67,9 @@ export class MemoryNonceStore implements NonceStore {
   }
 
   record(key: string, ttlMs: number): boolean {
-    const now = this.#now()
+    const clock = this.#now()
+    if (this.#epoch === undefined) this.#epoch = clock
+    const now = clock - this.#epoch
     const existing = this.#entries.get(key)
     if (existing !== undefined) {
       if (existing > now) return false
