@@ -18,6 +18,17 @@ export function builtResolution() {
 }
 
 export const BUNDLES = {
+  // The signing entry for pages that only sign with HMAC or Ed25519 (issue 3's 5 KB target).
+  'client: HMAC signing, lean entry (@signet/client/sign)': `
+    import { createSigner } from '@signet/client/sign'
+    export function makeSigner(jwk) {
+      return createSigner({ key: jwk, keyId: 'k1' })
+    }`,
+  'client: Ed25519 signing, lean entry (@signet/client/sign)': `
+    import { createSigner } from '@signet/client/sign'
+    export function makeSigner(jwk) {
+      return createSigner({ key: jwk })
+    }`,
   'client: HMAC signing (createSigner + importKey)': `
     import { createSigner } from '@signet/client'
     import { importKey } from '@signet/core'

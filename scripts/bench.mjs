@@ -436,7 +436,8 @@ if (wants('bundles')) {
   for (const r of rows.filter((x) => x.name.startsWith('client:'))) {
     if (r.error) continue
     const clean = r.contains.length === 0
-    targets.push([`${r.name} <= 5 KB min+gzip`, fmtKB(r.gzipBytes), r.gzipBytes <= 5 * 1024 ? 'met' : 'NOT met'])
+    // The size target is the lean signing entry's; the full entry's rows show what it costs.
+    if (r.name.includes('lean entry')) targets.push([`${r.name} <= 5 KB min+gzip`, fmtKB(r.gzipBytes), r.gzipBytes <= 5 * 1024 ? 'met' : 'NOT met'])
     targets.push([`${r.name} carries no pure backend / RSA / server`, r.contains.length ? r.contains.join(', ') : 'none', clean ? 'met' : 'NOT met'])
   }
 }
