@@ -10,11 +10,11 @@
  * @module
  */
 import type { BackendName } from './backend.ts'
-import { randomBytes, toBase64, toBase64Url } from './bytes.ts'
+import { randomBytes, toBase64Url } from './bytes.ts'
 import { toComponentIdentifier, type ComponentIdentifier } from './components/index.ts'
 import { SignetError } from './errors.ts'
 import type { SignetKey } from './keys/index.ts'
-import { signAsciiDirect } from './keys/sign.ts'
+import { signAsciiBase64Direct } from './keys/sign.ts'
 import type { HttpMessage } from './message.ts'
 import { buildSignatureBase, prepareComponents, type PreparedComponents } from './signature-base.ts'
 import type { StructuredFieldType } from './structured/field-types.ts'
@@ -290,18 +290,18 @@ function signMessageDirect(message: HttpMessage, options: SignOptions): Promise<
   const signatureParams = prepared.list + paramsText
   const base = buildSignatureBase(message, prepared, signatureParams, options.fieldTypes === undefined ? undefined : { fieldTypes: options.fieldTypes })
   // The base is ASCII (checked while it was built): backends that can hash text take it as is.
-  const signature = signAsciiDirect(key, base, options.backend === undefined ? undefined : { backend: options.backend })
-  if (signature instanceof Promise) return signature.then((bytes) => result(label, signatureParams, bytes, base, params, prepared))
+  const signature = signAsciiBase64Direct(key, base, options.backend === undefined ? undefined : { backend: options.backend })
+  if (typeof signature !== 'string') return signature.then((text) => result(label, signatureParams, text, base, params, prepared))
   return Promise.resolve(result(label, signatureParams, signature, base, params, prepared))
 }
 
 let lastLabel: string | undefined
 
-function result(label: string, signatureParams: string, signature: Uint8Array, base: string, params: Record<string, string | number>, prepared: PreparedComponents): SignatureResult {
+function result(label: string, signatureParams: string, signature: string, base: string, params: Record<string, string | number>, prepared: PreparedComponents): SignatureResult {
   return {
     label,
     signatureInput: label + '=' + signatureParams,
-    signature: label + '=:' + toBase64(signature) + ':',
+    signature: label + '=:' + signature + ':',
     base,
     params: params as SignatureParams,
     components: prepared.ids,

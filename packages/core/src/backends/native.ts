@@ -11,8 +11,10 @@
  */
 import type { AlgorithmDescriptor, AlgorithmFamily, HashName } from '../algorithms.ts'
 import type { KeyMaterial } from '../backend.ts'
+import { toBase64 } from '../bytes.ts'
 import { SignetError } from '../errors.ts'
 import { pkcs8FromJwk } from '../keys/pem.ts'
+import type { Base64Signer } from '../keys/sign.ts'
 import type { GenerateJwkOptions, KeyBackend } from './key-backend.ts'
 import { nodeKeyObject } from './key-objects.ts'
 import { nodeCrypto, type NodeCrypto, type NodeDigester, type NodeKeyObject, type NodeSignKeyInput } from './runtime.ts'
@@ -87,9 +89,12 @@ function hmac(c: NodeCrypto, p: Prepared, data: Uint8Array): Uint8Array {
   return c.createHmac(p.digest as string, p.keyObject).update(data).digest()
 }
 
-/** node:crypto's Hmac takes a string with an encoding too; runtime.ts declares only bytes. */
+/**
+ * node:crypto's Hmac takes a string with an encoding and hands back an encoded string too;
+ * runtime.ts declares only bytes.
+ */
 interface TextDigester {
-  update(text: string, encoding: 'latin1'): NodeDigester
+  update(text: string, encoding: 'latin1'): NodeDigester & { digest(encoding: 'latin1' | 'base64'): string }
 }
 
 /**
@@ -98,6 +103,26 @@ interface TextDigester {
  */
 function hmacText(c: NodeCrypto, p: Prepared, text: string): Uint8Array {
   return (c.createHmac(p.digest as string, p.keyObject) as unknown as TextDigester).update(text, 'latin1').digest()
+}
+
+/**
+ * The HMAC of an ASCII string as text in `encoding`. node:crypto encodes the tag natively:
+ * measured on Node 20, a string result costs a third less than the Buffer `digest()` makes
+ * (whose backing store is the expensive part) followed by any encoding in JavaScript.
+ */
+function hmacTextAs(c: NodeCrypto, p: Prepared, text: string, encoding: 'latin1' | 'base64'): string {
+  return (c.createHmac(p.digest as string, p.keyObject) as unknown as TextDigester).update(text, 'latin1').digest(encoding)
+}
+
+/**
+ * Compare a tag held as a latin-1 string (one character per byte, codes 0-255) with bytes, in
+ * time that depends only on the lengths: the same loop as `equalBytes`, no early exit.
+ */
+function equalLatin1(mac: string, signature: Uint8Array): boolean {
+  if (mac.length !== signature.length) return false
+  let diff = 0
+  for (let i = 0; i < signature.length; i++) diff |= mac.charCodeAt(i) ^ (signature[i] as number)
+  return diff === 0
 }
 
 const encoder = /* @__PURE__ */ new TextEncoder()
@@ -136,7 +161,7 @@ function oneShotHash(c: NodeCrypto): OneShotHash | null {
  * if (nativeBackend.supports(getAlgorithm('ed25519'))) { ... }
  * ```
  */
-export const nativeBackend: KeyBackend = {
+export const nativeBackend: KeyBackend & Base64Signer = {
   name: 'native',
 
   supports(_alg: AlgorithmDescriptor, key?: KeyMaterial): boolean {
@@ -181,7 +206,14 @@ export const nativeBackend: KeyBackend = {
     const c = requireCrypto()
     const p = prepare(c, alg, key)
     if (alg.signatureLength !== undefined && signature.length !== alg.signatureLength) return false
-    return c.timingSafeEqual(hmacText(c, p, text), signature)
+    // The tag as latin-1 text rather than a Buffer (see hmacTextAs), compared in constant time.
+    return equalLatin1(hmacTextAs(c, p, text, 'latin1'), signature)
+  },
+
+  signAsciiBase64(alg: AlgorithmDescriptor, key: KeyMaterial, text: string): string {
+    if (!alg.symmetric) return toBase64(nativeBackend.sign(alg, key, encoder.encode(text)) as Uint8Array)
+    const c = requireCrypto()
+    return hmacTextAs(c, prepare(c, alg, key), text, 'base64')
   },
 
   digest(hash: HashName, data: Uint8Array): Uint8Array {

@@ -13,7 +13,7 @@
  */
 import { getAlgorithm, type AlgorithmDescriptor, type AlgorithmName } from '../algorithms.ts'
 import type { BackendName, KeyMaterial } from '../backend.ts'
-import { utf8 } from '../bytes.ts'
+import { toBase64, utf8 } from '../bytes.ts'
 import type { KeyBackend } from '../backends/key-backend.ts'
 import { candidateBackends, selectBackend } from '../backends/registry.ts'
 import { SignetError, isSignetError } from '../errors.ts'
@@ -89,6 +89,29 @@ const verifyText: Operation<string, boolean> = (backend, alg, material, text, si
     ? backend.verifyAscii(alg, material, text, signature)
     : backend.verify(alg, material, utf8(text), signature)
 
+/**
+ * A backend that can also return a signature over ASCII text already in base64, the form a
+ * Signature member carries (node:crypto encodes an HMAC tag natively, cheaper than a Buffer
+ * and an encoding in JavaScript). Not part of `KeyBackend`: found by looking, used by
+ * {@link signAsciiBase64Direct} only, and a backend without it gets the bytes encoded here.
+ *
+ * @internal
+ */
+export interface Base64Signer {
+  signAsciiBase64?(alg: AlgorithmDescriptor, key: KeyMaterial, text: string): string
+}
+
+function encodeSignature(signature: Uint8Array | Promise<Uint8Array>): string | Promise<string> {
+  return signature instanceof Promise ? signature.then(toBase64) : toBase64(signature)
+}
+
+const signTextBase64: Operation<string, string> = (backend, alg, material, text, signature) => {
+  const base64 = backend as KeyBackend & Base64Signer
+  return base64.signAsciiBase64 !== undefined
+    ? base64.signAsciiBase64(alg, material, text)
+    : encodeSignature(signText(backend, alg, material, text, signature))
+}
+
 /** What the signing operations pass for the signature they do not have. */
 const noSignature = new Uint8Array(0)
 
@@ -152,6 +175,18 @@ export function signAsciiDirect(key: SignetKey, text: string, options?: SignByte
   const state = keyState(key)
   checkSigner(key, options)
   return perform(key, state, options, signText, text, noSignature)
+}
+
+/**
+ * {@link signAsciiDirect} with the signature in base64 (RFC 4648 section 4, padded), as a
+ * Signature member holds it.
+ *
+ * @internal
+ */
+export function signAsciiBase64Direct(key: SignetKey, text: string, options?: SignBytesOptions): string | Promise<string> {
+  const state = keyState(key)
+  checkSigner(key, options)
+  return perform(key, state, options, signTextBase64, text, noSignature)
 }
 
 /**
