@@ -288,7 +288,10 @@ function signMessageDirect(message: HttpMessage, options: SignOptions): Promise<
   }
 
   const signatureParams = prepared.list + paramsText
-  const base = buildSignatureBase(message, prepared, signatureParams, options.fieldTypes === undefined ? undefined : { fieldTypes: options.fieldTypes })
+  // The parameters line is printable ASCII by construction: serialized identifiers (sf-strings
+  // and sf-keys), integers, the algorithm's name and sf-strings of checked printable text.
+  const fieldTypes = options.fieldTypes === undefined ? undefined : { fieldTypes: options.fieldTypes }
+  const base = buildSignatureBase(message, prepared, signatureParams, fieldTypes, true)
   // The base is ASCII (checked while it was built): backends that can hash text take it as is.
   const signature = signAsciiBase64Direct(key, base, options.backend === undefined ? undefined : { backend: options.backend })
   if (typeof signature !== 'string') return signature.then((text) => result(label, signatureParams, text, base, params, prepared))

@@ -73,6 +73,11 @@ export function prepareComponents(ids: readonly ComponentIdentifier[]): Prepared
  * ASCII by construction (serialized identifiers), so the result is an ASCII string whose bytes
  * are its character codes, and a backend may take it as text (`KeyBackend.signAscii`).
  *
+ * `paramsAscii` says the caller built `signatureParams` itself from parts that are printable
+ * ASCII by construction (signMessage: serialized identifiers, integers, checked sf-strings), so
+ * the check of that line, the longest one and a third of the checking, is skipped. A value that
+ * came from outside (a received Signature-Input member) is always checked.
+ *
  * @throws {SignetError} as {@link createSignatureBase}.
  */
 export function buildSignatureBase(
@@ -80,6 +85,7 @@ export function buildSignatureBase(
   prepared: PreparedComponents,
   signatureParams: string,
   options?: SignatureBaseOptions,
+  paramsAscii = false,
 ): string {
   const { ids, prefixes } = prepared
   let base = ''
@@ -88,7 +94,7 @@ export function buildSignatureBase(
     if (UNSAFE_IN_VALUE.test(value)) throw nonAscii(prefixes[i] as string)
     base += (prefixes[i] as string) + value + '\n'
   }
-  if (UNSAFE_IN_VALUE.test(signatureParams)) throw nonAscii('"@signature-params": ')
+  if (!paramsAscii && UNSAFE_IN_VALUE.test(signatureParams)) throw nonAscii('"@signature-params": ')
   return base + '"@signature-params": ' + signatureParams
 }
 

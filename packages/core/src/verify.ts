@@ -20,9 +20,12 @@ import type { HttpMessage } from './message.ts'
 import { buildSignatureBase, prepareComponents, type PreparedComponents } from './signature-base.ts'
 import type { StructuredFieldType } from './structured/field-types.ts'
 import type { SignatureLimits } from './structured/limits.ts'
-import { parseSignatureInput, type SignatureInputMember } from './structured/signature-input.ts'
+import { byteSequence } from './structured/dictionary.ts'
+import { joinFieldValues } from './structured/limits.ts'
+import { fastSignatureMember } from './structured/signature-input-fast.ts'
+import { parseSignatureInputMembers, quietLimit, type SignatureInputMember } from './structured/signature-input.ts'
 import type { SignatureParams } from './structured/signature-params.ts'
-import { parseSignatureField } from './structured/signature.ts'
+import { parseSignatureMembers } from './structured/signature.ts'
 
 /** One signature found on a message: its Signature-Input member and its bytes. */
 export interface ParsedSignature {
@@ -50,22 +53,46 @@ export function parseSignatures(message: HttpMessage, limits?: SignatureLimits):
   if (inputValues === undefined || sigValues === undefined) {
     throw new SignetError('ERR_SIGNATURE_MISSING', `the message has no ${inputValues === undefined ? 'Signature-Input' : 'Signature'} field`)
   }
-  const inputs = parseSignatureInput(inputValues, limits)
-  const signatures = parseSignatureField(sigValues, limits)
-  if (inputs.size === 0) throw new SignetError('ERR_SIGNATURE_MISSING', 'the Signature-Input field is empty')
+  const inputs = parseSignatureInputMembers(inputValues, limits)
+  // The usual Signature field, one member `label=:base64:`, read in one pass.
+  if (sigValues.length === 1) {
+    const one = fastSignatureMember(joinFieldValues('Signature', sigValues, limits), quietLimit(limits, 'maxSignatures'))
+    if (one !== undefined) return pairOne(inputs, one.label, one.signature)
+  }
+  // Every member a byte sequence (checked by the parser).
+  const signatures = parseSignatureMembers(sigValues, limits)
+  if (inputs.length === 0) throw new SignetError('ERR_SIGNATURE_MISSING', 'the Signature-Input field is empty')
   const out: ParsedSignature[] = []
-  for (const [label, input] of inputs) {
-    const signature = signatures.get(label)
-    if (signature === undefined) {
+  for (let i = 0; i < inputs.length; i++) {
+    const input = inputs[i] as SignatureInputMember
+    const label = input.label
+    const member = signatures.get(label)
+    if (member === undefined) {
       throw new SignetError('ERR_MALFORMED_FIELD', `Signature-Input has ${JSON.stringify(label)} but Signature does not`)
     }
-    out.push({ label, input, signature })
+    out.push({ label, input, signature: byteSequence(member[0]) as Uint8Array })
   }
   // Every input label has a signature; with equal counts, no signature lacks an input.
-  if (signatures.size !== inputs.size) {
+  if (signatures.size !== inputs.length) {
     for (const label of signatures.keys()) {
-      if (!inputs.has(label)) throw new SignetError('ERR_MALFORMED_FIELD', `Signature has ${JSON.stringify(label)} but Signature-Input does not`)
+      if (!inputs.some((input) => input.label === label)) {
+        throw new SignetError('ERR_MALFORMED_FIELD', `Signature has ${JSON.stringify(label)} but Signature-Input does not`)
+      }
     }
+  }
+  return out
+}
+
+/** {@link parseSignatures} for a Signature field of one member: the same checks, in the same order. */
+function pairOne(inputs: readonly SignatureInputMember[], label: string, signature: Uint8Array): ParsedSignature[] {
+  if (inputs.length === 0) throw new SignetError('ERR_SIGNATURE_MISSING', 'the Signature-Input field is empty')
+  const out: ParsedSignature[] = []
+  for (let i = 0; i < inputs.length; i++) {
+    const input = inputs[i] as SignatureInputMember
+    if (input.label !== label) {
+      throw new SignetError('ERR_MALFORMED_FIELD', `Signature-Input has ${JSON.stringify(input.label)} but Signature does not`)
+    }
+    out.push({ label, input, signature })
   }
   return out
 }
@@ -178,18 +205,22 @@ export interface TimeOptions {
  *   `ERR_SIGNATURE_TOO_OLD`, `ERR_REQUIRED_PARAMETER` (max age without `created`).
  */
 export function checkTimes(params: SignatureParams, options: TimeOptions): void {
-  const now = options.now
+  checkTimesOf(params, options.now, options.maxAgeSeconds, options.clockSkewSeconds)
+}
+
+/** {@link checkTimes} with the options as arguments: verifyMessage builds no options object per signature. */
+function checkTimesOf(params: SignatureParams, now: number, maxAge: number | undefined, skewOption: number | undefined): void {
   if (typeof now !== 'number' || !Number.isFinite(now)) throw new TypeError('"now" must be a number of unix seconds')
-  const skew = options.clockSkewSeconds ?? 0
+  const skew = skewOption ?? 0
   if (typeof skew !== 'number' || !(skew >= 0)) throw new RangeError('"clockSkewSeconds" must be a non-negative number')
-  const { created, expires } = params
+  const created = params.created
+  const expires = params.expires
   if (expires !== undefined && now > expires + skew) {
     throw new SignetError('ERR_SIGNATURE_EXPIRED', `the signature expired at ${expires}`)
   }
   if (created !== undefined && created > now + skew) {
     throw new SignetError('ERR_CREATED_IN_FUTURE', `the signature was created at ${created}, in the future`)
   }
-  const maxAge = options.maxAgeSeconds
   if (maxAge !== undefined) {
     if (typeof maxAge !== 'number' || !(maxAge >= 0)) throw new RangeError('"maxAgeSeconds" must be a non-negative number')
     if (created === undefined) throw new SignetError('ERR_REQUIRED_PARAMETER', 'a maximum age is set but the signature has no "created" parameter')
@@ -340,14 +371,17 @@ export async function verifyMessage(message: HttpMessage, options: VerifyOptions
   if (options === null || typeof options !== 'object') throw new TypeError('"options" expected an object')
   const lookup = options.key
   if (lookup === undefined) throw new TypeError('"key" is required')
-  const selected = selectSignatures(parseSignatures(message, options.limits), options)
+  const all = parseSignatures(message, options.limits)
+  // Without a selector every signature is verified: no copy of the list is needed.
+  const selected = options.label === undefined && options.tag === undefined ? all : selectSignatures(all, options)
   const now = options.now?.() ?? Date.now() / 1000
   const out: VerifiedSignature[] = []
   let digestChecked = false
-  for (const parsed of selected) {
+  for (let i = 0; i < selected.length; i++) {
+    const parsed = selected[i] as ParsedSignature
     const { params, components } = parsed.input
     checkRequired(parsed.input, options)
-    checkTimes(params, { now, maxAgeSeconds: options.maxAgeSeconds, clockSkewSeconds: options.clockSkewSeconds })
+    checkTimesOf(params, now, options.maxAgeSeconds, options.clockSkewSeconds)
     let key: SignetKey | undefined
     if (typeof lookup === 'function') {
       const found = lookup({ keyid: params.keyid, alg: params.alg, label: parsed.label })

@@ -165,21 +165,10 @@ function checkData(data: Uint8Array): void {
 
 /**
  * Sign the bytes of an ASCII string (a signature base from `buildSignatureBase`, which checks
- * that it is ASCII) without encoding it first when the backend can take text. The signature
- * itself when the backend is synchronous (node:crypto, pure), a promise otherwise; errors of the
- * checks are thrown, not rejected.
- *
- * @internal
- */
-export function signAsciiDirect(key: SignetKey, text: string, options?: SignBytesOptions): Uint8Array | Promise<Uint8Array> {
-  const state = keyState(key)
-  checkSigner(key, options)
-  return perform(key, state, options, signText, text, noSignature)
-}
-
-/**
- * {@link signAsciiDirect} with the signature in base64 (RFC 4648 section 4, padded), as a
- * Signature member holds it.
+ * that it is ASCII) without encoding it first when the backend can take text, and return the
+ * signature in base64 (RFC 4648 section 4, padded), as a Signature member holds it. A string
+ * when the backend is synchronous (node:crypto, pure), a promise otherwise; errors of the checks
+ * are thrown, not rejected.
  *
  * @internal
  */
@@ -190,7 +179,7 @@ export function signAsciiBase64Direct(key: SignetKey, text: string, options?: Si
 }
 
 /**
- * Verify a signature over the bytes of an ASCII string; see {@link signAsciiDirect}. A boolean
+ * Verify a signature over the bytes of an ASCII string; see {@link signAsciiBase64Direct}. A boolean
  * when the backend is synchronous, a promise otherwise.
  *
  * @internal

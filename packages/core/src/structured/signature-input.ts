@@ -14,7 +14,8 @@ import { isInnerList, serializeInnerList, type Dictionary, type InnerList } from
 import { componentIdentifierFromItem, serializeComponentIdentifier, serializeSfString, type ComponentIdentifier } from '../components/component-identifier.ts'
 import { SignetError } from '../errors.ts'
 import { parseStructuredDictionary, type MemberSpan } from './dictionary.ts'
-import { joinFieldValues, limit, type SignatureLimits } from './limits.ts'
+import { fastSignatureInputMember } from './signature-input-fast.ts'
+import { defaultLimits, joinFieldValues, limit, type SignatureLimits } from './limits.ts'
 import { signatureParamsFromStructured, type SignatureParams } from './signature-params.ts'
 
 /** One signature's entry in Signature-Input. */
@@ -69,10 +70,58 @@ export function parseSignatureDictionary(fieldName: string, fieldValues: readonl
  * @example parseSignatureInput(['sig1=("@method");created=1']).get('sig1')?.params.created // 1
  */
 export function parseSignatureInput(fieldValues: readonly string[], limits?: SignatureLimits): Map<string, SignatureInputMember> {
+  const members = parseSignatureInputMembers(fieldValues, limits)
+  const out = new Map<string, SignatureInputMember>()
+  for (let i = 0; i < members.length; i++) {
+    const member = members[i] as SignatureInputMember
+    out.set(member.label, member)
+  }
+  return out
+}
+
+/**
+ * {@link parseSignatureInput} as an array in field order (labels are unique: a repeated key
+ * keeps its first position and its last value, RFC 9651 section 4.2.2), for `parseSignatures`,
+ * which needs no map of its own.
+ *
+ * @internal
+ */
+export function parseSignatureInputMembers(fieldValues: readonly string[], limits?: SignatureLimits): SignatureInputMember[] {
+  // The usual field, one canonical member, read in one pass (signature-input-fast.ts); the
+  // general path below for everything else, including every error.
+  if (Array.isArray(fieldValues) && fieldValues.length === 1) {
+    const text = joinFieldValues('Signature-Input', fieldValues, limits)
+    const fast = fastSignatureInputMember(text, quietLimit(limits, 'maxComponents'), quietLimit(limits, 'maxSignatures'))
+    if (fast !== undefined) return [fast]
+  }
+  return parseSignatureInputGeneral(fieldValues, limits)
+}
+
+/**
+ * A limit for the fast paths, 0 for an invalid one: the general path then throws on it, in its
+ * own order.
+ *
+ * @internal
+ */
+export function quietLimit(limits: SignatureLimits | undefined, name: keyof SignatureLimits): number {
+  const value = limits === undefined ? undefined : limits[name]
+  if (value === undefined) return defaultLimits[name]
+  return Number.isInteger(value) && value >= 1 ? value : 0
+}
+
+/**
+ * {@link parseSignatureInputMembers} without the one-pass reading of a canonical member: the
+ * reference the fast path is tested against.
+ *
+ * @internal
+ */
+export function parseSignatureInputGeneral(fieldValues: readonly string[], limits?: SignatureLimits): SignatureInputMember[] {
   const { text, dictionary, spans } = parseDictionaryField('Signature-Input', fieldValues, limits, true)
   const maxComponents = limit(limits, 'maxComponents')
-  const out = new Map<string, SignatureInputMember>()
-  for (const [label, member] of dictionary) {
+  const out: SignatureInputMember[] = []
+  for (const entry of dictionary) {
+    const label = entry[0]
+    const member = entry[1]
     if (!isInnerList(member)) {
       throw new SignetError('ERR_MALFORMED_FIELD', `Signature-Input member ${JSON.stringify(label)} is not an inner list (RFC 9421 section 4.1)`)
     }
@@ -85,7 +134,7 @@ export function parseSignatureInput(fieldValues: readonly string[], limits?: Sig
     // A member received in canonical form is its own re-serialization (dictionary.ts).
     const span = spans?.get(label)
     const serialized = span !== undefined && span.canonical ? text.slice(span.start, span.end) : reserialize(label, member, components)
-    out.set(label, { label, components, params, serialized })
+    out.push({ label, components, params, serialized })
   }
   return out
 }

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { Dictionary } from 'structured-headers'
 import { toBase64 } from '../bytes.ts'
 import { SignetError } from '../errors.ts'
 import { byteSequence } from './dictionary.ts'
@@ -19,16 +20,27 @@ import { assertLabel, parseSignatureDictionary } from './signature-input.ts'
  * @example parseSignatureField(['sig1=:AAEC:']).get('sig1') // Uint8Array [0, 1, 2]
  */
 export function parseSignatureField(fieldValues: readonly string[], limits?: SignatureLimits): Map<string, Uint8Array> {
-  const dict = parseSignatureDictionary('Signature', fieldValues, limits)
+  const dict = parseSignatureMembers(fieldValues, limits)
   const out = new Map<string, Uint8Array>()
-  for (const [label, member] of dict) {
-    const value = byteSequence(member[0])
-    if (value === undefined) {
-      throw new SignetError('ERR_MALFORMED_FIELD', `Signature member ${JSON.stringify(label)} is not a byte sequence (RFC 9421 section 4.2)`)
-    }
-    out.set(label, value)
-  }
+  for (const entry of dict) out.set(entry[0], byteSequence(entry[1][0]) as Uint8Array)
   return out
+}
+
+/**
+ * The Signature dictionary, every member checked to be a byte sequence (read it with
+ * `byteSequence`): {@link parseSignatureField} without the second map, for `parseSignatures`.
+ *
+ * @internal
+ * @throws {SignetError} as {@link parseSignatureField}.
+ */
+export function parseSignatureMembers(fieldValues: readonly string[], limits?: SignatureLimits): Dictionary {
+  const dict = parseSignatureDictionary('Signature', fieldValues, limits)
+  for (const entry of dict) {
+    if (byteSequence(entry[1][0]) === undefined) {
+      throw new SignetError('ERR_MALFORMED_FIELD', `Signature member ${JSON.stringify(entry[0])} is not a byte sequence (RFC 9421 section 4.2)`)
+    }
+  }
+  return dict
 }
 
 /**
