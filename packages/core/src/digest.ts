@@ -7,13 +7,15 @@
  * `structured-headers` as its reference and fallback). Only
  * `sha-256` and `sha-512` are active (RFC 9530 section 5, "Active" status); other algorithms
  * are ignored on verify, and a field without any supported algorithm cannot be verified.
- * Digests are compared in constant time with `equalBytes`.
+ * Digests are compared in constant time: a field that is exactly one supported member is
+ * compared as base64 text against the body's digest (no early exit), anything else is parsed
+ * and compared as bytes with `equalBytes`.
  *
  * @module
  */
 import type { Dictionary, InnerList, Item } from 'structured-headers'
-import { digestDirect } from './backends/registry.ts'
-import { equalBytes, toBase64 } from './bytes.ts'
+import { digestBase64Direct, digestDirect } from './backends/registry.ts'
+import { equalBytes } from './bytes.ts'
 import { SignetError } from './errors.ts'
 import { byteSequence, parseStructuredDictionary } from './structured/dictionary.ts'
 import type { HttpMessage } from './message.ts'
@@ -41,18 +43,18 @@ function createDigestFieldDirect(body: Uint8Array, algorithms: readonly DigestAl
   let out = ''
   for (let i = 0; i < algorithms.length; i++) {
     const a = algorithms[i] as DigestAlgorithm
-    const d = digestDirect(a, body)
+    const d = digestBase64Direct(a, body)
     if (d instanceof Promise) return finishCreate(out, body, algorithms, i, d)
-    out += (out === '' ? '' : ', ') + a + '=:' + toBase64(d) + ':'
+    out += (out === '' ? '' : ', ') + a + '=:' + d + ':'
   }
   return out
 }
 
-async function finishCreate(out: string, body: Uint8Array, algorithms: readonly DigestAlgorithm[], from: number, pending: Promise<Uint8Array>): Promise<string> {
+async function finishCreate(out: string, body: Uint8Array, algorithms: readonly DigestAlgorithm[], from: number, pending: Promise<string>): Promise<string> {
   for (let i = from; i < algorithms.length; i++) {
     const a = algorithms[i] as DigestAlgorithm
-    const d = i === from ? await pending : await digestDirect(a, body)
-    out += (out === '' ? '' : ', ') + a + '=:' + toBase64(d) + ':'
+    const d = i === from ? await pending : await digestBase64Direct(a, body)
+    out += (out === '' ? '' : ', ') + a + '=:' + d + ':'
   }
   return out
 }
@@ -85,6 +87,50 @@ function parseDigestDictionary(fieldName: string, fieldValue: string): Dictionar
  */
 function verifyDigestFieldDirect(fieldName: string, fieldValue: string, body: Uint8Array): void | Promise<void> {
   if (!(body instanceof Uint8Array)) throw new TypeError('"body" expected a Uint8Array')
+  const single = singleMemberAlgorithm(fieldValue)
+  if (single !== undefined) {
+    const actual = digestBase64Direct(single, body)
+    if (typeof actual === 'string') {
+      if (equalText(actual, fieldValue, single.length + 2)) return
+    } else {
+      return actual.then((text) => (equalText(text, fieldValue, single.length + 2) ? undefined : verifyDigestFieldFull(fieldName, fieldValue, body)))
+    }
+  }
+  return verifyDigestFieldFull(fieldName, fieldValue, body)
+}
+
+// Base64 length of each supported digest (32 and 64 bytes, padded).
+const BASE64_LENGTH: Readonly<Record<DigestAlgorithm, number>> = { 'sha-256': 44, 'sha-512': 88 }
+
+/**
+ * The algorithm when the field is exactly one supported member `alg=:<digest length>:` (the
+ * form every sender writes), else undefined. When that text equals the canonical base64 of the
+ * body's digest, the strict parse would yield this one member with those very bytes and the
+ * check would pass, so the field is accepted without parsing; any other text — a mismatch
+ * included — takes the full parse and byte comparison, which gives the coded error.
+ */
+function singleMemberAlgorithm(fieldValue: string): DigestAlgorithm | undefined {
+  if (typeof fieldValue !== 'string') return undefined
+  for (const a of ['sha-256', 'sha-512'] as const) {
+    const n = a.length + 2 + BASE64_LENGTH[a] + 1
+    if (fieldValue.length === n && fieldValue.startsWith(a) && fieldValue.charCodeAt(a.length) === 0x3d && fieldValue.charCodeAt(a.length + 1) === 0x3a && fieldValue.charCodeAt(n - 1) === 0x3a) return a
+  }
+  return undefined
+}
+
+/**
+ * Constant-time comparison of the computed base64 digest with the same-length run of `field`
+ * starting at `from`: every character is visited, no early exit (the digest is compared as
+ * text because both sides are canonical base64 of the same length).
+ */
+function equalText(actual: string, field: string, from: number): boolean {
+  if (field.length - from - 1 !== actual.length) return false
+  let diff = 0
+  for (let i = 0; i < actual.length; i++) diff |= actual.charCodeAt(i) ^ field.charCodeAt(from + i)
+  return diff === 0
+}
+
+function verifyDigestFieldFull(fieldName: string, fieldValue: string, body: Uint8Array): void | Promise<void> {
   const members = [...parseDigestDictionary(fieldName, fieldValue)]
   return checkDigestMembers(fieldName, members, 0, 0, body)
 }

@@ -144,13 +144,26 @@ export function checkRequired(member: SignatureInputMember, requirements: Requir
   if (components !== undefined && components.length > 0) {
     const covered = coveredKeys(member)
     const required = requiredKeys(components)
+    // The same requirement keys already found in the same prepared list: nothing to search.
+    if (covered === lastCovered && required === lastRequired) return checkRequiredParameters(member, requirements.requiredParameters)
     for (let i = 0; i < required.length; i++) {
       if (!covered.includes(required[i] as string)) {
         throw new SignetError('ERR_REQUIRED_COMPONENT', `signature ${JSON.stringify(member.label)} does not cover ${required[i] as string}`)
       }
     }
+    // Both arrays are never written after they are made (cached keys of a prepared list and of
+    // a requirement list), so the pair stays valid.
+    lastCovered = covered
+    lastRequired = required
   }
-  const parameters = requirements.requiredParameters
+  checkRequiredParameters(member, requirements.requiredParameters)
+}
+
+// The last (covered keys, required keys) pair that passed the component check.
+let lastCovered: readonly string[] | undefined
+let lastRequired: readonly string[] | undefined
+
+function checkRequiredParameters(member: SignatureInputMember, parameters: readonly string[] | undefined): void {
   if (parameters !== undefined) {
     for (const p of parameters) {
       if (member.params[p] === undefined) {
@@ -179,9 +192,18 @@ function coveredKeys(member: SignatureInputMember): readonly string[] {
   }
 }
 
+// The last requirement list seen and its cache entry: a verifier passes the same array each time.
+let lastRequiredList: readonly (string | ComponentIdentifier)[] | undefined
+let lastRequiredEntry: { source: readonly (string | ComponentIdentifier)[]; keys: string[] } | undefined
+
 function requiredKeys(components: readonly (string | ComponentIdentifier)[]): string[] {
+  if (components === lastRequiredList && lastRequiredEntry !== undefined && sameStrings(lastRequiredEntry.source, components)) return lastRequiredEntry.keys
   const cached = requiredCache.get(components)
-  if (cached !== undefined && sameStrings(cached.source, components)) return cached.keys
+  if (cached !== undefined && sameStrings(cached.source, components)) {
+    lastRequiredList = components
+    lastRequiredEntry = cached
+    return cached.keys
+  }
   const keys = components.map((c) => componentKey(toComponentIdentifier(c)))
   requiredCache.set(components, { source: [...components], keys })
   return keys
@@ -315,16 +337,26 @@ function preparedOf(member: SignatureInputMember): PreparedComponents {
   return prepared
 }
 
+// The last entry served from preparedLists. A member whose text starts with that entry's list
+// has that very list: the entry's list is a complete inner list, so the scan of
+// componentListText would read the same characters in the same quote state and stop at its
+// closing parenthesis. One native prefix check then replaces the scan and the map lookup for
+// the common case of a client that sends the same components every time.
+let lastListed: PreparedComponents | undefined
+
 function preparedList(member: SignatureInputMember): PreparedComponents {
-  const list = member.serialized.length <= PREPARED_KEY_LENGTH ? componentListText(member.serialized) : undefined
+  const serialized = member.serialized
+  if (lastListed !== undefined && serialized.length <= PREPARED_KEY_LENGTH && serialized.startsWith(lastListed.list)) return lastListed
+  const list = serialized.length <= PREPARED_KEY_LENGTH ? componentListText(serialized) : undefined
   const hit = list === undefined ? undefined : preparedLists.get(list)
-  if (hit !== undefined) return hit
+  if (hit !== undefined) return (lastListed = hit)
   const prepared = prepareComponents(member.components.map((c) => ({ name: c.name, params: new Map(c.params) })))
   // Only an entry whose key is the serialization of its own identifiers is kept, so a hit always
   // yields the components the `@signature-params` text names.
   if (list !== undefined && prepared.list === list) {
     if (preparedLists.size >= PREPARED_CACHE_SIZE) preparedLists.clear()
     preparedLists.set(list, prepared)
+    lastListed = prepared
   }
   return prepared
 }

@@ -14,6 +14,7 @@
  */
 import type { AlgorithmDescriptor, AlgorithmFamily, HashName } from '../algorithms.ts'
 import type { BackendName, CryptoBackend, KeyMaterial } from '../backend.ts'
+import { toBase64 } from '../bytes.ts'
 import { SignetError } from '../errors.ts'
 import type { KeyBackend } from './key-backend.ts'
 import { nativeBackend } from './native.ts'
@@ -187,6 +188,25 @@ export function digestDirect(hash: HashName, data: Uint8Array, options?: DigestO
   for (const name of digestOrder) {
     const b = present(name)
     if (b !== undefined) return b.digest(hash, data)
+  }
+  throw new SignetError('ERR_BACKEND_UNAVAILABLE', 'no backend in this runtime can compute a digest')
+}
+
+/**
+ * {@link digestDirect} as standard base64 text, the form the digest fields carry. When the
+ * backend chosen is the built-in node:crypto one, node:crypto encodes the digest itself (a
+ * registered replacement named `native` is used through its `digest` like any other).
+ *
+ * @internal
+ */
+export function digestBase64Direct(hash: HashName, data: Uint8Array): string | Promise<string> {
+  if (!(data instanceof Uint8Array)) throw new TypeError('"data" must be a Uint8Array')
+  for (const name of digestOrder) {
+    const b = present(name)
+    if (b === undefined) continue
+    if (b === nativeBackend) return nativeBackend.digestBase64(hash, data)
+    const d = b.digest(hash, data)
+    return d instanceof Promise ? d.then(toBase64) : toBase64(d)
   }
   throw new SignetError('ERR_BACKEND_UNAVAILABLE', 'no backend in this runtime can compute a digest')
 }
