@@ -35,15 +35,22 @@ function keyChar(c: number): boolean {
 const PARAM_NAMES: readonly string[] = ['created', 'keyid', 'nonce', 'alg', 'expires', 'tag']
 const COMPONENT_NAMES: readonly string[] = ['@method', '@target-uri', '@authority', '@path', '@query', '@status', 'content-digest', 'content-type', 'host', 'date']
 
-function known(names: readonly string[], text: string, start: number, end: number): string {
+/** The literal of `names` that `text[start, end)` spells, or undefined. */
+function knownOrUndefined(names: readonly string[], text: string, start: number, end: number): string | undefined {
+  const index = knownIndex(names, text, start, end)
+  return index < 0 ? undefined : names[index]
+}
+
+/** The index in `names` of the literal that `text[start, end)` spells, or -1. */
+function knownIndex(names: readonly string[], text: string, start: number, end: number): number {
   const length = end - start
   next: for (let i = 0; i < names.length; i++) {
     const name = names[i] as string
     if (name.length !== length) continue
     for (let j = 0; j < length; j++) if (name.charCodeAt(j) !== text.charCodeAt(start + j)) continue next
-    return name
+    return i
   }
-  return text.slice(start, end)
+  return -1
 }
 
 /** End of an sf-key starting at `p`, or -1. */
@@ -87,8 +94,12 @@ export function fastSignatureInputMember(text: string, maxComponents: number, ma
       if (text.charCodeAt(p) !== 0x22) return undefined
       const end = stringEnd(text, p)
       if (end < 0) return undefined
-      const name = known(COMPONENT_NAMES, text, p + 1, end - 1)
-      if (!isComponentName(name)) return undefined
+      // The listed names are valid component names; any other is checked.
+      let name = knownOrUndefined(COMPONENT_NAMES, text, p + 1, end - 1)
+      if (name === undefined) {
+        name = text.slice(p + 1, end - 1)
+        if (!isComponentName(name)) return undefined
+      }
       components.push({ name, params: new Map() })
       p = end
       const c = text.charCodeAt(p)
@@ -101,14 +112,25 @@ export function fastSignatureInputMember(text: string, maxComponents: number, ma
   if (components.length > maxComponents) return undefined
   p++ // past `)`
   const params: Record<string, string | number> = {}
+  // The listed names seen so far, one bit each: no property lookup for them.
+  let seen = 0
   while (p < text.length) {
     if (text.charCodeAt(p) !== 0x3b) return undefined
     const start = p + 1
     const end = keyEnd(text, start)
     if (end < 0 || text.charCodeAt(end) !== 0x3d) return undefined
-    const name = known(PARAM_NAMES, text, start, end)
-    // A repeated name (or one an Object inherits, such as `constructor`): the general path.
-    if (params[name] !== undefined) return undefined
+    const index = knownIndex(PARAM_NAMES, text, start, end)
+    let name: string
+    if (index >= 0) {
+      // A repeated name: the general path.
+      if ((seen & (1 << index)) !== 0) return undefined
+      seen |= 1 << index
+      name = PARAM_NAMES[index] as string
+    } else {
+      name = text.slice(start, end)
+      // A repeated name (or one an Object inherits, such as `constructor`): the general path.
+      if (params[name] !== undefined) return undefined
+    }
     p = end + 1
     const c = text.charCodeAt(p)
     if (c === 0x22) {
