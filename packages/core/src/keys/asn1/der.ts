@@ -11,6 +11,7 @@
  * @module
  */
 import { SignetError } from '../../errors.ts'
+import { concatBytes } from '../../bytes.ts'
 
 /** Universal tags used by key containers. */
 export const TAG = {
@@ -189,15 +190,7 @@ export function encodeTlv(tag: number, content: Uint8Array): Uint8Array {
 
 /** A SEQUENCE (or, with `tag`, another constructed value) of already-encoded children. */
 export function encodeSequence(children: readonly Uint8Array[], tag: number = TAG.SEQUENCE): Uint8Array {
-  let length = 0
-  for (const c of children) length += c.length
-  const content = new Uint8Array(length)
-  let offset = 0
-  for (const c of children) {
-    content.set(c, offset)
-    offset += c.length
-  }
-  return encodeTlv(tag, content)
+  return encodeTlv(tag, concatBytes(...children))
 }
 
 /** A non-negative INTEGER from big-endian magnitude bytes (leading zeros trimmed, sign byte added). */
