@@ -4,16 +4,21 @@
  * TypeScript sources (an import map for Deno, the tsconfig paths for Bun), and Node sends them
  * signed and unsigned requests.
  */
-import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runtimeBinary, startService } from '../support/service.ts'
+import type { Runtime, Service } from '../support/service.ts'
 import { clientSigner, freePort, root, snippetPath } from './helpers.ts'
 
-const bin = (name: string): string => join(root, 'node_modules', '.bin', name)
+function bin(name: Runtime): string {
+  const path = runtimeBinary(name)
+  if (path === undefined) throw new Error(`the npm package ${name} is not installed (pnpm install)`)
+  return path
+}
 
 /** Wait until something answers HTTP at `origin` (any status), or fail with the process output. */
 async function ready(origin: string, child: ChildProcess, output: () => string, timeoutMs = 30_000): Promise<void> {
@@ -25,26 +30,6 @@ async function ready(origin: string, child: ChildProcess, output: () => string, 
     await new Promise((r) => setTimeout(r, 200))
   }
   throw new Error(`no answer from ${origin} within ${timeoutMs} ms: ${output()}`)
-}
-
-function start(command: string, args: string[], env: Record<string, string> = {}): { child: ChildProcess; output: () => string } {
-  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let text = ''
-  child.stdout!.on('data', (d: Buffer) => (text += d.toString()))
-  child.stderr!.on('data', (d: Buffer) => (text += d.toString()))
-  return { child, output: () => text.slice(-2000) }
-}
-
-function stop(child: ChildProcess | undefined): Promise<void> {
-  if (child === undefined || child.exitCode !== null || child.pid === undefined) return Promise.resolve()
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
-    child.once('exit', () => {
-      clearTimeout(timer)
-      resolve()
-    })
-    child.kill('SIGTERM')
-  })
 }
 
 async function exercise(origin: string): Promise<void> {
@@ -65,7 +50,7 @@ async function exercise(origin: string): Promise<void> {
 }
 
 describe('deno-server under `deno serve`', () => {
-  let server: ReturnType<typeof start> | undefined
+  let server: Service | undefined
   let dir: string
   let origin: string
   beforeAll(async () => {
@@ -74,14 +59,14 @@ describe('deno-server under `deno serve`', () => {
     await writeFile(join(dir, 'import-map.json'), JSON.stringify({ imports }))
     const port = await freePort()
     origin = `http://127.0.0.1:${port}`
-    server = start(bin('deno'), [
+    server = startService(bin('deno'), [
       'serve', '--no-check', '--allow-all', '--node-modules-dir=manual', '--import-map', join(dir, 'import-map.json'),
       '--host', '127.0.0.1', '--port', String(port), snippetPath('deno-server'),
     ], { DENO_DIR: join(dir, 'cache') })
     await ready(origin, server.child, server.output)
   }, 60_000)
   afterAll(async () => {
-    await stop(server?.child)
+    await server?.stop()
     await rm(dir, { recursive: true, force: true })
   })
 
@@ -89,15 +74,15 @@ describe('deno-server under `deno serve`', () => {
 })
 
 describe('bun-server under `bun run`', () => {
-  let server: ReturnType<typeof start> | undefined
+  let server: Service | undefined
   let origin: string
   beforeAll(async () => {
     const port = await freePort()
     origin = `http://127.0.0.1:${port}`
-    server = start(bin('bun'), ['run', snippetPath('bun-server')], { PORT: String(port) })
+    server = startService(bin('bun'), ['run', snippetPath('bun-server')], { PORT: String(port) })
     await ready(origin, server.child, server.output)
   }, 60_000)
-  afterAll(() => stop(server?.child))
+  afterAll(() => server?.stop())
 
   it('verifies signed requests and refuses unsigned and replayed ones', () => exercise(origin), 30_000)
 })

@@ -126,11 +126,21 @@ export function parseReport(stdout) {
 
 /**
  * Runs a command with a time limit; resolves with its output (never rejects on exit status).
+ * The command runs in its own process group and the whole group is killed when it exits or
+ * times out: `node_modules/.bin/deno` is a shim whose grandchild is the real binary, and a
+ * grandchild left running keeps the output pipes open, so 'close' would never come.
  * @returns {Promise<{ code: number | null, stdout: string, stderr: string, timedOut: boolean }>}
  */
 export function run(command, args, { timeoutMs = 90_000, cwd = ROOT, env = process.env } = {}) {
   return new Promise((done, fail) => {
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    const killGroup = () => {
+      try {
+        process.kill(-child.pid, 'SIGKILL')
+      } catch {
+        // Already gone.
+      }
+    }
     let stdout = ''
     let stderr = ''
     let timedOut = false
@@ -138,12 +148,13 @@ export function run(command, args, { timeoutMs = 90_000, cwd = ROOT, env = proce
     child.stderr.on('data', (d) => (stderr += d))
     const timer = setTimeout(() => {
       timedOut = true
-      child.kill('SIGKILL')
+      killGroup()
     }, timeoutMs)
     child.on('error', (error) => {
       clearTimeout(timer)
       fail(error)
     })
+    child.on('exit', killGroup)
     child.on('close', (code) => {
       clearTimeout(timer)
       done({ code, stdout, stderr, timedOut })

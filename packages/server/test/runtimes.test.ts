@@ -4,8 +4,6 @@
  * fixtures/fetch-server.ts with esbuild and sends signed requests: accepted, replayed,
  * tampered, unsigned. A missing runtime is reported on one line and skipped outside CI.
  */
-import { spawn } from 'node:child_process'
-import type { ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -15,10 +13,12 @@ import { importKey } from '@signet/core'
 import type { HttpRequestMessage, SignetKey } from '@signet/core'
 import { hmacKey, requestMessage, sign } from './helpers.ts'
 import { send } from './http-client.ts'
+import { runtimeBinary, startService } from '../../../test/support/service.ts'
+import type { Service } from '../../../test/support/service.ts'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
-const bin = (name: string) => join(root, 'node_modules', '.bin', name)
-const present = { deno: existsSync(bin('deno')), bun: existsSync(bin('bun')), workerd: existsSync(join(root, 'node_modules', 'miniflare')) }
+const binaries = { deno: runtimeBinary('deno'), bun: runtimeBinary('bun') }
+const present = { deno: binaries.deno !== undefined, bun: binaries.bun !== undefined, workerd: existsSync(join(root, 'node_modules', 'miniflare')) }
 for (const [name, ok] of Object.entries(present)) {
   if (!ok) {
     if (process.env['CI']) throw new Error(`${name} is missing: CI must run the runtime serving tests`)
@@ -30,7 +30,7 @@ const outDir = join(root, '.tmp', 'server-tests')
 let key: SignetKey
 let jwks: string
 const bundles: string[] = []
-const children: ChildProcess[] = []
+const services: Service[] = []
 
 async function bundleFor(platform: 'node' | 'browser', name: string): Promise<string> {
   mkdirSync(outDir, { recursive: true })
@@ -58,18 +58,18 @@ beforeAll(async () => {
   jwks = JSON.stringify({ keys: [{ ...generated.jwk, owner: 'acme' }] })
 })
 
-afterAll(() => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM')
+afterAll(async () => {
+  await Promise.all(services.map((s) => s.stop()))
   for (const file of bundles) rmSync(file, { force: true })
 })
 
 function startChild(command: string, args: string[]): Promise<number> {
+  const service = startService(command, args)
+  services.push(service)
+  const { child } = service
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: root, env: { ...process.env, NO_COLOR: '1' } })
-    children.push(child)
     let out = ''
-    let err = ''
-    const timer = setTimeout(() => reject(new Error(`${command} did not start: ${err}`)), 30_000)
+    const timer = setTimeout(() => reject(new Error(`${command} did not start: ${service.output()}`)), 30_000)
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString()
       const m = /listening (\d+)/.exec(out)
@@ -78,10 +78,9 @@ function startChild(command: string, args: string[]): Promise<number> {
         resolve(Number(m[1]))
       }
     })
-    child.stderr?.on('data', (d: Buffer) => (err += d.toString()))
     child.on('exit', (code) => {
       clearTimeout(timer)
-      reject(new Error(`${command} exited ${code}: ${err}`))
+      reject(new Error(`${command} exited ${code}: ${service.output()}`))
     })
   })
 }
@@ -107,12 +106,12 @@ async function exercise(runtime: string, port: number): Promise<void> {
 
 describe('withSignet serving on other runtimes', () => {
   it.runIf(present.deno)('Deno.serve', async () => {
-    const port = await startChild(bin('deno'), ['run', '--allow-net', '--allow-env', '--no-prompt', await bundleFor('node', 'deno-server')])
+    const port = await startChild(binaries.deno!, ['run', '--allow-net', '--allow-env', '--no-prompt', await bundleFor('node', 'deno-server')])
     await exercise('deno', port)
   }, 60_000)
 
   it.runIf(present.bun)('Bun.serve', async () => {
-    const port = await startChild(bin('bun'), ['run', await bundleFor('node', 'bun-server')])
+    const port = await startChild(binaries.bun!, ['run', await bundleFor('node', 'bun-server')])
     await exercise('bun', port)
   }, 60_000)
 
