@@ -10,21 +10,34 @@
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const root: string = fileURLToPath(new URL('../../', import.meta.url))
 
-/** The real executables inside the npm packages `deno` and `bun`, not their shims. */
-const binaries = {
-  deno: join(root, 'node_modules', 'deno', 'deno'),
-  bun: join(root, 'node_modules', 'bun', 'bin', 'bun.exe'),
+/**
+ * The real executables inside the npm packages `deno` and `bun`, not their shims. The `deno`
+ * package links its platform binary into place on first run, so a fresh install may not have it
+ * yet: its own installer (the one its shim calls) puts it there and says where it is.
+ */
+const finders = {
+  deno: (): string | undefined => {
+    const pkg = join(root, 'node_modules', 'deno', 'package.json')
+    if (!existsSync(pkg)) return undefined
+    const installer = createRequire(pkg)('./install_api.cjs') as { runInstall(): string }
+    return installer.runInstall()
+  },
+  bun: (): string | undefined => {
+    const path = join(root, 'node_modules', 'bun', 'bin', 'bun.exe')
+    return existsSync(path) ? path : undefined
+  },
 } as const
 
-export type Runtime = keyof typeof binaries
+export type Runtime = keyof typeof finders
 
 export function runtimeBinary(name: Runtime): string | undefined {
-  return existsSync(binaries[name]) ? binaries[name] : undefined
+  return finders[name]()
 }
 
 export interface Service {
