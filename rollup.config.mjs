@@ -29,6 +29,19 @@ function externalFor(pkg) {
   return (id) => builtins.has(id) || deps.some((d) => id === d || id.startsWith(`${d}/`))
 }
 
+/** A notice at the top of each output file that carries an inlined dependency's code. */
+function inlinedNotice(pkg) {
+  return (chunk) =>
+    (inlined[pkg] ?? [])
+      .filter((name) => chunk.moduleIds.some((id) => id.includes(`/node_modules/${name}/`)))
+      .map((name) => {
+        const manifest = JSON.parse(readFileSync(join(realpathSync(join('packages', pkg, 'node_modules', name)), 'package.json'), 'utf8'))
+        const author = typeof manifest.author === 'string' ? manifest.author.replace(/\s*<.*>/, '') : manifest.author?.name
+        return `/*! ${name} ${manifest.version} (${manifest.license}, ${author}) is built into this file */`
+      })
+      .join('\n')
+}
+
 /** Resolves an inlined dependency to its ES module entry (the `import` condition of its exports). */
 function inline(pkg) {
   const names = inlined[pkg] ?? []
@@ -80,8 +93,8 @@ const libraries = Object.entries(pkgs).map(([pkg, entries]) => ({
   external: externalFor(pkg),
   plugins: [inline(pkg), ...plugins],
   output: [
-    { dir: `packages/${pkg}/dist`, format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', manualChunks: pkg === 'core' ? coreChunks() : undefined },
-    { dir: `packages/${pkg}/dist`, format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs', exports: 'named', manualChunks: pkg === 'core' ? coreChunks() : undefined },
+    { dir: `packages/${pkg}/dist`, format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', manualChunks: pkg === 'core' ? coreChunks() : undefined, banner: inlinedNotice(pkg) },
+    { dir: `packages/${pkg}/dist`, format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs', exports: 'named', manualChunks: pkg === 'core' ? coreChunks() : undefined, banner: inlinedNotice(pkg) },
   ],
 }))
 
