@@ -22,7 +22,7 @@ import type { StructuredFieldType } from './structured/field-types.ts'
 import type { SignatureLimits } from './structured/limits.ts'
 import { byteSequence } from './structured/dictionary.ts'
 import { joinFieldValues } from './structured/limits.ts'
-import { fastSignatureMember } from './structured/signature-input-fast.ts'
+import { fastSignatureMember, isScannedMemberText } from './structured/signature-input-fast.ts'
 import { parseSignatureInputMembers, quietLimit, type SignatureInputMember } from './structured/signature-input.ts'
 import type { SignatureParams } from './structured/signature-params.ts'
 import { parseSignatureMembers } from './structured/signature.ts'
@@ -289,7 +289,9 @@ function verifySignatureDirect(message: HttpMessage, parsed: ParsedSignature, ke
   if (options.algorithms !== undefined && !options.algorithms.includes(algorithm)) {
     throw new SignetError('ERR_ALG_NOT_ALLOWED', `the algorithm ${algorithm} is not allowed`)
   }
-  const base = buildSignatureBase(message, preparedOf(parsed.input), parsed.input.serialized, options.fieldTypes === undefined ? undefined : { fieldTypes: options.fieldTypes })
+  const serialized = parsed.input.serialized
+  // A member read by the one-pass scan was checked character by character as it was read.
+  const base = buildSignatureBase(message, preparedOf(parsed.input), serialized, options.fieldTypes === undefined ? undefined : { fieldTypes: options.fieldTypes }, isScannedMemberText(serialized))
   // The base is ASCII (checked while it was built): backends that can hash text take it as is.
   const ok = verifyAsciiDirect(key, base, parsed.signature, options.backend === undefined ? undefined : { backend: options.backend })
   if (ok instanceof Promise) return ok.then((valid) => checked(valid, parsed, base))
