@@ -11,6 +11,11 @@
 //   verified the same handler behind @signet/server's withSignetNode(createVerifier(...)), one key
 //            record, a MemoryNonceStore (every request carries a fresh nonce, so every request is
 //            recorded), default policy.
+//   control  model, plus a busy loop as long as verifier.verify() takes in a hot loop in process
+//            (`spinUs` per request kind): a server that adds the same CPU work as verification
+//            but none of its code. The gap between control and verified is what verification
+//            costs in a server beyond its hot-loop time; the gap between bare and control is
+//            what any added CPU time costs here.
 import { createServer } from 'node:http'
 import { performance } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
@@ -54,7 +59,18 @@ async function modelHandler({ entries }) {
   }
 }
 
-const handlers = { bare: () => bareHandler, model: modelHandler, verified: verifiedHandler }
+async function controlHandler(setup) {
+  const model = await modelHandler(setup)
+  const spin = { GET: setup.spinUs.GET * 1000, POST: setup.spinUs.POST * 1000 }
+  return (req, res) => {
+    const ns = spin[req.method] ?? 0
+    const start = process.hrtime.bigint()
+    while (Number(process.hrtime.bigint() - start) < ns);
+    model(req, res)
+  }
+}
+
+const handlers = { bare: () => bareHandler, model: modelHandler, control: controlHandler, verified: verifiedHandler }
 
 process.once('message', async (setup) => {
   try {

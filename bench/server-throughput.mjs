@@ -31,8 +31,8 @@ import { ROOT } from './load-signet.mjs'
 
 const CHILD = fileURLToPath(new URL('./server-child.mjs', import.meta.url))
 export const SERVER_ALGORITHMS = ['hmac-sha256', 'ed25519']
-export const VARIANTS = ['bare', 'model', 'hmac-sha256', 'ed25519']
-const UNSIGNED = new Set(['bare', 'model'])
+export const VARIANTS = ['bare', 'model', 'control', 'hmac-sha256', 'ed25519']
+const UNSIGNED = new Set(['bare', 'model', 'control'])
 
 // ---------------------------------------------------------------- keys and pre-signed requests
 
@@ -223,7 +223,10 @@ export async function driveWrk({ port, requests, concurrency, durationMs, cycle 
 // ---------------------------------------------------------------- the child server
 
 function startChild(setup) {
-  const child = fork(CHILD, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
+  // SIGNET_BENCH_PROFILE=DIR writes a CPU profile of every server child into DIR.
+  const profile = process.env.SIGNET_BENCH_PROFILE
+  const execArgv = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`, `--cpu-prof-name=${setup.variant}-${setup.alg ?? 'none'}-${Date.now()}.cpuprofile`] : []
+  const child = fork(CHILD, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv })
   let stderr = ''
   child.stderr.on('data', (d) => {
     stderr += d
@@ -276,9 +279,9 @@ function between(a, b) {
 }
 
 /** One child: warm up GET and POST (and check), then measure GET, then POST. */
-async function measureVariant({ variant, entries, keys, pools, concurrency, durationMs, maxCount, loadgen }) {
+async function measureVariant({ variant, entries, keys, pools, concurrency, durationMs, maxCount, loadgen, spinUs }) {
   const alg = UNSIGNED.has(variant) ? 'hmac-sha256' : variant
-  const child = startChild({ variant: UNSIGNED.has(variant) ? variant : 'verified', entries, alg, jwk: keys[alg]?.pub, kid: KEY_ID })
+  const child = startChild({ variant: UNSIGNED.has(variant) ? variant : 'verified', entries, alg, jwk: keys[alg]?.pub, kid: KEY_ID, spinUs })
   const out = {}
   try {
     const { port } = await child.listening
@@ -334,7 +337,13 @@ const median = (xs) => {
  * @param {{ core: object, entries: Record<string, string>, quick?: boolean, loadgen?: 'node' | 'wrk', onProgress?: (line: string) => void }} options
  * @returns {Promise<{ rows?: object[], error?: string, settings: object }>}
  */
-export async function runServerThroughput({ core, entries, quick = false, loadgen = 'node', onProgress = () => {} }) {
+/**
+ * @param {object} options
+ * @param {{ GET: number, POST: number }} [options.spinUs] HMAC verifier.verify() µs per request
+ *   kind, measured in process: with it, the `control` variant runs too.
+ */
+export async function runServerThroughput({ core, entries, quick = false, loadgen = 'node', onProgress = () => {}, spinUs }) {
+  const variants = spinUs === undefined ? VARIANTS.filter((v) => v !== 'control') : VARIANTS
   const settings = {
     loadgen,
     rounds: quick ? 1 : 3,
@@ -349,6 +358,7 @@ export async function runServerThroughput({ core, entries, quick = false, loadge
     timed: { 'hmac-sha256': quick ? 12_000 : 30_000, ed25519: quick ? 6000 : 15_000 },
     warm: quick ? 1000 : 2000,
     maxCount: 200_000,
+    spinUs,
   }
   if (entries['@signet/server'] === undefined || entries['@signet/core'] === undefined || typeof core?.signMessage !== 'function') {
     return { error: '@signet/server or @signet/core is not available', settings }
@@ -373,9 +383,9 @@ export async function runServerThroughput({ core, entries, quick = false, loadge
   for (let round = 0; round < settings.rounds; round++) {
     const results = {}
     // Rotate the order so no variant always runs first (or last) in a round.
-    const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length])
+    const order = variants.map((_, i) => variants[(i + round) % variants.length])
     for (const variant of order) {
-      results[variant] = await measureVariant({ variant, entries, keys, pools, concurrency: settings.concurrency, durationMs: settings.durationMs, maxCount: settings.maxCount, loadgen })
+      results[variant] = await measureVariant({ variant, entries, keys, pools, concurrency: settings.concurrency, durationMs: settings.durationMs, maxCount: settings.maxCount, loadgen, spinUs })
       const r = results[variant]
       onProgress(`  server round ${round + 1} ${variant}: ${r.error ? `ERR ${r.error}` : ['GET', 'POST'].map((k) => `${k} ${r[k].rps.toFixed(0)} req/s`).join(', ')}`)
     }
@@ -385,7 +395,7 @@ export async function runServerThroughput({ core, entries, quick = false, loadge
 
   const rows = []
   for (const kind of ['GET', 'POST']) {
-    for (const variant of VARIANTS) {
+    for (const variant of variants) {
       const runs = perRound.map((r) => r[variant]).filter((r) => r.error === undefined)
       const errors = perRound.map((r) => r[variant].error).filter(Boolean)
       const ks = runs.map((r) => r[kind])
