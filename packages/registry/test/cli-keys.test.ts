@@ -160,6 +160,31 @@ describe('signet keys', () => {
     expect((await cli(['keys', 'list', '--registry', registry])).json().length).toBe(1)
   })
 
+  it('rewrap rotates the master key: the old key no longer opens the registry, the new one does, secrets unchanged', async () => {
+    const { cli, registry, dir, masterKey } = setup()
+    const k = (await cli(['keys', 'create', '--registry', registry, '--owner', 'acme', '--alg', 'hmac-sha256'])).json()
+    const next = generateMasterKey()
+    writeFileSync(join(dir, 'next.key'), `${next}\n`)
+    const r = await cli(['keys', 'rewrap', '--registry', registry, '--new-master-key-file', 'next.key'])
+    expect(r.code, r.err).toBe(0)
+    expect(r.json()).toMatchObject({ rewrapped: true })
+    expect(r.out).not.toContain(next)
+    expectFailure(await cli(['keys', 'list', '--registry', registry], { SIGNET_MASTER_KEY: masterKey }), 'ERR_MASTER_KEY')
+    const shown = await cli(['keys', 'show', '--registry', registry, k.keyid], { SIGNET_MASTER_KEY: next })
+    expect(shown.code, shown.err).toBe(0)
+    expect(shown.json()).toMatchObject({ keyid: k.keyid, owner: 'acme', state: 'active' })
+    // The secret still resolves to the key that was shown at creation.
+    const opened = await openRegistryFromSpec(registry, { env: { SIGNET_MASTER_KEY: next } })
+    try {
+      const record = await opened.resolve(k.keyid)
+      expect(record?.key.kid).toBe(k.keyid)
+      const expected = await importKey(k.jwk, { alg: 'hmac-sha256' })
+      expect(await exportJwk(record!.key, { private: true })).toEqual(await exportJwk(expected, { private: true }))
+    } finally {
+      await opened.close()
+    }
+  })
+
   describe('bad input: exit 2, one coded JSON line, nothing written', () => {
     it('refuses each bad input before writing', async () => {
       const { cli, registry, dir } = setup()
@@ -190,6 +215,9 @@ describe('signet keys', () => {
         [['keys', 'frobnicate', '--registry', registry], 'ERR_USAGE'],
         [['keys'], 'ERR_USAGE'],
         [['keys', 'list', '--registry', registry, '--bogus'], 'ERR_USAGE'],
+        [['keys', 'rewrap', '--registry', registry], 'ERR_USAGE'],
+        [['keys', 'rewrap', '--registry', registry, '--new-master-key-file', 'missing.key'], 'ERR_IO'],
+        [['keys', 'rewrap', '--registry', registry, '--new-master-key-file', 'garbage.jwk'], 'ERR_MASTER_KEY'],
       ]
       for (const [args, code] of cases) {
         const r = await cli(args)
@@ -219,6 +247,13 @@ describe('signet keys', () => {
       const absent = join(dir, 'absent.signet')
       expectFailure(await cli(['keys', 'create', '--registry', absent, '--owner', 'o', '--alg', 'hmac-sha256', '--allow-ip', 'x']), 'ERR_INVALID_IP_RANGE')
       expect(existsSync(absent)).toBe(false)
+      // Nor does a rewrap: a mistyped path must not become a new, empty registry.
+      writeFileSync(join(dir, 'next.key'), generateMasterKey())
+      expectFailure(await cli(['keys', 'rewrap', '--registry', absent, '--new-master-key-file', 'next.key']), 'ERR_IO')
+      expect(existsSync(absent)).toBe(false)
+      // A rewrap under the wrong current master key changes nothing.
+      expectFailure(await cli(['keys', 'rewrap', '--registry', registry, '--new-master-key-file', 'next.key'], { SIGNET_MASTER_KEY: generateMasterKey() }), 'ERR_MASTER_KEY')
+      expect(readFileSync(registry).equals(before)).toBe(true)
     })
 
     it('refuses an unreachable Redis with ERR_STORE_UNAVAILABLE, promptly', async () => {

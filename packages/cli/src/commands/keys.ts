@@ -11,7 +11,13 @@
  * signet keys disable|enable|revoke REGISTRY KEYID
  * signet keys usage   REGISTRY KEYID
  * signet keys audit   REGISTRY [--since UNIX]
+ * signet keys rewrap  REGISTRY --new-master-key-file FILE
  * ```
+ *
+ * `rewrap` rotates the master key: the registry's data key is wrapped again under the key in
+ * FILE (32 bytes in base64url, as `SIGNET_MASTER_KEY`), one small atomic write; secrets and
+ * records stay as they are. The new key is read from a file only, never from the command line,
+ * where shell history and process listings would keep it. Not in CLI.md: an addition.
  *
  * REGISTRY is `--registry PATH` or `--registry redis://H:P` (also accepted as the first
  * positional argument). The master key comes from `--master-key-file FILE` or
@@ -23,10 +29,12 @@
  *
  * @module
  */
+import { existsSync } from 'node:fs'
 import { hostname, userInfo } from 'node:os'
+import { resolve } from 'node:path'
 import { SignetError, fromUtf8 } from '@signet/core'
 import type { AlgorithmName, JwkInput } from '@signet/core'
-import { assertKeyId, openRegistryFromSpec, parseDuration } from '@signet/registry'
+import { assertKeyId, openRegistryFromSpec, parseDuration, parseMasterKey } from '@signet/registry'
 import type { Registry } from '@signet/registry'
 import { getString, parseArgs, parseSeconds, usage } from '../args.ts'
 import type { OptionSpecs, ParsedArgs } from '../args.ts'
@@ -58,6 +66,7 @@ const specs: Readonly<Record<string, OptionSpecs>> = {
   revoke: common,
   usage: common,
   audit: { ...common, since: { type: 'string' } },
+  rewrap: { ...common, 'new-master-key-file': { type: 'string' } },
 }
 
 /** Subcommands that name one key. */
@@ -67,7 +76,7 @@ const ALGORITHMS: readonly AlgorithmName[] = [
   'hmac-sha256', 'ed25519', 'rsa-pss-sha512', 'rsa-v1_5-sha256', 'ecdsa-p256-sha256', 'ecdsa-p384-sha384',
 ]
 
-const SUBCOMMANDS = 'create|list|show|rotate|disable|enable|revoke|usage|audit'
+const SUBCOMMANDS = 'create|list|show|rotate|disable|enable|revoke|usage|audit|rewrap'
 
 /** Split a space- or comma-separated option value into its entries. */
 function words(value: string | undefined): string[] | undefined {
@@ -152,6 +161,20 @@ async function createOptions(args: ParsedArgs, io: CliIO) {
   }
 }
 
+/** The new master key of `rewrap`, read and checked before the registry is opened. */
+async function readNewMasterKey(args: ParsedArgs, io: CliIO): Promise<Uint8Array> {
+  const file = getString(args, 'new-master-key-file')
+  if (file === undefined) throw usage('keys rewrap', '--new-master-key-file is required (the new key is never taken from the command line)')
+  const bytes = await readInput(io, file, 'new master key')
+  let text: string
+  try {
+    text = fromUtf8(bytes)
+  } catch {
+    throw new SignetError('ERR_MASTER_KEY', `the new master key file ${JSON.stringify(file)} is not text`)
+  }
+  return parseMasterKey(text)
+}
+
 /** `{ keyid, alg, owner, expires, ... }` first, as CLI.md lists them. */
 function shown<T extends { keyid: string; alg: string; owner: string; expires: number | null }>(value: T): T {
   return Object.assign({ keyid: value.keyid, alg: value.alg, owner: value.owner, expires: value.expires }, value)
@@ -194,6 +217,12 @@ export const keysCommand: Command = async (argv: string[], io: CliIO): Promise<n
   const sinceText = getString(args, 'since')
   const since = sinceText === undefined ? undefined : parseSeconds(sinceText, 'since', command)
   const owner = sub === 'list' ? getString(args, 'owner') : undefined
+  const newMasterKey = sub === 'rewrap' ? await readNewMasterKey(args, io) : undefined
+  // Every other command creates a file registry on first use; a rewrap of one that is not there
+  // would create an empty registry and report success, hiding a mistyped path.
+  if (sub === 'rewrap' && !/^rediss?:\/\//.test(spec) && !existsSync(resolve(io.cwd, spec))) {
+    throw new SignetError('ERR_IO', `there is no registry at ${JSON.stringify(spec.slice(0, 200))} to rewrap`)
+  }
 
   const masterKeyFile = getString(args, 'master-key-file')
   const registry: Registry = await openRegistryFromSpec(spec, {
@@ -235,6 +264,10 @@ export const keysCommand: Command = async (argv: string[], io: CliIO): Promise<n
         break
       case 'audit':
         for (const entry of await registry.audit(since === undefined ? {} : { since })) printJson(io, entry)
+        break
+      case 'rewrap':
+        await registry.rewrapMasterKey(newMasterKey as Uint8Array)
+        printJson(io, { rewrapped: true, time: Math.floor(Date.now() / 1000) })
         break
     }
   } finally {
