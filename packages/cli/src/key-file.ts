@@ -11,7 +11,8 @@
  *
  * @module
  */
-import { SignetError, getAlgorithm, importKey, isSignetError } from '@signet/core'
+import { SignetError, getAlgorithm, importKey, isSignetError, toBase64Url, utf8 } from '@signet/core'
+import { KEY_ID_PREFIX, SECRET_PREFIX, assertKeyId, secretFromJwk } from '@signet/registry'
 import type { AlgorithmName, SignetKey } from '@signet/core'
 import { readInput } from './io.ts'
 import type { CliIO } from './io.ts'
@@ -190,10 +191,25 @@ function isJwks(value: unknown): value is { keys: unknown[] } {
 
 async function importJwk(jwk: unknown, alg: AlgorithmName | undefined, where: string): Promise<SignetKey> {
   if (!isObject(jwk)) throw new SignetError('ERR_KEY_INVALID', `${where} is not a JWK object`)
+  checkRegistryFormats(jwk)
   // owner and scopes are Signet's JWKS extensions, not JWK members: keep them away from import.
   const { owner: _owner, scopes: _scopes, ...members } = jwk
   return guardImport(() => importKey(members as JsonWebKey, alg === undefined ? {} : { alg }), where)
 }
+
+/**
+ * A JWK printed by `signet keys create` carries a registry key id (`sgn_id_...`) and, for HMAC,
+ * a registry secret (`sgn_sk_...`, as the UTF-8 bytes of `k`). Both end in a checksum: a typo in
+ * either is refused here, before anything is signed, rather than by the server after a lookup.
+ */
+function checkRegistryFormats(jwk: Record<string, unknown>): void {
+  if (typeof jwk['kid'] === 'string' && jwk['kid'].startsWith(KEY_ID_PREFIX)) assertKeyId(jwk['kid'])
+  if (jwk['kty'] === 'oct' && typeof jwk['k'] === 'string' && jwk['k'].startsWith(SECRET_PREFIX_B64)) secretFromJwk(jwk)
+}
+
+// `sgn_sk_` is 7 bytes (56 bits): the first 9 base64url characters of `k` (54 bits) are decided
+// by the prefix alone; the 10th already mixes in the secret's next byte.
+const SECRET_PREFIX_B64 = toBase64Url(utf8(SECRET_PREFIX)).slice(0, 9)
 
 async function guardImport(run: () => Promise<SignetKey>, where: string): Promise<SignetKey> {
   try {

@@ -217,21 +217,28 @@ export interface TimeOptions {
   readonly maxAgeSeconds?: number | undefined
   /** Tolerance for clocks that disagree (default 0). */
   readonly clockSkewSeconds?: number | undefined
+  /**
+   * Accept a `created` later than now (default false: refused beyond the skew). RFC 9421
+   * section 3.2.1 leaves this to the verifier; the `signet verify` contract checks `created`
+   * only against a maximum age.
+   */
+  readonly allowCreatedInFuture?: boolean | undefined
 }
 
 /**
  * Check `created` and `expires` (RFC 9421 section 3.2.1): `expires` is always enforced;
- * `created` may not be in the future beyond the skew, nor older than `maxAgeSeconds`.
+ * `created` may not be in the future beyond the skew (unless `allowCreatedInFuture`), nor older
+ * than `maxAgeSeconds`.
  *
  * @throws {SignetError} `ERR_SIGNATURE_EXPIRED`, `ERR_CREATED_IN_FUTURE`,
  *   `ERR_SIGNATURE_TOO_OLD`, `ERR_REQUIRED_PARAMETER` (max age without `created`).
  */
 export function checkTimes(params: SignatureParams, options: TimeOptions): void {
-  checkTimesOf(params, options.now, options.maxAgeSeconds, options.clockSkewSeconds)
+  checkTimesOf(params, options.now, options.maxAgeSeconds, options.clockSkewSeconds, options.allowCreatedInFuture === true)
 }
 
 /** {@link checkTimes} with the options as arguments: verifyMessage builds no options object per signature. */
-function checkTimesOf(params: SignatureParams, now: number, maxAge: number | undefined, skewOption: number | undefined): void {
+function checkTimesOf(params: SignatureParams, now: number, maxAge: number | undefined, skewOption: number | undefined, futureCreated = false): void {
   if (typeof now !== 'number' || !Number.isFinite(now)) throw new TypeError('"now" must be a number of unix seconds')
   const skew = skewOption ?? 0
   if (typeof skew !== 'number' || !(skew >= 0)) throw new RangeError('"clockSkewSeconds" must be a non-negative number')
@@ -240,7 +247,7 @@ function checkTimesOf(params: SignatureParams, now: number, maxAge: number | und
   if (expires !== undefined && now > expires + skew) {
     throw new SignetError('ERR_SIGNATURE_EXPIRED', `the signature expired at ${expires}`)
   }
-  if (created !== undefined && created > now + skew) {
+  if (created !== undefined && !futureCreated && created > now + skew) {
     throw new SignetError('ERR_CREATED_IN_FUTURE', `the signature was created at ${created}, in the future`)
   }
   if (maxAge !== undefined) {
@@ -378,6 +385,8 @@ export interface VerifyOptions extends VerifySignatureOptions, Requirements, Sig
   readonly key?: KeyLookup | undefined
   readonly maxAgeSeconds?: number | undefined
   readonly clockSkewSeconds?: number | undefined
+  /** See {@link TimeOptions.allowCreatedInFuture}. */
+  readonly allowCreatedInFuture?: boolean | undefined
   /** The clock in unix seconds (default `Date.now() / 1000`). */
   readonly now?: (() => number) | undefined
   readonly limits?: SignatureLimits | undefined
@@ -420,7 +429,7 @@ export async function verifyMessage(message: HttpMessage, options: VerifyOptions
     const parsed = selected[i] as ParsedSignature
     const { params, components } = parsed.input
     checkRequired(parsed.input, options)
-    checkTimesOf(params, now, options.maxAgeSeconds, options.clockSkewSeconds)
+    checkTimesOf(params, now, options.maxAgeSeconds, options.clockSkewSeconds, options.allowCreatedInFuture === true)
     let key: SignetKey | undefined
     if (typeof lookup === 'function') {
       const found = lookup({ keyid: params.keyid, alg: params.alg, label: parsed.label })

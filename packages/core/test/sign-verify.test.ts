@@ -210,6 +210,10 @@ describe('verification policy', () => {
     expect(await at(now - 1)).toBe('ERR_CREATED_IN_FUTURE')
     expect(await at(now - 30, { clockSkewSeconds: 30 })).toBeUndefined()
     expect(await at(now - 31, { clockSkewSeconds: 30 })).toBe('ERR_CREATED_IN_FUTURE')
+    // allowCreatedInFuture lifts only the future check: expires and max age still hold.
+    expect(await at(now - 1000, { allowCreatedInFuture: true })).toBeUndefined()
+    expect(await at(now + 101, { allowCreatedInFuture: true })).toBe('ERR_SIGNATURE_EXPIRED')
+    expect(await at(now + 50, { allowCreatedInFuture: true, maxAgeSeconds: 49 })).toBe('ERR_SIGNATURE_TOO_OLD')
     expect(await at(now + 50, { maxAgeSeconds: 49 })).toBe('ERR_SIGNATURE_TOO_OLD')
     expect(await at(now + 50, { maxAgeSeconds: 50 })).toBeUndefined()
     const noCreated = await signed({ created: null })

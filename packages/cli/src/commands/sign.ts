@@ -28,7 +28,7 @@ import {
 import type { OptionSpecs } from '../args.ts'
 import { writeBytes } from '../io.ts'
 import type { CliIO, Command } from '../io.ts'
-import { loadKey } from '../key-file.ts'
+import { loadKeyFile } from '../key-file.ts'
 import { fieldValues, parseMessageBytes, readCommandMessage, spliceFieldLines } from '../message-file.ts'
 
 const options: OptionSpecs = {
@@ -72,7 +72,7 @@ export const signCommand: Command = async (argv: string[], io: CliIO): Promise<n
   const tag = getString(args, 'tag')
 
   // The key first: when the message comes on standard input, a bad key path is the error to show.
-  const key = await loadKey(io, keyFile, { alg: getString(args, 'alg'), kid: keyidOption, need: 'private' })
+  const { key, declaredKid } = await loadKeyFile(io, keyFile, { alg: getString(args, 'alg'), kid: keyidOption, need: 'private' })
   const input = await readCommandMessage(io, args, scheme, 'sign')
   const { file, request } = input
 
@@ -94,7 +94,10 @@ export const signCommand: Command = async (argv: string[], io: CliIO): Promise<n
     label,
     components: components ?? defaultComponents(message, digest !== undefined),
     created,
-    keyid: keyidOption ?? key.kid ?? null,
+    // CLI.md: `keyid` from the key's `kid` when the key has one. A PEM key or a JWK without
+    // `kid` gets none: core's thumbprint kid is not the key's, and for HMAC it is a hash of the
+    // secret, which has no business in a header.
+    keyid: keyidOption ?? declaredKid ?? null,
     alg: has(args, 'alg'),
     paramOrder: paramOrder(args.order),
     ...(expires === undefined ? {} : { expires }),

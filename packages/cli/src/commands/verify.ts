@@ -83,7 +83,9 @@ export const verifyCommand: Command = async (argv: string[], io: CliIO): Promise
     ...(label === undefined ? {} : { label }),
     ...(tag === undefined ? {} : { tag }),
     ...(requiredComponents === undefined ? {} : { requiredComponents }),
-    ...(maxAgeSeconds === undefined ? {} : { maxAgeSeconds }),
+    // CLI.md: `created` is checked against --max-age only when given; without it a signer whose
+    // clock runs ahead is not refused. `expires` is always enforced.
+    ...(maxAgeSeconds === undefined ? { allowCreatedInFuture: true } : { maxAgeSeconds }),
     ...(now === undefined ? {} : { now: () => now }),
     ...(backend === undefined ? {} : { backend }),
     ...(fieldTypes === undefined ? {} : { fieldTypes }),
