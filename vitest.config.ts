@@ -3,11 +3,18 @@ import { defineConfig } from 'vitest/config'
 
 const src = (pkg: string): string => fileURLToPath(new URL(`./packages/${pkg}/src/`, import.meta.url))
 
+const dist = (pkg: string): string => fileURLToPath(new URL(`./packages/${pkg}/dist/`, import.meta.url))
+
 // Unit and conformance tests run on the TypeScript sources; the runtime launchers in
-// test/runtimes run the same conformance suite against the built packages.
+// test/runtimes run the same conformance suite against the built packages, and so does the
+// `happy-dom-dist` project here (it needs `pnpm build` first, which `pnpm test` runs).
 const alias = [
   { find: /^@signet\/(core|client|server|registry)$/, replacement: src('$1') + 'index.ts' },
   { find: /^@signet\/(core|client|server|registry)\/(.*)$/, replacement: src('$1') + '$2.ts' },
+]
+const distAlias = [
+  { find: /^@signet\/(core|client|server|registry)$/, replacement: dist('$1') + 'index.js' },
+  { find: /^@signet\/(core|client|server|registry)\/(.*)$/, replacement: dist('$1') + '$2.js' },
 ]
 
 export default defineConfig({
@@ -21,6 +28,15 @@ export default defineConfig({
           environment: 'node',
           include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
           exclude: ['test/runtimes/**', '**/*.browser.test.ts', '**/node_modules/**'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        resolve: { alias: distAlias },
+        test: {
+          name: 'happy-dom-dist',
+          environment: 'happy-dom',
+          include: ['test/conformance/*.test.ts'],
           testTimeout: 30_000,
         },
       },

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // pnpm test: the one command that checks everything, on a fresh machine or in CI.
 //
-// Steps: vectors present -> build -> typecheck -> lint -> vitest (node + happy-dom projects,
+// Steps: vectors present -> build -> the demo on the built CLI -> typecheck -> lint -> vitest (node + happy-dom projects,
 // unit, conformance, integration with a real Redis) -> the conformance suite on Node (built
 // ESM and CJS), Deno, Bun, workerd and headless Chromium against the built packages, plus a
 // real Chromium page -> the lean signing entries in the same runtimes. Each runner's counts are summed
@@ -128,6 +128,9 @@ if (!existsSync('../shared/vectors/rfc9421-vectors.json')) {
 }
 
 await step('build', process.execPath, ['scripts/build.mjs'], { timeoutMs: minutes(5) })
+// The README's first command ends in `pnpm demo`, which runs the rollup-built CLI: run that very
+// file, so a build that breaks it fails here and not only on a user's machine.
+await step('demo (built CLI)', process.execPath, ['packages/cli/dist/bin.js', 'demo'], { timeoutMs: minutes(2) })
 await step('typecheck', 'node_modules/.bin/tsc', ['-p', 'tsconfig.json', '--noEmit'], { timeoutMs: minutes(5) })
 await step('lint', process.execPath, ['scripts/lint.mjs'], { timeoutMs: minutes(2) })
 rmSync('.tmp/vitest.json', { force: true })

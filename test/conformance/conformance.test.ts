@@ -1,6 +1,7 @@
 /**
- * The conformance suite under vitest, against the TypeScript sources (through the
- * `@signet/*` aliases of vitest.config.ts), in the `node` and `happy-dom` projects.
+ * The conformance suite under vitest: against the TypeScript sources (through the `@signet/*`
+ * aliases of vitest.config.ts) in the `node` and `happy-dom` projects, and against the built
+ * packages (`packages/x/dist`) in the `happy-dom-dist` project.
  *
  * The vectors are read in place from ../shared/vectors beside the checkout. Without that
  * folder, one line says so and only the generated-key round trips run; in CI (CI=true) the
