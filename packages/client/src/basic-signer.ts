@@ -9,7 +9,8 @@
  * or `@query-param`); a request that already carries a signature under the same label is
  * refused rather than re-signed; the body is read whole before the size limit applies (a
  * declared Content-Length over it is refused first); no learned clock offset (pass `now`); no
- * `signedFetch`, ky hooks or Accept-Signature negotiation.
+ * `signedFetch`, ky hooks or Accept-Signature negotiation. The signed request never follows a
+ * redirect by itself (see `sign`).
  * The signatures are the same bytes the full signer makes for the same profile.
  *
  * @module
@@ -57,7 +58,11 @@ export interface BasicSigner {
    * Sign a request.
    *
    * @param request - the request; its body is consumed.
-   * @returns a new signed `Request` whose body is exactly the digested bytes.
+   * @returns a new signed `Request` whose body is exactly the digested bytes, with redirect mode
+   *   `manual` (or `error`, when the request had it): `fetch` returns a 3xx as it is instead of
+   *   forwarding the signature to the `Location`, which may be another origin. To follow
+   *   redirects, use `signedFetch` of `@signet/client`, which re-signs each hop on the same
+   *   origin and strips the signature from a hop to another.
    * @throws {SignetError} `ERR_BODY_USED`, `ERR_BODY_TOO_LARGE`, `ERR_LABEL_EXISTS`, key and
    *   component errors.
    */
@@ -80,6 +85,7 @@ const tooLarge = (): SignetError => new SignetError('ERR_BODY_TOO_LARGE', 'the b
  * ```ts
  * import { createSigner } from '@signet/client/sign'
  * const signer = createSigner({ key: { kty: 'oct', k: secret }, keyId: 'client-1' })
+ * // Redirect mode `manual`: a 3xx comes back as is, never followed with the signature.
  * const response = await fetch(await signer.sign(new Request(url, { method: 'POST', body })))
  * ```
  */
@@ -132,8 +138,10 @@ export function createSigner(options: BasicSignerOptions): BasicSigner {
         // RFC 9530 section 2: an absent body still has a digest, of zero bytes.
         headers.set('content-digest', digest + '=:' + shortBase64(await digestBytes(digest, body ?? new Uint8Array(0))) + ':')
       }
-      // The input request lends everything else (signal, credentials, mode, redirect, ...).
-      const signed = new Request(request, body === undefined ? { headers } : { headers, body: body.slice() })
+      // The input request lends everything else (signal, credentials, mode, ...). Not its
+      // `follow`: a plain fetch would carry the signature to wherever a redirect points, another
+      // origin included, so the signed request stops at a 3xx (`signedFetch` follows safely).
+      const signed = new Request(request, { headers, body: body?.slice() ?? null, redirect: request.redirect === 'error' ? 'error' : 'manual' })
       const created = Math.floor(clock())
       const covered =
         components ?? ['@method', '@target-uri', ...(digest !== 'none' && body !== undefined ? ['content-digest'] : []), ...(headers.has('content-type') ? ['content-type'] : [])]

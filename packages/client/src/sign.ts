@@ -3,7 +3,9 @@
  * Ed25519 JWK (RFC 9421, with RFC 9530 Content-Digest) in a bundle of under 5 KB min+gzip,
  * because it reaches only `@signet/core/signing`. For PEM keys, RSA and ECDSA, structured-field
  * components, `signedFetch` and the ky hooks, use `@signet/client`. Where neither node:crypto
- * nor WebCrypto can sign, add `import '@signet/core/pure'`. This file only re-exports.
+ * nor WebCrypto can sign, add `import '@signet/core/pure'`. A signed request has redirect mode
+ * `manual`, so a plain `fetch` never forwards its signature to another origin: a 3xx comes back
+ * as is; `signedFetch` of `@signet/client` follows redirects safely. This file only re-exports.
  *
  * @example
  * ```ts

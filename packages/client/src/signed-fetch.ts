@@ -8,7 +8,10 @@
  * - a 401 for clock skew with a `Date` teaches the signer its offset, then the request is
  *   signed afresh and sent once more (`clock-offset.ts`);
  * - a 401 with `Accept-Signature` is met when the key fits and the refusal is one a signature
- *   of another shape can cure, once (`accept-signature.ts`).
+ *   of another shape can cure, once (`accept-signature.ts`); when the request lacks what the
+ *   server asks to be covered, the 401 is the result.
+ * A plain `fetch` of `signer.sign(request)` follows no redirect (the signed request has mode
+ * `manual`), so following them safely is this module's job alone.
  * Optionally the response's own signature is verified against the request (`;req`).
  *
  * Every failure that can be detected locally (body already used, body over the limit, a key
@@ -17,7 +20,7 @@
  *
  * @module
  */
-import { fromFetchRequest } from '@signet/core'
+import { fromFetchRequest, SignetError } from '@signet/core'
 import type { HttpRequestMessage } from '@signet/core'
 import { acceptSignatureMayHelp, meetAcceptSignature } from './accept-signature.ts'
 import { clockSkewDate, problemCode } from './clock-offset.ts'
@@ -26,7 +29,7 @@ import { toRequest } from './request-parts.ts'
 import type { RequestParts } from './request-parts.ts'
 import { lowerCaseFields, signerInternals } from './signer.ts'
 import type { Signer, SignOverrides } from './signer.ts'
-import { verifySignedResponse } from './verify-response.ts'
+import { checkResponseVerification, verifySignedResponse } from './verify-response.ts'
 import type { ResponseVerification } from './verify-response.ts'
 
 /** Any fetch-shaped function. */
@@ -50,7 +53,12 @@ export interface SignedFetchOptions {
   readonly clockSkewRetry?: boolean | undefined
   /** Meet a 401's `Accept-Signature` when the key fits and retry once. Default true. */
   readonly acceptSignature?: boolean | undefined
-  /** Verify the response's signature, bound to the request, under this key and policy. */
+  /**
+   * Verify the response's signature, bound to the request (`;req`), under this key and policy.
+   * Without `requiredComponents` the signature must cover `"@status"`, `"@method";req`,
+   * `"@target-uri";req` and, with a body, `"content-digest"`; a list of the caller's must
+   * include a `;req` component (a `TypeError` here otherwise).
+   */
   readonly verifyResponse?: ResponseVerification | undefined
 }
 
@@ -105,10 +113,7 @@ export function checkFetchOptions(options: SignedFetchOptions): FetchSettings {
   const acceptSignature = options.acceptSignature ?? true
   if (typeof clockSkewRetry !== 'boolean') throw new TypeError('"clockSkewRetry" must be a boolean')
   if (typeof acceptSignature !== 'boolean') throw new TypeError('"acceptSignature" must be a boolean')
-  const verification = options.verifyResponse
-  if (verification !== undefined && (typeof verification !== 'object' || verification === null || verification.key === undefined)) {
-    throw new TypeError('"verifyResponse" must be an object with a "key"')
-  }
+  const verification = options.verifyResponse === undefined ? undefined : checkResponseVerification(options.verifyResponse)
   // The global fetch is looked up per call, so it can be replaced after start-up (tests, polyfills).
   const send: FetchLike = fetchImpl === undefined ? (request) => globalThis.fetch(request) : (fetchImpl as FetchLike)
   return { send, crossOrigin, maxRedirects, clockSkewRetry, acceptSignature, verification }
@@ -273,7 +278,18 @@ export async function runSigned(signer: Signer, settings: FetchSettings, parts: 
   for (;;) {
     const outcome = await sendFollowingRedirects(signer, settings, parts, overrides, first)
     first = undefined
-    const next = await retryAfter(signer, settings, outcome, state)
+    let next = await retryAfter(signer, settings, outcome, state)
+    if (next !== undefined && next !== null) {
+      // The retry meeting Accept-Signature is signed before the 401 is let go: a demand this
+      // request cannot meet (a field it does not carry, a query parameter it lacks) leaves the
+      // server's answer as the result, rather than a local signing error that hides it.
+      try {
+        first = (await signerInternals(signer).signParts(parts, next, 'manual')).request
+      } catch (err) {
+        if (!(err instanceof SignetError)) throw err
+        next = undefined
+      }
+    }
     if (next === undefined) {
       await checkResponse(settings, outcome)
       return outcome.response

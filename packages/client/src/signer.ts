@@ -111,7 +111,10 @@ export interface Signer {
    *
    * @param request - the request; its body is consumed.
    * @param overrides - per-call profile changes (Accept-Signature).
-   * @returns a new signed `Request` whose body is exactly the digested bytes.
+   * @returns a new signed `Request` whose body is exactly the digested bytes, with redirect mode
+   * `manual` (or `error`, when the request had it): a plain `fetch` of it returns a 3xx as is
+   * instead of forwarding the signature to the `Location`, which may be another origin. Use
+   * `signedFetch` to follow redirects (re-signed on the origin, unsigned off it).
    * @throws {SignetError} `ERR_BODY_USED`, `ERR_BODY_TOO_LARGE`, key errors from `importKey`,
    * component errors from `signMessage`.
    */
@@ -203,7 +206,7 @@ function needsExplicitKeyId(key: unknown): boolean {
  * ```ts
  * const signer = createSigner({ key: privateJwk, keyId: 'client-1' })
  * const signed = await signer.sign(new Request('https://api.example/orders', { method: 'POST', body }))
- * await fetch(signed)
+ * await fetch(signed) // a redirect comes back as a 3xx; signedFetch(signer) follows it safely
  * ```
  */
 export function createSigner(options: SignerOptions): Signer {
@@ -343,7 +346,9 @@ export function createSigner(options: SignerOptions): Signer {
     async sign(request: Request, overrides?: SignOverrides): Promise<Request> {
       if (!(request instanceof Request)) throw new TypeError('"request" must be a Request')
       const parts = await readRequestParts(request, maxBodyBytes)
-      return (await signParts(parts, overrides)).request
+      // Fetch follows a redirect with every header, the signature included, to any origin
+      // (redirect.ts): the signed request stops at a 3xx instead, unless it already would.
+      return (await signParts(parts, overrides, parts.init.redirect === 'error' ? 'error' : 'manual')).request
     },
   }
   internals.set(signer, {

@@ -3,21 +3,61 @@
  * `;req` are taken from the request the client sent, so a response signature covering
  * `"@method";req` or `"signature";req;key="sig1"` proves the answer belongs to that request).
  *
- * The policy is explicit: what a response must cover and which keys may sign it are the
- * caller's decision, passed straight to core's `verifyMessage`.
+ * A response signature over its own components alone (`@status`, `content-digest`) is as
+ * valid on the answer to any other request: whoever captured one signed response could replay
+ * it in place of the real answer. So the binding is never optional here:
+ * - without `requiredComponents`, the signature must cover `"@status"`, `"@method";req`,
+ *   `"@target-uri";req` (what `signResponse` of `@signet/server` covers by default) and, when
+ *   the response has a body, `"content-digest"`;
+ * - a `requiredComponents` of the caller's must name at least one `;req` component, or the
+ *   verification settings are refused when they are made.
+ * Everything else in the policy (parameters, algorithms, age, label or tag) is passed straight
+ * to core's `verifyMessage`.
  *
  * @module
  */
-import { fromFetchResponse, verifyMessage } from '@signet/core'
-import type { HttpRequestMessage, VerifiedSignature, VerifyOptions } from '@signet/core'
+import { fromFetchResponse, toComponentIdentifier, verifyMessage } from '@signet/core'
+import type { ComponentIdentifier, HttpRequestMessage, VerifiedSignature, VerifyOptions } from '@signet/core'
 import { lowerCaseFields } from './signer.ts'
 
 /** How the signing fetch verifies responses. */
 export interface ResponseVerification {
   /** The server's key, or a resolver (see core `VerifyOptions.key`). */
   readonly key: NonNullable<VerifyOptions['key']>
-  /** Requirements: components, parameters, algorithms, age, label or tag. */
+  /**
+   * Requirements: components, parameters, algorithms, age, label or tag. Without
+   * `requiredComponents`: `"@status"`, `"@method";req`, `"@target-uri";req`, and
+   * `"content-digest"` when the response has a body. A list of the caller's must include a
+   * `;req` component.
+   */
   readonly policy?: Omit<VerifyOptions, 'key'> | undefined
+}
+
+// The request binding required by default: the components `signResponse` always covers.
+const BOUND_COMPONENTS: readonly string[] = ['@status', '"@method";req', '"@target-uri";req']
+const BOUND_WITH_DIGEST: readonly string[] = [...BOUND_COMPONENTS, 'content-digest']
+
+/**
+ * Check response-verification settings: a key, and a policy that binds the response to its
+ * request.
+ *
+ * @param options - the settings, as given.
+ * @returns the same settings.
+ * @throws {TypeError} when there is no key, or when `policy.requiredComponents` has no `;req`
+ * component.
+ * @throws {SignetError} `ERR_INVALID_COMPONENT` for a malformed component in the policy.
+ */
+export function checkResponseVerification(options: ResponseVerification): ResponseVerification {
+  if (typeof options !== 'object' || options === null || options.key === undefined) {
+    throw new TypeError('"verifyResponse" must be an object with a "key"')
+  }
+  const required = options.policy?.requiredComponents
+  if (required !== undefined && !required.some((c: string | ComponentIdentifier) => toComponentIdentifier(c).params.has('req'))) {
+    throw new TypeError(
+      '"policy.requiredComponents" must include a component of the request (";req"), such as "@method";req: a response signature without one can be replayed as the answer to any request',
+    )
+  }
+  return options
 }
 
 /**
@@ -25,8 +65,10 @@ export interface ResponseVerification {
  *
  * @param response - the response; read from a clone, left readable for the caller.
  * @param request - the message model of the signed request.
- * @param options - key and policy.
+ * @param options - key and policy (see {@link ResponseVerification} for the default
+ * components).
  * @returns the verified signatures.
+ * @throws {TypeError} for settings {@link checkResponseVerification} refuses.
  * @throws {SignetError} the coded failure from core (`ERR_SIGNATURE_MISSING`,
  * `ERR_SIGNATURE_INVALID`, `ERR_REQUIRED_COMPONENT`, ...).
  * @example await verifySignedResponse(response, sentMessage, { key: serverPublicKey })
@@ -36,6 +78,9 @@ export async function verifySignedResponse(
   request: HttpRequestMessage,
   options: ResponseVerification,
 ): Promise<VerifiedSignature[]> {
+  checkResponseVerification(options)
   const message = lowerCaseFields(await fromFetchResponse(response.clone(), request))
-  return verifyMessage(message, { ...options.policy, key: options.key })
+  const requiredComponents =
+    options.policy?.requiredComponents ?? (message.body !== undefined && message.body.length > 0 ? BOUND_WITH_DIGEST : BOUND_COMPONENTS)
+  return verifyMessage(message, { ...options.policy, requiredComponents, key: options.key })
 }

@@ -12,9 +12,9 @@ import {
   verifyMessage,
   verifyMessageDigest,
 } from '@signet/core'
-import type { HttpResponseMessage, SignetKey } from '@signet/core'
+import type { HttpRequestMessage, HttpResponseMessage, SignetKey } from '@signet/core'
 import { describe, expect, it } from 'vitest'
-import { createSigner, signedFetch } from '../src/index.ts'
+import { createSigner, signedFetch, verifySignedResponse } from '../src/index.ts'
 import { ed25519Jwk, hmacJwk, p256Jwk, publicJwk } from './keys.ts'
 import { arrivalMessage, ok, useLoopbacks } from './loopback.ts'
 import type { Arrival, Loopback } from './loopback.ts'
@@ -249,6 +249,22 @@ describe('clock offset', () => {
     expect((await off(`${a.origin}/x`)).status).toBe(401)
     expect(a.arrivals).toHaveLength(1)
   })
+
+  it('a clock-skew code without a Date teaches nothing and is not retried', async () => {
+    a.handler = (_arrival, res) => {
+      // Node's server adds a Date of its own unless told not to.
+      res.sendDate = false
+      res.writeHead(401, { 'content-type': 'application/problem+json' })
+      res.end(JSON.stringify({ type: 'about:blank', status: 401, code: 'ERR_SIGNATURE_TOO_OLD' }))
+    }
+    const signer = createSigner({ key: ed25519Jwk })
+    const response = await signedFetch(signer)(`${a.origin}/x`, { method: 'POST', body: 'b' })
+    expect(response.status).toBe(401)
+    expect(response.headers.get('date')).toBeNull()
+    expect(((await response.json()) as { code: string }).code).toBe('ERR_SIGNATURE_TOO_OLD')
+    expect(signer.clockOffsetSeconds).toBe(0)
+    expect(a.arrivals).toHaveLength(1)
+  })
 })
 
 describe('Accept-Signature', () => {
@@ -290,12 +306,51 @@ describe('Accept-Signature', () => {
     expect(a.arrivals).toHaveLength(2)
     expect(a.arrivals[1]!.headers['signature-input']).toMatch(/^sig1=\("@method" "@path"\)/)
   })
+
+  it('a keyid the signer does not hold is not met: the 401 is the result, nothing is re-sent', async () => {
+    a.handler = (_arrival, res) => {
+      res.writeHead(401, { 'accept-signature': 'sig1=("@method" "@path");keyid="someone-else"', 'content-type': 'application/problem+json' })
+      res.end('{"code":"ERR_REQUIRED_COMPONENT"}')
+    }
+    const signer = createSigner({ key: ed25519Jwk })
+    const response = await signedFetch(signer)(`${a.origin}/x`)
+    expect(response.status).toBe(401)
+    expect(((await response.json()) as { code: string }).code).toBe('ERR_REQUIRED_COMPONENT')
+    expect(a.arrivals).toHaveLength(1)
+    expect(paramOf(a.arrivals[0]!, 'keyid')).toBe('test-key-ed25519')
+  })
+
+  it('a demand for a field the request lacks returns the server\'s 401, not a local signing error', async () => {
+    const wanted = 'sig1=("@method" "@path" "x-account");keyid="test-key-ed25519"'
+    a.handler = (_arrival, res) => {
+      res.writeHead(401, { 'accept-signature': wanted, 'content-type': 'application/problem+json' })
+      res.end('{"code":"ERR_REQUIRED_COMPONENT"}')
+    }
+    const response = await signedFetch(createSigner({ key: ed25519Jwk }))(`${a.origin}/x`, { method: 'POST', body: 'b' })
+    expect(response.status).toBe(401)
+    expect(response.headers.get('accept-signature')).toBe(wanted)
+    expect(((await response.json()) as { code: string }).code).toBe('ERR_REQUIRED_COMPONENT')
+    expect(a.arrivals).toHaveLength(1)
+    // The same demand on a request that has the field is met, once.
+    a.arrivals.length = 0
+    const met = await signedFetch(createSigner({ key: ed25519Jwk }))(`${a.origin}/x`, { headers: { 'x-account': '42' } })
+    expect(met.status).toBe(401)
+    expect(a.arrivals).toHaveLength(2)
+    expect(a.arrivals[1]!.headers['signature-input']).toMatch(/^sig1=\("@method" "@path" "x-account"\)/)
+  })
 })
 
 describe('response verification', () => {
-  async function signedResponder(serverKey: SignetKey, tamper = false) {
+  const BOUND = ['@status', 'content-digest', '"@method";req', '"@target-uri";req', '"signature";req;key="sig1"']
+
+  /**
+   * A server that signs its response over `components`, bound (`;req`) to the request that
+   * arrived, or to `boundTo` instead: a response captured from another exchange and replayed.
+   */
+  async function signedResponder(serverKey: SignetKey, tamper = false, components: string[] = BOUND, boundTo?: (request: HttpRequestMessage) => HttpRequestMessage) {
     return async (arrival: Arrival, res: import('node:http').ServerResponse) => {
-      const request = arrivalMessage(arrival)
+      const received = arrivalMessage(arrival)
+      const request = boundTo === undefined ? received : boundTo(received)
       const body = new TextEncoder().encode('{"ok":true}')
       const digest = `sha-256=:${createHash('sha256').update(body).digest('base64')}:`
       const response: HttpResponseMessage = {
@@ -309,11 +364,7 @@ describe('response verification', () => {
         body,
         request,
       }
-      const result = await signMessage(response, {
-        key: serverKey,
-        label: 'res',
-        components: ['@status', 'content-digest', '"@method";req', '"@target-uri";req', '"signature";req;key="sig1"'],
-      })
+      const result = await signMessage(response, { key: serverKey, label: 'res', components })
       res.writeHead(200, {
         'content-type': 'application/json',
         'content-digest': digest,
@@ -339,6 +390,59 @@ describe('response verification', () => {
     a.handler = ok
     const missing = await fetchSigned(`${a.origin}/v`).then(() => undefined, (e: unknown) => e)
     expect(hasErrorCode(missing, 'ERR_SIGNATURE_MISSING')).toBe(true)
+  })
+
+  it('the default policy (a key alone) requires the binding to the request', async () => {
+    const serverKey = await importKey(p256Jwk)
+    const fetchSigned = signedFetch(createSigner({ key: ed25519Jwk }), { verifyResponse: { key: publicKey(serverKey) } })
+    a.handler = await signedResponder(serverKey)
+    expect(await (await fetchSigned(`${a.origin}/v`, { method: 'POST', body: 'q' })).json()).toEqual({ ok: true })
+
+    // Signed over the status and the content alone: a valid signature, on an answer that could
+    // be replayed for any request, so it is refused.
+    a.handler = await signedResponder(serverKey, false, ['@status', 'content-digest'])
+    const unbound = await fetchSigned(`${a.origin}/v`, { method: 'POST', body: 'q' }).then(() => undefined, (e: unknown) => e)
+    expect(hasErrorCode(unbound, 'ERR_REQUIRED_COMPONENT'), String(unbound)).toBe(true)
+
+    // Bound, but without the content: the body of a response that has one must be covered.
+    a.handler = await signedResponder(serverKey, false, ['@status', '"@method";req', '"@target-uri";req'])
+    const uncovered = await fetchSigned(`${a.origin}/v`).then(() => undefined, (e: unknown) => e)
+    expect(hasErrorCode(uncovered, 'ERR_REQUIRED_COMPONENT'), String(uncovered)).toBe(true)
+  })
+
+  it('a response signed for another request is refused', async () => {
+    const serverKey = await importKey(p256Jwk)
+    const fetchSigned = signedFetch(createSigner({ key: ed25519Jwk }), { verifyResponse: { key: publicKey(serverKey) } })
+    const elsewhere = (path: string) => (request: HttpRequestMessage): HttpRequestMessage => ({ ...request, target: path })
+    // Bound by method and target only: the answer to GET /account replayed for GET /v.
+    a.handler = await signedResponder(serverKey, false, ['@status', 'content-digest', '"@method";req', '"@target-uri";req'], elsewhere('/account'))
+    const replayed = await fetchSigned(`${a.origin}/v`).then(() => undefined, (e: unknown) => e)
+    expect(hasErrorCode(replayed, 'ERR_SIGNATURE_INVALID'), String(replayed)).toBe(true)
+    // The same response bound to the request that was sent verifies.
+    a.handler = await signedResponder(serverKey, false, ['@status', 'content-digest', '"@method";req', '"@target-uri";req'])
+    expect((await fetchSigned(`${a.origin}/v`)).status).toBe(200)
+    // Bound to another signature of the same request (another nonce): refused too.
+    const otherSignature = (request: HttpRequestMessage): HttpRequestMessage => ({
+      ...request,
+      fields: request.fields.map((f) => (f.name === 'signature' ? { name: f.name, value: 'sig1=:' + Buffer.alloc(64, 7).toString('base64') + ':' } : f)),
+    })
+    a.handler = await signedResponder(serverKey, false, BOUND, otherSignature)
+    const rebound = await fetchSigned(`${a.origin}/v`).then(() => undefined, (e: unknown) => e)
+    expect(hasErrorCode(rebound, 'ERR_SIGNATURE_INVALID'), String(rebound)).toBe(true)
+  })
+
+  it('a policy that names no ";req" component is refused when the fetch is made', async () => {
+    const key = publicKey(await importKey(p256Jwk))
+    const signer = createSigner({ key: ed25519Jwk })
+    for (const requiredComponents of [['@status', 'content-digest'], [], ['"@method"', 'content-type']]) {
+      expect(() => signedFetch(signer, { verifyResponse: { key, policy: { requiredComponents } } })).toThrow(/";req"/)
+    }
+    expect(() => signedFetch(signer, { verifyResponse: { key, policy: { requiredComponents: ['@status', '"@path";req'] } } })).not.toThrow()
+    const err = await verifySignedResponse(new Response('x'), { kind: 'request', method: 'GET', scheme: 'http', authority: 'a.example', target: '/', fields: [], trailers: [], body: undefined }, {
+      key,
+      policy: { requiredComponents: ['@status'] },
+    }).then(() => undefined, (e: unknown) => e)
+    expect(err).toBeInstanceOf(TypeError)
   })
 })
 

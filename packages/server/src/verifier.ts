@@ -28,7 +28,7 @@ import {
   verifyMessageDigest,
   verifySignature,
 } from '@signet/core'
-import type { AlgorithmName, HttpMessage, HttpRequestMessage, ParsedSignature, SignetErrorCode } from '@signet/core'
+import type { AlgorithmName, BackendName, HttpMessage, HttpRequestMessage, ParsedSignature, SignetErrorCode } from '@signet/core'
 import { createForwarding } from './client-ip.ts'
 import type { Forwarding, ForwardedInfo } from './client-ip.ts'
 import { ipAllowed } from './ip-rules.ts'
@@ -94,6 +94,11 @@ export interface VerifierOptions {
   readonly limits?: VerifierLimits | undefined
   /** Structured types of fields for `;sf` and `;key` (RFC 9421 section 2.1.1). */
   readonly fieldTypes?: Readonly<Record<string, 'item' | 'list' | 'dictionary'>> | undefined
+  /**
+   * The crypto backend for every verification (default: the fastest present for each key, see
+   * docs/backends.md). A named backend that cannot run here refuses with `ERR_BACKEND_UNAVAILABLE`.
+   */
+  readonly backend?: BackendName | undefined
 }
 
 /** Per-request options of {@link Verifier.verify}. */
@@ -127,6 +132,23 @@ export interface Verifier {
    * `created` and `expires`, not from the host's.
    */
   now(): number
+  /**
+   * Report a refusal decided outside {@link Verifier.verify} to the `onRejected` hook, with the
+   * same event shape: an adapter that could not read the body (413, client abort), or a route's
+   * second mount refusing a scope the first mount's identity lacks. Without a hook it does
+   * nothing; it never throws and never waits for the hook.
+   */
+  reject(error: unknown, context?: RejectionContext): void
+}
+
+/** What an adapter knows about a request it refused itself (see {@link Verifier.reject}). */
+export interface RejectionContext {
+  /** The client address, after the trusted-proxy rules (`forwarded(...).clientIp`). */
+  readonly clientIp?: string | undefined
+  /** The key id, when a verified identity was already known. */
+  readonly keyid?: string | undefined
+  /** The signature label, when a verified identity was already known. */
+  readonly label?: string | undefined
 }
 
 type Candidate = ParsedSignature
@@ -156,6 +178,20 @@ function fire(hook: ((event: VerificationEvent) => void | Promise<void>) | undef
       // Deliberately ignored: a broken audit sink must not turn into refused requests.
     }
   })
+}
+
+/**
+ * The `onRejected` event: the clock's time, and the key, label, client address and code when
+ * known. One builder for `verify`'s own refusals and the adapters' (`reject`), so an audit sink
+ * sees one shape.
+ */
+function rejectedEvent(time: number, error: unknown, keyid: string | undefined, label: string | undefined, ip: string | undefined): VerificationEvent {
+  const event: VerificationEvent = { time }
+  if (keyid !== undefined) event.keyid = keyid
+  if (label !== undefined) event.label = label
+  if (ip !== undefined) event.ip = ip
+  if (isSignetError(error)) event.code = error.code
+  return event
 }
 
 /** What a refusal's audit event reports: the client, and the key and label last tried. */
@@ -292,9 +328,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
   // Size and count limits are enforced inside the parsers, before any cryptography.
   const parseLimits = { maxFieldLength: limits.maxFieldBytes, maxSignatures: limits.maxSignatures, maxComponents: limits.maxComponents }
   const selector = { label: policy.label, tag: policy.tag }
+  if (options.backend !== undefined && !['native', 'webcrypto', 'pure'].includes(options.backend)) {
+    throw new TypeError('"backend" expected "native", "webcrypto" or "pure"')
+  }
   const verifyOptions = {
     algorithms: policy.algorithms === undefined ? undefined : ([...policy.algorithms] as AlgorithmName[]),
     fieldTypes,
+    backend: options.backend,
   }
 
   function checkRequired(message: HttpMessage, candidate: Candidate): readonly string[] {
@@ -429,9 +469,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
   }
 
   function run(message: HttpMessage, options: VerifyRequestOptions, box: AuditBox): Promise<VerifiedIdentity> {
-    if (message.body !== undefined && message.body.length > limits.maxBodyBytes) fail('ERR_BODY_TOO_LARGE', `the body exceeds ${limits.maxBodyBytes} bytes`)
     const peer = forwarding.resolve(options.clientIp, message.fields)
+    // Set before the first refusal, so every audit event of this request names the client.
     box.info = peer
+    if (message.body !== undefined && message.body.length > limits.maxBodyBytes) fail('ERR_BODY_TOO_LARGE', `the body exceeds ${limits.maxBodyBytes} bytes`)
     const candidates = selectSignatures(parseSignatures(message, parseLimits), selector)
     const nowMs = clock()
     const state: RunState = { message, candidates, peer, nowMs, box, failed: false, firstError: undefined }
@@ -520,15 +561,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
           return identity
         },
         (error: unknown) => {
-          const event: VerificationEvent = { time: clock() }
-          if (box.keyid !== undefined) event.keyid = box.keyid
-          if (box.label !== undefined) event.label = box.label
-          if (box.info?.clientIp !== undefined) event.ip = box.info.clientIp
-          if (isSignetError(error)) event.code = error.code
-          fire(options.onRejected, event)
+          if (options.onRejected !== undefined) fire(options.onRejected, rejectedEvent(clock(), error, box.keyid, box.label, box.info?.clientIp))
           throw error
         },
       )
+    },
+    reject(error, context = {}): void {
+      if (options.onRejected === undefined) return
+      fire(options.onRejected, rejectedEvent(clock(), error, context.keyid, context.label, context.clientIp))
     },
   }
 }

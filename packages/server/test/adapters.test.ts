@@ -1,28 +1,34 @@
 import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { connect } from 'node:net'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import express from 'express'
 import { Hono } from 'hono'
 import { fromFetchResponse, verifyMessage } from '@signet/core'
-import type { HttpRequestMessage, SignetKey } from '@signet/core'
+import type { HttpRequestMessage, HttpResponseMessage, SignetKey } from '@signet/core'
+import { createSigner, signedFetch } from '@signet/client'
 import { createVerifier } from '../src/verifier.ts'
-import type { Verifier } from '../src/verifier.ts'
+import type { VerificationEvent, Verifier } from '../src/verifier.ts'
 import { MemoryNonceStore } from '../src/nonce-stores/memory.ts'
 import { withSignet } from '../src/adapters/fetch.ts'
 import { signetHono } from '../src/adapters/hono.ts'
-import { signetExpress, withSignetNode } from '../src/adapters/node.ts'
+import { signetExpress, verifyNodeRequest, withSignetNode, writeProblem } from '../src/adapters/node.ts'
 import type { SignetIncomingMessage } from '../src/adapters/node.ts'
-import { signResponse } from '../src/response-signing.ts'
+import { problemFor } from '../src/problem.ts'
+import { signResponse, signResponseFields } from '../src/response-signing.ts'
 import { ed25519Pair, hmacKey, record, requestMessage, sign } from './helpers.ts'
 import { send } from './http-client.ts'
 
 let hmac: SignetKey
+// A second caller whose key carries the `write` scope the first one lacks.
+let writer: SignetKey
 let serverKey: { privateKey: SignetKey; publicKey: SignetKey }
 const servers: Server[] = []
 
 beforeAll(async () => {
   hmac = (await hmacKey('k-hmac')).key
+  writer = (await hmacKey('k-writer')).key
   serverKey = await ed25519Pair('server')
 })
 
@@ -32,7 +38,7 @@ afterEach(async () => {
 
 function makeVerifier(extra: Partial<Parameters<typeof createVerifier>[0]> = {}): Verifier {
   return createVerifier({
-    keys: [record('k-hmac', hmac, { owner: 'acme', scopes: ['read'] })],
+    keys: [record('k-hmac', hmac, { owner: 'acme', scopes: ['read'] }), record('k-writer', writer, { owner: 'globex', scopes: ['read', 'write'] })],
     nonces: new MemoryNonceStore(),
     ...extra,
   })
@@ -49,6 +55,35 @@ async function listen(handler: (req: IncomingMessage, res: ServerResponse) => vo
 async function signedFor(port: number, spec: Parameters<typeof requestMessage>[0] = {}, key = hmac): Promise<HttpRequestMessage> {
   const m = await requestMessage({ authority: `127.0.0.1:${port}`, scheme: 'http', target: '/orders?id=7', ...spec })
   return sign(m, key, { created: Math.floor(Date.now() / 1000) })
+}
+
+/** The onRejected events of a verifier, and a way to wait for the hook (it runs in a microtask). */
+function auditLog(): { events: VerificationEvent[]; onRejected: (e: VerificationEvent) => void; settled: (count: number) => Promise<VerificationEvent[]> } {
+  const events: VerificationEvent[] = []
+  return {
+    events,
+    onRejected: (e) => void events.push(e),
+    async settled(count) {
+      for (let i = 0; i < 200 && events.length < count; i++) await new Promise((r) => setTimeout(r, 5))
+      // One more turn: a second, unwanted event for the same refusal would show up here.
+      await new Promise((r) => setTimeout(r, 20))
+      return events
+    },
+  }
+}
+
+/** Send the head of a POST that promises `declared` bytes, a few of them, then reset the connection. */
+function abortMidBody(port: number, declared: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(`POST /orders HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${declared}\r\n\r\n{"partial":`)
+      setTimeout(() => {
+        socket.destroy()
+        resolve()
+      }, 50)
+    })
+    socket.on('error', reject)
+  })
 }
 
 // Hono has no Node listener in this workspace; this bridge plays @hono/node-server's part (tests only).
@@ -127,6 +162,44 @@ describe('Node http adapter on 127.0.0.1', () => {
     expect(reply.json().code).toBe('ERR_BODY_TOO_LARGE')
   })
 
+  it('reports refusals decided before verify (413, client abort) to onRejected, naming the forwarded client', async () => {
+    const audit = auditLog()
+    const verifier = makeVerifier({ limits: { maxBodyBytes: 16 }, onRejected: audit.onRejected, trustedProxies: ['127.0.0.1'] })
+    const reached: string[] = []
+    const port = await listen(withSignetNode(verifier, (_req, res) => {
+      reached.push('handler')
+      res.end('no')
+    }))
+    const big = await signedFor(port, { body: 'x'.repeat(1000), fields: [{ name: 'x-forwarded-for', value: '198.51.100.23' }] })
+    expect((await send(port, big)).status).toBe(413)
+    expect(await audit.settled(1)).toEqual([{ time: expect.any(Number), code: 'ERR_BODY_TOO_LARGE', ip: '198.51.100.23' }])
+
+    // Declared within the limit, then the client goes away mid-body: ERR_MALFORMED_MESSAGE.
+    await abortMidBody(port, 12)
+    const events = await audit.settled(2)
+    expect(events).toHaveLength(2)
+    expect(events[1]).toEqual({ time: expect.any(Number), code: 'ERR_MALFORMED_MESSAGE', ip: '127.0.0.1' })
+    expect(reached).toEqual([])
+  })
+
+  it('verifyNodeRequest reports a body it could not read to onRejected', async () => {
+    const audit = auditLog()
+    const verifier = makeVerifier({ limits: { maxBodyBytes: 16 }, onRejected: audit.onRejected })
+    const codes: unknown[] = []
+    const port = await listen((req, res) => {
+      verifyNodeRequest(verifier, req).then(
+        () => res.end('ok'),
+        (error: { code?: string }) => {
+          codes.push(error.code)
+          writeProblem(res, problemFor(error))
+        },
+      )
+    })
+    expect((await send(port, await signedFor(port, { body: 'y'.repeat(100) }))).status).toBe(413)
+    expect(codes).toEqual(['ERR_BODY_TOO_LARGE'])
+    expect(await audit.settled(1)).toEqual([{ time: expect.any(Number), code: 'ERR_BODY_TOO_LARGE', ip: '127.0.0.1' }])
+  })
+
   it('applies per-route scopes and IP lists (403)', async () => {
     const verifier = makeVerifier()
     const port = await listen(withSignetNode(verifier, (_req, res) => res.end('ok'), { requiredScopes: (req) => (req.method === 'POST' ? ['write'] : ['read']) }))
@@ -161,39 +234,79 @@ describe('Node http adapter on 127.0.0.1', () => {
 
 describe('Express middleware on 127.0.0.1', () => {
   it('sets req.signet, enforces route scopes, and leaves the raw body for the route', async () => {
-    const verifier = makeVerifier()
+    const audit = auditLog()
+    const verifier = makeVerifier({ onRejected: audit.onRejected })
     const app = express()
     app.use('/orders', signetExpress(verifier))
     app.get('/orders', (req, res) => {
       res.json({ keyid: (req as unknown as SignetIncomingMessage).signet.keyid })
     })
-    app.post('/orders', signetExpress(verifier, { requiredScopes: ['write'] }), (_req, res) => {
-      res.json({ never: true })
+    app.post('/orders', signetExpress(verifier, { requiredScopes: ['write'] }), (req, res) => {
+      res.json({ keyid: req.signet.keyid, body: Buffer.from(req.rawBody).toString() })
     })
     const port = await listen(app as unknown as (req: IncomingMessage, res: ServerResponse) => void)
     const ok = await send(port, await signedFor(port))
     expect(ok.status).toBe(200)
     expect(ok.json()).toEqual({ keyid: 'k-hmac' })
+    // A key with the scope passes both mounts: verified once, not refused as its own replay.
+    const written = await send(port, await signedFor(port, { body: '{"w":1}' }, writer))
+    expect(written.status).toBe(200)
+    expect(written.json()).toEqual({ keyid: 'k-writer', body: '{"w":1}' })
     const denied = await send(port, await signedFor(port, { body: '{}' }))
     expect(denied.status).toBe(403)
     expect(denied.json().code).toBe('ERR_SCOPE_DENIED')
+    // The second mount's refusal reaches the audit hook once, with the identity the first found.
+    expect(await audit.settled(1)).toEqual([{ time: expect.any(Number), keyid: 'k-hmac', label: 'sig1', ip: '127.0.0.1', code: 'ERR_SCOPE_DENIED' }])
     const unsigned = await send(port, await requestMessage({ authority: `127.0.0.1:${port}` }))
     expect(unsigned.status).toBe(401)
+  })
+
+  it('reports a body over the limit to onRejected', async () => {
+    const audit = auditLog()
+    const app = express()
+    app.use(signetExpress(makeVerifier({ limits: { maxBodyBytes: 16 }, onRejected: audit.onRejected })))
+    app.post('/orders', (_req, res) => res.json({ never: true }))
+    const port = await listen(app as unknown as (req: IncomingMessage, res: ServerResponse) => void)
+    const reply = await send(port, await signedFor(port, { body: 'z'.repeat(500) }))
+    expect(reply.status).toBe(413)
+    expect(await audit.settled(1)).toEqual([{ time: expect.any(Number), code: 'ERR_BODY_TOO_LARGE', ip: '127.0.0.1' }])
   })
 })
 
 describe('Hono middleware on 127.0.0.1', () => {
-  it('puts the identity on c.get("signet") and refuses unsigned or under-scoped calls', async () => {
-    const verifier = makeVerifier()
+  it('puts the identity on c.get("signet"); mounted twice it verifies once and checks the route scopes (200 / 403)', async () => {
+    const audit = auditLog()
+    const verifier = makeVerifier({ onRejected: audit.onRejected })
     const app = new Hono()
-    app.use('/orders', signetHono(verifier))
-    app.get('/orders', (c) => c.json({ owner: c.get('signet').owner, ip: c.get('signet').clientIp }))
-    app.post('/orders', signetHono(verifier, { requiredScopes: ['write'] }), (c) => c.json({ never: true }))
+    // The pattern the adapter documents: verify under /api/*, add scopes on one route.
+    app.use('/api/*', signetHono(verifier))
+    app.get('/api/orders', (c) => c.json({ owner: c.get('signet').owner, ip: c.get('signet').clientIp }))
+    app.post('/api/orders', signetHono(verifier, { requiredScopes: ['write'] }), async (c) => c.json({ owner: c.get('signet').owner, body: await c.req.text() }))
     const port = await listen(honoBridge(app))
-    const ok = await send(port, await signedFor(port))
+    const ok = await send(port, await signedFor(port, { target: '/api/orders' }))
     expect(ok.status).toBe(200)
     expect(ok.json()).toEqual({ owner: 'acme', ip: '127.0.0.1' })
-    const unsigned = await send(port, await requestMessage({ authority: `127.0.0.1:${port}` }))
+
+    const post = await signedFor(port, { target: '/api/orders', body: '{"w":1}' }, writer)
+    const written = await send(port, post)
+    expect(written.status).toBe(200)
+    expect(written.json()).toEqual({ owner: 'globex', body: '{"w":1}' })
+    // Its nonce was recorded once, by the first mount: the same request again is a replay.
+    const replay = await send(port, post)
+    expect(replay.status).toBe(401)
+    expect(replay.json().code).toBe('ERR_NONCE_REPLAYED')
+
+    const denied = await send(port, await signedFor(port, { target: '/api/orders', body: '{}' }))
+    expect(denied.status).toBe(403)
+    expect(denied.headers['content-type']).toBe('application/problem+json')
+    expect(denied.json().code).toBe('ERR_SCOPE_DENIED')
+    const events = await audit.settled(2)
+    expect(events).toEqual([
+      { time: expect.any(Number), keyid: 'k-writer', label: 'sig1', ip: '127.0.0.1', code: 'ERR_NONCE_REPLAYED' },
+      { time: expect.any(Number), keyid: 'k-hmac', label: 'sig1', ip: '127.0.0.1', code: 'ERR_SCOPE_DENIED' },
+    ])
+
+    const unsigned = await send(port, await requestMessage({ authority: `127.0.0.1:${port}`, target: '/api/orders' }))
     expect(unsigned.status).toBe(401)
     expect(unsigned.json().code).toBe('ERR_SIGNATURE_MISSING')
   })
@@ -217,6 +330,29 @@ describe('fetch-handler wrapper', () => {
     const denied = await bun(new Request('https://api.test/orders?id=7', { headers: h2 }), { requestIP: () => ({ address: '203.0.113.1' }) })
     expect(denied.status).toBe(403)
     expect((await denied.json()).code).toBe('ERR_IP_DENIED')
+  })
+
+  it('enforces requiredScopes: 403 ERR_SCOPE_DENIED without the scope, the handler reached with it', async () => {
+    const verifier = makeVerifier()
+    const reached: string[] = []
+    const handler = withSignet(verifier, (_request, identity) => {
+      reached.push(identity.keyid)
+      return new Response('ok')
+    }, { requiredScopes: (request) => (request.method === 'GET' ? ['read'] : ['write']) })
+    const request = async (key: SignetKey, body?: string): Promise<Request> => {
+      const m = await sign(await requestMessage({ authority: 'api.test', ...(body === undefined ? {} : { body }) }), key, { created: Math.floor(Date.now() / 1000) })
+      const headers = new Headers()
+      for (const f of m.fields) headers.append(f.name, f.value)
+      return new Request('https://api.test/orders?id=7', { method: m.method, headers, ...(body === undefined ? {} : { body }) })
+    }
+    expect((await handler(await request(hmac))).status).toBe(200)
+    const denied = await handler(await request(hmac, '{"x":1}'))
+    expect(denied.status).toBe(403)
+    expect(denied.headers.get('content-type')).toBe('application/problem+json')
+    expect(denied.headers.get('accept-signature')).toBeNull()
+    expect((await denied.json()).code).toBe('ERR_SCOPE_DENIED')
+    expect((await handler(await request(writer, '{"x":1}'))).status).toBe(200)
+    expect(reached).toEqual(['k-hmac', 'k-writer'])
   })
 
   it('believes CF-Connecting-IP on Workers only when configured', async () => {
@@ -251,5 +387,42 @@ describe('response signing', () => {
     // Bound to this request: the same response does not verify as the answer to another request.
     const other = await sign(await requestMessage({ authority: 'api.test', body: '{"q":2}' }), hmac)
     await expect(verifyMessage(await fromFetchResponse(response, other), { key: serverKey.publicKey })).rejects.toMatchObject({ code: 'ERR_SIGNATURE_INVALID' })
+  })
+
+  it('Node path: signResponseFields signs the answer and @signet/client verifies it over loopback; a changed body is ERR_DIGEST_MISMATCH', async () => {
+    const verifier = makeVerifier()
+    // The shape the README shows: verify, build the response as a message, add the fields.
+    const port = await listen(async (req, res) => {
+      try {
+        const { identity, message } = await verifyNodeRequest(verifier, req)
+        const body = new TextEncoder().encode(JSON.stringify({ caller: identity.owner, echo: new TextDecoder().decode(message.body ?? new Uint8Array()) }))
+        const response: HttpResponseMessage = { kind: 'response', status: 200, fields: [{ name: 'content-type', value: 'application/json' }], trailers: [], body }
+        const signature = await signResponseFields(response, message, { key: serverKey.privateKey, requestLabel: identity.label })
+        res.setHeader('content-type', 'application/json')
+        for (const [name, value] of signature) res.setHeader(name, value)
+        // A man in the middle rewrites the answer after it was signed.
+        const sent = req.url?.includes('tamper') === true ? new TextEncoder().encode(JSON.stringify({ caller: 'mallory', echo: '' })) : body
+        res.end(sent)
+      } catch (error) {
+        writeProblem(res, problemFor(error))
+      }
+    })
+    const fetchSigned = signedFetch(createSigner({ key: hmac }), { verifyResponse: { key: serverKey.publicKey } })
+    const ok = await fetchSigned(`http://127.0.0.1:${port}/orders?id=7`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"q":1}' })
+    expect(ok.status).toBe(200)
+    expect(await ok.json()).toEqual({ caller: 'acme', echo: '{"q":1}' })
+    // Bound to the request: its method, its target and its own signature are covered with ;req.
+    const input = ok.headers.get('signature-input') as string
+    for (const component of ['"@status"', '"content-digest"', '"@method";req', '"@target-uri";req', '"signature";req;key="sig1"']) expect(input).toContain(component)
+
+    await expect(fetchSigned(`http://127.0.0.1:${port}/orders?tamper=1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"q":2}' })).rejects.toMatchObject({
+      code: 'ERR_DIGEST_MISMATCH',
+    })
+    // The untampered answer, checked by another key than the server's, is refused too.
+    const stranger = await ed25519Pair('server')
+    const wrongKey = signedFetch(createSigner({ key: hmac }), { verifyResponse: { key: stranger.publicKey } })
+    await expect(wrongKey(`http://127.0.0.1:${port}/orders?id=8`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"q":3}' })).rejects.toMatchObject({
+      code: 'ERR_SIGNATURE_INVALID',
+    })
   })
 })

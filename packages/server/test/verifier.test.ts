@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import fc from 'fast-check'
-import { SignetError, isSignetError, parseAcceptSignature } from '@signet/core'
+import { SignetError, exportJwk, importKey, isSignetError, parseAcceptSignature } from '@signet/core'
 import type { HttpRequestMessage, SignetKey } from '@signet/core'
 import { createVerifier } from '../src/verifier.ts'
 import type { VerificationEvent, VerifierOptions } from '../src/verifier.ts'
@@ -91,9 +91,24 @@ describe('createVerifier: accepted requests', () => {
   })
 })
 
+/**
+ * An HMAC key whose secret is the Ed25519 public key's own bytes (`x`): what an attacker who
+ * knows the public key would sign with if the verifier let the signature pick the algorithm
+ * (RFC 9421 section 7.3.6). Its `kid` is the Ed25519 record's id.
+ */
+async function hmacFromPublicKey(): Promise<SignetKey> {
+  const { x } = (await exportJwk(ed.publicKey)) as JsonWebKey & { x: string }
+  return importKey({ kty: 'oct', k: x, kid: 'k-ed' }, { kid: 'k-ed' })
+}
+
 describe('createVerifier: every refusal has its code and status', () => {
-  const cases: Array<[string, string, number, (v: ReturnType<typeof verifierWith>) => Promise<unknown>]> = []
-  const add = (name: string, code: string, status: number, run: (v: ReturnType<typeof verifierWith>) => Promise<unknown>) => cases.push([name, code, status, run])
+  type V = ReturnType<typeof verifierWith>
+  // `recorded`: how many nonces the refusal leaves in the case's store; null when the case
+  // brings a store of its own. Cases that build their own verifier share the case's store
+  // (`alike`), so "nothing recorded" is checked for them too.
+  const cases: Array<[string, string, number, (v: V) => Promise<unknown>, number | null]> = []
+  const add = (name: string, code: string, status: number, run: (v: V) => Promise<unknown>, recorded: number | null = 0) => cases.push([name, code, status, run, recorded])
+  const alike = (v: V, options: Partial<VerifierOptions>) => verifierWith({ ...options, nonces: v.nonces }).verifier
 
   add('unsigned request', 'ERR_SIGNATURE_MISSING', 401, async ({ verifier }) => verifier.verify(await requestMessage()))
   add('Signature-Input without Signature', 'ERR_SIGNATURE_MISSING', 401, async ({ verifier }) =>
@@ -111,16 +126,16 @@ describe('createVerifier: every refusal has its code and status', () => {
     const comps = Array.from({ length: 33 }, (_, i) => `"x-h${i}"`).join(' ')
     return verifier.verify(withField(withField(await requestMessage(), 'signature-input', `sig1=(${comps});keyid="k"`), 'signature', 'sig1=:AAAA:'))
   })
-  add('label not found', 'ERR_LABEL_NOT_FOUND', 401, async () => {
-    const { verifier } = verifierWith({ policy: { label: 'api' } })
+  add('label not found', 'ERR_LABEL_NOT_FOUND', 401, async (v) => {
+    const verifier = alike(v, { policy: { label: 'api' } })
     return verifier.verify(await sign(await requestMessage(), hmac))
   })
-  add('label does not carry the required tag', 'ERR_TAG_MISMATCH', 401, async () => {
-    const { verifier } = verifierWith({ policy: { label: 'sig1', tag: 'app' } })
+  add('label does not carry the required tag', 'ERR_TAG_MISMATCH', 401, async (v) => {
+    const verifier = alike(v, { policy: { label: 'sig1', tag: 'app' } })
     return verifier.verify(await sign(await requestMessage(), hmac, { tag: 'other' }))
   })
-  add('no signature carries the required tag', 'ERR_TAG_MISMATCH', 401, async () => {
-    const { verifier } = verifierWith({ policy: { tag: 'app' } })
+  add('no signature carries the required tag', 'ERR_TAG_MISMATCH', 401, async (v) => {
+    const verifier = alike(v, { policy: { tag: 'app' } })
     return verifier.verify(await sign(await requestMessage(), hmac))
   })
   add('missing @target-uri', 'ERR_REQUIRED_COMPONENT', 401, async ({ verifier }) => verifier.verify(await sign(await requestMessage(), hmac, { components: ['@method'] })))
@@ -135,52 +150,46 @@ describe('createVerifier: every refusal has its code and status', () => {
     const r = await signMessage(m, { key: hmac, created: NOW_S })
     return verifier.verify(withField(withField(m, 'signature-input', r.signatureInput), 'signature', r.signature))
   })
-  add('required extra parameter', 'ERR_REQUIRED_PARAMETER', 401, async () => {
-    const { verifier } = verifierWith({ policy: { requiredParameters: ['expires'] } })
+  add('required extra parameter', 'ERR_REQUIRED_PARAMETER', 401, async (v) => {
+    const verifier = alike(v, { policy: { requiredParameters: ['expires'] } })
     return verifier.verify(await sign(await requestMessage(), hmac))
   })
   add('nonce too long', 'ERR_INVALID_PARAMETER', 400, async ({ verifier }) => verifier.verify(await sign(await requestMessage(), hmac, { nonce: 'n'.repeat(300) })))
   add('unknown key id', 'ERR_KEY_NOT_FOUND', 401, async ({ verifier }) => verifier.verify(await sign(await requestMessage(), (await hmacKey('nobody')).key)))
-  add('expired key', 'ERR_KEY_EXPIRED', 401, async () => {
-    const { verifier } = verifierWith({ keys: [record('k-hmac', hmac, { expires: NOW_S })] })
+  add('expired key', 'ERR_KEY_EXPIRED', 401, async (v) => {
+    const verifier = alike(v, { keys: [record('k-hmac', hmac, { expires: NOW_S })] })
     return verifier.verify(await sign(await requestMessage(), hmac))
   })
-  add('key not yet valid', 'ERR_KEY_NOT_YET_VALID', 401, async () => {
-    const { verifier } = verifierWith({ keys: [record('k-hmac', hmac, { notBefore: NOW_S + 1 })] })
+  add('key not yet valid', 'ERR_KEY_NOT_YET_VALID', 401, async (v) => {
+    const verifier = alike(v, { keys: [record('k-hmac', hmac, { notBefore: NOW_S + 1 })] })
     return verifier.verify(await sign(await requestMessage(), hmac))
   })
-  add('disabled key', 'ERR_KEY_DISABLED', 401, async () => {
-    const { verifier } = verifierWith({ keys: [record('k-hmac', hmac, { state: 'disabled' })] })
+  add('disabled key', 'ERR_KEY_DISABLED', 401, async (v) => {
+    const verifier = alike(v, { keys: [record('k-hmac', hmac, { state: 'disabled' })] })
     return verifier.verify(await sign(await requestMessage(), hmac))
   })
-  add('revoked key (even with a garbage signature: no crypto runs)', 'ERR_KEY_REVOKED', 401, async () => {
-    const { verifier } = verifierWith({ keys: [record('k-hmac', hmac, { state: 'revoked', expires: 1 })] })
+  add('revoked key (even with a garbage signature: no crypto runs)', 'ERR_KEY_REVOKED', 401, async (v) => {
+    const verifier = alike(v, { keys: [record('k-hmac', hmac, { state: 'revoked', expires: 1 })] })
     return verifier.verify(replaceField(await sign(await requestMessage(), hmac), 'signature', 'sig1=:AAAA:'))
   })
-  add('alg parameter names another algorithm than the key', 'ERR_ALG_MISMATCH', 401, async () => {
-    const forged = await hmacKey('k-ed')
-    const { verifier } = verifierWith()
-    return verifier.verify(await sign(await requestMessage(), forged.key, { alg: true }))
-  })
-  add('HMAC signature against an Ed25519 key (downgrade, no alg parameter)', 'ERR_SIGNATURE_INVALID', 401, async () => {
-    const forged = await hmacKey('k-ed')
-    const { verifier } = verifierWith()
-    return verifier.verify(await sign(await requestMessage(), forged.key))
-  })
-  add('algorithm not allowed by policy', 'ERR_ALG_NOT_ALLOWED', 401, async () => {
-    const { verifier } = verifierWith({ policy: { algorithms: ['ed25519'] } })
+  add('alg="hmac-sha256" against an Ed25519 key, keyed with its public bytes', 'ERR_ALG_MISMATCH', 401, async ({ verifier }) =>
+    verifier.verify(await sign(await requestMessage(), await hmacFromPublicKey(), { alg: true })))
+  add('HMAC keyed with the Ed25519 public bytes, no alg parameter (downgrade)', 'ERR_SIGNATURE_INVALID', 401, async ({ verifier }) =>
+    verifier.verify(await sign(await requestMessage(), await hmacFromPublicKey())))
+  add('algorithm not allowed by policy', 'ERR_ALG_NOT_ALLOWED', 401, async (v) => {
+    const verifier = alike(v, { policy: { algorithms: ['ed25519'] } })
     return verifier.verify(await sign(await requestMessage(), hmac))
   })
-  add('client IP outside the allow list', 'ERR_IP_DENIED', 403, async () => {
-    const { verifier } = verifierWith({ keys: [record('k-hmac', hmac, { allowIps: ['10.0.0.0/8'] })] })
+  add('client IP outside the allow list', 'ERR_IP_DENIED', 403, async (v) => {
+    const verifier = alike(v, { keys: [record('k-hmac', hmac, { allowIps: ['10.0.0.0/8'] })] })
     return verifier.verify(await sign(await requestMessage(), hmac), { clientIp: '192.0.2.1' })
   })
-  add('client IP on the deny list (IPv4-mapped socket address)', 'ERR_IP_DENIED', 403, async () => {
-    const { verifier } = verifierWith({ keys: [record('k-hmac', hmac, { denyIps: ['192.0.2.0/24'] })] })
+  add('client IP on the deny list (IPv4-mapped socket address)', 'ERR_IP_DENIED', 403, async (v) => {
+    const verifier = alike(v, { keys: [record('k-hmac', hmac, { denyIps: ['192.0.2.0/24'] })] })
     return verifier.verify(await sign(await requestMessage(), hmac), { clientIp: '::ffff:192.0.2.1' })
   })
-  add('spoofed X-Forwarded-For from an untrusted peer', 'ERR_IP_DENIED', 403, async () => {
-    const { verifier } = verifierWith({ keys: [record('k-hmac', hmac, { allowIps: ['10.1.1.1'] })], trustedProxies: ['127.0.0.1'] })
+  add('spoofed X-Forwarded-For from an untrusted peer', 'ERR_IP_DENIED', 403, async (v) => {
+    const verifier = alike(v, { keys: [record('k-hmac', hmac, { allowIps: ['10.1.1.1'] })], trustedProxies: ['127.0.0.1'] })
     const m = withField(await requestMessage(), 'x-forwarded-for', '10.1.1.1')
     return verifier.verify(await sign(m, hmac), { clientIp: '198.51.100.9' })
   })
@@ -193,39 +202,56 @@ describe('createVerifier: every refusal has its code and status', () => {
     const m = await sign(await requestMessage({ body: '{"amount":1}' }), hmac)
     return verifier.verify({ ...m, body: new TextEncoder().encode('{"amount":9}') })
   })
+  // The first verify records the nonce, the replay tries to and is refused.
   add('replayed nonce', 'ERR_NONCE_REPLAYED', 401, async ({ verifier }) => {
     const m = await sign(await requestMessage(), hmac)
     await verifier.verify(m)
     return verifier.verify(m)
-  })
-  add('missing scope', 'ERR_SCOPE_DENIED', 403, async ({ verifier }) => verifier.verify(await sign(await requestMessage(), hmac), { requiredScopes: ['orders:write'] }))
+  }, 2)
+  // Scopes are checked after the nonce is recorded (DESIGN.md order): the signature held.
+  add('missing scope', 'ERR_SCOPE_DENIED', 403, async ({ verifier }) => verifier.verify(await sign(await requestMessage(), hmac), { requiredScopes: ['orders:write'] }), 1)
   add('nonce store unreachable', 'ERR_STORE_UNAVAILABLE', 503, async () => {
     const { verifier } = verifierWith({ nonces: { record: () => { throw new SignetError('ERR_STORE_UNAVAILABLE', 'down') } } })
     return verifier.verify(await sign(await requestMessage(), hmac))
-  })
-  add('key store unreachable', 'ERR_STORE_UNAVAILABLE', 503, async () => {
-    const { verifier } = verifierWith({ keys: { resolve: async () => { throw new SignetError('ERR_STORE_UNAVAILABLE', 'down') } } })
+  }, null)
+  add('key store unreachable', 'ERR_STORE_UNAVAILABLE', 503, async (v) => {
+    const verifier = alike(v, { keys: { resolve: async () => { throw new SignetError('ERR_STORE_UNAVAILABLE', 'down') } } })
     return verifier.verify(await sign(await requestMessage(), hmac))
   })
   add('nonce store full', 'ERR_RATE_LIMITED', 429, async () => {
     const { verifier } = verifierWith({ nonces: new MemoryNonceStore({ maxEntries: 1, now: () => NOW_MS }) })
     await verifier.verify(await sign(await requestMessage(), hmac))
     return verifier.verify(await sign(await requestMessage(), hmac))
-  })
-  add('body over the limit', 'ERR_BODY_TOO_LARGE', 413, async () => {
-    const { verifier } = verifierWith({ limits: { maxBodyBytes: 4 } })
+  }, null)
+  add('body over the limit', 'ERR_BODY_TOO_LARGE', 413, async (v) => {
+    const verifier = alike(v, { limits: { maxBodyBytes: 4 } })
     return verifier.verify(await sign(await requestMessage({ body: 'too long' }), hmac))
   })
 
-  for (const [name, code, status, run] of cases) {
-    it(`${name} -> ${code} (${status})`, async () => {
+  for (const [name, code, status, run, recorded] of cases) {
+    it(`${name} -> ${code} (${status})${recorded === 0 ? ', nothing recorded' : ''}`, async () => {
       const v = verifierWith()
       const error = await rejection(run(v))
       expect(isSignetError(error)).toBe(true)
       expect(error.code).toBe(code)
       expect(problemFor(error).status).toBe(status)
+      if (recorded !== null) expect(v.nonces.calls).toHaveLength(recorded)
     })
   }
+
+  it('the downgrade forgery is real: accepted where the record is that HMAC key, refused (and unrecorded) where it is Ed25519', async () => {
+    const forged = await hmacFromPublicKey()
+    for (const alg of [false, true]) {
+      const message = await sign(await requestMessage(), forged, { alg })
+      // Control: a verifier whose record for k-ed were the public bytes as an HMAC secret accepts it.
+      const naive = verifierWith({ keys: [record('k-ed', forged)] })
+      await expect(naive.verifier.verify(message)).resolves.toMatchObject({ keyid: 'k-ed', alg: 'hmac-sha256' })
+      // The real record is the Ed25519 key, which fixes the algorithm.
+      const v = verifierWith()
+      expect(await codeOf(v.verifier.verify(message))).toBe(alg ? 'ERR_ALG_MISMATCH' : 'ERR_SIGNATURE_INVALID')
+      expect(v.nonces.calls).toEqual([])
+    }
+  })
 })
 
 describe('createVerifier: replay store discipline', () => {
@@ -311,6 +337,36 @@ describe('createVerifier: hooks', () => {
     await new Promise((r) => setTimeout(r, 0))
     expect(verified).toEqual([{ keyid: 'k-hmac', time: NOW_MS, label: 'sig1', ip: '192.0.2.4' }])
     expect(rejected).toEqual([{ keyid: 'nobody', time: NOW_MS, label: 'sig1', ip: '192.0.2.5', code: 'ERR_KEY_NOT_FOUND' }])
+  })
+
+  it('a body over the limit is reported with the client address', async () => {
+    const rejected: VerificationEvent[] = []
+    const { verifier } = verifierWith({ limits: { maxBodyBytes: 4 }, onRejected: (e) => void rejected.push(e) })
+    expect(await codeOf(verifier.verify(await sign(await requestMessage({ body: 'too long' }), hmac), { clientIp: '192.0.2.6' }))).toBe('ERR_BODY_TOO_LARGE')
+    await new Promise((r) => setTimeout(r, 0))
+    expect(rejected).toEqual([{ time: NOW_MS, ip: '192.0.2.6', code: 'ERR_BODY_TOO_LARGE' }])
+  })
+
+  it('reject() hands an adapter\'s own refusal to onRejected in the same shape, after the current task', async () => {
+    const rejected: VerificationEvent[] = []
+    const { verifier } = verifierWith({
+      onRejected: (e) => {
+        rejected.push(e)
+        throw new Error('broken sink')
+      },
+    })
+    verifier.reject(new SignetError('ERR_BODY_TOO_LARGE', 'x'), { clientIp: '192.0.2.7' })
+    verifier.reject(new SignetError('ERR_SCOPE_DENIED', 'x'), { clientIp: '192.0.2.8', keyid: 'k-hmac', label: 'sig1' })
+    verifier.reject(new Error('not coded'))
+    expect(rejected).toEqual([])
+    await new Promise((r) => setTimeout(r, 0))
+    expect(rejected).toEqual([
+      { time: NOW_MS, ip: '192.0.2.7', code: 'ERR_BODY_TOO_LARGE' },
+      { time: NOW_MS, keyid: 'k-hmac', label: 'sig1', ip: '192.0.2.8', code: 'ERR_SCOPE_DENIED' },
+      { time: NOW_MS },
+    ])
+    // Without a hook there is nothing to call, and nothing throws.
+    expect(() => verifierWith().verifier.reject(new SignetError('ERR_BODY_TOO_LARGE', 'x'))).not.toThrow()
   })
 })
 

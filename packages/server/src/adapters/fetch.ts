@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { SignetError } from '@signet/core'
 import { problemFor } from '../problem.ts'
 import type { VerifiedIdentity, Verifier } from '../verifier.ts'
 
@@ -43,6 +44,19 @@ export function defaultClientIp(request: Request, ...rest: unknown[]): string | 
 /** Resolve a scope rule for one request. */
 export function scopesFor<R>(rule: ScopeRule<R> | undefined, request: R): readonly string[] | undefined {
   return typeof rule === 'function' ? rule(request) : rule
+}
+
+/**
+ * Check an already verified identity against a route's scopes: for a middleware mounted a
+ * second time on a route, which must not verify again (the first mount recorded the nonce).
+ *
+ * @throws {SignetError} `ERR_SCOPE_DENIED` naming the first scope the key lacks.
+ */
+export function checkScopes(identity: VerifiedIdentity, required: readonly string[] | undefined): void {
+  if (required === undefined) return
+  for (const scope of required) {
+    if (!identity.scopes.includes(scope)) throw new SignetError('ERR_SCOPE_DENIED', `the key lacks the scope ${JSON.stringify(scope)}`)
+  }
 }
 
 function isVerifier(value: unknown): value is Verifier {

@@ -6,12 +6,15 @@
  * `c.env.incoming.socket.remoteAddress`; Bun: `c.env.requestIP`; Deno: `c.env.remoteAddr`),
  * unless `clientIp` says otherwise.
  *
+ * Mounted twice on a route (`app.use('/api/*', ...)` and again with `requiredScopes`), the
+ * request is verified once: the second mount finds `c.get('signet')` and checks only its scopes.
+ *
  * @module
  */
 import type { Context, MiddlewareHandler } from 'hono'
 import { problemFor } from '../problem.ts'
 import type { VerifiedIdentity, Verifier } from '../verifier.ts'
-import { defaultClientIp, scopesFor, validateAdapterOptions } from './fetch.ts'
+import { checkScopes, defaultClientIp, scopesFor, validateAdapterOptions } from './fetch.ts'
 import type { ScopeRule } from './fetch.ts'
 
 declare module 'hono' {
@@ -48,13 +51,29 @@ function honoClientIp(c: Context): string | undefined {
 export function signetHono(verifier: Verifier, options: HonoAdapterOptions = {}): MiddlewareHandler {
   validateAdapterOptions(verifier, options)
   const clientIp = options.clientIp ?? honoClientIp
+  const refusal = (c: Context, error: unknown): Response => {
+    const p = problemFor(error, { policy: verifier.policy, realm: options.realm, now: verifier.now(), withBody: c.req.raw.body !== null })
+    return new Response(p.body, { status: p.status, headers: p.headers })
+  }
   return async (c, next) => {
+    const existing = c.get('signet') as VerifiedIdentity | undefined
+    if (existing !== undefined) {
+      // Verified by an earlier mount (`app.use('/api/*', ...)`): verifying again would find the
+      // nonce that mount recorded and refuse a replay, so only this mount's scopes are checked.
+      try {
+        checkScopes(existing, scopesFor(options.requiredScopes, c))
+      } catch (error) {
+        verifier.reject(error, { clientIp: existing.clientIp, keyid: existing.keyid, label: existing.label })
+        return refusal(c, error)
+      }
+      await next()
+      return undefined
+    }
     let identity: VerifiedIdentity
     try {
       identity = await verifier.verify(c.req.raw, { clientIp: clientIp(c), requiredScopes: scopesFor(options.requiredScopes, c) })
     } catch (error) {
-      const p = problemFor(error, { policy: verifier.policy, realm: options.realm, now: verifier.now(), withBody: c.req.raw.body !== null })
-      return new Response(p.body, { status: p.status, headers: p.headers })
+      return refusal(c, error)
     }
     c.set('signet', identity)
     await next()

@@ -19,7 +19,7 @@ import type { HttpRequestMessage } from '@signet/core'
 import { problemFor } from '../problem.ts'
 import type { ProblemResponse } from '../problem.ts'
 import type { VerifiedIdentity, Verifier } from '../verifier.ts'
-import { scopesFor, validateAdapterOptions } from './fetch.ts'
+import { checkScopes, scopesFor, validateAdapterOptions } from './fetch.ts'
 import type { ScopeRule } from './fetch.ts'
 
 /** An `IncomingMessage` after verification. */
@@ -161,14 +161,49 @@ function messageOf(verifier: Verifier, req: IncomingMessage, options: NodeAdapte
   return { message, peer }
 }
 
-/** Verify the message built from a request and its body; a throw while building is a rejection. */
-function verifyWithBody(verifier: Verifier, req: IncomingMessage, options: NodeAdapterOptions, body: Uint8Array): Promise<VerifiedIdentity> {
+/**
+ * Hand a refusal the verifier never saw (the body could not be read, the message could not be
+ * built) to its `onRejected` hook, naming the client as `verify` would: the socket peer, or the
+ * address a trusted proxy forwarded. Only refusals reach this path, so the field list built
+ * from `rawHeaders` costs nothing on accepted requests.
+ */
+function reportRefusal(verifier: Verifier, req: IncomingMessage, options: NodeAdapterOptions, error: unknown, socketPeer = req.socket?.remoteAddress): void {
+  let clientIp: string | undefined
   try {
-    const { message, peer } = messageOf(verifier, req, options, body)
-    return verifier.verify(message, { clientIp: peer, requiredScopes: scopesFor(options.requiredScopes, req) })
+    const peer = options.clientIp !== undefined ? options.clientIp(req) : socketPeer
+    const raw = req.rawHeaders
+    const fields: { name: string; value: string }[] = []
+    for (let i = 0; i + 1 < raw.length; i += 2) fields.push({ name: (raw[i] as string).toLowerCase(), value: raw[i + 1] as string })
+    clientIp = verifier.forwarded(peer, fields).clientIp
+  } catch {
+    // A broken clientIp option must not hide the refusal: report it without an address.
+  }
+  verifier.reject(error, { clientIp })
+}
+
+/**
+ * Verify the message built from a request and its body; a throw while building is a rejection,
+ * reported to the audit hook like the verifier's own.
+ */
+function verifyWithBody(verifier: Verifier, req: IncomingMessage, options: NodeAdapterOptions, body: Uint8Array): Promise<VerifiedIdentity> {
+  let built: { message: HttpRequestMessage; peer: string | undefined }
+  try {
+    built = messageOf(verifier, req, options, body)
   } catch (error) {
+    reportRefusal(verifier, req, options, error)
     return Promise.reject(error)
   }
+  return verifier.verify(built.message, { clientIp: built.peer, requiredScopes: scopesFor(options.requiredScopes, req) })
+}
+
+/** Read the body; a failure (413, client abort, body already used) is reported to the audit hook. */
+function readBodyReported(verifier: Verifier, req: IncomingMessage, options: NodeAdapterOptions): Promise<Uint8Array> {
+  // Read now: once a client has reset the connection its socket no longer knows the peer.
+  const socketPeer = req.socket?.remoteAddress
+  return readNodeBody(req, verifier.limits.maxBodyBytes).then(undefined, (error: unknown) => {
+    reportRefusal(verifier, req, options, error, socketPeer)
+    throw error
+  })
 }
 
 /**
@@ -187,7 +222,7 @@ function verifyThen(
     verifyWithBody(verifier, req, options, NO_BODY).then((identity) => accept(identity, NO_BODY), refuse)
     return
   }
-  readNodeBody(req, verifier.limits.maxBodyBytes).then(
+  readBodyReported(verifier, req, options).then(
     (body) => verifyWithBody(verifier, req, options, body).then((identity) => accept(identity, body), refuse),
     refuse,
   )
@@ -204,10 +239,16 @@ export async function verifyNodeRequest(
   req: IncomingMessage,
   options: NodeAdapterOptions = {},
 ): Promise<{ identity: VerifiedIdentity; message: HttpRequestMessage; body: Uint8Array }> {
-  const body = hasBody(req) ? await readNodeBody(req, verifier.limits.maxBodyBytes) : new Uint8Array(0)
-  const { message, peer } = messageOf(verifier, req, options, body)
-  const identity = await verifier.verify(message, { clientIp: peer, requiredScopes: scopesFor(options.requiredScopes, req) })
-  return { identity, message, body }
+  const body = hasBody(req) ? await readBodyReported(verifier, req, options) : NO_BODY
+  let built: { message: HttpRequestMessage; peer: string | undefined }
+  try {
+    built = messageOf(verifier, req, options, body)
+  } catch (error) {
+    reportRefusal(verifier, req, options, error)
+    throw error
+  }
+  const identity = await verifier.verify(built.message, { clientIp: built.peer, requiredScopes: scopesFor(options.requiredScopes, req) })
+  return { identity, message: built.message, body }
 }
 
 /** Hand the verified identity and the body to the application, on the request object. */
@@ -297,16 +338,8 @@ export function signetExpress(
       next()
       return
     }
-    const run = existing !== undefined
-      ? Promise.resolve().then(() => {
-          const scopes = scopesFor(options.requiredScopes, req) ?? []
-          for (const scope of scopes) {
-            if (!existing.scopes.includes(scope)) throw new SignetError('ERR_SCOPE_DENIED', `the key lacks the scope ${JSON.stringify(scope)}`)
-          }
-        })
-      : undefined
     const refuse = (error: unknown): void => writeProblem(res, problemOf(verifier, error, req, options.realm))
-    if (run === undefined) {
+    if (existing === undefined) {
       verifyThen(
         verifier,
         req,
@@ -319,6 +352,16 @@ export function signetExpress(
       )
       return
     }
-    run.then(() => next(), refuse)
+    // Verified by an earlier mount: verifying again would find its own nonce recorded (a replay),
+    // so only this mount's scopes are checked, and a refusal is audited like the verifier's.
+    Promise.resolve()
+      .then(() => checkScopes(existing, scopesFor(options.requiredScopes, req)))
+      .then(
+        () => next(),
+        (error: unknown) => {
+          verifier.reject(error, { clientIp: existing.clientIp, keyid: existing.keyid, label: existing.label })
+          refuse(error)
+        },
+      )
   }
 }
