@@ -177,6 +177,18 @@ export function messageFile(args: ParsedArgs): string {
 }
 
 /**
+ * True when `--help` or `-h` comes before any `--`: a command prints its usage then, whatever
+ * else is on the line.
+ */
+export function wantsHelp(argv: readonly string[]): boolean {
+  for (const arg of argv) {
+    if (arg === '--') return false
+    if (arg === '--help' || arg === '-h') return true
+  }
+  return false
+}
+
+/**
  * Build a usage error for a command.
  *
  * @param command - the command name

@@ -51,10 +51,12 @@ Commands:
   verify (--key KEY | --jwks FILE) [--alg ALG] [--label L | --tag T] [--now UNIX]
        [--max-age S] [--require "C1 C2 ..."] [--request FILE] [--scheme S] [MESSAGE]
   base [--label L] [--request FILE] [--scheme S] [MESSAGE]
-  serve [--host H] [--port N] (--jwks FILE | --registry PATH) ...
+  serve [--host H] [--port N] (--jwks FILE | --registry PATH) ...   (signet serve --help)
   keys create|list|show|rotate|disable|enable|revoke|usage|audit|rewrap REGISTRY ...
+                                              manage API keys (signet keys --help)
   demo                                        run the end-to-end walkthrough
 
+signet <command> --help prints the usage of that command.
 Commands that sign or verify take --backend native|webcrypto|pure; commands that read a
 message take --field-type NAME=item|list|dictionary (repeatable).
 Exit codes: 0 success, 1 verification failed, 2 usage or input error.

@@ -42,6 +42,13 @@ export interface StoredKey {
   /** When this key was rotated: the end of the overlap, after which it no longer verifies. */
   readonly overlapUntil: number | null
   readonly labels: Readonly<Record<string, string>>
+  /**
+   * Asymmetric keys: true when the registry generated the pair (and showed the private key
+   * once), false when the owner registered its own public key; such a key is rotated only
+   * with the successor's public key. Absent for HMAC keys and for records written before this
+   * member existed (their rotation generates a pair, as it always did).
+   */
+  readonly generated?: boolean
   /** HMAC-SHA256 over {@link canonicalRecordText}. */
   readonly mac: string
 }
@@ -63,9 +70,14 @@ function canonical(value: unknown): string {
   return JSON.stringify(value ?? null)
 }
 
-/** The text a record's `mac` covers: a version tag and every member, in a fixed order. */
+/**
+ * The text a record's `mac` covers: a version tag and every member, in a fixed order.
+ * `generated` adds a last line only when present, so records written before it existed keep
+ * their text (and MAC), and a line cannot be added or removed without failing the check.
+ */
 export function canonicalRecordText(record: UnsignedKey): string {
-  return `signet-key-record/v1\n${FIELDS.map((f) => canonical(record[f])).join('\n')}`
+  const text = `signet-key-record/v1\n${FIELDS.map((f) => canonical(record[f])).join('\n')}`
+  return record.generated === undefined ? text : `${text}\ngenerated:${canonical(record.generated)}`
 }
 
 const STATES: readonly string[] = ['active', 'disabled', 'revoked']
@@ -88,7 +100,7 @@ export function isStoredKeyShape(value: unknown): value is StoredKey {
     isNumOrNull(r['notBefore']) && isNumOrNull(r['expires']) && STATES.includes(r['state'] as string) &&
     isNum(r['created']) && isNum(r['updated']) && isStrOrNull(r['replaces']) && isStrOrNull(r['replacedBy']) &&
     isNumOrNull(r['overlapUntil']) && typeof r['labels'] === 'object' && r['labels'] !== null &&
-    typeof r['mac'] === 'string'
+    (r['generated'] === undefined || typeof r['generated'] === 'boolean') && typeof r['mac'] === 'string'
   )
 }
 
@@ -124,8 +136,11 @@ export interface UsageStats {
  */
 export interface UsageDelta extends UsageStats {}
 
-/** Management actions written to the audit log. */
-export type AuditAction = 'create' | 'rotate' | 'disable' | 'enable' | 'revoke' | 'expire'
+/**
+ * Management actions written to the audit log. `rewrap` (the master key was rotated) concerns
+ * the whole registry, not one key.
+ */
+export type AuditAction = 'create' | 'rotate' | 'disable' | 'enable' | 'revoke' | 'expire' | 'rewrap'
 
 /** One append-only audit log entry. Never holds a secret. */
 export interface AuditEntry {
@@ -134,7 +149,9 @@ export interface AuditEntry {
   /** Who acted (`--actor`, `SIGNET_ACTOR`, or the OS user). */
   readonly actor: string
   readonly action: AuditAction
+  /** The key acted on; the empty string for a registry-wide action (`rewrap`). */
   readonly keyid: string
+  /** That key's owner; the empty string for a registry-wide action (`rewrap`). */
   readonly owner: string
   /** Action details (e.g. the successor of a rotation, the overlap end). */
   readonly details?: Readonly<Record<string, string | number | boolean | null>>

@@ -40,6 +40,12 @@ import type { UsageRecorderOptions, VerificationEvent } from './usage.ts'
 export const DEFAULT_LIFETIME_SECONDS: number = 90 * 86_400
 /** Default rotation overlap: 1 day. */
 export const DEFAULT_OVERLAP_SECONDS: number = 86_400
+/**
+ * The latest expiry a key may be given: 100 years (of 365 days) ahead. Anything later is a
+ * typo or an attempt at "never" by other means; `null` ("never", asked for explicitly) is the
+ * only way to have no expiry.
+ */
+const MAX_LIFETIME_SECONDS = 100 * 365 * 86_400
 
 /** Options of {@link openRegistry}. */
 export interface RegistryOptions {
@@ -70,9 +76,12 @@ export interface CreateKeyOptions {
   readonly denyIps?: readonly string[]
   /** Unix seconds before which the key does not verify. */
   readonly notBefore?: number
-  /** Seconds from now until expiry; `null` means never (a deliberate choice). */
+  /**
+   * Whole seconds from now until expiry, at most 100 years; `null` means never (a deliberate
+   * choice, and the only way to have no expiry).
+   */
   readonly expiresIn?: number | null
-  /** Absolute expiry, unix seconds; `null` means never. Overrides `expiresIn`. */
+  /** Absolute expiry, whole unix seconds at most 100 years ahead; `null` means never. Overrides `expiresIn`. */
   readonly expires?: number | null
   /** Free-form labels (at most 256 chars each); `name` is served as the record's `label`. */
   readonly labels?: Readonly<Record<string, string>>
@@ -84,9 +93,12 @@ export interface CreateKeyOptions {
 export interface RotateKeyOptions {
   /** How long the old key keeps verifying (default 1 day; never past its own expiry). */
   readonly overlapSeconds?: number
-  /** The successor's lifetime (default: 90 days, or never when the old key never expired). */
+  /** The successor's lifetime in whole seconds, at most 100 years (default: 90 days, or never when the old key never expired). */
   readonly expiresIn?: number | null
-  /** For an asymmetric key: the successor's public key (otherwise a pair is generated here). */
+  /**
+   * For an asymmetric key: the successor's public key. Required when the key was registered
+   * from its owner's public key; otherwise a pair is generated here and its private key shown once.
+   */
   readonly publicKey?: KeyInput | SignetKey
   readonly actor?: string
 }
@@ -219,6 +231,7 @@ export class Registry {
     this.#actor = options.actor ?? 'unknown'
     this.#now = options.now ?? (() => Math.floor(Date.now() / 1000))
     this.#lifetime = checkSeconds(options.defaultLifetimeSeconds ?? DEFAULT_LIFETIME_SECONDS, 'defaultLifetimeSeconds')
+    if (this.#lifetime > MAX_LIFETIME_SECONDS) throw new RangeError('"defaultLifetimeSeconds" must be at most 100 years')
     this.#overlap = checkSeconds(options.defaultOverlapSeconds ?? DEFAULT_OVERLAP_SECONDS, 'defaultOverlapSeconds')
     this.#usageOptions = options.usage ?? {}
     this.#dataKeys = dataKeys
@@ -290,21 +303,36 @@ export class Registry {
     return details === undefined ? entry : { ...entry, details }
   }
 
+  /**
+   * The expiry asked for: whole seconds, in the future, at most 100 years ahead (`null`:
+   * never). Checked before anything is written.
+   */
   #expiry(now: number, options: { expires?: number | null; expiresIn?: number | null }, fallback: number | null): number | null {
     let expires: number | null
     if (options.expires !== undefined) {
       expires = options.expires
-      if (expires !== null && (typeof expires !== 'number' || !Number.isFinite(expires))) throw new TypeError('"expires" expected unix seconds or null')
-    } else if (options.expiresIn !== undefined) {
-      if (options.expiresIn !== null && (typeof options.expiresIn !== 'number' || !Number.isFinite(options.expiresIn))) {
-        throw new TypeError('"expiresIn" expected seconds or null')
+      if (expires !== null && typeof expires !== 'number') throw new TypeError('"expires" expected unix seconds or null')
+      if (expires !== null && !Number.isSafeInteger(expires)) {
+        throw new SignetError('ERR_INVALID_EXPIRY', `"expires" must be whole unix seconds, got ${describe(expires)}`)
       }
-      expires = options.expiresIn === null ? null : now + Math.floor(options.expiresIn)
+    } else if (options.expiresIn !== undefined) {
+      const expiresIn = options.expiresIn
+      if (expiresIn !== null && typeof expiresIn !== 'number') throw new TypeError('"expiresIn" expected seconds or null')
+      if (expiresIn !== null && !Number.isSafeInteger(expiresIn)) {
+        throw new SignetError('ERR_INVALID_EXPIRY', `"expiresIn" must be whole seconds, got ${describe(expiresIn)}`)
+      }
+      expires = expiresIn === null ? null : now + expiresIn
     } else {
       expires = fallback
     }
     if (expires !== null && expires <= now) {
       throw new SignetError('ERR_INVALID_EXPIRY', `the expiry ${expires} is not in the future (now ${now})`)
+    }
+    if (expires !== null && expires - now > MAX_LIFETIME_SECONDS) {
+      throw new SignetError(
+        'ERR_INVALID_EXPIRY',
+        `the expiry ${expires} is more than 100 years ahead (now ${now}); for a key that never expires ask for "never" (null)`,
+      )
     }
     return expires
   }
@@ -379,7 +407,8 @@ export class Registry {
    *
    * @param options - owner, algorithm or public key, scopes, IP lists, validity
    * @returns the key as shown to its owner, with `secret`/`jwk` or `privateKey` this once
-   * @throws {SignetError} `ERR_INVALID_IP_RANGE`, `ERR_INVALID_EXPIRY`, `ERR_ALG_UNSUPPORTED`,
+   * @throws {SignetError} `ERR_INVALID_IP_RANGE`, `ERR_INVALID_EXPIRY` (not in the future, not
+   *   whole seconds, or more than 100 years ahead), `ERR_ALG_UNSUPPORTED`,
    *   `ERR_KEY_INVALID` (a private key given as `publicKey`), `ERR_STORE_UNAVAILABLE`
    * @throws {TypeError} for a missing owner or a malformed scope
    * @example
@@ -408,6 +437,7 @@ export class Registry {
       publicJwk: m.publicJwk, secret: m.secret === null ? null : await sealSecret(keys, id, m.secret),
       scopes, allowIps, denyIps, notBefore, expires, state: 'active', created: now, updated: now,
       replaces: null, replacedBy: null, overlapUntil: null, labels,
+      ...(m.descriptor.symmetric ? {} : { generated: m.privateKey !== null }),
     }
     const record = await this.#sign(unsigned)
     await this.#write([id], async (current) => {
@@ -438,7 +468,8 @@ export class Registry {
    * @param options - overlap, successor lifetime, successor public key
    * @returns the successor as {@link create} returns it
    * @throws {SignetError} `ERR_KEY_ID_MALFORMED`, `ERR_KEY_NOT_FOUND`, `ERR_INVALID_STATE`
-   *   (revoked, or already rotated)
+   *   (revoked, or already rotated), `ERR_INVALID_EXPIRY`, `ERR_USAGE` (a key registered from
+   *   its owner's public key, rotated without `publicKey`)
    * @example
    * ```ts
    * const next = await registry.rotate(keyid, { overlapSeconds: 3600 })
@@ -456,6 +487,14 @@ export class Registry {
     if (old.type === 'hmac' && options.publicKey !== undefined) {
       throw new SignetError('ERR_KEY_UNSUPPORTED', 'HMAC keys are generated by the registry; a public key does not apply')
     }
+    // A pair its owner generated stays with its owner: generating one here would hand them a
+    // private key they never asked for and silently change who holds it.
+    if (old.type !== 'hmac' && old.generated === false && options.publicKey === undefined) {
+      throw new SignetError(
+        'ERR_USAGE',
+        `key ${id} was registered from its owner's public key: pass the successor's public key (publicKey, or --public-key FILE); the registry does not generate a pair for it`,
+      )
+    }
     const expires = this.#expiry(now, options, old.expires === null ? null : now + this.#lifetime)
     const newId = generateKeyId()
     const m = await this.#material(newId, old.algorithm, options.publicKey)
@@ -464,6 +503,7 @@ export class Registry {
       ...old, id: newId, publicJwk: m.publicJwk, secret: m.secret === null ? null : await sealSecret(keys, newId, m.secret),
       notBefore: null, expires, state: 'active', created: now, updated: now,
       replaces: id, replacedBy: null, overlapUntil: null,
+      ...(m.descriptor.symmetric ? {} : { generated: m.privateKey !== null }),
     })
     let overlapUntil = now
     await this.#write([id, newId], async (current) => {
@@ -650,12 +690,16 @@ export class Registry {
    * Processes still running with the old master key keep working until restarted; new ones
    * must be given the new key.
    *
+   * The audit log gets a `rewrap` entry (with `keyid` and `owner` empty: it concerns no single
+   * key) in the same store write as the new wrapped data key.
+   *
    * @param newMasterKey - 32 bytes, or their base64url text
+   * @param options - who is acting (overrides the registry's actor)
    * @throws {SignetError} `ERR_MASTER_KEY` (malformed new key, or this registry's key no longer
    *   opens the store), `ERR_INVALID_STATE` when another process re-wrapped it concurrently
    * @example await registry.rewrapMasterKey(generateMasterKey())
    */
-  async rewrapMasterKey(newMasterKey: Uint8Array | string): Promise<void> {
+  async rewrapMasterKey(newMasterKey: Uint8Array | string, options: { actor?: string } = {}): Promise<void> {
     const next = typeof newMasterKey === 'string' ? parseMasterKey(newMasterKey) : newMasterKey
     if (!(next instanceof Uint8Array) || next.length !== 32) throw new SignetError('ERR_MASTER_KEY', 'the new master key must be 32 bytes')
     await this.#keys()
@@ -669,7 +713,8 @@ export class Registry {
     const dataKey = await rewrapDataKey(this.#masterKey, next, meta.dataKey)
     let swapped: boolean
     try {
-      swapped = await this.#store.replaceMeta(meta, { ...meta, dataKey })
+      const entry: AuditEntry = { time: this.#now(), actor: options.actor ?? this.#actor, action: 'rewrap', keyid: '', owner: '' }
+      swapped = await this.#store.replaceMeta(meta, { ...meta, dataKey }, [entry])
     } catch (cause) {
       throw storeUnavailable(cause)
     }

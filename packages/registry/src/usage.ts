@@ -111,17 +111,22 @@ export class UsageRecorder {
     this.#pending = new Map()
     this.#events = 0
     const deltas: UsageDelta[] = [...batch].map(([keyid, p]) => ({ keyid, ...p }))
-    this.#flushing = (async () => {
+    const attempt = (async () => {
       try {
         await this.#sink(deltas)
       } catch {
         this.failedFlushes++
         for (const [keyid, p] of batch) this.#mergeBack(keyid, p)
-      } finally {
-        this.#flushing = undefined
       }
     })()
-    return this.#flushing
+    // Cleared once settled, never inside the attempt: a sink that throws synchronously settles
+    // it before it is assigned, and clearing there would leave a settled `#flushing` behind
+    // for good, on which every later flush() would chain itself forever.
+    const flushing: Promise<void> = attempt.then(() => {
+      if (this.#flushing === flushing) this.#flushing = undefined
+    })
+    this.#flushing = flushing
+    return flushing
   }
 
   #mergeBack(keyid: string, p: Pending): void {

@@ -99,6 +99,24 @@ describe('signet keys', () => {
     expect((await importKey(privateKey)).type).toBe('private')
     const show = await cli(['keys', 'show', '--registry', registry, c.json().keyid])
     expect(show.out).not.toContain(privateKey.d)
+    // A key registered from the user's public key is not rotated into a pair made here: the
+    // successor's public key is required, and nothing is written without it.
+    const registered = a.json().keyid
+    const unchanged = readFileSync(registry)
+    const refused = await cli(['keys', 'rotate', '--registry', registry, registered])
+    expectFailure(refused, 'ERR_USAGE')
+    expect(JSON.parse(refused.err).message).toContain('public key')
+    expect(readFileSync(registry).equals(unchanged)).toBe(true)
+    const nextPair = await generateKey('ed25519')
+    writeFileSync(join(dir, 'next.jwk'), JSON.stringify(await exportJwk(publicKey(nextPair))))
+    const rotated = await cli(['keys', 'rotate', '--registry', registry, registered, '--public-key', 'next.jwk'])
+    expect(rotated.code, rotated.err).toBe(0)
+    expect(rotated.json()).toMatchObject({ replaces: registered, alg: 'ed25519' })
+    expect(rotated.json().privateKey).toBeUndefined()
+    // A pair generated here still rotates to a new generated pair, shown once.
+    const regenerated = await cli(['keys', 'rotate', '--registry', registry, c.json().keyid])
+    expect(regenerated.code, regenerated.err).toBe(0)
+    expect(regenerated.json().privateKey).toMatchObject({ kid: regenerated.json().keyid })
     // A private key given as --public-key is refused, and nothing is written.
     writeFileSync(join(dir, 'priv.jwk'), JSON.stringify(await exportJwk(pair, { private: true })))
     const before = readFileSync(registry)
@@ -151,6 +169,32 @@ describe('signet keys', () => {
     expect(audit.out).not.toContain(a.secret)
   })
 
+  it('--scopes splits on whitespace only (a scope may hold a comma); IP lists also on commas', async () => {
+    const { cli, registry } = setup()
+    const r = await cli(['keys', 'create', '--registry', registry, '--owner', 'o', '--alg', 'hmac-sha256', '--scopes', 'a,b  c', '--allow-ip', '10.0.0.0/8,192.0.2.1 2001:db8::/32'])
+    expect(r.code, r.err).toBe(0)
+    expect(r.json().scopes).toEqual(['a,b', 'c'])
+    expect(r.json().allowIps).toEqual(['10.0.0.0/8', '192.0.2.1', '2001:db8::/32'])
+  })
+
+  it('an explicit lifetime is at most 100 years: longer is ERR_INVALID_EXPIRY and writes nothing', async () => {
+    const { cli, registry } = setup()
+    const k = (await cli(['keys', 'create', '--registry', registry, '--owner', 'o', '--alg', 'hmac-sha256', '--expires-in', '5214w'])).json()
+    // 5214 weeks is just under 100 years of 365 days: accepted.
+    expect(k.expires - Math.floor(Date.now() / 1000)).toBeGreaterThan(5214 * 604_800 - 60)
+    const before = readFileSync(registry)
+    for (const args of [
+      ['keys', 'create', '--registry', registry, '--owner', 'o', '--alg', 'hmac-sha256', '--expires-in', '999999999w'],
+      ['keys', 'create', '--registry', registry, '--owner', 'o', '--alg', 'ed25519', '--expires-in', '5215w'],
+      ['keys', 'create', '--registry', registry, '--owner', 'o', '--alg', 'hmac-sha256', '--expires-in', '36501d'],
+      ['keys', 'rotate', '--registry', registry, k.keyid, '--expires-in', '999999999w'],
+    ]) {
+      expectFailure(await cli(args), 'ERR_INVALID_EXPIRY')
+      expect(readFileSync(registry).equals(before), args.join(' ')).toBe(true)
+    }
+    expect((await cli(['keys', 'audit', '--registry', registry])).lines().length).toBe(1)
+  })
+
   it('--master-key-file instead of the environment; --expires-in never', async () => {
     const { cli, registry, dir, masterKey } = setup()
     writeFileSync(join(dir, 'master.key'), `${masterKey}\n`)
@@ -165,10 +209,20 @@ describe('signet keys', () => {
     const k = (await cli(['keys', 'create', '--registry', registry, '--owner', 'acme', '--alg', 'hmac-sha256'])).json()
     const next = generateMasterKey()
     writeFileSync(join(dir, 'next.key'), `${next}\n`)
-    const r = await cli(['keys', 'rewrap', '--registry', registry, '--new-master-key-file', 'next.key'])
+    const started = Math.floor(Date.now() / 1000)
+    const r = await cli(['keys', 'rewrap', '--registry', registry, '--new-master-key-file', 'next.key'], { SIGNET_ACTOR: 'rotator@test' })
     expect(r.code, r.err).toBe(0)
     expect(r.json()).toMatchObject({ rewrapped: true })
     expect(r.out).not.toContain(next)
+    // The rewrap is in the audit log: a registry-wide entry (no key, no owner), by its actor.
+    const audit = await cli(['keys', 'audit', '--registry', registry], { SIGNET_MASTER_KEY: next })
+    expect(audit.code, audit.err).toBe(0)
+    const entries = audit.lines()
+    expect(entries.map((e) => e.action)).toEqual(['create', 'rewrap'])
+    expect(entries[1]).toEqual({ time: entries[1].time, actor: 'rotator@test', action: 'rewrap', keyid: '', owner: '' })
+    expect(entries[1].time).toBeGreaterThanOrEqual(started)
+    expect(audit.out).not.toContain(next)
+    expect(audit.out).not.toContain(masterKey)
     expectFailure(await cli(['keys', 'list', '--registry', registry], { SIGNET_MASTER_KEY: masterKey }), 'ERR_MASTER_KEY')
     const shown = await cli(['keys', 'show', '--registry', registry, k.keyid], { SIGNET_MASTER_KEY: next })
     expect(shown.code, shown.err).toBe(0)

@@ -125,8 +125,22 @@ describe('FileStore', () => {
     expect(await codeOf(r.rewrapMasterKey('short'))).toBe('ERR_MASTER_KEY')
     // A concurrent rewrap by a process holding a stale view loses the race cleanly.
     const stale = await open(path, newKey)
-    await again.rewrapMasterKey(generateMasterKey())
+    await again.rewrapMasterKey(generateMasterKey(), { actor: 'carol@ops' })
+    const fileBefore = readFileSync(path)
     expect(await codeOf(stale.rewrapMasterKey(generateMasterKey()))).toBe('ERR_MASTER_KEY')
+    expect(readFileSync(path).equals(fileBefore)).toBe(true)
+    // Each successful rewrap, and only those, is in the audit log: registry-wide, so no key or owner.
+    const log = JSON.parse(readFileSync(path, 'utf8')).audit as { action: string; actor: string; keyid: string; owner: string }[]
+    expect(log.map((e) => e.action)).toEqual(['create', 'rewrap', 'create', 'rewrap'])
+    expect(log[1]).toMatchObject({ actor: 'test', keyid: '', owner: '' })
+    expect(log[3]).toMatchObject({ actor: 'carol@ops', keyid: '', owner: '' })
+    // A swap that lost its race writes neither the new data key nor an audit entry.
+    const store = new FileStore(path)
+    const meta = (await store.loadMeta())!
+    const entry = { time: 1, actor: 'x', action: 'rewrap' as const, keyid: '', owner: '' }
+    expect(await store.replaceMeta({ ...meta, dataKey: { ...meta.dataKey, ct: 'AAAA' } }, meta, [entry])).toBe(false)
+    expect(readFileSync(path).equals(fileBefore)).toBe(true)
+    await store.close()
   })
 
   it('refuses a wrong master key with ERR_MASTER_KEY and writes nothing', async () => {

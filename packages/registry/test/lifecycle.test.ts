@@ -50,6 +50,35 @@ describe('create', () => {
     expect((await registry.list()).length).toBe(before)
   })
 
+  it('expiry is whole seconds at most 100 years ahead; only null means never; refusals write nothing', async () => {
+    const { registry, c, store } = await fresh()
+    const century = 100 * 365 * 86_400
+    expect((await registry.create({ owner: 'o', expiresIn: century })).expires).toBe(c.t + century)
+    expect((await registry.create({ owner: 'o', expires: c.t + century })).expires).toBe(c.t + century)
+    const k = await registry.create({ owner: 'o' })
+    const keys = (await registry.list()).length
+    const audit = (await store.readAudit()).length
+    const bad: [string, () => Promise<unknown>][] = [
+      ['expiresIn 1e300', () => registry.create({ owner: 'o', expiresIn: 1e300 })],
+      ['expiresIn century + 1', () => registry.create({ owner: 'o', expiresIn: century + 1 })],
+      ['expiresIn max safe', () => registry.create({ owner: 'o', expiresIn: Number.MAX_SAFE_INTEGER })],
+      ['expiresIn Infinity', () => registry.create({ owner: 'o', expiresIn: Infinity })],
+      ['expiresIn NaN', () => registry.create({ owner: 'o', expiresIn: NaN })],
+      ['expiresIn 1.5', () => registry.create({ owner: 'o', expiresIn: 1.5 })],
+      ['expires 1e300', () => registry.create({ owner: 'o', expires: 1e300 })],
+      ['expires century + 1', () => registry.create({ owner: 'o', expires: c.t + century + 1 })],
+      ['expires fractional', () => registry.create({ owner: 'o', expires: c.t + 60.5 })],
+      ['rotate expiresIn 1e300', () => registry.rotate(k.keyid, { expiresIn: 1e300 })],
+      ['rotate expiresIn century + 1', () => registry.rotate(k.keyid, { expiresIn: century + 1 })],
+    ]
+    for (const [name, call] of bad) expect(await codeOf(call), name).toBe('ERR_INVALID_EXPIRY')
+    expect((await registry.list()).length).toBe(keys)
+    expect((await store.readAudit()).length).toBe(audit)
+    expect((await registry.get(k.keyid)).replacedBy).toBeNull()
+    // A default lifetime beyond the bound is refused when the registry is opened.
+    expect(await codeOf(openRegistry({ store: new MemoryStore(), masterKey: generateMasterKey(), defaultLifetimeSeconds: century + 1 }))).toBe('RangeError')
+  })
+
   it('not-before: refused before, accepted from then on', async () => {
     const { registry, c } = await fresh()
     const k = await registry.create({ owner: 'o', notBefore: c.t + 100 })
@@ -199,6 +228,37 @@ describe('state transitions', () => {
     expect(await codeOf(registry.rotate(third.keyid, { publicKey: await exportJwk(publicKey(wrongAlg)) }))).toBe('ERR_ALG_MISMATCH')
   })
 
+  it('rotate: a key registered from its owner\'s public key needs the successor\'s public key (no pair made here)', async () => {
+    const { registry, c, store } = await fresh()
+    const pair = await generateKey('ed25519')
+    const registered = await registry.create({ owner: 'o', publicKey: await exportJwk(publicKey(pair)) })
+    const keys = (await registry.list()).length
+    const audit = (await registry.audit()).length
+    expect(await codeOf(registry.rotate(registered.keyid))).toBe('ERR_USAGE')
+    expect(await codeOf(registry.rotate(registered.keyid, { overlapSeconds: 60 }))).toBe('ERR_USAGE')
+    expect((await registry.list()).length).toBe(keys)
+    expect((await registry.audit()).length).toBe(audit)
+    expect((await registry.get(registered.keyid)).replacedBy).toBeNull()
+    // With the owner's next public key it rotates, and the successor is again the owner's.
+    const nextPair = await generateKey('ed25519')
+    const next = await registry.rotate(registered.keyid, { publicKey: await exportJwk(publicKey(nextPair)) })
+    expect(next.privateKey).toBeUndefined()
+    expect(await codeOf(registry.rotate(next.keyid))).toBe('ERR_USAGE')
+    // A pair generated here rotates to another generated pair, as before.
+    const made = await registry.create({ owner: 'o', alg: 'ecdsa-p256-sha256' })
+    const madeNext = await registry.rotate(made.keyid)
+    expect(madeNext.privateKey).toBeDefined()
+    expect(await roundTrip(registry, await signerOf(madeNext), c.t)).toBe('ok')
+    // Whether the pair was generated here is covered by the record's MAC: flipping or dropping it is detected.
+    const stored = (await store.getKey(next.keyid))!
+    expect(stored.generated).toBe(false)
+    const { generated: _generated, ...withoutFlag } = stored
+    for (const altered of [{ ...stored, generated: true }, withoutFlag]) {
+      await store.transact([next.keyid], async () => ({ put: [altered], audit: [] }))
+      expect(await codeOf(registry.rotate(next.keyid))).toBe('ERR_REGISTRY_CORRUPT')
+    }
+  })
+
   it('audit log records every management action with actor and time, never a secret', async () => {
     const { registry, c } = await fresh()
     const k = await registry.create({ owner: 'acme' })
@@ -217,6 +277,32 @@ describe('state transitions', () => {
     expect((await registry.audit({ since: c.t })).length).toBe(5)
     expect(JSON.stringify(log)).not.toContain(k.secret as string)
     expect(JSON.stringify(log)).not.toContain(next.secret as string)
+  })
+})
+
+describe('master key rotation', () => {
+  it('is audited: one registry-wide rewrap entry (empty keyid and owner) written with the new data key', async () => {
+    const { registry, c, store } = await fresh()
+    const k = await registry.create({ owner: 'acme' })
+    c.advance(5)
+    const next = generateMasterKey()
+    await registry.rewrapMasterKey(next)
+    await registry.rewrapMasterKey(generateMasterKey(), { actor: 'bob@ops' })
+    const log = await registry.audit()
+    expect(log.map((e) => e.action)).toEqual(['create', 'rewrap', 'rewrap'])
+    expect(log[1]).toEqual({ time: c.t, actor: 'alice@test', action: 'rewrap', keyid: '', owner: '' })
+    expect(log[2]?.actor).toBe('bob@ops')
+    expect(JSON.stringify(log)).not.toContain(next)
+    // A refused rewrap (malformed key) appends nothing.
+    expect(await codeOf(registry.rewrapMasterKey('short'))).toBe('ERR_MASTER_KEY')
+    // A compare-and-set that lost its race writes neither the data key nor the audit entry.
+    const meta = (await store.loadMeta())!
+    const entry = { time: c.t, actor: 'x', action: 'rewrap' as const, keyid: '', owner: '' }
+    expect(await store.replaceMeta({ ...meta, dataKey: { ...meta.dataKey, ct: 'AAAA' } }, { ...meta, dataKey: { ...meta.dataKey, iv: 'BBBB' } }, [entry])).toBe(false)
+    expect(await store.loadMeta()).toEqual(meta)
+    expect((await registry.audit()).length).toBe(3)
+    // The registry keeps working under the newest key.
+    expect((await registry.get(k.keyid)).owner).toBe('acme')
   })
 })
 

@@ -100,7 +100,7 @@ describe('lifecycle model', () => {
 
 describe('bad inputs at every entry point', () => {
   const bad: unknown[] = [
-    undefined, null, '', ' ', 0, -1, NaN, Infinity, true, {}, [], () => 1, Symbol('x'), 10n,
+    undefined, null, '', ' ', 0, -1, NaN, Infinity, 1e300, 1.5, Number.MAX_SAFE_INTEGER, true, {}, [], () => 1, Symbol('x'), 10n,
     'x'.repeat(100_000), '\u0000', 'sgn_id_', 'sgn_id_' + '\u{1F600}'.repeat(14), '__proto__', 'constructor',
     { owner: '__proto__' }, { toString: () => { throw new Error('boom') } },
   ]
@@ -129,8 +129,12 @@ describe('bad inputs at every entry point', () => {
       ['create publicKey', (v) => registry.create({ owner: 'o', publicKey: v as string })],
       ['create labels', (v) => registry.create({ owner: 'o', labels: v as never })],
     ]
+    const oks: string[] = []
     for (const [name, call] of entry) {
       for (const value of bad) {
+        const label = `${name}(${String(value === null ? 'null' : typeof value === 'symbol' ? 'symbol' : typeof value === 'string' ? JSON.stringify(value.slice(0, 20)) : typeof value === 'number' ? value : typeof value)})`
+        const keysBefore = (await store.listKeys()).length
+        const auditBefore = (await store.readAudit()).length
         let outcome: string
         try {
           await Promise.race([call(value), new Promise((_, reject) => setTimeout(() => reject(new Error('hang')), 2000))])
@@ -138,10 +142,20 @@ describe('bad inputs at every entry point', () => {
         } catch (err) {
           outcome = isSignetError(err) ? 'coded' : err instanceof TypeError || err instanceof RangeError ? 'misuse' : `crash: ${String(err)}`
         }
-        // A few values are valid for some options (an empty list, no labels, a lifetime of 1e300...).
-        expect(['coded', 'misuse', 'ok'], `${name}(${String(typeof value === 'symbol' ? 'symbol' : typeof value === 'string' ? JSON.stringify(value.slice(0, 20)) : typeof value)})`).toContain(outcome)
+        // A few values are valid for some options (an empty list, no labels, no expiry...).
+        expect(['coded', 'misuse', 'ok'], label).toContain(outcome)
+        if (outcome === 'ok') oks.push(label)
+        // A refused call writes nothing; an accepted create writes its one key and one audit entry.
+        const wrote = outcome === 'ok' && name.startsWith('create') ? 1 : 0
+        expect((await store.listKeys()).length, label).toBe(keysBefore + wrote)
+        expect((await store.readAudit()).length, label).toBe(auditBefore + wrote)
       }
     }
+    // An expiry is never accepted from a value that is not whole seconds: only "none given"
+    // (undefined: the default lifetime) and null (never) pass.
+    expect(oks.filter((l) => l.startsWith('create expires'))).toEqual([
+      'create expires(undefined)', 'create expires(null)', 'create expiresIn(undefined)', 'create expiresIn(null)',
+    ])
     // Only the valid calls wrote anything: every record in the store passes its checks.
     for (const k of await registry.list()) expect((await registry.resolve(k.keyid))?.id).toBe(k.keyid)
   }, 60_000)

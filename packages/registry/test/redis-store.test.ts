@@ -69,6 +69,16 @@ describeRedis('RedisStore', () => {
     expect(await codeOf(open(p, oldKey))).toBe('ERR_MASTER_KEY')
     const again = await open(p, newKey)
     expect(await roundTrip(again, await signerOf(k), Math.floor(Date.now() / 1000))).toBe('ok')
+    // Audited in the same script as the swap: a registry-wide entry, no key, no owner.
+    const log = await again.audit()
+    expect(log.map((e) => e.action)).toEqual(['create', 'rewrap'])
+    expect(log[1]).toMatchObject({ actor: 'test', action: 'rewrap', keyid: '', owner: '' })
+    // A swap that lost its race writes neither the data key nor the audit entry.
+    const meta = (await again.store.loadMeta())!
+    const entry = { time: 1, actor: 'x', action: 'rewrap' as const, keyid: '', owner: '' }
+    expect(await again.store.replaceMeta({ ...meta, dataKey: { ...meta.dataKey, ct: 'AAAA' } }, { ...meta, dataKey: { ...meta.dataKey, iv: 'BBBB' } }, [entry])).toBe(false)
+    expect(await again.store.loadMeta()).toEqual(meta)
+    expect((await again.audit()).length).toBe(2)
     await r.close()
     await again.close()
   })
@@ -157,6 +167,40 @@ describeRedis('RedisStore', () => {
       expect(storeA.stats.invalidations).toBeGreaterThan(0)
     } finally {
       await a.close()
+      await b.close()
+    }
+  })
+
+  it('bounds its local cache (least recently used out) and expires entries after cacheTtlMs', async () => {
+    const mk = generateMasterKey()
+    const p = prefix()
+    const b = await open(p, mk)
+    const store = await connectRedisStore({ url: redis.url, prefix: p, cacheSize: 2, cacheTtlMs: 1500 })
+    try {
+      const [k1, k2, k3] = [await b.create({ owner: 'o' }), await b.create({ owner: 'o' }), await b.create({ owner: 'o' })].map((k) => k.keyid) as [string, string, string]
+      // Let the three creations' invalidation messages arrive before warming the cache.
+      for (const started = Date.now(); store.stats.invalidations < 3;) {
+        if (Date.now() - started > 2000) throw new Error('the creations were not announced within 2 s')
+        await new Promise((r) => setTimeout(r, 5))
+      }
+      const reads = async (ids: string[]): Promise<number> => {
+        const before = store.stats.misses
+        for (const id of ids) expect((await store.getKey(id))?.id).toBe(id)
+        return store.stats.misses - before
+      }
+      expect(await reads([k1, k2])).toBe(2) // cold
+      expect(await reads([k1, k2, k1, k2])).toBe(0) // both fit
+      expect(await reads([k3])).toBe(1) // a third entry evicts the least recently used, k1
+      expect(await reads([k2, k3])).toBe(0)
+      expect(await reads([k1])).toBe(1) // k1 was evicted; reading it back evicts k2
+      expect(await reads([k3, k1])).toBe(0)
+      expect(await reads([k2])).toBe(1)
+      // The TTL is a backstop: a cached entry older than cacheTtlMs is read again.
+      await new Promise((r) => setTimeout(r, 1600))
+      expect(await reads([k2])).toBe(1)
+      expect(await reads([k2])).toBe(0) // and cached afresh
+    } finally {
+      await store.close()
       await b.close()
     }
   })

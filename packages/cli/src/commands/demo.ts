@@ -37,11 +37,13 @@ Color is used only on a terminal with NO_COLOR unset.
  */
 export function createDemoCommand(options: DemoOptions = {}): Command {
   return async (argv: string[], io: CliIO): Promise<number> => {
-    const args = parseArgs(argv, { help: { type: 'boolean' }, 'no-color': { type: 'boolean' } }, { command: 'demo', maxPositionals: 0 })
-    if (has(args, 'help')) {
+    // `--help` or `-h` anywhere before `--` wins over other arguments, as for every command.
+    const endOfOptions = argv.indexOf('--')
+    if (argv.slice(0, endOfOptions === -1 ? argv.length : endOfOptions).some((arg) => arg === '--help' || arg === '-h')) {
       io.stdout(DEMO_USAGE)
       return 0
     }
+    const args = parseArgs(argv, { 'no-color': { type: 'boolean' } }, { command: 'demo', maxPositionals: 0 })
     return runDemo(io, has(args, 'no-color') ? { ...options, color: false } : options)
   }
 }

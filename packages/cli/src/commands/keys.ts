@@ -12,12 +12,21 @@
  * signet keys usage   REGISTRY KEYID
  * signet keys audit   REGISTRY [--since UNIX]
  * signet keys rewrap  REGISTRY --new-master-key-file FILE
+ * signet keys [SUBCOMMAND] --help
  * ```
  *
  * `rewrap` rotates the master key: the registry's data key is wrapped again under the key in
  * FILE (32 bytes in base64url, as `SIGNET_MASTER_KEY`), one small atomic write; secrets and
  * records stay as they are. The new key is read from a file only, never from the command line,
- * where shell history and process listings would keep it. Not in CLI.md: an addition.
+ * where shell history and process listings would keep it. Not in CLI.md: an addition. It is
+ * audited as a `rewrap` entry with empty `keyid` and `owner`.
+ *
+ * `rotate` of a key registered from its owner's public key needs `--public-key FILE` (the
+ * registry refuses with `ERR_USAGE` rather than generate a pair the owner never asked for).
+ *
+ * `--scopes` is split on whitespace only (a scope token may contain a comma); the IP lists on
+ * whitespace or commas. An explicit lifetime is at most 100 years (`never` is the only way to
+ * have none): the registry refuses more with `ERR_INVALID_EXPIRY` before writing.
  *
  * REGISTRY is `--registry PATH` or `--registry redis://H:P` (also accepted as the first
  * positional argument). The master key comes from `--master-key-file FILE` or
@@ -36,7 +45,7 @@ import { SignetError, fromUtf8 } from '@signet/core'
 import type { AlgorithmName, JwkInput } from '@signet/core'
 import { assertKeyId, openRegistryFromSpec, parseDuration, parseMasterKey } from '@signet/registry'
 import type { Registry } from '@signet/registry'
-import { getString, parseArgs, parseSeconds, usage } from '../args.ts'
+import { getString, parseArgs, parseSeconds, usage, wantsHelp } from '../args.ts'
 import type { OptionSpecs, ParsedArgs } from '../args.ts'
 import { printJson, readInput } from '../io.ts'
 import type { CliIO, Command } from '../io.ts'
@@ -78,11 +87,46 @@ const ALGORITHMS: readonly AlgorithmName[] = [
 
 const SUBCOMMANDS = 'create|list|show|rotate|disable|enable|revoke|usage|audit|rewrap'
 
-/** Split a space- or comma-separated option value into its entries. */
+/** Split a space- or comma-separated IP list (`--allow-ip`, `--deny-ip`) into its entries. */
 function words(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined
   return value.split(/[\s,]+/).filter((w) => w !== '')
 }
+
+/**
+ * Split `--scopes "s1 s2"` on whitespace only: a scope token (RFC 6749 section 3.3) may
+ * contain a comma, so `"a,b c"` is the two scopes `a,b` and `c`.
+ */
+function scopeWords(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined
+  return value.split(/\s+/).filter((w) => w !== '')
+}
+
+/** The help text of `signet keys` (`signet keys --help`, `signet keys SUBCOMMAND --help`). */
+const KEYS_USAGE: string = `Usage: signet keys SUBCOMMAND REGISTRY [options]
+
+Manage API keys in a registry. REGISTRY is --registry PATH (an encrypted file, created on
+first use) or --registry redis://H:P, or the first argument. The master key comes from
+--master-key-file FILE or SIGNET_MASTER_KEY (32 bytes, base64url).
+
+Subcommands:
+  create  REGISTRY --owner O (--alg ALG | --public-key FILE) [--scopes "s1 s2"]
+          [--allow-ip "CIDR ..."] [--deny-ip "CIDR ..."] [--expires-in DURATION|never]
+          [--not-before UNIX]
+  list    REGISTRY [--owner O]
+  show    REGISTRY KEYID
+  rotate  REGISTRY KEYID [--overlap DURATION] [--expires-in DURATION|never] [--public-key FILE]
+          (--public-key is required for a key registered from its owner's public key)
+  disable|enable|revoke REGISTRY KEYID          revoke is final
+  usage   REGISTRY KEYID                         JSON lines
+  audit   REGISTRY [--since UNIX]                JSON lines
+  rewrap  REGISTRY --new-master-key-file FILE    rotate the master key
+
+ALG: ${ALGORITHMS.join(', ')}.
+DURATION: a whole number and a unit s, m, h, d or w (90d, 12h, 30m); at most 100 years.
+Scopes are separated by spaces; IP lists by spaces or commas. Secrets are printed only by
+create and rotate, once. Set SIGNET_ACTOR to name who acts in the audit log.
+`
 
 function expiresIn(value: string | undefined, command: string): number | null | undefined {
   if (value === undefined) return undefined
@@ -153,7 +197,7 @@ async function createOptions(args: ParsedArgs, io: CliIO) {
     owner,
     ...(alg === undefined ? {} : { alg: alg as AlgorithmName }),
     ...(publicKeyFile === undefined ? {} : { publicKey: await readPublicKey(io, publicKeyFile) }),
-    ...(words(getString(args, 'scopes')) === undefined ? {} : { scopes: words(getString(args, 'scopes')) as string[] }),
+    ...(scopeWords(getString(args, 'scopes')) === undefined ? {} : { scopes: scopeWords(getString(args, 'scopes')) as string[] }),
     ...(words(getString(args, 'allow-ip')) === undefined ? {} : { allowIps: words(getString(args, 'allow-ip')) as string[] }),
     ...(words(getString(args, 'deny-ip')) === undefined ? {} : { denyIps: words(getString(args, 'deny-ip')) as string[] }),
     ...(getString(args, 'expires-in') === undefined ? {} : { expiresIn: expiresIn(getString(args, 'expires-in'), command) as number | null }),
@@ -192,6 +236,10 @@ function shown<T extends { keyid: string; alg: string; owner: string; expires: n
  */
 export const keysCommand: Command = async (argv: string[], io: CliIO): Promise<number> => {
   const sub = argv[0]
+  if (sub === 'help' || wantsHelp(argv)) {
+    io.stdout(KEYS_USAGE)
+    return 0
+  }
   if (sub === undefined || !Object.hasOwn(specs, sub)) {
     throw usage('keys', `expected a subcommand (${SUBCOMMANDS}), got ${sub === undefined ? 'none' : JSON.stringify(sub.slice(0, 40))}`)
   }

@@ -13,7 +13,9 @@
  * Requests are verified straight from Node's `IncomingMessage` (`verifyNodeRequest`); a nonce
  * store is always set (memory by default), so every signature needs a nonce and a replay is a
  * 401. With `--upstream`, a verified request is forwarded with the verified key id in
- * `Signet-Key-Id` (any such field sent by the client is removed first).
+ * `Signet-Key-Id` (any such field sent by the client is removed first); the client's
+ * `X-Forwarded-*`, `Forwarded`, `X-Real-IP` and kin are replaced by fields naming the socket's
+ * address, so an upstream that believes its proxy cannot be handed a forged client address.
  *
  * @module
  */
@@ -26,18 +28,33 @@ import {
   MemoryNonceStore,
   RedisNonceStore,
   createVerifier,
-  parseJwks,
+  jwksRecords,
+  memoryKeys,
   problemFor,
   verifyNodeRequest,
   writeProblem,
 } from '@signet/server'
 import { openRegistryResolver } from '@signet/registry'
-import type { KeyResolver, NonceStore, VerificationEvent, VerifiedIdentity, Verifier, VerifierPolicy } from '@signet/server'
-import { getString, parseArgs, splitComponents, usage } from '../args.ts'
+import type { KeyRecord, KeyResolver, NonceStore, VerificationEvent, VerifiedIdentity, Verifier, VerifierPolicy } from '@signet/server'
+import { getString, parseArgs, resolveBackend, splitComponents, usage, wantsHelp } from '../args.ts'
 import type { CliIO, Command } from '../io.ts'
 import { readInput } from '../io.ts'
 
 const COMMAND = 'serve'
+
+/** The help text of `signet serve` (`signet serve --help`). */
+const SERVE_USAGE: string = `Usage: signet serve [--host H] [--port N] (--jwks FILE | --registry PATH|redis://H:P)
+       [--master-key-file FILE] [--nonce-store memory|redis://H:P] [--require "C1 C2 ..."]
+       [--max-age S] [--upstream URL] [--backend native|webcrypto|pure]
+
+A verifying HTTP server on 127.0.0.1:8080 by default; prints "listening on http://H:P" once
+ready. A verified request gets 200 with the verified identity as JSON, or is proxied to
+--upstream with the verified key id in Signet-Key-Id; a rejected one gets a problem+json
+answer with its code. A nonce store is always set (memory by default), so every signature
+needs a nonce. Keys come from a JWKS file or a registry (master key from --master-key-file
+or SIGNET_MASTER_KEY); a registry's revocations reach the server without a restart.
+--require replaces the default required components; --max-age bounds the signature age.
+`
 
 /** How long requests in flight may run after shutdown begins, ms. */
 const SHUTDOWN_GRACE_MS = 2000
@@ -66,6 +83,48 @@ async function openRegistryKeys(location: string, io: CliIO, masterKeyFile?: str
     ...(masterKeyFile === undefined ? {} : { masterKeyFile }),
   })
   return { keys: opened, recordUsage: opened.recordUsage, close: () => opened.close() }
+}
+
+/**
+ * Read and import a `--jwks` file, one key at a time, so a refusal names the file and the key
+ * (`JWKS "keys.json" key 1 (kid "k2"): ...`) and an operator finds the entry to fix at once.
+ *
+ * @param file - the value of `--jwks` (`-` for standard input).
+ * @throws {SignetError} `ERR_IO` for an unreadable file; `ERR_KEY_INVALID` for text that is not
+ *   a JWKS, a set without keys (every request would be refused), a repeated `kid`; the
+ *   importer's own code for a key it cannot use.
+ */
+async function loadJwks(io: CliIO, file: string): Promise<KeyResolver> {
+  const bytes = await readInput(io, file, 'JWKS')
+  const where = file === '-' ? 'JWKS on standard input' : `JWKS ${JSON.stringify(file)}`
+  const invalid = (message: string, cause?: unknown): SignetError =>
+    new SignetError('ERR_KEY_INVALID', `${where} ${message}`, cause === undefined ? undefined : { cause })
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: false }).decode(bytes))
+  } catch (cause) {
+    throw invalid('is not valid JSON', cause)
+  }
+  const entries = typeof parsed === 'object' && parsed !== null ? (parsed as { keys?: unknown }).keys : undefined
+  if (!Array.isArray(entries)) throw invalid('is not an object with a "keys" array')
+  if (entries.length === 0) throw invalid('has no keys: every request would be refused')
+  const records: KeyRecord[] = []
+  const seen = new Map<string, number>()
+  for (let i = 0; i < entries.length; i++) {
+    const entry: unknown = entries[i]
+    const kid = typeof entry === 'object' && entry !== null ? (entry as { kid?: unknown }).kid : undefined
+    const named = `${where} key ${i}${typeof kid === 'string' ? ` (kid ${JSON.stringify(kid)})` : ''}`
+    if (typeof kid === 'string' && seen.has(kid)) throw new SignetError('ERR_KEY_INVALID', `${named}: the kid is also used by key ${seen.get(kid)}`)
+    try {
+      records.push(...(await jwksRecords({ keys: [entry] })))
+    } catch (error) {
+      // The set-level parser numbers the key 0 (it saw a set of one): drop that, keep its reason.
+      const reason = (error instanceof Error ? error.message : String(error)).replace(/^JWKS key 0:? ?/, '')
+      throw new SignetError(error instanceof SignetError ? error.code : 'ERR_KEY_INVALID', `${named}: ${reason}`, { cause: error })
+    }
+    if (typeof kid === 'string') seen.set(kid, i)
+  }
+  return memoryKeys(records)
 }
 
 interface RedisLike {
@@ -174,6 +233,17 @@ function parseUpstream(value: string | undefined): URL | undefined {
 // RFC 9110 section 7.6.1: connection-specific fields are not forwarded by a proxy.
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade'])
 
+/**
+ * Fields through which a client could claim another address, scheme or host (besides every
+ * `X-Forwarded-*`). An upstream that trusts its proxy reads them as this proxy's word, so the
+ * client's copies are dropped and the address fields are set from the socket instead.
+ */
+const CLIENT_ADDRESS_FIELDS = new Set(['forwarded', 'x-real-ip', 'x-client-ip', 'true-client-ip', 'cf-connecting-ip'])
+
+function isClientAddressField(name: string): boolean {
+  return CLIENT_ADDRESS_FIELDS.has(name) || name.startsWith('x-forwarded-')
+}
+
 function forwardHeaders(req: IncomingMessage, identity: VerifiedIdentity, upstream: URL, body: Uint8Array): OutgoingHttpHeaders {
   const nominated = new Set(
     String(req.headers.connection ?? '')
@@ -185,7 +255,7 @@ function forwardHeaders(req: IncomingMessage, identity: VerifiedIdentity, upstre
   const raw = req.rawHeaders
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = (raw[i] as string).toLowerCase()
-    if (HOP_BY_HOP.has(name) || nominated.has(name) || name === 'host' || name === 'content-length' || name === 'signet-key-id') continue
+    if (HOP_BY_HOP.has(name) || nominated.has(name) || name === 'host' || name === 'content-length' || name === 'signet-key-id' || isClientAddressField(name)) continue
     const value = raw[i + 1] as string
     const existing = headers[name]
     if (existing === undefined) headers[name] = value
@@ -194,10 +264,16 @@ function forwardHeaders(req: IncomingMessage, identity: VerifiedIdentity, upstre
   headers['host'] = upstream.host
   headers['content-length'] = String(body.length)
   headers['signet-key-id'] = identity.keyid
+  // This proxy is the first hop it knows of (it trusts no proxy in front of it), so the chain
+  // starts here: the socket's address, plain http (serve has no TLS), the Host the client sent.
+  const host = req.headers.host
+  headers['x-forwarded-proto'] = 'http'
+  if (host !== undefined) headers['x-forwarded-host'] = host
   const peer = req.socket.remoteAddress
   if (peer !== undefined) {
+    headers['x-forwarded-for'] = peer
+    // RFC 7239 section 6: an IPv6 node is bracketed and quoted.
     const node = peer.includes(':') ? `"[${peer}]"` : peer
-    const host = req.headers.host
     headers['forwarded'] = `for=${node};proto=http${host === undefined ? '' : `;host="${host.replace(/["\\]/g, '')}"`}`
   }
   return headers
@@ -313,12 +389,16 @@ function waitForAbort(signal: AbortSignal | undefined): Promise<void> {
  * Run `signet serve` (CLI.md): verify every request against the JWKS (or registry) and answer
  * with the verified identity, or proxy it to `--upstream`.
  *
- * @returns 0 after a clean shutdown.
+ * @returns 0 after a clean shutdown, or after printing the usage for `--help`.
  * @throws {SignetError} `ERR_USAGE` for bad options, `ERR_IO` for an unreadable JWKS or a port
  *   in use, `ERR_KEY_*` for a malformed JWKS, `ERR_STORE_UNAVAILABLE` when Redis is unreachable
  *   at start: the dispatcher prints it and exits 2.
  */
 export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<number> => {
+  if (wantsHelp(argv)) {
+    io.stdout(SERVE_USAGE)
+    return 0
+  }
   const args = parseArgs(
     argv,
     {
@@ -331,6 +411,7 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
       require: { type: 'string' },
       'max-age': { type: 'string' },
       upstream: { type: 'string' },
+      backend: { type: 'string' },
     },
     { command: COMMAND, maxPositionals: 0 },
   )
@@ -350,6 +431,9 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
   const required = getString(args, 'require')
   if (required !== undefined) policy.requiredComponents = splitComponents(required, 'require', COMMAND)
   if (maxAge !== undefined) policy.maxAgeSeconds = maxAge
+  // CLI.md: every command that verifies takes --backend. The name is checked (and `pure` loaded)
+  // before anything starts; the verifier then runs every verification on that backend.
+  const backend = await resolveBackend(getString(args, 'backend'), COMMAND)
 
   // Acquire in order, releasing everything already held if a later step fails.
   const releases: Array<() => Promise<void>> = []
@@ -361,7 +445,7 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
     let keys: KeyResolver
     let recordUsage: ((event: VerificationEvent) => void) | undefined
     if (jwksFile !== undefined) {
-      keys = await parseJwks(await readInput(io, jwksFile, 'JWKS'))
+      keys = await loadJwks(io, jwksFile)
     } else {
       const opened = await openRegistryKeys(registry as string, io, getString(args, 'master-key-file'))
       releases.push(opened.close)
@@ -382,6 +466,7 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
         keys,
         nonces,
         policy,
+        ...(backend === undefined ? {} : { backend }),
         ...(recordUsage === undefined ? {} : { onVerified: recordUsage, onRejected: recordUsage }),
       })
     } catch (cause) {

@@ -184,12 +184,12 @@ export class FileStore implements RegistryStore {
     })
   }
 
-  async replaceMeta(expected: StoreMeta, next: StoreMeta): Promise<boolean> {
+  async replaceMeta(expected: StoreMeta, next: StoreMeta, audit: readonly AuditEntry[] = []): Promise<boolean> {
     return this.#locked(async (state) => {
       if (state === undefined || state.dataKey.iv !== expected.dataKey.iv || state.dataKey.ct !== expected.dataKey.ct) {
         return { result: false }
       }
-      return { write: { ...state, dataKey: next.dataKey }, result: true }
+      return { write: { ...state, dataKey: next.dataKey, audit: [...state.audit, ...audit] }, result: true }
     })
   }
 

@@ -27,9 +27,10 @@ export class MemoryStore implements RegistryStore {
     return this.#meta
   }
 
-  async replaceMeta(expected: StoreMeta, next: StoreMeta): Promise<boolean> {
+  async replaceMeta(expected: StoreMeta, next: StoreMeta, audit: readonly AuditEntry[] = []): Promise<boolean> {
     if (this.#meta?.dataKey.ct !== expected.dataKey.ct || this.#meta?.dataKey.iv !== expected.dataKey.iv) return false
     this.#meta = next
+    this.#audit.push(...audit)
     return true
   }
 

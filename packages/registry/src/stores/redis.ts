@@ -180,11 +180,14 @@ export class RedisStore implements RegistryStore {
     return stored
   }
 
-  async replaceMeta(expected: StoreMeta, next: StoreMeta): Promise<boolean> {
+  async replaceMeta(expected: StoreMeta, next: StoreMeta, audit: readonly AuditEntry[] = []): Promise<boolean> {
     try {
+      // One script: the swap and its audit entries are written together or not at all.
       const swapped = await this.#client.eval(
-        "if redis.call('HGET', KEYS[1], 'dataKey') == ARGV[1] then redis.call('HSET', KEYS[1], 'dataKey', ARGV[2]) return 1 end return 0",
-        1, `${this.#p}:meta`, JSON.stringify(expected.dataKey), JSON.stringify(next.dataKey),
+        "if redis.call('HGET', KEYS[1], 'dataKey') == ARGV[1] then redis.call('HSET', KEYS[1], 'dataKey', ARGV[2]) " +
+          "for i = 3, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end return 1 end return 0",
+        2, `${this.#p}:meta`, `${this.#p}:audit`, JSON.stringify(expected.dataKey), JSON.stringify(next.dataKey),
+        ...audit.map((entry) => JSON.stringify(entry)),
       )
       return swapped === 1
     } catch (err) {

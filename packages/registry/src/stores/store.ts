@@ -34,10 +34,11 @@ export interface RegistryStore {
   /** Store `meta` unless some is there already; returns what is stored (the first writer wins). */
   initMeta(meta: StoreMeta): Promise<StoreMeta>
   /**
-   * Replace the metadata if it is still `expected` (compare and set on the wrapped data key);
-   * returns false when another writer changed it first.
+   * Replace the metadata if it is still `expected` (compare and set on the wrapped data key)
+   * and append `audit` in the same atomic write; returns false, writing nothing, when another
+   * writer changed it first.
    */
-  replaceMeta(expected: StoreMeta, next: StoreMeta): Promise<boolean>
+  replaceMeta(expected: StoreMeta, next: StoreMeta, audit?: readonly AuditEntry[]): Promise<boolean>
   /** One record by id (the resolver's hot path: stores cache here). */
   getKey(id: string): Promise<StoredKey | undefined>
   /** Every record. */
