@@ -10,12 +10,11 @@
  */
 import { createServer } from 'node:http'
 import type { Server } from 'node:http'
-import { connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { main } from '../src/main.ts'
-import type { CliIO } from '../src/io.ts'
 import { run, scratch } from './helpers.ts'
+import { exchangeRaw, serveInProcess } from './serve-harness.ts'
+import type { ServeExited, ServeRunning } from './serve-harness.ts'
 
 const work = scratch()
 let jwkFile: string
@@ -32,47 +31,10 @@ beforeAll(async () => {
 // ---------------------------------------------------------------------------------------------
 // `signet serve` in-process
 
-interface Started {
-  readonly port: number
-  readonly stderr: string[]
-  stop(): Promise<number>
-}
+type Started = ServeRunning
 
-interface Failed {
-  readonly exit: number
-  readonly stdout: string[]
-  readonly stderr: string[]
-}
-
-async function serve(argv: string[]): Promise<Started | Failed> {
-  const controller = new AbortController()
-  const stdout: string[] = []
-  const stderr: string[] = []
-  let announce: (port: number) => void = () => {}
-  const listening = new Promise<number>((resolve) => (announce = resolve))
-  const io: CliIO = {
-    stdin: async () => new Uint8Array(),
-    stdout: (text) => {
-      stdout.push(text)
-      const m = /^listening on http:\/\/127\.0\.0\.1:(\d+)\n$/.exec(text)
-      if (m !== null) announce(Number(m[1]))
-    },
-    stderr: (text) => void stderr.push(text),
-    env: {},
-    cwd: work.dir,
-    signal: controller.signal,
-  }
-  const done = main(['serve', '--port', '0', ...argv], io)
-  const first = await Promise.race([listening.then((port) => ({ port })), done.then((exit) => ({ exit }))])
-  if ('exit' in first) return { exit: first.exit, stdout, stderr }
-  return {
-    port: first.port,
-    stderr,
-    stop: () => {
-      controller.abort()
-      return done
-    },
-  }
+async function serve(argv: string[]): Promise<ServeRunning | ServeExited> {
+  return serveInProcess(['serve', '--port', '0', ...argv], work.dir)
 }
 
 const started: Started[] = []
@@ -114,17 +76,8 @@ async function call(port: number, extraFields: string[] = []): Promise<Answer> {
   const message = [`GET /orders?id=7 HTTP/1.1`, `Host: 127.0.0.1:${port}`, ...extraFields, 'Connection: close', '', ''].join('\r\n')
   const signed = await run(['sign', '--key', jwkFile, '--scheme', 'http', '-'], { cwd: work.dir, stdin: message })
   if (signed.code !== 0) throw new Error(`signet sign exited ${signed.code}: ${signed.stderr}`)
-  const raw = await new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = []
-    const socket = connect(port, '127.0.0.1', () => void socket.write(signed.stdout))
-    socket.setTimeout(5000, () => socket.destroy(new Error(`no answer from 127.0.0.1:${port} within 5 s`)))
-    socket.on('data', (c: Buffer) => void chunks.push(c))
-    socket.on('end', () => resolve(Buffer.concat(chunks)))
-    socket.on('error', reject)
-  })
-  const text = raw.toString('utf8')
-  const split = text.indexOf('\r\n\r\n')
-  return { status: Number(/^HTTP\/1\.1 (\d{3}) /.exec(text)?.[1] ?? 0), body: text.slice(split + 4) }
+  const { status, body } = await exchangeRaw(port, signed.stdout)
+  return { status, body }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -203,14 +156,8 @@ describe('signet serve --backend', () => {
       expect(ok.status, backend).toBe(200)
       expect(JSON.parse(ok.body), backend).toMatchObject({ keyid: 'k-proxy', alg: 'hmac-sha256', owner: 'acme', scopes: ['orders:read'] })
       // An unsigned request is still refused: the option changes how, not whether, it verifies.
-      const unsigned = await new Promise<string>((resolve, reject) => {
-        let text = ''
-        const socket = connect(s.port, '127.0.0.1', () => void socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\nConnection: close\r\n\r\n`))
-        socket.setEncoding('utf8').on('data', (c: string) => void (text += c))
-        socket.on('end', () => resolve(text))
-        socket.on('error', reject)
-      })
-      expect(unsigned, backend).toMatch(/^HTTP\/1\.1 401 /)
+      const unsigned = await exchangeRaw(s.port, `GET / HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\nConnection: close\r\n\r\n`)
+      expect(unsigned.status, backend).toBe(401)
       expect(await s.stop(), backend).toBe(0)
       expect(s.stderr, backend).toEqual([])
     }

@@ -15,7 +15,7 @@ import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { connect, createServer } from 'node:net'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -23,6 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../src/main.ts'
 import type { CliIO } from '../src/io.ts'
 import { bundleCli } from './helpers.ts'
+import { exchangeRaw } from './serve-harness.ts'
 import { startRedis } from '../../registry/test/redis-server.ts'
 import type { RedisHandle } from '../../registry/test/redis-server.ts'
 
@@ -108,21 +109,7 @@ async function call(port: number, jwkFile: string): Promise<Answer> {
   const message = `GET /orders?id=7 HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`
   const signed = await signet(['sign', '--key', jwkFile, '--scheme', 'http', '-'], message)
   if (signed.code !== 0) throw new Error(`signet sign exited ${signed.code}: ${signed.stderr}`)
-  const raw = await new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = []
-    // Written without a half-close: the server closes the connection after its answer (Connection: close).
-    const socket = connect(port, '127.0.0.1', () => void socket.write(signed.stdout))
-    socket.setTimeout(5000, () => socket.destroy(new Error(`no answer from 127.0.0.1:${port} within 5 s`)))
-    socket.on('data', (c: Buffer) => void chunks.push(c))
-    socket.on('end', () => resolve(Buffer.concat(chunks)))
-    socket.on('error', reject)
-  })
-  const text = raw.toString('utf8')
-  const split = text.indexOf('\r\n\r\n')
-  const status = Number(/^HTTP\/1\.1 (\d{3}) /.exec(text)?.[1] ?? 0)
-  const length = Number(/\r\ncontent-length: *(\d+)/i.exec(text.slice(0, split))?.[1] ?? -1)
-  const body = text.slice(split + 4)
-  if (length !== Buffer.byteLength(body)) throw new Error(`truncated answer: ${JSON.stringify(text.slice(0, 300))}`)
+  const { status, body } = await exchangeRaw(port, signed.stdout)
   return { status, body: JSON.parse(body) as Record<string, unknown> }
 }
 

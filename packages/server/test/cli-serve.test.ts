@@ -12,8 +12,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { importKey } from '@signet/core'
 import type { HttpRequestMessage, SignetKey } from '@signet/core'
-import { main } from '../../cli/src/main.ts'
-import type { CliIO } from '../../cli/src/io.ts'
+import { serveInProcess } from '../../cli/test/serve-harness.ts'
+import type { ServeExited, ServeRunning } from '../../cli/test/serve-harness.ts'
 import { freshNonce, hmacKey, requestMessage, sign } from './helpers.ts'
 import { send } from './http-client.ts'
 import { available, freePort, redisProcess, sleep } from './redis-process.ts'
@@ -29,47 +29,11 @@ beforeAll(async () => {
   writeFileSync(jwksPath, JSON.stringify({ keys: [{ ...generated.jwk, owner: 'acme', scopes: ['read'] }] }))
 })
 
-interface Running {
-  port: number
-  stdout: string[]
-  stderr: string[]
-  stop: () => Promise<number>
-  done: Promise<number>
-}
+type Running = ServeRunning
 
 /** Start `signet serve ARGS` in-process; resolves once it prints its address (or exits). */
-async function serve(args: string[]): Promise<Running | { exit: number; stderr: string[]; stdout: string[]; ms: number }> {
-  const controller = new AbortController()
-  const stdout: string[] = []
-  const stderr: string[] = []
-  let announce: (port: number) => void = () => {}
-  const listening = new Promise<number>((resolve) => (announce = resolve))
-  const io: CliIO = {
-    stdin: async () => new Uint8Array(),
-    stdout: (t) => {
-      stdout.push(t)
-      const m = /^listening on http:\/\/127\.0\.0\.1:(\d+)\n$/.exec(t)
-      if (m) announce(Number(m[1]))
-    },
-    stderr: (t) => void stderr.push(t),
-    env: {},
-    cwd: dir,
-    signal: controller.signal,
-  }
-  const started = Date.now()
-  const done = main(['serve', ...args], io)
-  const first = await Promise.race([listening.then((port) => ({ port })), done.then((exit) => ({ exit }))])
-  if ('exit' in first) return { exit: first.exit, stderr, stdout, ms: Date.now() - started }
-  return {
-    port: first.port,
-    stdout,
-    stderr,
-    done,
-    stop: async () => {
-      controller.abort()
-      return done
-    },
-  }
+function serve(args: string[]): Promise<ServeRunning | ServeExited> {
+  return serveInProcess(['serve', ...args], dir)
 }
 
 async function running(args: string[]): Promise<Running> {
