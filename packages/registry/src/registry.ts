@@ -46,6 +46,13 @@ export const DEFAULT_OVERLAP_SECONDS: number = 86_400
  * only way to have no expiry.
  */
 const MAX_LIFETIME_SECONDS = 100 * 365 * 86_400
+/**
+ * The longest rotation overlap: 30 days. The old key of a rotation is presumed compromised or
+ * retired; a longer overlap (or, for a key that never expires, an unbounded one) would keep it
+ * verifying for as long as a fresh key, which defeats the rotation. An overlap is also cut at
+ * the old key's own expiry. A longer one is refused (`ERR_INVALID_EXPIRY`) before any write.
+ */
+export const MAX_OVERLAP_SECONDS: number = 30 * 86_400
 
 /** Options of {@link openRegistry}. */
 export interface RegistryOptions {
@@ -58,7 +65,7 @@ export interface RegistryOptions {
   readonly now?: () => number
   /** Lifetime of a key created without an expiry (default 90 days). */
   readonly defaultLifetimeSeconds?: number
-  /** Rotation overlap when none is given (default 1 day). */
+  /** Rotation overlap when none is given (default 1 day, at most 30 days). */
   readonly defaultOverlapSeconds?: number
   /** Batching of usage records. */
   readonly usage?: UsageRecorderOptions
@@ -91,7 +98,10 @@ export interface CreateKeyOptions {
 
 /** Options of {@link Registry.rotate}. */
 export interface RotateKeyOptions {
-  /** How long the old key keeps verifying (default 1 day; never past its own expiry). */
+  /**
+   * How long the old key keeps verifying, in whole seconds: default 1 day, at most 30 days
+   * (more is `ERR_INVALID_EXPIRY`), and never past the old key's own expiry.
+   */
   readonly overlapSeconds?: number
   /** The successor's lifetime in whole seconds, at most 100 years (default: 90 days, or never when the old key never expired). */
   readonly expiresIn?: number | null
@@ -115,6 +125,13 @@ export interface KeySummary
   > {
   readonly keyid: string
   readonly alg: AlgorithmName
+  /**
+   * Asymmetric keys: true when the registry generated the pair, false when its owner registered
+   * the public key; `false` means {@link Registry.rotate} needs the successor's public key
+   * (`--public-key FILE`). Absent for HMAC keys and for asymmetric records written before the
+   * registry kept it (both rotate without a public key). Never a secret.
+   */
+  readonly generated?: boolean
   /** True when the key no longer verifies because of its expiry or the end of an overlap. */
   readonly expired: boolean
   /** The public JWK of an asymmetric key. */
@@ -233,6 +250,7 @@ export class Registry {
     this.#lifetime = checkSeconds(options.defaultLifetimeSeconds ?? DEFAULT_LIFETIME_SECONDS, 'defaultLifetimeSeconds')
     if (this.#lifetime > MAX_LIFETIME_SECONDS) throw new RangeError('"defaultLifetimeSeconds" must be at most 100 years')
     this.#overlap = checkSeconds(options.defaultOverlapSeconds ?? DEFAULT_OVERLAP_SECONDS, 'defaultOverlapSeconds')
+    if (this.#overlap > MAX_OVERLAP_SECONDS) throw new RangeError('"defaultOverlapSeconds" must be at most 30 days (2592000 seconds)')
     this.#usageOptions = options.usage ?? {}
     this.#dataKeys = dataKeys
   }
@@ -337,6 +355,25 @@ export class Registry {
     return expires
   }
 
+  /**
+   * The rotation overlap asked for: whole seconds from 0 to 30 days. Checked before the key is
+   * looked up, so a refused overlap reads and writes nothing.
+   */
+  #overlapOf(value: number | undefined): number {
+    if (value === undefined) return this.#overlap
+    if (typeof value !== 'number') throw new TypeError('"overlapSeconds" expected seconds')
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new SignetError('ERR_INVALID_EXPIRY', `"overlapSeconds" must be whole seconds, at least 0, got ${describe(value)}`)
+    }
+    if (value > MAX_OVERLAP_SECONDS) {
+      throw new SignetError(
+        'ERR_INVALID_EXPIRY',
+        `the overlap ${value} s is longer than the 30 days (${MAX_OVERLAP_SECONDS} s) an old key may keep verifying after its rotation`,
+      )
+    }
+    return value
+  }
+
   async #material(
     id: string,
     alg: AlgorithmName | undefined,
@@ -376,6 +413,9 @@ export class Registry {
       keyid: record.id,
       alg: record.algorithm,
       type: record.type,
+      // A boolean only: whether the pair was made here, so an operator can tell before
+      // rotating whether the successor's public key will be needed.
+      ...(typeof record.generated === 'boolean' ? { generated: record.generated } : {}),
       owner: record.owner,
       state: record.state,
       expires: record.expires,
@@ -468,7 +508,8 @@ export class Registry {
    * @param options - overlap, successor lifetime, successor public key
    * @returns the successor as {@link create} returns it
    * @throws {SignetError} `ERR_KEY_ID_MALFORMED`, `ERR_KEY_NOT_FOUND`, `ERR_INVALID_STATE`
-   *   (revoked, or already rotated), `ERR_INVALID_EXPIRY`, `ERR_USAGE` (a key registered from
+   *   (revoked, or already rotated), `ERR_INVALID_EXPIRY` (a successor expiry out of range, or
+   *   an overlap not whole seconds or over 30 days), `ERR_USAGE` (a key registered from
    *   its owner's public key, rotated without `publicKey`)
    * @example
    * ```ts
@@ -476,9 +517,10 @@ export class Registry {
    * ```
    */
   async rotate(id: string, options: RotateKeyOptions = {}): Promise<RotatedKey> {
+    assertKeyId(id)
+    const overlap = this.#overlapOf(options.overlapSeconds)
     const old = await this.#get(id)
     const now = this.#now()
-    const overlap = checkSeconds(options.overlapSeconds ?? this.#overlap, 'overlapSeconds')
     const refuse = (r: StoredKey): void => {
       if (r.state === 'revoked') throw new SignetError('ERR_INVALID_STATE', `key ${id} is revoked and cannot be rotated`)
       if (r.replacedBy !== null) throw new SignetError('ERR_INVALID_STATE', `key ${id} was already rotated to ${r.replacedBy}`)

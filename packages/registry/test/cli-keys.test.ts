@@ -195,6 +195,60 @@ describe('signet keys', () => {
     expect((await cli(['keys', 'audit', '--registry', registry])).lines().length).toBe(1)
   })
 
+  it('--overlap is at most 30d, even for a key that never expires: longer is ERR_INVALID_EXPIRY, unparsable ERR_USAGE; nothing written', async () => {
+    const { cli, registry } = setup()
+    const k = (await cli(['keys', 'create', '--registry', registry, '--owner', 'o', '--alg', 'hmac-sha256', '--expires-in', 'never'])).json()
+    expect(k.expires).toBeNull()
+    const before = readFileSync(registry)
+    const cases: [string, string][] = [
+      ['31d', 'ERR_INVALID_EXPIRY'], ['2592001s', 'ERR_INVALID_EXPIRY'], ['5w', 'ERR_INVALID_EXPIRY'], ['999999999w', 'ERR_INVALID_EXPIRY'],
+      ['1.5d', 'ERR_USAGE'], ['-1d', 'ERR_USAGE'], ['forever', 'ERR_USAGE'], ['30', 'ERR_USAGE'],
+    ]
+    for (const [overlap, code] of cases) {
+      expectFailure(await cli(['keys', 'rotate', '--registry', registry, k.keyid, '--overlap', overlap]), code)
+      expect(readFileSync(registry).equals(before), overlap).toBe(true)
+    }
+    expect((await cli(['keys', 'show', '--registry', registry, k.keyid])).json()).toMatchObject({ replacedBy: null, overlapUntil: null })
+    expect((await cli(['keys', 'audit', '--registry', registry])).lines().map((e) => e.action)).toEqual(['create'])
+    // 30 days exactly is accepted, and bounds the never-expiring old key.
+    const start = Math.floor(Date.now() / 1000)
+    const rot = await cli(['keys', 'rotate', '--registry', registry, k.keyid, '--overlap', '30d'])
+    expect(rot.code, rot.err).toBe(0)
+    const end = Math.floor(Date.now() / 1000)
+    expect(rot.json().previous.overlapUntil).toBeGreaterThanOrEqual(start + 30 * 86_400)
+    expect(rot.json().previous.overlapUntil).toBeLessThanOrEqual(end + 30 * 86_400)
+  })
+
+  it('show and list print "generated" for asymmetric keys (false: rotation needs --public-key), never a secret', async () => {
+    const { cli, registry, dir } = setup()
+    const pair = await generateKey('ed25519')
+    writeFileSync(join(dir, 'pub.jwk'), JSON.stringify(await exportJwk(publicKey(pair))))
+    const registered = (await cli(['keys', 'create', '--registry', registry, '--owner', 'o', '--public-key', 'pub.jwk'])).json()
+    const made = (await cli(['keys', 'create', '--registry', registry, '--owner', 'o', '--alg', 'ecdsa-p256-sha256'])).json()
+    const hmac = (await cli(['keys', 'create', '--registry', registry, '--owner', 'o', '--alg', 'hmac-sha256'])).json()
+    const show = async (id: string) => {
+      const r = await cli(['keys', 'show', '--registry', registry, id])
+      expect(r.code, r.err).toBe(0)
+      return r
+    }
+    expect((await show(registered.keyid)).json().generated).toBe(false)
+    expect((await show(made.keyid)).json().generated).toBe(true)
+    expect('generated' in (await show(hmac.keyid)).json()).toBe(false)
+    const list = await cli(['keys', 'list', '--registry', registry])
+    expect(list.code, list.err).toBe(0)
+    expect(Object.fromEntries(list.json().map((k: { keyid: string; generated?: boolean }) => [k.keyid, k.generated ?? 'absent']))).toEqual({
+      [registered.keyid]: false, [made.keyid]: true, [hmac.keyid]: 'absent',
+    })
+    // What the flag announces holds: the registered key needs --public-key, the generated one does not.
+    expectFailure(await cli(['keys', 'rotate', '--registry', registry, registered.keyid]), 'ERR_USAGE')
+    expect((await cli(['keys', 'rotate', '--registry', registry, made.keyid])).code).toBe(0)
+    // Neither output carries secret or private material.
+    const printed = list.out + (await show(made.keyid)).out + (await show(hmac.keyid)).out
+    expect(printed).not.toContain(made.privateKey.d)
+    expect(printed).not.toContain(hmac.secret)
+    expect(printed).not.toContain('"d"')
+  })
+
   it('--master-key-file instead of the environment; --expires-in never', async () => {
     const { cli, registry, dir, masterKey } = setup()
     writeFileSync(join(dir, 'master.key'), `${masterKey}\n`)

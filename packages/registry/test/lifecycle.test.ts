@@ -1,7 +1,10 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { exportJwk, generateKey, publicKey } from '@signet/core'
 import {
-  DEFAULT_LIFETIME_SECONDS, MemoryStore, generateMasterKey, isKeyId, isSecret, openRegistry,
+  DEFAULT_LIFETIME_SECONDS, FileStore, MemoryStore, generateKeyId, generateMasterKey, isKeyId, isSecret, openRegistry,
 } from '@signet/registry'
 import type { Registry, RegistryStore } from '@signet/registry'
 import { clock, codeOf, roundTrip, signerOf } from './helpers.ts'
@@ -213,6 +216,65 @@ describe('state transitions', () => {
     expect((await registry.resolve(old.keyid))?.expires).toBe(c.t + 600)
     expect(await roundTrip(registry, await signerOf(old), c.t + 600)).toBe('ERR_KEY_EXPIRED')
     expect(next.expires).toBe(c.t + DEFAULT_LIFETIME_SECONDS)
+  })
+
+  it('rotate: the overlap is at most 30 days, even for a key that never expires; more is ERR_INVALID_EXPIRY and the file is untouched', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'signet-overlap-'))
+    try {
+      const path = join(dir, 'keys.signet')
+      const { registry, c } = await fresh(clock(), new FileStore(path))
+      const old = await registry.create({ owner: 'o', expiresIn: null })
+      const before = await readFile(path)
+      const thirtyDays = 30 * 86_400
+      for (const overlapSeconds of [thirtyDays + 1, 365 * 86_400, 100 * 365 * 86_400, Number.MAX_SAFE_INTEGER, -1, 1.5, Number.NaN, Infinity]) {
+        expect(await codeOf(registry.rotate(old.keyid, { overlapSeconds })), String(overlapSeconds)).toBe('ERR_INVALID_EXPIRY')
+        expect((await readFile(path)).equals(before), String(overlapSeconds)).toBe(true)
+      }
+      // Checked before the lookup: an unknown key id with a bad overlap is still ERR_INVALID_EXPIRY.
+      expect(await codeOf(registry.rotate(generateKeyId(), { overlapSeconds: thirtyDays + 1 }))).toBe('ERR_INVALID_EXPIRY')
+      expect((await registry.get(old.keyid))).toMatchObject({ replacedBy: null, overlapUntil: null, expires: null })
+      expect((await registry.list()).length).toBe(1)
+      expect((await registry.audit()).map((e) => e.action)).toEqual(['create'])
+      // Exactly 30 days is accepted: the never-expiring old key stops verifying then.
+      const next = await registry.rotate(old.keyid, { overlapSeconds: thirtyDays })
+      expect(next.previous.overlapUntil).toBe(c.t + thirtyDays)
+      expect((await registry.resolve(old.keyid))?.expires).toBe(c.t + thirtyDays)
+      expect(await roundTrip(registry, await signerOf(old), c.t + thirtyDays - 1)).toBe('ok')
+      expect(await roundTrip(registry, await signerOf(old), c.t + thirtyDays)).toBe('ERR_KEY_EXPIRED')
+      expect(await roundTrip(registry, await signerOf(next), c.t + thirtyDays)).toBe('ok')
+      await registry.close()
+      // A registry default above the bound is refused when the registry is opened.
+      const masterKey = generateMasterKey()
+      expect(await codeOf(openRegistry({ store: new MemoryStore(), masterKey, defaultOverlapSeconds: thirtyDays + 1 }))).toBe('RangeError')
+      const bounded = await openRegistry({ store: new MemoryStore(), masterKey, now: c.now, defaultOverlapSeconds: thirtyDays })
+      const forever = await bounded.create({ owner: 'o', expiresIn: null })
+      expect((await bounded.rotate(forever.keyid)).previous.overlapUntil).toBe(c.t + thirtyDays)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('get and list show whether an asymmetric pair was generated here (never a secret); rotation output too', async () => {
+    const { registry } = await fresh()
+    const hmac = await registry.create({ owner: 'o' })
+    const made = await registry.create({ owner: 'o', alg: 'ed25519' })
+    const pair = await generateKey('ecdsa-p256-sha256')
+    const registered = await registry.create({ owner: 'o', publicKey: await exportJwk(publicKey(pair)) })
+    expect((await registry.get(made.keyid)).generated).toBe(true)
+    expect((await registry.get(registered.keyid)).generated).toBe(false)
+    expect('generated' in (await registry.get(hmac.keyid))).toBe(false)
+    const listed = Object.fromEntries((await registry.list()).map((k) => [k.keyid, k.generated]))
+    expect(listed).toEqual({ [hmac.keyid]: undefined, [made.keyid]: true, [registered.keyid]: false })
+    // As created and rotated: the flag follows the successor's material.
+    expect([made.generated, registered.generated, hmac.generated]).toEqual([true, false, undefined])
+    const nextPair = await generateKey('ecdsa-p256-sha256')
+    expect((await registry.rotate(registered.keyid, { publicKey: await exportJwk(publicKey(nextPair)) })).generated).toBe(false)
+    expect((await registry.rotate(made.keyid)).generated).toBe(true)
+    // The summaries carry no private or secret material.
+    const shown = JSON.stringify(await registry.list())
+    expect(shown).not.toContain((made.privateKey as { d: string }).d)
+    expect(shown).not.toContain(hmac.secret as string)
+    expect(shown).not.toContain('"d"')
   })
 
   it('rotate: an asymmetric key gets a new pair (private key shown once) or a given public key', async () => {

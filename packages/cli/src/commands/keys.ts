@@ -22,7 +22,10 @@
  * audited as a `rewrap` entry with empty `keyid` and `owner`.
  *
  * `rotate` of a key registered from its owner's public key needs `--public-key FILE` (the
- * registry refuses with `ERR_USAGE` rather than generate a pair the owner never asked for).
+ * registry refuses with `ERR_USAGE` rather than generate a pair the owner never asked for);
+ * `show` and `list` print such a key with `"generated": false`, so this is visible beforehand.
+ * `--overlap` is at most 30 days: an unparsable duration is `ERR_USAGE` here, a longer one
+ * `ERR_INVALID_EXPIRY` from the registry, both before anything is written.
  *
  * `--scopes` is split on whitespace only (a scope token may contain a comma); the IP lists on
  * whitespace or commas. An explicit lifetime is at most 100 years (`never` is the only way to
@@ -124,6 +127,10 @@ Subcommands:
 
 ALG: ${ALGORITHMS.join(', ')}.
 DURATION: a whole number and a unit s, m, h, d or w (90d, 12h, 30m); at most 100 years.
+--overlap: how long the old key keeps verifying (default 1d, 0 for none), at most 30d and
+never past the old key's own expiry.
+list and show print "generated": false for a key registered from its owner's public key:
+its rotation needs --public-key.
 Scopes are separated by spaces; IP lists by spaces or commas. Secrets are printed only by
 create and rotate, once. Set SIGNET_ACTOR to name who acts in the audit log.
 `
