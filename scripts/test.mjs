@@ -50,11 +50,33 @@ function runStep(cmd, args, timeoutMs, marker) {
       clearTimeout(timer)
       resolve({ status: 1, stdout: `${stdout}\n${error.message}\n`, timedOut, killGroup })
     })
+    current = killGroup
     child.on('exit', (code) => {
       clearTimeout(timer)
-      // The group is killed by the caller, once it has looked for leftovers.
-      resolve({ status: timedOut ? 1 : code, stdout, timedOut, killGroup })
+      current = undefined
+      // Output still in the pipe after the exit is read before the step is judged (a launcher's
+      // closing summary line may arrive after 'exit'); a grandchild holding the pipe open gets
+      // one second. The group is killed by the caller, once it has looked for leftovers.
+      const done = () => resolve({ status: timedOut ? 1 : code, stdout, timedOut, killGroup })
+      if (child.stdout.readableEnded) return done()
+      const grace = setTimeout(done, 1000)
+      child.stdout.once('end', () => {
+        clearTimeout(grace)
+        done()
+      })
     })
+  })
+}
+
+// The running step's group: steps run detached (their own group, so a timeout can kill all of
+// it), so an interrupt of this script must pass to them by hand.
+let current
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    current?.()
+    console.log(`\ninterrupted (${signal})`)
+    console.log(`${totals.passed} passed, ${totals.failed + 1} failed`)
+    process.exit(130)
   })
 }
 

@@ -51,10 +51,12 @@ describe('verify memos across calls', () => {
         fc.array(fc.record({ list: fc.nat(LISTS.length - 1), msg: fc.nat(20) }), { minLength: 2, maxLength: 12 }),
         async (steps) => {
           const signed = []
-          for (const [n, step] of steps.entries()) {
+          for (const step of steps) {
             const m = message(step.msg)
             const components = LISTS[step.list] as readonly string[]
-            const r = await signMessage(m, { key, components: [...components], created: 1000 + n, nonce: `n${n}` })
+            // The same parameters for all, so two Signature-Inputs differ only in their lists and a
+            // crossed pair fails only if the components are really taken from the text.
+            const r = await signMessage(m, { key, components: [...components], created: 1000, nonce: 'n' })
             signed.push({ m, components, input: r.signatureInput, signature: r.signature })
           }
           // Genuine: each verifies and reports its own list, in the order they were signed.
@@ -70,7 +72,7 @@ describe('verify memos across calls', () => {
             if (a.input === b.input) continue
             await verifyMessage(withSignature(a.m, a.input, a.signature), { key, now: () => 2000 })
             const crossed = withSignature(a.m, b.input, a.signature)
-            await expect(verifyMessage(crossed, { key, now: () => 2000 })).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_/) })
+            await expect(verifyMessage(crossed, { key, now: () => 2000 })).rejects.toMatchObject({ code: 'ERR_SIGNATURE_INVALID' })
           }
         },
       ),

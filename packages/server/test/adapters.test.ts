@@ -273,6 +273,54 @@ describe('Express middleware on 127.0.0.1', () => {
   })
 })
 
+describe('two verifiers on one route: the second does not trust the identity the first left', () => {
+  // A public verifier knows only `k-hmac`; an admin verifier knows only `k-writer`. A request
+  // signed with the public key passes the public mount and must still be refused by the admin
+  // mount: the identity left by another verifier proves nothing about the admin keys.
+  const publicVerifier = () => createVerifier({ keys: [record('k-hmac', hmac, { owner: 'acme', scopes: ['read'] })], nonces: new MemoryNonceStore() })
+  const adminVerifier = () => createVerifier({ keys: [record('k-writer', writer, { owner: 'globex', scopes: ['admin'] })], nonces: new MemoryNonceStore() })
+
+  it('Hono', async () => {
+    const app = new Hono()
+    app.use('/api/*', signetHono(publicVerifier()))
+    app.use('/api/admin/*', signetHono(adminVerifier(), { requiredScopes: ['admin'] }))
+    app.get('/api/admin/x', (c) => c.json({ who: c.get('signet').keyid }))
+    const port = await listen(honoBridge(app))
+    const foreign = await send(port, await signedFor(port, { target: '/api/admin/x' }))
+    expect(foreign.status).toBe(401)
+    expect(foreign.json().code).toBe('ERR_KEY_NOT_FOUND')
+    // A request signed with a key both know is verified by each (two stores, two nonces records).
+    const both = new Hono()
+    both.use('/api/*', signetHono(createVerifier({ keys: [record('k-writer', writer, { owner: 'globex', scopes: ['admin'] })], nonces: new MemoryNonceStore() })))
+    both.use('/api/admin/*', signetHono(adminVerifier(), { requiredScopes: ['admin'] }))
+    both.get('/api/admin/x', (c) => c.json({ who: c.get('signet').keyid }))
+    const port2 = await listen(honoBridge(both))
+    const ok = await send(port2, await signedFor(port2, { target: '/api/admin/x' }, writer))
+    expect(ok.status).toBe(200)
+    expect(ok.json()).toEqual({ who: 'k-writer' })
+  })
+
+  it('Express', async () => {
+    const app = express()
+    app.use('/api', signetExpress(publicVerifier()))
+    app.use('/api/admin', signetExpress(adminVerifier()))
+    app.post('/api/admin/x', (req, res) => res.json({ who: (req as unknown as SignetIncomingMessage).signet.keyid, body: Buffer.from((req as unknown as SignetIncomingMessage).rawBody).toString() }))
+    const port = await listen(app as unknown as (req: IncomingMessage, res: ServerResponse) => void)
+    const foreign = await send(port, await signedFor(port, { target: '/api/admin/x', body: '{"a":1}' }))
+    expect(foreign.status).toBe(401)
+    expect(foreign.json().code).toBe('ERR_KEY_NOT_FOUND')
+    const both = express()
+    both.use('/api', signetExpress(createVerifier({ keys: [record('k-writer', writer, { owner: 'globex' })], nonces: new MemoryNonceStore() })))
+    both.use('/api/admin', signetExpress(adminVerifier()))
+    both.post('/api/admin/x', (req, res) => res.json({ who: (req as unknown as SignetIncomingMessage).signet.keyid, body: Buffer.from((req as unknown as SignetIncomingMessage).rawBody).toString() }))
+    const port2 = await listen(both as unknown as (req: IncomingMessage, res: ServerResponse) => void)
+    // The body the first mount read is verified again by the second (digest included).
+    const ok = await send(port2, await signedFor(port2, { target: '/api/admin/x', body: '{"a":1}' }, writer))
+    expect(ok.status).toBe(200)
+    expect(ok.json()).toEqual({ who: 'k-writer', body: '{"a":1}' })
+  })
+})
+
 describe('Hono middleware on 127.0.0.1', () => {
   it('puts the identity on c.get("signet"); mounted twice it verifies once and checks the route scopes (200 / 403)', async () => {
     const audit = auditLog()

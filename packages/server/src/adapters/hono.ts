@@ -57,9 +57,10 @@ export function signetHono(verifier: Verifier, options: HonoAdapterOptions = {})
   }
   return async (c, next) => {
     const existing = c.get('signet') as VerifiedIdentity | undefined
-    if (existing !== undefined) {
-      // Verified by an earlier mount (`app.use('/api/*', ...)`): verifying again would find the
-      // nonce that mount recorded and refuse a replay, so only this mount's scopes are checked.
+    if (existing !== undefined && verifier.issued(existing)) {
+      // Verified by an earlier mount of this verifier (`app.use('/api/*', ...)`): verifying again
+      // would find the nonce that mount recorded and refuse a replay, so only this mount's scopes
+      // are checked. An identity from another verifier (other keys) is verified again below.
       try {
         checkScopes(existing, scopesFor(options.requiredScopes, c))
       } catch (error) {

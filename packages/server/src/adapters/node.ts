@@ -333,12 +333,25 @@ export function signetExpress(
   validateAdapterOptions(verifier, options)
   return (req, res, next): void => {
     const existing = (req as Partial<SignetIncomingMessage>).signet
+    const refuse = (error: unknown): void => writeProblem(res, problemOf(verifier, error, req, options.realm))
+    if (existing !== undefined && !verifier.issued(existing)) {
+      // An identity left by another verifier (other keys, another policy) proves nothing here:
+      // verify again, on the body the first mount already read (it cannot be read twice).
+      const body = (req as Partial<SignetIncomingMessage>).rawBody ?? NO_BODY
+      verifyWithBody(verifier, req, options, body).then(
+        (identity) => {
+          attach(req, identity, body)
+          next()
+        },
+        refuse,
+      )
+      return
+    }
     // A router that mounts the middleware twice must not read the (already consumed) body again.
     if (existing !== undefined && scopesFor(options.requiredScopes, req) === undefined) {
       next()
       return
     }
-    const refuse = (error: unknown): void => writeProblem(res, problemOf(verifier, error, req, options.realm))
     if (existing === undefined) {
       verifyThen(
         verifier,
