@@ -65,14 +65,19 @@ const entries: readonly Entry[] = [
   {
     name: '@signet/client createSigner, HMAC',
     code: `import { createSigner } from '@signet/client'\nexport const make = (k: string) => createSigner({ key: { kty: 'oct', k }, keyId: 'client-1' })`,
-    budget: 28_200,
+    // Raised in session 2 from 28 200 (size then 27 822): redirect safety, the ;req response
+    // binding and key checks at createSigner were added on purpose.
+    budget: 30_600,
     hmacOnly: true,
     client: true,
   },
-  { name: '@signet/client, every export', code: `export * from '@signet/client'`, budget: 33_200, client: true },
+  // Raised in session 2 from 33 200 (size then 33 192), for the same additions.
+  { name: '@signet/client, every export', code: `export * from '@signet/client'`, budget: 36_500, client: true },
   { name: '@signet/core, every export', code: `export * from '@signet/core'`, budget: 31_300 },
   { name: '@signet/core/pure', code: `import '@signet/core/pure'`, budget: 29_800, pure: true },
-  { name: '@signet/server, every export', code: `export * from '@signet/server'`, budget: 41_300 },
+  // Raised in session 2 from 41 300 (size then 41 045): Verifier.reject, the issued-identity check
+  // and the backend option.
+  { name: '@signet/server, every export', code: `export * from '@signet/server'`, budget: 45_100 },
   { name: '@signet/registry, every export', code: `export * from '@signet/registry'`, budget: 30_300, node: true },
 ]
 

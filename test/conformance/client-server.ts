@@ -9,7 +9,7 @@
  */
 import type * as Client from '@signet/client'
 import type * as Server from '@signet/server'
-import { type ConformanceCase, equal, ok, rejectsWith } from './harness.ts'
+import { type ConformanceCase, equal, equalBytes, ok, rejectsWith } from './harness.ts'
 import type { CoreLibrary } from './suite.ts'
 
 /** `@signet/client` from sources or from its built `dist`. */
@@ -32,9 +32,144 @@ const keyPair = async (core: CoreLibrary, alg: AlgorithmName, kid: string): Prom
   return { key, verifyKey: key.type === 'secret' ? key : core.publicKey(key) }
 }
 
+/** One Fetch body kind the client signs, made afresh per use (a body is read once). */
+interface BodyKind {
+  readonly name: string
+  readonly make: () => BodyInit
+  /** A Content-Type to send, for kinds that do not set their own. */
+  readonly contentType?: string
+  /** Checks the bytes that arrived (and the Content-Type the runtime set) against the kind. */
+  readonly check: (bytes: Uint8Array, contentType: string | null) => Promise<void>
+}
+
+// Non-ASCII on purpose: every kind must arrive as the same UTF-8 bytes.
+const PAYLOAD_TEXT = '{"item":"book","quantity":2,"note":"für"}'
+const PAYLOAD = new TextEncoder().encode(PAYLOAD_TEXT)
+
+const payloadIs = async (bytes: Uint8Array): Promise<void> => equalBytes(bytes, PAYLOAD, 'body bytes')
+
+/** PAYLOAD inside a larger buffer, so a view that leaked its whole buffer would be caught. */
+const padded = (): ArrayBuffer => {
+  const buffer = new Uint8Array(PAYLOAD.length + 8).fill(0x21)
+  buffer.set(PAYLOAD, 4)
+  return buffer.buffer
+}
+
+const BODY_KINDS: readonly BodyKind[] = [
+  { name: 'string', make: () => PAYLOAD_TEXT, contentType: 'application/json', check: payloadIs },
+  { name: 'ArrayBuffer', make: () => PAYLOAD.slice().buffer, contentType: 'application/json', check: payloadIs },
+  { name: 'Uint8Array view', make: () => new Uint8Array(padded(), 4, PAYLOAD.length), contentType: 'application/json', check: payloadIs },
+  { name: 'DataView', make: () => new DataView(padded(), 4, PAYLOAD.length), contentType: 'application/json', check: payloadIs },
+  {
+    name: 'Blob',
+    make: () => new Blob([PAYLOAD.slice()], { type: 'application/json' }),
+    check: async (bytes, contentType) => {
+      await payloadIs(bytes)
+      // The runtime's own spelling of the Blob's type (Bun adds a charset), kept through signing.
+      const unsigned = new Request(URL_, { method: 'POST', body: new Blob([], { type: 'application/json' }) })
+      equal(contentType, unsigned.headers.get('content-type'), 'Blob type as Content-Type')
+    },
+  },
+  {
+    name: 'URLSearchParams',
+    make: () => new URLSearchParams([['item', 'book'], ['note', 'a b&für']]),
+    check: async (bytes, contentType) => {
+      equal(new TextDecoder().decode(bytes), 'item=book&note=a+b%26f%C3%BCr', 'urlencoded body')
+      ok(contentType?.startsWith('application/x-www-form-urlencoded') === true, `urlencoded Content-Type, got ${String(contentType)}`)
+    },
+  },
+  {
+    name: 'FormData',
+    make: () => {
+      const form = new FormData()
+      form.append('item', 'book')
+      form.append('order', new Blob([PAYLOAD.slice()], { type: 'application/json' }), 'order.json')
+      return form
+    },
+    check: async (bytes, contentType) => {
+      // The boundary is the runtime's choice: the bytes must parse with the Content-Type sent.
+      ok(contentType?.startsWith('multipart/form-data; boundary=') === true, `multipart Content-Type, got ${String(contentType)}`)
+      const form = await new Response(bytes.slice(), { headers: { 'content-type': contentType } }).formData()
+      equal(form.get('item'), 'book', 'form field')
+      const file = form.get('order')
+      ok(typeof file === 'object' && file !== null, 'form file part')
+      equalBytes(new Uint8Array(await file.arrayBuffer()), PAYLOAD, 'form file bytes')
+    },
+  },
+  {
+    name: 'ReadableStream',
+    make: () =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          // Chunks split inside a multi-byte character: the signer must not decode them.
+          controller.enqueue(PAYLOAD.slice(0, 38))
+          controller.enqueue(PAYLOAD.slice(38))
+          controller.close()
+        },
+      }),
+    contentType: 'application/json',
+    check: payloadIs,
+  },
+]
+
+const requestInit = (kind: BodyKind): RequestInit =>
+  ({
+    method: 'POST',
+    body: kind.make(),
+    // A stream body needs `duplex: 'half'` (Fetch standard); other bodies ignore it.
+    duplex: 'half',
+    ...(kind.contentType === undefined ? {} : { headers: { 'Content-Type': kind.contentType } }),
+  }) as RequestInit
+
+/** What an in-memory server saw of one request. */
+interface Arrival {
+  readonly url: string
+  readonly headers: Headers
+  readonly bytes: Uint8Array
+  readonly message: Awaited<ReturnType<CoreLibrary['fromFetchRequest']>>
+}
+
+/** Reads a request the way a server would: the bytes as they arrive, and core's message of it. */
+const arrive = async (core: CoreLibrary, request: Request): Promise<Arrival> => {
+  const bytes = new Uint8Array(await request.clone().arrayBuffer())
+  return { url: request.url, headers: new Headers(request.headers), bytes, message: await core.fromFetchRequest(request) }
+}
+
 /**
- * Client cases: a request signed by `createSigner` verifies with core's `verifyMessage`, and
- * its Content-Digest matches the bytes it sends.
+ * Checks one arrival: the body verifies against its Content-Digest, the message body core read is
+ * those same bytes, the kind recognises them, and the signature verifies with `verifyKey`.
+ */
+const checkArrival = async (core: CoreLibrary, arrival: Arrival, kind: BodyKind, verifyKey: SignetKey, kid: string): Promise<void> => {
+  const digest = arrival.headers.get('content-digest')
+  ok(digest !== null, 'Content-Digest sent')
+  await core.verifyContentDigest(digest, arrival.bytes)
+  equalBytes(arrival.message.body ?? new Uint8Array(0), arrival.bytes, 'bytes core read equal the bytes that arrived')
+  const contentType = arrival.headers.get('content-type')
+  await kind.check(arrival.bytes, contentType)
+  const [verified] = await core.verifyMessage(arrival.message, { key: verifyKey, now: () => NOW + 1, maxAgeSeconds: 300 })
+  equal(verified?.keyid, kid, 'keyid')
+  ok(verified?.components.includes('"content-digest"') === true, 'content-digest covered')
+  if (contentType !== null) ok(verified?.components.includes('"content-type"') === true, 'content-type covered')
+}
+
+/** An in-memory fetch: records each request it receives and answers from `answer`. */
+const memoryFetch = (core: CoreLibrary, answer: (request: Request, index: number) => Response): { fetch: (request: Request) => Promise<Response>; arrivals: Arrival[] } => {
+  const arrivals: Arrival[] = []
+  return {
+    arrivals,
+    fetch: async (request: Request): Promise<Response> => {
+      ok(request instanceof Request, 'signedFetch hands the fetch a Request')
+      const response = answer(request, arrivals.length)
+      arrivals.push(await arrive(core, request))
+      return response
+    },
+  }
+}
+
+/**
+ * Client cases: a request signed by `createSigner`, or sent through `signedFetch` to an
+ * in-memory fetch, verifies with core's `verifyMessage`, and its body arrives as exactly the
+ * bytes its Content-Digest covers, for every Fetch body kind.
  */
 export function defineClientConformance(core: CoreLibrary, client: ClientLibrary): ConformanceCase[] {
   const cases: ConformanceCase[] = []
@@ -58,6 +193,67 @@ export function defineClientConformance(core: CoreLibrary, client: ClientLibrary
       },
     })
   }
+  for (const kind of BODY_KINDS) {
+    cases.push({
+      name: `client: createSigner signs a body (${kind.name}); it arrives as the digested bytes`,
+      run: async () => {
+        const kid = `client-body-${kind.name}`
+        const { key, verifyKey } = await keyPair(core, 'ed25519', kid)
+        const signed = await client.createSigner({ key, now: () => NOW }).sign(new Request(URL_, requestInit(kind)))
+        await checkArrival(core, await arrive(core, signed), kind, verifyKey, kid)
+      },
+    })
+    cases.push({
+      name: `client: signedFetch sends a body (${kind.name}) to an in-memory fetch; it verifies`,
+      run: async () => {
+        const kid = `client-fetch-${kind.name}`
+        const { key, verifyKey } = await keyPair(core, 'ed25519', kid)
+        const server = memoryFetch(core, () => new Response('created', { status: 201 }))
+        const send = client.signedFetch(client.createSigner({ key, now: () => NOW }), { fetch: server.fetch })
+        const response = await send(URL_, requestInit(kind))
+        equal(response.status, 201, 'status')
+        equal(await response.text(), 'created', 'response body')
+        equal(server.arrivals.length, 1, 'requests sent')
+        await checkArrival(core, server.arrivals[0] as Arrival, kind, verifyKey, kid)
+      },
+    })
+  }
+  const streamKind = BODY_KINDS.find((k) => k.name === 'ReadableStream') as BodyKind
+  cases.push({
+    name: 'client: signedFetch re-signs a same-origin 307 and re-sends a stream body',
+    run: async () => {
+      const kid = 'client-redirect'
+      const { key, verifyKey } = await keyPair(core, 'ed25519', kid)
+      const moved = 'https://api.example.com/v2/orders?id=42'
+      const server = memoryFetch(core, (request, index) =>
+        index === 0 ? new Response(null, { status: 307, headers: { Location: '/v2/orders?id=42' } }) : new Response(`at ${request.url}`, { status: 201 }),
+      )
+      const response = await client.signedFetch(client.createSigner({ key, now: () => NOW }), { fetch: server.fetch })(URL_, requestInit(streamKind))
+      equal(response.status, 201, 'status after the redirect')
+      equal(await response.text(), `at ${moved}`, 'answered by the new location')
+      equal(server.arrivals.length, 2, 'requests sent')
+      const [first, second] = server.arrivals as [Arrival, Arrival]
+      equal(second.url, moved, 'second request URL')
+      for (const arrival of server.arrivals) await checkArrival(core, arrival, streamKind, verifyKey, kid)
+      ok(first.headers.get('signature') !== second.headers.get('signature'), 'each hop signed afresh')
+    },
+  })
+  cases.push({
+    name: 'client: signedFetch strips the signature on a cross-origin redirect',
+    run: async () => {
+      const { key } = await keyPair(core, 'ed25519', 'client-cross')
+      const server = memoryFetch(core, (_request, index) =>
+        index === 0 ? new Response(null, { status: 307, headers: { Location: 'https://elsewhere.example.net/collect' } }) : new Response('ok'),
+      )
+      const response = await client.signedFetch(client.createSigner({ key, now: () => NOW }), { fetch: server.fetch })(URL_, requestInit(streamKind))
+      equal(response.status, 200, 'status')
+      equal(server.arrivals.length, 2, 'requests sent')
+      const second = server.arrivals[1] as Arrival
+      equal(second.url, 'https://elsewhere.example.net/collect', 'followed to the other origin')
+      equal(second.headers.get('signature'), null, 'no Signature off the origin')
+      equal(second.headers.get('signature-input'), null, 'no Signature-Input off the origin')
+    },
+  })
   cases.push({
     name: 'client: a signed request whose body is swapped fails Content-Digest',
     run: async () => {
@@ -65,6 +261,19 @@ export function defineClientConformance(core: CoreLibrary, client: ClientLibrary
       const signed = await client.createSigner({ key, now: () => NOW }).sign(newRequest())
       const digest = signed.headers.get('content-digest') ?? ''
       await rejectsWith(() => core.verifyContentDigest(digest, new TextEncoder().encode('{"item":"car","quantity":2}')), 'ERR_DIGEST_MISMATCH', 'swapped body')
+    },
+  })
+  cases.push({
+    name: 'client: createSigner refuses a key that does not fit its alg, before any sign()',
+    run: async () => {
+      const { key } = await keyPair(core, 'ed25519', 'client-mismatch')
+      const jwk = await core.exportJwk(key, { private: true })
+      let signer: unknown
+      await rejectsWith(() => {
+        signer = client.createSigner({ key: jwk, alg: 'hmac-sha256', keyId: 'k' })
+      }, 'ERR_ALG_MISMATCH', 'JWK with another alg')
+      equal(signer, undefined, 'no signer made')
+      await rejectsWith(() => client.createSigner({ key: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' }), 'ERR_KEY_UNSUPPORTED', 'a certificate')
     },
   })
   return cases

@@ -44,6 +44,7 @@ import { exportPublicJwk, isCryptoKey, isKeyPair } from './public-jwk.ts'
 import type { KeyPairLike } from './public-jwk.ts'
 import { readRequestParts, toRequest } from './request-parts.ts'
 import type { RequestParts } from './request-parts.ts'
+import { checkKeyInput, isSignetKeyShape as isSignetKey, refusePublic } from './key-checks.ts'
 import { checkDigest, checkKeyId, checkLabel, checkNonceOption } from './signer-options.ts'
 
 /**
@@ -173,35 +174,29 @@ function checkTag(value: unknown): string | undefined {
 // Core's algorithm registry is the one list of names (STYLE.md rule 2).
 const ALG_NAMES: ReadonlySet<string> = /* @__PURE__ */ new Set(/* @__PURE__ */ algorithms.map((alg) => alg.name))
 
-/** True for a core `SignetKey` (its `algorithm` is a descriptor with a JOSE name). */
-function isSignetKey(value: unknown): value is SignetKey {
-  if (typeof value !== 'object' || value === null || isCryptoKey(value)) return false
-  const alg = (value as { algorithm?: unknown }).algorithm
-  return typeof alg === 'object' && alg !== null && typeof (alg as { jose?: unknown }).jose === 'string'
-}
-
 // A shared secret has no public key to take a thumbprint of, and a thumbprint of the secret
 // would be a hash of it on the wire: such keys need an explicit keyId (or a kid).
-function needsExplicitKeyId(key: unknown): boolean {
+function needsExplicitKeyId(key: unknown, jwk: JsonWebKey | undefined): boolean {
+  if (jwk !== undefined) return jwk.kty === 'oct' && typeof (jwk as { kid?: unknown }).kid !== 'string'
   if (key instanceof Uint8Array) return true
   // A non-extractable key has no members to take a thumbprint of; pass the pair instead.
   if (isCryptoKey(key)) return key.algorithm.name === 'HMAC' || !key.extractable
   if (isSignetKey(key)) return key.algorithm.symmetric && key.kid === undefined
-  if (typeof key === 'object' && key !== null) {
-    const jwk = key as JsonWebKey & { kid?: unknown }
-    return jwk.kty === 'oct' && typeof jwk.kid !== 'string'
-  }
   return false
 }
 
 /**
- * Create a signer. Options are checked here, once; the key is imported on first use.
+ * Create a signer. Options are checked here, once, the key's shape included; the key is
+ * imported on first use, so what only the import can tell (JWK member encodings and lengths,
+ * DER structure, a mismatched key pair) surfaces from the first `sign()`.
  *
  * @param options - see {@link SignerOptions}.
  * @returns a {@link Signer}.
- * @throws {TypeError} or {RangeError} naming the option at fault.
- * @throws {SignetError} `ERR_UNKNOWN_COMPONENT`, `ERR_INVALID_COMPONENT`, `ERR_DUPLICATE_COMPONENT`
- * for a bad `components` list.
+ * @throws {TypeError} or {RangeError} naming the option at fault; a TypeError for a public key.
+ * @throws {SignetError} `ERR_KEY_INVALID`, `ERR_KEY_UNSUPPORTED`, `ERR_ALG_MISMATCH`,
+ * `ERR_KEY_TOO_SHORT` for a key that cannot sign (see key-checks.ts);
+ * `ERR_UNKNOWN_COMPONENT`, `ERR_INVALID_COMPONENT`, `ERR_DUPLICATE_COMPONENT` for a bad
+ * `components` list.
  * @example
  * ```ts
  * const signer = createSigner({ key: privateJwk, keyId: 'client-1' })
@@ -222,8 +217,10 @@ export function createSigner(options: SignerOptions): Signer {
   if (options.alg !== undefined && !ALG_NAMES.has(options.alg)) {
     throw new TypeError(`"alg" must be one of ${[...ALG_NAMES].join(', ')}`)
   }
+  // Checked now, imported on first use: a key that cannot work fails here (key-checks.ts).
+  const jwk = checkKeyInput(keyInput, options.alg)
   const configuredKeyId = checkKeyId(options.keyId)
-  if (configuredKeyId === undefined && needsExplicitKeyId(keyInput)) {
+  if (configuredKeyId === undefined && needsExplicitKeyId(keyInput, jwk)) {
     throw new TypeError('"keyId" is required for a shared-secret or raw key without a kid')
   }
   const label = checkLabel(options.label)
@@ -375,20 +372,19 @@ async function importSigningKey(
   kid: string | undefined,
 ): Promise<SignetKey> {
   let key: SignetKey
-  if (isSignetKey(input)) {
-    key = input
-    if (alg !== undefined && key.algorithm.name !== alg) {
-      // RFC 9421 section 7.3.6: a key is bound to one algorithm.
-      throw new SignetError('ERR_ALG_MISMATCH', `the key is bound to ${key.algorithm.name}, not ${alg}`)
-    }
-  } else {
-    const importOptions: { alg?: AlgorithmName; kid?: string } = {}
+  // A SignetKey's algorithm was held to `alg` at creation (key-checks.ts).
+  if (isSignetKey(input)) key = input
+  else {
+    const importOptions: { alg?: AlgorithmName; kid?: string; type?: 'private' } = {}
     if (alg !== undefined) importOptions.alg = alg
     if (kid !== undefined) importOptions.kid = kid
+    // 32 raw bytes are an Ed25519 seed or public key alike (RFC 8032 section 5.1.5); a signer
+    // signs, so they are the seed.
+    if (input instanceof Uint8Array && alg === 'ed25519') importOptions.type = 'private'
     const material = isKeyPair(input) ? input.privateKey : input
     key = await importKey(material as JsonWebKey | string | Uint8Array | CryptoKey, importOptions)
   }
-  if (key.type === 'public') throw new TypeError('"key" is a public key; signing needs a private or secret key')
+  refusePublic(key.type === 'public')
   return key
 }
 

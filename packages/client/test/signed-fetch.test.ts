@@ -449,7 +449,8 @@ describe('response verification', () => {
 describe('bad input never reaches the network', () => {
   it('each is a coded error and the server saw nothing', async () => {
     const cases: [() => Promise<unknown>, string][] = [
-      [() => signedFetch(createSigner({ key: ed25519Jwk, alg: 'hmac-sha256' }))(`${a.origin}/k`), 'ERR_ALG_MISMATCH'],
+      // A JWK member's length is read by the import, on first use (createSigner checks the shape).
+      [() => signedFetch(createSigner({ key: { ...ed25519Jwk, d: `${ed25519Jwk.d}AA` } }))(`${a.origin}/k`), 'ERR_KEY_INVALID'],
       [() => signedFetch(createSigner({ key: ed25519Jwk, maxBodyBytes: 4 }))(`${a.origin}/big`, { method: 'POST', body: '12345' }), 'ERR_BODY_TOO_LARGE'],
       [
         () =>

@@ -242,16 +242,25 @@ describe('bad input: coded errors', () => {
     await expectCode(signer.sign(new Request(URL_)), 'ERR_MISSING_COMPONENT')
   })
 
-  it('a key that does not fit the algorithm', async () => {
-    await expectCode(createSigner({ key: ed25519Jwk, alg: 'hmac-sha256' }).sign(new Request(URL_)), 'ERR_ALG_MISMATCH')
-    await expectCode(createSigner({ key: { kty: 'EC', crv: 'P-521', x: 'AA', y: 'AA', d: 'AA' } }).sign(new Request(URL_)), 'ERR_KEY_UNSUPPORTED')
-    await expectCode(createSigner({ key: await importKey(ed25519Jwk), alg: 'ecdsa-p256-sha256' }).sign(new Request(URL_)), 'ERR_ALG_MISMATCH')
-    await expectCode(createSigner({ key: new Uint8Array(16), alg: 'hmac-sha256', keyId: 'short' }).sign(new Request(URL_)), 'ERR_KEY_TOO_SHORT')
-    await expectCode(createSigner({ key: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n' }).sign(new Request(URL_)), 'ERR_KEY_INVALID')
+  it('a key that does not fit the algorithm fails at creation (more in key-checks.test.ts)', async () => {
+    await expectCode(() => createSigner({ key: ed25519Jwk, alg: 'hmac-sha256' }), 'ERR_ALG_MISMATCH')
+    await expectCode(() => createSigner({ key: { kty: 'EC', crv: 'P-521', x: 'AA', y: 'AA', d: 'AA' } }), 'ERR_KEY_UNSUPPORTED')
+    const signetKey = await importKey(ed25519Jwk)
+    await expectCode(() => createSigner({ key: signetKey, alg: 'ecdsa-p256-sha256' }), 'ERR_ALG_MISMATCH')
   })
 
-  it('a public key cannot sign', async () => {
-    await expect(createSigner({ key: publicJwk(ed25519Jwk) }).sign(new Request(URL_))).rejects.toThrow(TypeError)
+  it('what only the import can tell surfaces from the first sign()', async () => {
+    // The armour is sound; the DER inside is not, and PKCS#8 names its algorithm only there.
+    const signer = createSigner({ key: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n' })
+    await expectCode(signer.sign(new Request(URL_)), 'ERR_KEY_INVALID')
+    // A JWK member's length and raw bytes are read by the import.
+    await expectCode(createSigner({ key: new Uint8Array(16), alg: 'hmac-sha256', keyId: 'short' }).sign(new Request(URL_)), 'ERR_KEY_TOO_SHORT')
+    await expectCode(createSigner({ key: { ...ed25519Jwk, d: `${ed25519Jwk.d}AA` } }).sign(new Request(URL_)), 'ERR_KEY_INVALID')
+  })
+
+  it('a public key cannot sign, refused at creation', () => {
+    expect(() => createSigner({ key: publicJwk(ed25519Jwk) })).toThrow(TypeError)
+    expect(() => createSigner({ key: publicJwk(ed25519Jwk) })).toThrow(/"key" is a public key/)
   })
 
   it('a body over the limit, a stream over the limit, a consumed body', async () => {
@@ -274,10 +283,21 @@ describe('bad input: coded errors', () => {
   })
 
   it('key material never appears in errors', async () => {
-    const signer = createSigner({ key: { ...ed25519Jwk, kty: 'OKP', crv: 'X25519' } })
-    const err = await signer.sign(new Request(URL_)).then(() => undefined, (e: unknown) => e)
-    expect(err).toBeDefined()
-    expect(String(err) + JSON.stringify(err)).not.toContain(ed25519Jwk.d)
+    const atCreation = (() => {
+      try {
+        createSigner({ key: { ...ed25519Jwk, kty: 'OKP', crv: 'X25519' } })
+      } catch (e) {
+        return e
+      }
+      return undefined
+    })()
+    expect(atCreation).toBeDefined()
+    expect(String(atCreation) + JSON.stringify(atCreation)).not.toContain(ed25519Jwk.d)
+    // A member that only the import reads (a d of the wrong length) fails at sign().
+    const signer = createSigner({ key: { ...ed25519Jwk, d: `${ed25519Jwk.d}AA` } })
+    const atSign = await signer.sign(new Request(URL_)).then(() => undefined, (e: unknown) => e)
+    expect(hasErrorCode(atSign, 'ERR_KEY_INVALID'), String(atSign)).toBe(true)
+    expect(String(atSign) + JSON.stringify(atSign)).not.toContain(ed25519Jwk.d)
   })
 })
 
