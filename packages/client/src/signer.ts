@@ -378,9 +378,10 @@ async function importSigningKey(
     const importOptions: { alg?: AlgorithmName; kid?: string; type?: 'private' } = {}
     if (alg !== undefined) importOptions.alg = alg
     if (kid !== undefined) importOptions.kid = kid
-    // 32 raw bytes are an Ed25519 seed or public key alike (RFC 8032 section 5.1.5); a signer
-    // signs, so they are the seed.
-    if (input instanceof Uint8Array && alg === 'ed25519') importOptions.type = 'private'
+    // 32 raw bytes are an Ed25519 seed or public key alike (RFC 8032 section 5.1.5), and an HMAC
+    // secret too: core reads them as a public key, so a secret passed with the wrong `alg` is
+    // refused at the first sign() rather than turned into a signing key. A raw Ed25519 private
+    // key is passed as a JWK or a SignetKey (importKey(bytes, { alg, type: 'private' })).
     const material = isKeyPair(input) ? input.privateKey : input
     key = await importKey(material as JsonWebKey | string | Uint8Array | CryptoKey, importOptions)
   }

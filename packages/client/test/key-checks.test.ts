@@ -4,7 +4,8 @@
  * TypeError for a public JWK). Each is also handed to core's `importKey`, which must refuse it
  * with the same code: the creation checks agree with the import they run ahead of. What only
  * the import reads (`atFirstSign`) is held to the README's promise: it fails the first sign().
- * Keys that pass the checks still sign, PKCS#8 and SEC1 PEM and raw Ed25519 seeds included.
+ * Keys that pass the checks still sign, PKCS#8 and SEC1 PEM included; raw bytes given as an
+ * Ed25519 key are a public key and never sign.
  */
 import { fromFetchRequest, hasErrorCode, importKey, publicKey, verifyMessage } from '@signet/core'
 import type { SignetKey } from '@signet/core'
@@ -149,7 +150,6 @@ describe('keys that pass the creation checks sign', () => {
     ['PKCS#1 RSA PEM with alg', { key: rsaPkcs1, alg: 'rsa-v1_5-sha256', keyId: 'k' }, () => importKey(publicJwk(rsaJwk), { alg: 'rsa-v1_5-sha256', kid: 'k' })],
     ['PKCS#8 RSA-PSS PEM', { key: pssPkcs8, keyId: 'k' }, async () => publicKey(await importKey(pssPkcs8, { kid: 'k' }))],
     ['JSON text of a JWK', { key: JSON.stringify(hmacJwk) }, () => importKey(hmacJwk)],
-    ['raw 32-byte Ed25519 seed', { key: seedOf(ed25519Jwk), alg: 'ed25519', keyId: 'k' }, () => importKey(publicJwk(ed25519Jwk), { kid: 'k' })],
   ]
   for (const [name, options, verifyKey] of cases) {
     it(name, async () => {
@@ -158,6 +158,18 @@ describe('keys that pass the creation checks sign', () => {
       expect(result?.keyid).toBe(options.keyId ?? hmacJwk.kid)
     })
   }
+
+  it('an Ed25519 private key imported from its raw seed signs', async () => {
+    const key = await importKey(seedOf(ed25519Jwk), { alg: 'ed25519', type: 'private', kid: 'k' })
+    const signed = await createSigner({ key, now: () => 1_700_000_000 }).sign(new Request(URL_, { method: 'POST', body: 'x' }))
+    const [result] = await verifyMessage(await fromFetchRequest(signed), { key: await importKey(publicJwk(ed25519Jwk), { kid: 'k' }), now: () => 1_700_000_001 })
+    expect(result?.keyid).toBe('k')
+  })
+
+  it('32 raw bytes with alg ed25519 are read as a public key, so an HMAC secret given the wrong alg never signs', async () => {
+    const signer = createSigner({ key: seedOf(ed25519Jwk), alg: 'ed25519', keyId: 'k' })
+    await expect(signer.sign(new Request(URL_))).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_KEY_/) })
+  })
 
   it('a JSON-text HMAC JWK without a kid needs a keyId, at creation', () => {
     const { kid: _k, ...noKid } = hmacJwk
