@@ -11,9 +11,10 @@
  * (key-checks.test.ts holds both to that).
  *
  * Left to the import, because this module is paid for in the full entry's bundle budget: the PEM
- * body and the DER inside it (a PKCS#8 key names its algorithm only there), JWK members'
- * encodings and lengths and a JWK's own `alg`, raw bytes, `CryptoKey`s, whether a key pair's
- * halves belong together, a public key in PEM or as a `SignetKey`. The README lists both sets.
+ * body and the DER inside it (a PKCS#8 key names its algorithm only there, a SEC1 key its
+ * curve), JWK members' encodings and lengths and a JWK's own `alg`, what DER bytes hold,
+ * `CryptoKey`s, whether a key pair's halves belong together, a public key in PEM or as a
+ * `SignetKey`. The README lists both sets.
  *
  * @module
  */
@@ -45,14 +46,16 @@ function fail(code: SignetErrorCode, message: string): never {
  */
 export function checkKeyInput(input: unknown, alg: AlgorithmName | undefined): JsonWebKey | undefined {
   const explicit = alg === undefined ? undefined : getAlgorithm(alg)
-  // Raw bytes are a secret, a seed or DER: the import tells which.
-  if (input instanceof Uint8Array) return undefined
+  if (input instanceof Uint8Array) {
+    checkRaw(input, explicit)
+    return undefined
+  }
   if (typeof input === 'string' && input.includes('-----BEGIN')) {
     checkPem(input, explicit)
   } else if (isSignetKeyShape(input)) {
     // Bound to one algorithm: any other `alg` fails checkFits on the empty key type.
     if (explicit?.name !== input.algorithm.name) checkFits(explicit, '')
-  } else if (typeof input === 'string' || !isCryptoKey((input as { privateKey?: unknown }).privateKey ?? input)) {
+  } else if (typeof input === 'string' || !(isCryptoKey(input) || isCryptoKeyPair(input))) {
     let jwk = input
     if (typeof input === 'string') {
       try {
@@ -65,6 +68,12 @@ export function checkKeyInput(input: unknown, alg: AlgorithmName | undefined): J
     return jwk as JsonWebKey
   }
   return undefined
+}
+
+/** A WebCrypto key pair: both halves are CryptoKeys (one half alone is not a pair). */
+function isCryptoKeyPair(value: unknown): boolean {
+  const pair = value as { privateKey?: unknown; publicKey?: unknown }
+  return typeof value === 'object' && value !== null && isCryptoKey(pair.privateKey) && isCryptoKey(pair.publicKey)
 }
 
 /** True for a core `SignetKey` (its `algorithm` is a descriptor with a JOSE name). */
@@ -81,7 +90,24 @@ export function refusePublic(isPublic: boolean): void {
 
 /** ERR_ALG_MISMATCH unless `alg` (when given) is for this key type and curve. */
 function checkFits(alg: AlgorithmDescriptor | undefined, kty: unknown, crv?: unknown): void {
-  if (alg !== undefined && (alg.kty !== kty || (alg.crv !== undefined && alg.crv !== crv))) fail('ERR_ALG_MISMATCH', `"alg" ${alg.name} cannot be used with this key`)
+  // The curve is compared only when the input names one: a SEC1 PEM names it inside its DER,
+  // which the import reads.
+  if (alg !== undefined && (alg.kty !== kty || (alg.crv !== undefined && crv !== undefined && alg.crv !== crv))) {
+    fail('ERR_ALG_MISMATCH', `"alg" ${alg.name} cannot be used with this key`)
+  }
+}
+
+/**
+ * Raw bytes: an HMAC secret (at least 32 bytes, RFC 9421 key practice), DER (which starts with a
+ * SEQUENCE, 0x30), or 32 bytes for Ed25519, which could be a seed or a public key alike: core
+ * refuses to guess, and a signer cannot say which, so they are refused here with core's code.
+ */
+function checkRaw(bytes: Uint8Array, alg: AlgorithmDescriptor | undefined): void {
+  if (alg?.name === 'ed25519') {
+    fail('ERR_KEY_UNSUPPORTED', 'raw Ed25519 bytes may be a seed or a public key: pass a JWK, or importKey(bytes, { alg: "ed25519", type: "private" })')
+  }
+  if (alg?.symmetric === true && bytes.length < 32) fail('ERR_KEY_TOO_SHORT', `an HMAC secret needs at least 32 bytes, got ${bytes.length}`)
+  if (alg === undefined && bytes[0] !== 0x30) fail('ERR_KEY_UNSUPPORTED', 'raw bytes without "alg" must be DER (PKCS#8 or SPKI)')
 }
 
 function checkPem(text: string, explicit: AlgorithmDescriptor | undefined): void {

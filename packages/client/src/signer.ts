@@ -378,10 +378,9 @@ async function importSigningKey(
     const importOptions: { alg?: AlgorithmName; kid?: string; type?: 'private' } = {}
     if (alg !== undefined) importOptions.alg = alg
     if (kid !== undefined) importOptions.kid = kid
-    // 32 raw bytes are an Ed25519 seed or public key alike (RFC 8032 section 5.1.5), and an HMAC
-    // secret too: core reads them as a public key, so a secret passed with the wrong `alg` is
-    // refused at the first sign() rather than turned into a signing key. A raw Ed25519 private
-    // key is passed as a JWK or a SignetKey (importKey(bytes, { alg, type: 'private' })).
+    // Raw bytes with alg ed25519 never get here: they may be a seed or a public key (RFC 8032
+    // section 5.1.5), or an HMAC secret given the wrong alg, and key-checks.ts refuses them at
+    // creation. A raw Ed25519 private key comes as a JWK or a SignetKey.
     const material = isKeyPair(input) ? input.privateKey : input
     key = await importKey(material as JsonWebKey | string | Uint8Array | CryptoKey, importOptions)
   }

@@ -4,8 +4,7 @@
  * TypeError for a public JWK). Each is also handed to core's `importKey`, which must refuse it
  * with the same code: the creation checks agree with the import they run ahead of. What only
  * the import reads (`atFirstSign`) is held to the README's promise: it fails the first sign().
- * Keys that pass the checks still sign, PKCS#8 and SEC1 PEM included; raw bytes given as an
- * Ed25519 key are a public key and never sign.
+ * Keys that pass the checks still sign, PKCS#8 and SEC1 PEM included (with a matching `alg`).
  */
 import { fromFetchRequest, hasErrorCode, importKey, publicKey, verifyMessage } from '@signet/core'
 import type { SignetKey } from '@signet/core'
@@ -57,6 +56,9 @@ const coded: [string, SignerOptions, string][] = [
   ['HMAC JWK with alg ed25519', { key: hmacJwk, alg: 'ed25519' }, 'ERR_ALG_MISMATCH'],
   ['P-256 JWK with alg ecdsa-p384-sha384', { key: p256Jwk, alg: 'ecdsa-p384-sha384' }, 'ERR_ALG_MISMATCH'],
   ['RSA JWK with alg ed25519', { key: rsaJwk, alg: 'ed25519' }, 'ERR_ALG_MISMATCH'],
+  ['raw HMAC bytes under 32', { key: new Uint8Array(16).fill(1), alg: 'hmac-sha256', keyId: 'k' }, 'ERR_KEY_TOO_SHORT'],
+  ['raw bytes without alg, not DER', { key: new Uint8Array(32).fill(1), keyId: 'k' }, 'ERR_KEY_UNSUPPORTED'],
+  ['raw 32 bytes with alg ed25519 (a seed or a public key?)', { key: new Uint8Array(32).fill(1), alg: 'ed25519', keyId: 'k' }, 'ERR_KEY_UNSUPPORTED'],
 ]
 
 // [name, options, code]: what only the import reads passes createSigner and fails the first
@@ -73,8 +75,6 @@ const atFirstSign: [string, SignerOptions, string][] = [
   ['RSA JWK declaring PS512 with alg rsa-v1_5-sha256', { key: { ...rsaJwk, alg: 'PS512' }, alg: 'rsa-v1_5-sha256' }, 'ERR_ALG_MISMATCH'],
   ['JWK alg that does not fit its kty', { key: { ...ed25519Jwk, alg: 'ES256' } }, 'ERR_KEY_INVALID'],
   ['RSA JWK without any alg', { key: rsaNoKid, keyId: 'k' }, 'ERR_KEY_UNSUPPORTED'],
-  ['raw HMAC bytes under 32', { key: new Uint8Array(16).fill(1), alg: 'hmac-sha256', keyId: 'k' }, 'ERR_KEY_TOO_SHORT'],
-  ['raw bytes without alg', { key: new Uint8Array(32).fill(1), keyId: 'k' }, 'ERR_KEY_UNSUPPORTED'],
 ]
 
 describe('createSigner refuses a bad key at creation, before any sign()', () => {
@@ -166,9 +166,22 @@ describe('keys that pass the creation checks sign', () => {
     expect(result?.keyid).toBe('k')
   })
 
-  it('32 raw bytes with alg ed25519 are read as a public key, so an HMAC secret given the wrong alg never signs', async () => {
-    const signer = createSigner({ key: seedOf(ed25519Jwk), alg: 'ed25519', keyId: 'k' })
-    await expect(signer.sign(new Request(URL_))).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_KEY_/) })
+  it('an HMAC secret given as an Ed25519 key never becomes a signer', () => {
+    expect(() => createSigner({ key: seedOf(ed25519Jwk), alg: 'ed25519', keyId: 'k' })).toThrow(expect.objectContaining({ code: 'ERR_KEY_UNSUPPORTED' }))
+  })
+
+  it('SEC1 EC PEM with its matching alg signs, alone and after an EC PARAMETERS block', async () => {
+    const params = '-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n'
+    for (const key of [p256Sec1, params + p256Sec1]) {
+      const signed = await createSigner({ key, alg: 'ecdsa-p256-sha256', keyId: 'k', now: () => 1_700_000_000 }).sign(new Request(URL_))
+      const [result] = await verifyMessage(await fromFetchRequest(signed), { key: await importKey(publicJwk(p256Jwk), { kid: 'k' }), now: () => 1_700_000_001 })
+      expect(result?.alg).toBe('ecdsa-p256-sha256')
+    }
+  })
+
+  it('one half of a key pair is not a pair', async () => {
+    const pair = await crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify'])
+    expect(() => createSigner({ key: { privateKey: (pair as CryptoKeyPair).privateKey } as never, keyId: 'k' })).toThrow(expect.objectContaining({ code: 'ERR_KEY_INVALID' }))
   })
 
   it('a JSON-text HMAC JWK without a kid needs a keyId, at creation', () => {
