@@ -16,7 +16,7 @@ import { SignetError } from '../errors.ts'
 import { pkcs8FromJwk } from '../keys/pem.ts'
 import type { Base64Signer } from '../keys/sign.ts'
 import type { GenerateJwkOptions, KeyBackend } from './key-backend.ts'
-import { nodeKeyObject } from './key-objects.ts'
+import { nodeKeyObject, secretBytes } from './key-objects.ts'
 import { nodeCrypto, type NodeCrypto, type NodeDigester, type NodeKeyObject, type NodeSignKeyInput } from './runtime.ts'
 
 const nodeHash: Readonly<Record<HashName, string>> = { 'sha-256': 'sha256', 'sha-384': 'sha384', 'sha-512': 'sha512' }
@@ -29,6 +29,8 @@ interface Prepared {
   readonly input: NodeKeyObject | NodeSignKeyInput
   /** The digest name for `sign`/`verify` (null for Ed25519, which hashes internally). */
   readonly digest: string | null
+  /** HMAC keys: the padded key blocks for {@link hmacTextAs} (null: use createHmac). */
+  pads?: HmacPads | null
 }
 
 interface FamilyOps {
@@ -73,6 +75,7 @@ function prepare(c: NodeCrypto, alg: AlgorithmDescriptor, key: KeyMaterial): Pre
   }
   const keyObject = nodeKeyObject(c, alg, key)
   found = { alg, keyObject, input: families[alg.family].input(c, alg, keyObject), digest: alg.family === 'eddsa' ? null : nodeHash[alg.hash] }
+  if (alg.symmetric) found.pads = hmacPads(c, alg, key, keyObject)
   prepared.set(key, found)
   return found
 }
@@ -111,7 +114,69 @@ function hmacText(c: NodeCrypto, p: Prepared, text: string): Uint8Array {
  * (whose backing store is the expensive part) followed by any encoding in JavaScript.
  */
 function hmacTextAs(c: NodeCrypto, p: Prepared, text: string, encoding: 'latin1' | 'base64'): string {
+  const pads = p.pads
+  if (pads != null && text.length <= pads.inner.length - pads.block) {
+    // RFC 2104 on node:crypto's one-shot hash: H(K^opad || H(K^ipad || text)). Creating an Hmac
+    // object costs most of a small HMAC (Node 20: 1.4 of 1.6 us); two one-shot hashes that
+    // return latin-1 text (no Buffer made) cost about half as much. Same bytes, same result.
+    const n = pads.inner.write(text, pads.block, 'latin1')
+    const inner = pads.hash(p.digest as string, pads.inner.subarray(0, pads.block + n), 'latin1')
+    pads.outer.write(inner, pads.block, 'latin1')
+    return pads.hash(p.digest as string, pads.outer, encoding)
+  }
   return (c.createHmac(p.digest as string, p.keyObject) as unknown as TextDigester).update(text, 'latin1').digest(encoding)
+}
+
+/** node:crypto's one-shot hash asked for text (Node 20.12 and later). */
+type OneShotText = (algorithm: string, data: Uint8Array, outputEncoding: 'latin1' | 'base64') => string
+
+/** A Buffer as far as {@link hmacTextAs} uses one. */
+interface TextBuffer extends Uint8Array {
+  write(text: string, offset: number, encoding: 'latin1'): number
+}
+
+/**
+ * An HMAC key as two padded blocks (RFC 2104 section 2): `inner` starts with K^ipad and has room
+ * for a text of up to {@link HMAC_TEXT_ROOM} bytes after it, `outer` is K^opad and room for the
+ * inner digest. Held per prepared key, like the KeyObject; the secret is in the key material anyway.
+ */
+interface HmacPads {
+  readonly hash: OneShotText
+  readonly block: number
+  readonly inner: TextBuffer
+  readonly outer: TextBuffer
+}
+
+const HMAC_BLOCK: Readonly<Record<HashName, number>> = { 'sha-256': 64, 'sha-384': 128, 'sha-512': 128 }
+const HMAC_LENGTH: Readonly<Record<HashName, number>> = { 'sha-256': 32, 'sha-384': 48, 'sha-512': 64 }
+const HMAC_TEXT_ROOM = 2048
+
+/** The pads of an HMAC key, or null when the runtime has no one-shot hash that agrees with createHmac. */
+function hmacPads(c: NodeCrypto, alg: AlgorithmDescriptor, key: KeyMaterial, keyObject: NodeKeyObject): HmacPads | null {
+  const hash = (c as unknown as { hash?: unknown }).hash
+  const buffers = (globalThis as { Buffer?: { alloc(size: number): TextBuffer } }).Buffer
+  if (typeof hash !== 'function' || typeof buffers?.alloc !== 'function') return null
+  try {
+    const name = nodeHash[alg.hash]
+    const block = HMAC_BLOCK[alg.hash]
+    let secret = secretBytes(key)
+    if (secret.length > block) secret = (c.createHash(name).update(secret) as unknown as { digest(): Uint8Array }).digest()
+    const inner = buffers.alloc(block + HMAC_TEXT_ROOM)
+    const outer = buffers.alloc(block + HMAC_LENGTH[alg.hash])
+    for (let i = 0; i < block; i++) {
+      const k = i < secret.length ? (secret[i] as number) : 0
+      inner[i] = k ^ 0x36
+      outer[i] = k ^ 0x5c
+    }
+    const pads: HmacPads = { hash: hash as OneShotText, block, inner, outer }
+    // Probe once against node:crypto's own HMAC; any disagreement keeps createHmac.
+    const p = { alg, keyObject, input: keyObject, digest: name, pads } as Prepared
+    const probe = 'signet'
+    const want = (c.createHmac(name, keyObject) as unknown as TextDigester).update(probe, 'latin1').digest('latin1')
+    return outer.length === block + want.length && hmacTextAs(c, p, probe, 'latin1') === want ? pads : null
+  } catch {
+    return null
+  }
 }
 
 /**
