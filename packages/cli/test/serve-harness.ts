@@ -3,7 +3,10 @@
  * raw HTTP/1.1 bytes with it on a socket, so a request signed by `signet sign` arrives byte for
  * byte. Shared by the serve tests of the cli and server packages.
  */
+import { createServer } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { connect } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { main } from '../src/main.ts'
 import type { CliIO } from '../src/io.ts'
 
@@ -91,4 +94,23 @@ export async function exchangeRaw(port: number, bytes: string | Uint8Array): Pro
   const length = /\r\ncontent-length: *(\d+)/i.exec(head)?.[1]
   if (length !== undefined && Number(length) !== Buffer.byteLength(body)) throw new Error(`truncated answer: ${JSON.stringify(text.slice(0, 300))}`)
   return { status: Number(/^HTTP\/1\.1 (\d{3}) /.exec(text)?.[1] ?? 0), head, body }
+}
+
+/** A loopback HTTP server standing for an `--upstream`. */
+export interface Upstream {
+  readonly port: number
+  close(): Promise<void>
+}
+
+/** Start `handler` on 127.0.0.1 (an ephemeral port), as the upstream `signet serve` proxies to. */
+export async function startUpstream(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<Upstream> {
+  const server = createServer(handler)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    port: (server.address() as AddressInfo).port,
+    async close() {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    },
+  }
 }

@@ -10,13 +10,13 @@
  */
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { createServer as createHttpServer } from 'node:http'
-import type { Server as HttpServer } from 'node:http'
 import { connect, createServer } from 'node:net'
-import type { AddressInfo, Server as NetServer } from 'node:net'
+import type { Server as NetServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bundleCli, run, scratch } from './helpers.ts'
+import { startUpstream } from './serve-harness.ts'
+import type { Upstream } from './serve-harness.ts'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 const bin = `${root}.tmp/serve-process-test/bin.mjs`
@@ -101,13 +101,12 @@ async function signedRequest(port: number): Promise<string> {
 
 describe('signet serve: SIGINT with a request in flight', () => {
   const UPSTREAM_DELAY_MS = 800
-  let upstream: HttpServer
-  let upstreamPort: number
+  let upstream: Upstream
   let arrived: () => void = () => {}
 
   beforeAll(async () => {
     // Answers each request UPSTREAM_DELAY_MS after it arrives.
-    upstream = createHttpServer((req, res) => {
+    upstream = await startUpstream((req, res) => {
       arrived()
       req.resume()
       setTimeout(() => {
@@ -116,17 +115,12 @@ describe('signet serve: SIGINT with a request in flight', () => {
         res.end(text)
       }, UPSTREAM_DELAY_MS)
     })
-    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve))
-    upstreamPort = (upstream.address() as AddressInfo).port
   })
 
-  afterAll(async () => {
-    upstream.closeAllConnections()
-    await new Promise((resolve) => upstream.close(resolve))
-  })
+  afterAll(() => upstream.close())
 
   it('the in-flight answer arrives after the signal, then the process exits 0 and frees the port', async () => {
-    const s = await serve(['--jwks', 'keys.json', '--port', '0', '--upstream', `http://127.0.0.1:${upstreamPort}`])
+    const s = await serve(['--jwks', 'keys.json', '--port', '0', '--upstream', `http://127.0.0.1:${upstream.port}`])
     const request = await signedRequest(s.port)
     const atUpstream = new Promise<void>((resolve) => (arrived = resolve))
     const answer = new Promise<{ text: string; at: number }>((resolve, reject) => {

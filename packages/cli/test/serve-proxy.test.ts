@@ -8,13 +8,10 @@
  *   verifies, another one is a usage error before anything listens.
  * - `--jwks`: an empty set is refused at start, and a bad key is named by file, index and kid.
  */
-import { createServer } from 'node:http'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { run, scratch } from './helpers.ts'
-import { exchangeRaw, serveInProcess } from './serve-harness.ts'
-import type { ServeExited, ServeRunning } from './serve-harness.ts'
+import { exchangeRaw, serveInProcess, startUpstream } from './serve-harness.ts'
+import type { ServeExited, ServeRunning, Upstream } from './serve-harness.ts'
 
 const work = scratch()
 let jwkFile: string
@@ -83,12 +80,11 @@ async function call(port: number, extraFields: string[] = []): Promise<Answer> {
 // ---------------------------------------------------------------------------------------------
 
 describe('signet serve --upstream: client-supplied address fields', () => {
-  let upstream: Server
-  let upstreamPort: number
+  let upstream: Upstream
 
   beforeAll(async () => {
     // Echoes the field lines it received, as sent (name, value pairs).
-    upstream = createServer((req, res) => {
+    upstream = await startUpstream((req, res) => {
       req.resume()
       req.on('end', () => {
         const text = JSON.stringify({ rawHeaders: req.rawHeaders, peer: req.socket.remoteAddress })
@@ -96,17 +92,12 @@ describe('signet serve --upstream: client-supplied address fields', () => {
         res.end(text)
       })
     })
-    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve))
-    upstreamPort = (upstream.address() as AddressInfo).port
   })
 
-  afterAll(async () => {
-    upstream.closeAllConnections()
-    await new Promise((resolve) => upstream.close(resolve))
-  })
+  afterAll(() => upstream.close())
 
   it('replaces X-Forwarded-For/Proto/Host and Forwarded with the socket\'s, and drops X-Real-IP and kin', async () => {
-    const s = await running(['--jwks', 'keys.json', '--upstream', `http://127.0.0.1:${upstreamPort}`])
+    const s = await running(['--jwks', 'keys.json', '--upstream', `http://127.0.0.1:${upstream.port}`])
     const forged = [
       'X-Forwarded-For: 10.9.9.9',
       'x-FORWARDED-for: 10.8.8.8, 10.7.7.7',
@@ -141,7 +132,7 @@ describe('signet serve --upstream: client-supplied address fields', () => {
     expect(all('x-forwarded-host')).toEqual([`127.0.0.1:${s.port}`])
     expect(all('forwarded')).toEqual([`for=127.0.0.1;proto=http;host="127.0.0.1:${s.port}"`])
     expect(all('signet-key-id')).toEqual(['k-proxy'])
-    expect(all('host')).toEqual([`127.0.0.1:${upstreamPort}`])
+    expect(all('host')).toEqual([`127.0.0.1:${upstream.port}`])
     // Other fields, the signature included, go through untouched.
     expect(all('x-custom')).toEqual(['kept'])
     expect(all('signature')).toHaveLength(1)

@@ -22,7 +22,7 @@ import type { StructuredFieldType } from './structured/field-types.ts'
 import type { SignatureLimits } from './structured/limits.ts'
 import { byteSequence } from './structured/dictionary.ts'
 import { joinFieldValues } from './structured/limits.ts'
-import { fastSignatureMember, isScannedMemberText, scannedListText } from './structured/signature-input-fast.ts'
+import { fastSignatureMember, isScannedMemberText } from './structured/signature-input-fast.ts'
 import { parseSignatureInputMembers, quietLimit, type SignatureInputMember } from './structured/signature-input.ts'
 import type { SignatureParams } from './structured/signature-params.ts'
 import { parseSignatureMembers } from './structured/signature.ts'
@@ -355,12 +355,7 @@ let lastListed: PreparedComponents | undefined
 
 function preparedList(member: SignatureInputMember): PreparedComponents {
   const serialized = member.serialized
-  if (lastListed !== undefined) {
-    // The member the one-pass scan just read: its list text is known, and equal text means the
-    // same components (both are canonical). Otherwise the prefix check below.
-    const scanned = scannedListText(serialized)
-    if (scanned !== undefined ? scanned === lastListed.list : serialized.length <= PREPARED_KEY_LENGTH && serialized.startsWith(lastListed.list)) return lastListed
-  }
+  if (lastListed !== undefined && serialized.length <= PREPARED_KEY_LENGTH && serialized.startsWith(lastListed.list)) return lastListed
   const list = serialized.length <= PREPARED_KEY_LENGTH ? componentListText(serialized) : undefined
   const hit = list === undefined ? undefined : preparedLists.get(list)
   if (hit !== undefined) return (lastListed = hit)

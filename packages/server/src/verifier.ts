@@ -139,11 +139,6 @@ export interface Verifier {
    * nothing; it never throws and never waits for the hook.
    */
   reject(error: unknown, context?: RejectionContext): void
-  /**
-   * True when this verifier returned `identity`. An adapter mounted twice on one route trusts an
-   * identity left by an earlier mount only when the same verifier made it.
-   */
-  issued(identity: VerifiedIdentity): boolean
 }
 
 /** What an adapter knows about a request it refused itself (see {@link Verifier.reject}). */
@@ -473,11 +468,6 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return Math.max(1000, (end + policy.clockSkewSeconds) * 1000 - nowMs + 1000)
   }
 
-  // The identities this verifier issued: an adapter mounted twice trusts an identity set by an
-  // earlier mount only when the same verifier made it (another verifier, with other keys, must
-  // verify for itself). Weak, so identities are not kept alive.
-  const issued = new WeakSet<VerifiedIdentity>()
-
   function run(message: HttpMessage, options: VerifyRequestOptions, box: AuditBox): Promise<VerifiedIdentity> {
     const peer = forwarding.resolve(options.clientIp, message.fields)
     // Set before the first refusal, so every audit event of this request names the client.
@@ -517,7 +507,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       const value = (params as Record<string, unknown>)[name]
       if (value !== undefined) outParams[name] = parameterValue(value)
     }
-    const identity: VerifiedIdentity = {
+    return {
       keyid: accepted.keyid,
       owner: accepted.record.owner,
       scopes: scopes.slice(),
@@ -529,8 +519,6 @@ export function createVerifier(options: VerifierOptions): Verifier {
       clientIp: peer.clientIp,
       keyLabel: accepted.record.label,
     }
-    issued.add(identity)
-    return identity
   }
 
   async function readRequest(request: Request): Promise<HttpMessage> {
@@ -578,7 +566,6 @@ export function createVerifier(options: VerifierOptions): Verifier {
         },
       )
     },
-    issued: (identity: VerifiedIdentity): boolean => issued.has(identity),
     reject(error, context = {}): void {
       if (options.onRejected === undefined) return
       fire(options.onRejected, rejectedEvent(clock(), error, context.keyid, context.label, context.clientIp))

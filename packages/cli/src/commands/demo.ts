@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { has, parseArgs } from '../args.ts'
+import { has, parseArgs, wantsHelp } from '../args.ts'
 import { runDemo } from '../demo/run.ts'
 import type { DemoOptions } from '../demo/run.ts'
 import type { CliIO, Command } from '../io.ts'
@@ -38,8 +38,7 @@ Color is used only on a terminal with NO_COLOR unset.
 export function createDemoCommand(options: DemoOptions = {}): Command {
   return async (argv: string[], io: CliIO): Promise<number> => {
     // `--help` or `-h` anywhere before `--` wins over other arguments, as for every command.
-    const endOfOptions = argv.indexOf('--')
-    if (argv.slice(0, endOfOptions === -1 ? argv.length : endOfOptions).some((arg) => arg === '--help' || arg === '-h')) {
+    if (wantsHelp(argv)) {
       io.stdout(DEMO_USAGE)
       return 0
     }

@@ -28,14 +28,13 @@ import {
   MemoryNonceStore,
   RedisNonceStore,
   createVerifier,
-  jwksRecords,
-  memoryKeys,
+  parseJwks,
   problemFor,
   verifyNodeRequest,
   writeProblem,
 } from '@signet/server'
 import { openRegistryResolver } from '@signet/registry'
-import type { KeyRecord, KeyResolver, NonceStore, VerificationEvent, VerifiedIdentity, Verifier, VerifierPolicy } from '@signet/server'
+import type { KeyResolver, NonceStore, VerificationEvent, VerifiedIdentity, Verifier, VerifierPolicy } from '@signet/server'
 import { getString, parseArgs, resolveBackend, splitComponents, usage, wantsHelp } from '../args.ts'
 import type { CliIO, Command } from '../io.ts'
 import { readInput } from '../io.ts'
@@ -86,8 +85,8 @@ async function openRegistryKeys(location: string, io: CliIO, masterKeyFile?: str
 }
 
 /**
- * Read and import a `--jwks` file, one key at a time, so a refusal names the file and the key
- * (`JWKS "keys.json" key 1 (kid "k2"): ...`) and an operator finds the entry to fix at once.
+ * Read and import a `--jwks` file. The server's parser names the file and the key in every
+ * refusal (`JWKS "keys.json" key 1 (kid "k2"): ...`), so an operator finds the entry to fix.
  *
  * @param file - the value of `--jwks` (`-` for standard input).
  * @throws {SignetError} `ERR_IO` for an unreadable file; `ERR_KEY_INVALID` for text that is not
@@ -95,36 +94,10 @@ async function openRegistryKeys(location: string, io: CliIO, masterKeyFile?: str
  *   importer's own code for a key it cannot use.
  */
 async function loadJwks(io: CliIO, file: string): Promise<KeyResolver> {
-  const bytes = await readInput(io, file, 'JWKS')
-  const where = file === '-' ? 'JWKS on standard input' : `JWKS ${JSON.stringify(file)}`
-  const invalid = (message: string, cause?: unknown): SignetError =>
-    new SignetError('ERR_KEY_INVALID', `${where} ${message}`, cause === undefined ? undefined : { cause })
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: false }).decode(bytes))
-  } catch (cause) {
-    throw invalid('is not valid JSON', cause)
-  }
-  const entries = typeof parsed === 'object' && parsed !== null ? (parsed as { keys?: unknown }).keys : undefined
-  if (!Array.isArray(entries)) throw invalid('is not an object with a "keys" array')
-  if (entries.length === 0) throw invalid('has no keys: every request would be refused')
-  const records: KeyRecord[] = []
-  const seen = new Map<string, number>()
-  for (let i = 0; i < entries.length; i++) {
-    const entry: unknown = entries[i]
-    const kid = typeof entry === 'object' && entry !== null ? (entry as { kid?: unknown }).kid : undefined
-    const named = `${where} key ${i}${typeof kid === 'string' ? ` (kid ${JSON.stringify(kid)})` : ''}`
-    if (typeof kid === 'string' && seen.has(kid)) throw new SignetError('ERR_KEY_INVALID', `${named}: the kid is also used by key ${seen.get(kid)}`)
-    try {
-      records.push(...(await jwksRecords({ keys: [entry] })))
-    } catch (error) {
-      // The set-level parser numbers the key 0 (it saw a set of one): drop that, keep its reason.
-      const reason = (error instanceof Error ? error.message : String(error)).replace(/^JWKS key 0:? ?/, '')
-      throw new SignetError(error instanceof SignetError ? error.code : 'ERR_KEY_INVALID', `${named}: ${reason}`, { cause: error })
-    }
-    if (typeof kid === 'string') seen.set(kid, i)
-  }
-  return memoryKeys(records)
+  const source = file === '-' ? 'JWKS on standard input' : `JWKS ${JSON.stringify(file)}`
+  const keys = await parseJwks(await readInput(io, file, 'JWKS'), source)
+  if (keys.records().length === 0) throw new SignetError('ERR_KEY_INVALID', `${source} has no keys: every request would be refused`)
+  return keys
 }
 
 interface RedisLike {

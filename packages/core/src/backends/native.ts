@@ -127,9 +127,6 @@ function hmacTextAs(c: NodeCrypto, p: Prepared, text: string, encoding: 'latin1'
   return (c.createHmac(p.digest as string, p.keyObject) as unknown as TextDigester).update(text, 'latin1').digest(encoding)
 }
 
-/** node:crypto's one-shot hash asked for text (Node 20.12 and later). */
-type OneShotText = (algorithm: string, data: Uint8Array, outputEncoding: 'latin1' | 'base64') => string
-
 /** A Buffer as far as {@link hmacTextAs} uses one. */
 interface TextBuffer extends Uint8Array {
   write(text: string, offset: number, encoding: 'latin1'): number
@@ -141,7 +138,7 @@ interface TextBuffer extends Uint8Array {
  * inner digest. Held per prepared key, like the KeyObject; the secret is in the key material anyway.
  */
 interface HmacPads {
-  readonly hash: OneShotText
+  readonly hash: OneShotHashText
   readonly block: number
   readonly inner: TextBuffer
   readonly outer: TextBuffer
@@ -153,9 +150,10 @@ const HMAC_TEXT_ROOM = 2048
 
 /** The pads of an HMAC key, or null when the runtime has no one-shot hash that agrees with createHmac. */
 function hmacPads(c: NodeCrypto, alg: AlgorithmDescriptor, key: KeyMaterial, keyObject: NodeKeyObject): HmacPads | null {
-  const hash = (c as unknown as { hash?: unknown }).hash
+  // The one-shot hash already probed for digests (oneShotHash), asked for text here.
+  const hash = oneShotHash(c) as unknown as OneShotHashText | null
   const buffers = (globalThis as { Buffer?: { alloc(size: number): TextBuffer } }).Buffer
-  if (typeof hash !== 'function' || typeof buffers?.alloc !== 'function') return null
+  if (hash === null || typeof buffers?.alloc !== 'function') return null
   try {
     const name = nodeHash[alg.hash]
     const block = HMAC_BLOCK[alg.hash]
@@ -168,7 +166,7 @@ function hmacPads(c: NodeCrypto, alg: AlgorithmDescriptor, key: KeyMaterial, key
       inner[i] = k ^ 0x36
       outer[i] = k ^ 0x5c
     }
-    const pads: HmacPads = { hash: hash as OneShotText, block, inner, outer }
+    const pads: HmacPads = { hash, block, inner, outer }
     // Probe once against node:crypto's own HMAC; any disagreement keeps createHmac.
     const p = { alg, keyObject, input: keyObject, digest: name, pads } as Prepared
     const probe = 'signet'
@@ -196,8 +194,8 @@ const encoder = /* @__PURE__ */ new TextEncoder()
 type OneShotHash = (algorithm: string, data: Uint8Array, outputEncoding: 'buffer') => Uint8Array
 let oneShot: OneShotHash | null | undefined
 
-/** The one-shot hash asked for base64 text (same function as {@link OneShotHash}). */
-type OneShotHashText = (algorithm: string, data: Uint8Array, outputEncoding: 'base64') => string
+/** The one-shot hash asked for text (the same function as {@link OneShotHash}). */
+type OneShotHashText = (algorithm: string, data: Uint8Array, outputEncoding: 'latin1' | 'base64') => string
 
 /** A node:crypto Hash object asked for text, which runtime.ts does not declare. */
 interface TextHash {

@@ -98,7 +98,6 @@ export function fastSignatureInputMember(text: string, maxComponents: number, ma
   const open = labelEnd + 1
   let p: number
   let components: ComponentIdentifier[]
-  let listText: string
   const known = lastList
   // A slice compared whole is faster in V8 than startsWith at an offset or a loop of charCodeAt.
   if (known !== undefined && text.slice(open, open + known.text.length) === known.text) {
@@ -106,7 +105,6 @@ export function fastSignatureInputMember(text: string, maxComponents: number, ma
     // to the same `)`, so its names are known. Each member still gets its own identifiers.
     components = known.names.map(unparameterized)
     p = open + known.text.length - 1
-    listText = known.text
   } else {
     p = open + 1
     components = []
@@ -130,7 +128,7 @@ export function fastSignatureInputMember(text: string, maxComponents: number, ma
         p++
       }
     }
-    listText = text.slice(open, p + 1)
+    const listText = text.slice(open, p + 1)
     if (listText.length <= MAX_REMEMBERED_LIST) lastList = { text: listText, names: components.map((c) => c.name) }
   }
   if (components.length > maxComponents) return undefined
@@ -180,24 +178,12 @@ export function fastSignatureInputMember(text: string, maxComponents: number, ma
   }
   const serialized = text.slice(open)
   lastScanned = serialized
-  lastScannedList = listText
   return { label: text.slice(0, labelEnd), components, params: params as SignatureParams, serialized }
 }
 
-// The `serialized` text of the last member this scan returned (printable ASCII throughout, as
-// every character of it was checked on the way) and its inner list, `(...)`.
+// The `serialized` text of the last member this scan returned: printable ASCII throughout, as
+// every character of it was checked on the way.
 let lastScanned: string | undefined
-let lastScannedList: string | undefined
-
-/**
- * The inner list text of `serialized` when it is the last member {@link fastSignatureInputMember}
- * returned, else undefined: what `verify.ts` would otherwise find by scanning the text again.
- *
- * @internal
- */
-export function scannedListText(serialized: string): string | undefined {
-  return serialized === lastScanned ? lastScannedList : undefined
-}
 
 /**
  * True when `text` is the serialized text of the last member {@link fastSignatureInputMember}

@@ -59,6 +59,23 @@ export function checkScopes(identity: VerifiedIdentity, required: readonly strin
   }
 }
 
+// Which verifier made each identity an adapter handed on. A middleware mounted twice on a route
+// trusts an identity left by an earlier mount only when its own verifier made it: another
+// verifier (other keys, another policy) verifies for itself. Kept by the adapters, not by
+// `verify`, so a direct caller of the verifier pays nothing for it; weak, so nothing is kept alive.
+const verifiedBy = new WeakMap<VerifiedIdentity, Verifier>()
+
+/** Record that `verifier` made `identity` (see {@link madeBy}); returns the identity. */
+export function markVerified(identity: VerifiedIdentity, verifier: Verifier): VerifiedIdentity {
+  verifiedBy.set(identity, verifier)
+  return identity
+}
+
+/** True when an adapter of `verifier` handed on `identity`. */
+export function madeBy(identity: VerifiedIdentity, verifier: Verifier): boolean {
+  return verifiedBy.get(identity) === verifier
+}
+
 function isVerifier(value: unknown): value is Verifier {
   return typeof value === 'object' && value !== null && typeof (value as { verify?: unknown }).verify === 'function'
 }

@@ -14,7 +14,7 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { problemFor } from '../problem.ts'
 import type { VerifiedIdentity, Verifier } from '../verifier.ts'
-import { checkScopes, defaultClientIp, scopesFor, validateAdapterOptions } from './fetch.ts'
+import { checkScopes, defaultClientIp, madeBy, markVerified, scopesFor, validateAdapterOptions } from './fetch.ts'
 import type { ScopeRule } from './fetch.ts'
 
 declare module 'hono' {
@@ -57,7 +57,7 @@ export function signetHono(verifier: Verifier, options: HonoAdapterOptions = {})
   }
   return async (c, next) => {
     const existing = c.get('signet') as VerifiedIdentity | undefined
-    if (existing !== undefined && verifier.issued(existing)) {
+    if (existing !== undefined && madeBy(existing, verifier)) {
       // Verified by an earlier mount of this verifier (`app.use('/api/*', ...)`): verifying again
       // would find the nonce that mount recorded and refuse a replay, so only this mount's scopes
       // are checked. An identity from another verifier (other keys) is verified again below.
@@ -76,7 +76,7 @@ export function signetHono(verifier: Verifier, options: HonoAdapterOptions = {})
     } catch (error) {
       return refusal(c, error)
     }
-    c.set('signet', identity)
+    c.set('signet', markVerified(identity, verifier))
     await next()
     return undefined
   }

@@ -19,7 +19,7 @@ import type { HttpRequestMessage } from '@signet/core'
 import { problemFor } from '../problem.ts'
 import type { ProblemResponse } from '../problem.ts'
 import type { VerifiedIdentity, Verifier } from '../verifier.ts'
-import { checkScopes, scopesFor, validateAdapterOptions } from './fetch.ts'
+import { checkScopes, madeBy, markVerified, scopesFor, validateAdapterOptions } from './fetch.ts'
 import type { ScopeRule } from './fetch.ts'
 
 /** An `IncomingMessage` after verification. */
@@ -334,13 +334,13 @@ export function signetExpress(
   return (req, res, next): void => {
     const existing = (req as Partial<SignetIncomingMessage>).signet
     const refuse = (error: unknown): void => writeProblem(res, problemOf(verifier, error, req, options.realm))
-    if (existing !== undefined && !verifier.issued(existing)) {
+    if (existing !== undefined && !madeBy(existing, verifier)) {
       // An identity left by another verifier (other keys, another policy) proves nothing here:
       // verify again, on the body the first mount already read (it cannot be read twice).
       const body = (req as Partial<SignetIncomingMessage>).rawBody ?? NO_BODY
       verifyWithBody(verifier, req, options, body).then(
         (identity) => {
-          attach(req, identity, body)
+          attach(req, markVerified(identity, verifier), body)
           next()
         },
         refuse,
@@ -358,7 +358,7 @@ export function signetExpress(
         req,
         options,
         (identity, body) => {
-          attach(req, identity, body)
+          attach(req, markVerified(identity, verifier), body)
           next()
         },
         refuse,

@@ -42,9 +42,11 @@ function unixSeconds(value: unknown, where: string): number | undefined {
 }
 
 /**
- * Import every key of a JWK Set into key records.
+ * Import every key of a JWK Set into key records. Every refusal names the set (`source`), the
+ * key's index and its `kid`, so an operator finds the entry to fix: `JWKS key 1 (kid "k2"): ...`.
  *
  * @param jwks - the parsed set.
+ * @param source - how messages name the set (default `JWKS`; a CLI passes `JWKS "keys.json"`).
  * @returns one record per key, in order.
  * @throws {SignetError} `ERR_KEY_INVALID` for a set without `keys`, a key without `kid`, a repeated
  * `kid`, or a malformed Signet member; the importer's own code for a key it cannot use.
@@ -53,22 +55,23 @@ function unixSeconds(value: unknown, where: string): number | undefined {
  * const records = await jwksRecords({ keys: [{ kty: 'oct', kid: 'k1', k: '...', owner: 'acme' }] })
  * ```
  */
-export async function jwksRecords(jwks: unknown): Promise<KeyRecord[]> {
+export async function jwksRecords(jwks: unknown, source = 'JWKS'): Promise<KeyRecord[]> {
   if (typeof jwks !== 'object' || jwks === null || !Array.isArray((jwks as { keys?: unknown }).keys)) {
-    throw invalid('a JWKS is an object with a "keys" array')
+    throw invalid(`${source} is not an object with a "keys" array`)
   }
   const keys = (jwks as { keys: unknown[] }).keys
-  const seen = new Set<string>()
+  const seen = new Map<string, number>()
   const records: KeyRecord[] = []
   for (let i = 0; i < keys.length; i++) {
     const entry = keys[i]
-    const where = `JWKS key ${i}`
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw invalid(`${where} is not an object`)
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw invalid(`${source} key ${i}: is not an object`)
     const member = entry as Record<string, unknown>
     const kid = member['kid']
-    if (typeof kid !== 'string' || kid === '') throw invalid(`${where} has no "kid"`)
-    if (seen.has(kid)) throw invalid(`JWKS has the kid ${JSON.stringify(kid)} twice`)
-    seen.add(kid)
+    if (typeof kid !== 'string' || kid === '') throw invalid(`${source} key ${i}: has no "kid"`)
+    const where = `${source} key ${i} (kid ${JSON.stringify(kid)}):`
+    const earlier = seen.get(kid)
+    if (earlier !== undefined) throw invalid(`${where} the kid is also used by key ${earlier}`)
+    seen.set(kid, i)
     const jwk: Record<string, unknown> = {}
     for (const [name, value] of Object.entries(member)) if (!(SIGNET_MEMBERS as readonly string[]).includes(name)) jwk[name] = value
     const owner = member['owner']
@@ -88,7 +91,14 @@ export async function jwksRecords(jwks: unknown): Promise<KeyRecord[]> {
         throw invalid(`${where} has an invalid IP rule ${JSON.stringify(rule)}`, cause)
       }
     }
-    const key = await importKey(jwk as Parameters<typeof importKey>[0], { kid })
+    let key: KeyRecord['key']
+    try {
+      key = await importKey(jwk as Parameters<typeof importKey>[0], { kid })
+    } catch (error) {
+      // The importer's code stays; its message gains the key's place in the set.
+      if (!(error instanceof SignetError)) throw error
+      throw new SignetError(error.code, `${where} ${error.message}`, { cause: error })
+    }
     records.push({
       id: kid,
       key,
@@ -108,27 +118,29 @@ export async function jwksRecords(jwks: unknown): Promise<KeyRecord[]> {
 /**
  * A resolver over a JWK Set object.
  *
+ * @param source - how messages name the set (see {@link jwksRecords}).
  * @throws {SignetError} as {@link jwksRecords}.
  * @example const keys = await jwksKeys(JSON.parse(text))
  */
-export async function jwksKeys(jwks: unknown): Promise<MemoryKeyResolver> {
-  return memoryKeys(await jwksRecords(jwks))
+export async function jwksKeys(jwks: unknown, source?: string): Promise<MemoryKeyResolver> {
+  return memoryKeys(await jwksRecords(jwks, source))
 }
 
 /**
  * A resolver over the text of a JWKS file.
  *
+ * @param source - how messages name the set (see {@link jwksRecords}).
  * @throws {SignetError} `ERR_KEY_INVALID` when the text is not JSON, or as {@link jwksRecords}.
  */
-export async function parseJwks(text: string | Uint8Array): Promise<MemoryKeyResolver> {
-  const source = typeof text === 'string' ? text : new TextDecoder('utf-8', { fatal: false }).decode(text)
+export async function parseJwks(text: string | Uint8Array, source = 'JWKS'): Promise<MemoryKeyResolver> {
+  const json = typeof text === 'string' ? text : new TextDecoder('utf-8', { fatal: false }).decode(text)
   let parsed: unknown
   try {
-    parsed = JSON.parse(source)
+    parsed = JSON.parse(json)
   } catch (cause) {
-    throw invalid('the JWKS is not valid JSON', cause)
+    throw invalid(`${source} is not valid JSON`, cause)
   }
-  return jwksKeys(parsed)
+  return jwksKeys(parsed, source)
 }
 
 /**
@@ -149,5 +161,5 @@ export async function loadJwksFile(path: string): Promise<MemoryKeyResolver> {
     const reason = (cause as { code?: unknown }).code
     throw new SignetError('ERR_IO', `cannot read JWKS file ${JSON.stringify(path)}${typeof reason === 'string' ? ` (${reason})` : ''}`, { cause })
   }
-  return parseJwks(bytes)
+  return parseJwks(bytes, `JWKS file ${JSON.stringify(path)}`)
 }
