@@ -30,7 +30,7 @@ import {
 } from '@signet/core'
 import type { AlgorithmName, BackendName, HttpMessage, HttpRequestMessage, ParsedSignature, SignetErrorCode } from '@signet/core'
 import { createForwarding } from './client-ip.ts'
-import type { Forwarding, ForwardedInfo } from './client-ip.ts'
+import type { ForwardedHeader, Forwarding, ForwardedInfo } from './client-ip.ts'
 import { ipAllowed } from './ip-rules.ts'
 import { assertKeyUsable } from './key-record.ts'
 import type { KeyRecord, KeyResolver } from './key-record.ts'
@@ -85,6 +85,12 @@ export interface VerifierOptions {
   readonly clock?: (() => number) | undefined
   /** Proxies whose `Forwarded` / `X-Forwarded-For` fields are believed. Default: none. */
   readonly trustedProxies?: readonly string[] | undefined
+  /**
+   * The one forwarding field the trusted proxies write, required with `trustedProxies`:
+   * `'x-forwarded-for'` (read with `X-Forwarded-Proto`) or `'forwarded'` (RFC 7239). The other
+   * field is never read.
+   */
+  readonly forwardedHeader?: ForwardedHeader | undefined
   /** Believe `CF-Connecting-IP` (deployments on Cloudflare Workers only). Default false. */
   readonly cfConnectingIp?: boolean | undefined
   /** Called after each accepted request; errors are swallowed, never awaited. */
@@ -322,7 +328,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`"${name}" expected a function`)
   }
   if (policy.requireNonce && nonces === undefined) throw new TypeError('"policy.requireNonce" needs a nonce store in "nonces"')
-  const forwarding: Forwarding = createForwarding({ trustedProxies: options.trustedProxies, cfConnectingIp: options.cfConnectingIp })
+  const forwarding: Forwarding = createForwarding({ trustedProxies: options.trustedProxies, forwardedHeader: options.forwardedHeader, cfConnectingIp: options.cfConnectingIp })
   const fieldTypes = options.fieldTypes
 
   // Size and count limits are enforced inside the parsers, before any cryptography.
