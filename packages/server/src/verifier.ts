@@ -491,7 +491,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const nonce = accepted.candidate.input.params.nonce
     if (nonces !== undefined && typeof nonce === 'string') {
       // Recorded only now, after the signature and the digest held.
-      const recorded = nonces.record(`${accepted.keyid}\u0000${nonce}`, nonceTtlMs(accepted.candidate, nowMs))
+      const recorded = nonces.record(`${accepted.keyid}\u0000${nonce}`, nonceTtlMs(accepted.candidate, nowMs), accepted.keyid)
       if (isThenable(recorded)) return recorded.then((fresh) => identityOf(accepted, options, peer, fresh))
       return identityOf(accepted, options, peer, recorded)
     }
