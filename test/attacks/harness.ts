@@ -90,6 +90,8 @@ export interface SignedSpec {
   readonly method?: string
   readonly target?: string
   readonly authority?: string
+  /** The scheme signed for (default `http`, what every target serves). */
+  readonly scheme?: string
   readonly fields?: readonly FieldLine[]
   readonly body?: string
   /** Covered components (default `@method @target-uri`, plus `content-digest content-type` with a body). */
@@ -123,7 +125,7 @@ export async function signed(key: SignetKey, spec: SignedSpec = {}): Promise<Htt
   const message: HttpRequestMessage = {
     kind: 'request',
     method: spec.method ?? (body === undefined ? 'GET' : 'POST'),
-    scheme: 'http',
+    scheme: spec.scheme ?? 'http',
     authority,
     target: spec.target ?? '/orders?id=7',
     fields,
