@@ -60,6 +60,8 @@ export interface AttackConfig {
   readonly requiredComponents?: readonly string[]
   /** `policy.maxAgeSeconds` / `--max-age`. */
   readonly maxAgeSeconds?: number
+  /** Live nonces per key in each target's memory store: `maxEntriesPerOwner` / `--nonce-quota`. */
+  readonly nonceQuota?: number
 }
 
 /** The keys of the suite, by key id; all in the JWKS every target reads. */
@@ -266,6 +268,7 @@ function serveArgs(config: AttackConfig): string[] {
   if (config.forwardedHeader !== undefined) args.push('--forwarded-header', config.forwardedHeader)
   if (config.requiredComponents !== undefined) args.push('--require', config.requiredComponents.join(' '))
   if (config.maxAgeSeconds !== undefined) args.push('--max-age', String(config.maxAgeSeconds))
+  if (config.nonceQuota !== undefined) args.push('--nonce-quota', String(config.nonceQuota))
   return args
 }
 
@@ -287,7 +290,7 @@ export function attackHarness(config: AttackConfig = {}): AttackHarness {
     const verifier = async (): Promise<Verifier> => {
       const options: VerifierOptions = {
         keys: await parseJwks(jwksText, 'attack JWKS'),
-        nonces: new MemoryNonceStore(),
+        nonces: new MemoryNonceStore(config.nonceQuota === undefined ? {} : { maxEntriesPerOwner: config.nonceQuota }),
         policy: {
           requireNonce: true,
           ...(config.requiredComponents === undefined ? {} : { requiredComponents: config.requiredComponents }),

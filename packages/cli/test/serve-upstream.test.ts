@@ -136,8 +136,9 @@ describe('signet serve --authority and --trust-proxy', () => {
     expect(all('forwarded')).toEqual(['for=203.0.113.9;proto=http;host="api.example"'])
   })
 
-  it('refuses a bad --trust-proxy, --authority or --forwarded-header at start with ERR_USAGE', async () => {
-    for (const args of [['--trust-proxy', 'proxy.local'], ['--authority', 'https://api.example'], ['--forwarded-header', 'both']]) {
+  it('refuses a bad --trust-proxy, --authority, --forwarded-header or --nonce-quota at start with ERR_USAGE', async () => {
+    const bad = [['--trust-proxy', 'proxy.local'], ['--authority', 'https://api.example'], ['--forwarded-header', 'both'], ['--nonce-quota', '0'], ['--nonce-quota', '5', '--nonce-store', 'redis://127.0.0.1:1']]
+    for (const args of bad) {
       const s = await serveInProcess(['serve', '--port', '0', '--jwks', 'keys.json', ...args], dir)
       if ('port' in s) {
         await s.stop()

@@ -55,6 +55,7 @@ const SERVE_USAGE: string = `Usage: signet serve [--host H] [--port N] (--jwks F
        [--master-key-file FILE] [--nonce-store memory|redis://H:P] [--require "C1 C2 ..."]
        [--max-age S] [--upstream URL] [--backend native|webcrypto|pure]
        [--authority HOST[:PORT]]... [--trust-proxy CIDR]... [--forwarded-header x-forwarded-for|forwarded]
+       [--nonce-quota N]
 
 A verifying HTTP server on 127.0.0.1:8080 by default; prints "listening on http://H:P" once
 ready. A verified request gets 200 with the verified identity as JSON, or is proxied to
@@ -67,6 +68,8 @@ or SIGNET_MASTER_KEY); a registry's revocations reach the server without a resta
 --trust-proxy (repeatable): proxies whose --forwarded-header field (default x-forwarded-for)
 is believed, walked from the right. --upstream receives only the covered fields, Content-Type,
 Content-Length, Signet-Key-Id and the forwarding fields serve sets itself.
+--nonce-quota N: live nonces one key may hold in the memory nonce store (default 10000);
+a key past it gets 429 while every other key is served.
 `
 
 /** How long requests in flight may run after shutdown begins, ms. */
@@ -202,6 +205,14 @@ function parsePort(value: string | undefined): number {
 function parseMaxAge(value: string | undefined): number | undefined {
   if (value === undefined) return undefined
   if (!/^\d+$/.test(value)) throw usage(COMMAND, `--max-age expects a whole number of seconds, got ${JSON.stringify(value)}`)
+  return Number(value)
+}
+
+function parseNonceQuota(value: string | undefined, store: string): number | undefined {
+  if (value === undefined) return undefined
+  if (!/^\d{1,9}$/.test(value) || Number(value) === 0) throw usage(COMMAND, `--nonce-quota expects a positive whole number, got ${JSON.stringify(value)}`)
+  // A Redis store is shared by every verifier and has no per-key share to set here.
+  if (store !== 'memory') throw usage(COMMAND, '--nonce-quota applies to the memory nonce store only')
   return Number(value)
 }
 
@@ -429,6 +440,7 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
       authority: { type: 'string', multiple: true },
       'trust-proxy': { type: 'string', multiple: true },
       'forwarded-header': { type: 'string' },
+      'nonce-quota': { type: 'string' },
     },
     { command: COMMAND, maxPositionals: 0 },
   )
@@ -444,6 +456,7 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
   if (storeOption !== 'memory' && !storeOption.startsWith('redis://')) {
     throw usage(COMMAND, `--nonce-store expects memory or redis://HOST:PORT, got ${JSON.stringify(storeOption)}`)
   }
+  const nonceQuota = parseNonceQuota(getString(args, 'nonce-quota'), storeOption)
   const policy: { -readonly [K in keyof VerifierPolicy]: VerifierPolicy[K] } = { requireNonce: true }
   const required = getString(args, 'require')
   if (required !== undefined) policy.requiredComponents = splitComponents(required, 'require', COMMAND)
@@ -477,7 +490,7 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
     }
     let nonces: NonceStore
     if (storeOption === 'memory') {
-      nonces = new MemoryNonceStore()
+      nonces = new MemoryNonceStore(nonceQuota === undefined ? {} : { maxEntriesPerOwner: nonceQuota })
     } else {
       const opened = await openRedisStore(storeOption)
       releases.push(opened.close)
