@@ -68,7 +68,7 @@ or SIGNET_MASTER_KEY); a registry's revocations reach the server without a resta
 --trust-proxy (repeatable): proxies whose --forwarded-header field (default x-forwarded-for)
 is believed, walked from the right. --upstream receives only the covered fields, Content-Type,
 Content-Length, Signet-Key-Id and the forwarding fields serve sets itself.
---nonce-quota N: live nonces one key may hold in the memory nonce store (default 10000);
+--nonce-quota N: live nonces one key may hold in the memory nonce store (default 75000);
 a key past it gets 429 while every other key is served.
 `
 

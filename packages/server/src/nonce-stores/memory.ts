@@ -22,11 +22,14 @@ export interface MemoryNonceStoreOptions {
   /** Most bytes of keys kept (UTF-16 code units count 2 bytes, plus a fixed per-entry cost). Default 16 MiB. */
   readonly maxBytes?: number
   /**
-   * Most live entries one owner (key id) may hold. Default: a tenth of `maxEntries`, so ten keys
-   * at full speed are needed to fill the store, and one key alone never can.
+   * Most live entries one owner (key id) may hold. Default: three quarters of `maxEntries`, so
+   * one key alone never fills the store (a quarter stays for every other key) while a single
+   * busy client still gets most of it: every nonce lives as long as its signature could be
+   * accepted (330 s by default), so this share divided by that lifetime is the highest rate
+   * one key can sustain (about 225 requests a second with the defaults).
    */
   readonly maxEntriesPerOwner?: number
-  /** Most bytes one owner may hold. Default: a tenth of `maxBytes`. */
+  /** Most bytes one owner may hold. Default: three quarters of `maxBytes`. */
   readonly maxBytesPerOwner?: number
   /** Longest key accepted, in characters (key id, separator and nonce). Default 512. */
   readonly maxKeyLength?: number
@@ -87,8 +90,8 @@ export class MemoryNonceStore implements NonceStore {
   constructor(options: MemoryNonceStoreOptions = {}) {
     this.#maxEntries = positiveInteger(options.maxEntries, 100_000, 'maxEntries')
     this.#maxBytes = positiveInteger(options.maxBytes, 16 * 1024 * 1024, 'maxBytes')
-    this.#maxEntriesPerOwner = positiveInteger(options.maxEntriesPerOwner, Math.max(1, Math.floor(this.#maxEntries / 10)), 'maxEntriesPerOwner')
-    this.#maxBytesPerOwner = positiveInteger(options.maxBytesPerOwner, Math.max(1, Math.floor(this.#maxBytes / 10)), 'maxBytesPerOwner')
+    this.#maxEntriesPerOwner = positiveInteger(options.maxEntriesPerOwner, Math.max(1, Math.floor((this.#maxEntries * 3) / 4)), 'maxEntriesPerOwner')
+    this.#maxBytesPerOwner = positiveInteger(options.maxBytesPerOwner, Math.max(1, Math.floor((this.#maxBytes * 3) / 4)), 'maxBytesPerOwner')
     this.#maxKeyLength = positiveInteger(options.maxKeyLength, 512, 'maxKeyLength')
     if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('"now" expected a function')
     this.#now = options.now ?? Date.now
