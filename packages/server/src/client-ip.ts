@@ -103,8 +103,15 @@ function forwardedElement(element: string): Hop {
   let proto: string | undefined
   let start = 0
   while (start <= element.length) {
-    let end = element.indexOf(';', start)
-    if (end === -1) end = element.length
+    // A quoted value may hold a ';' (RFC 7239 section 4: values are tokens or quoted strings).
+    let end = start
+    let quoted = false
+    for (; end < element.length; end++) {
+      const c = element.charCodeAt(end)
+      if (c === 0x22) quoted = !quoted
+      else if (c === 0x5c && quoted) end++
+      else if (c === 0x3b && !quoted) break
+    }
     const pair = element.slice(start, end)
     const eq = pair.indexOf('=')
     if (eq !== -1) {

@@ -28,6 +28,8 @@ describe('defect 1: Forwarded vs X-Forwarded-For', () => {
     expect(got).toEqual({ clientIp: '203.0.113.9', proto: 'http' })
     // A forwarded proto comes from the element the walk stops at (the one a trusted hop wrote).
     expect(f.resolve(PROXY, [fwd('for=203.0.113.9;proto=https, for=10.0.0.7;proto=http')])).toEqual({ clientIp: '203.0.113.9', proto: 'https' })
+    // A quoted value holding ';' is one value, not two pairs.
+    expect(f.resolve(PROXY, [fwd('host="a;for=198.51.100.1";for=203.0.113.9;proto=https')])).toEqual({ clientIp: '203.0.113.9', proto: 'https' })
     // No Forwarded at all: the peer, whatever X-Forwarded-For claims.
     expect(f.resolve(PROXY, [xff('198.51.100.1')])).toEqual({ clientIp: PROXY, proto: undefined })
   })
