@@ -68,11 +68,11 @@ export function redact(spec: string): string {
   return spec.replace(/^([a-z+]+:\/\/)([^@/]*)@/i, (_, scheme: string, auth: string) => `${scheme}${auth.includes(':') ? `${auth.slice(0, auth.indexOf(':'))}:***` : '***'}@`)
 }
 
-function parseNode(text: string, spec: string): RedisNode {
-  // [v6]:port or host:port
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s]+)):(\d{1,5})$/.exec(text)
+function parseNode(text: string, spec: string, defaultPort: number): RedisNode {
+  // [v6]:port or host:port; the port defaults to 6379 (Sentinels: 26379), as in redis-cli.
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s,]+))(?::(\d{1,5}))?$/.exec(text)
   if (m === null) throw bad(spec, `${JSON.stringify(text)} is not HOST:PORT`)
-  const port = Number(m[3])
+  const port = m[3] === undefined ? defaultPort : Number(m[3])
   if (port < 1 || port > 65535) throw bad(spec, `port ${m[3]} is out of range`)
   return { host: (m[1] ?? m[2])!, port }
 }
@@ -109,7 +109,7 @@ export function parseRedisUrl(spec: string): RedisLocation {
   }
   const auth = { ...(username === undefined ? {} : { username }), ...(password === undefined ? {} : { password }) }
   if (m[3] === '') throw bad(spec, 'no host')
-  const nodes = m[3]!.split(',').map((n) => parseNode(n, spec))
+  const nodes = m[3]!.split(',').map((n) => parseNode(n, spec, scheme.kind === 'sentinel' ? 26379 : 6379))
   const path = m[4] === undefined || m[4] === '' ? [] : m[4].split('/')
   if (scheme.kind === 'sentinel') {
     const name = path[0]
