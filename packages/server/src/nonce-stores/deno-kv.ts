@@ -8,7 +8,9 @@
  * eventually, not at the instant they expire, so each entry holds its own expiry: a failed check
  * on an entry that has expired reads it and replaces it under a check of its versionstamp.
  *
- * Every failure of the KV (a thrown error, no answer within `timeoutMs`) becomes
+ * An operation that throws (a local KV file shared by several processes answers "database is
+ * locked" while another process writes) did not commit, so it is retried, with a growing pause,
+ * until `timeoutMs` has passed. Every failure left then (a thrown error, no answer) becomes
  * `ERR_STORE_UNAVAILABLE`, answered 503.
  *
  * @module
@@ -80,11 +82,22 @@ export class DenoKvNonceStore implements NonceStore {
       timer = setTimeout(() => reject(new Error(`no answer within ${this.#timeoutMs} ms`)), this.#timeoutMs)
     })
     try {
-      return await Promise.race([this.#record([...this.#prefix, key], ttl), timeout])
+      return await Promise.race([this.#retrying([...this.#prefix, key], ttl, Date.now() + this.#timeoutMs), timeout])
     } catch (cause) {
       throw new SignetError('ERR_STORE_UNAVAILABLE', 'the Deno KV nonce store is unreachable', { cause })
     } finally {
       clearTimeout(timer)
+    }
+  }
+
+  async #retrying(key: DenoKvKey, ttl: number, deadline: number): Promise<boolean> {
+    for (let pauseMs = 2; ; pauseMs = Math.min(pauseMs * 2, 50)) {
+      try {
+        return await this.#record(key, ttl)
+      } catch (error) {
+        if (Date.now() + pauseMs >= deadline) throw error
+        await new Promise((resolve) => setTimeout(resolve, pauseMs))
+      }
     }
   }
 
