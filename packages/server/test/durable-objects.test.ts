@@ -75,15 +75,16 @@ async function twoWorkers(nonces: 'durable-object' | 'memory', keys: 'jwks' | 'k
         ...common,
         name: 'a',
         bindings: { NAME: 'a', NONCES: nonces, KEYS: keys },
-        durableObjects: { SIGNET_NONCES: 'SignetNonces', SIGNET_KEY_STATE: 'SignetKeyState' },
+        // SQLite-backed, as the Workers guide's migration (new_sqlite_classes) makes them.
+        durableObjects: { SIGNET_NONCES: { className: 'SignetNonces', useSQLite: true }, SIGNET_KEY_STATE: { className: 'SignetKeyState', useSQLite: true } },
       },
       {
         ...common,
         name: 'b',
         bindings: { NAME: 'b', NONCES: nonces, KEYS: keys },
         durableObjects: {
-          SIGNET_NONCES: { className: 'SignetNonces', scriptName: 'a' },
-          SIGNET_KEY_STATE: { className: 'SignetKeyState', scriptName: 'a' },
+          SIGNET_NONCES: { className: 'SignetNonces', scriptName: 'a', useSQLite: true },
+          SIGNET_KEY_STATE: { className: 'SignetKeyState', scriptName: 'a', useSQLite: true },
         },
       },
     ],
