@@ -41,7 +41,7 @@ async function worker(name: string, options: object = {}): Promise<MiniflareLike
   return new Miniflare({
     modules: true, script: await bundle(name), compatibilityDate: '2026-07-01', bindings: { CALLER_JWKS: jwksText },
     // The Wrangler configuration of docs/getting-started/workers.md.
-    durableObjects: { SIGNET_NONCES: 'SignetNonces' },
+    durableObjects: { SIGNET_NONCES: { className: 'SignetNonces', useSQLite: true } },
     ...options,
   })
 }
@@ -96,7 +96,7 @@ describe('workerd', () => {
     it('keys from KV, nonces and revocations in Durable Objects: an admin revokes a key, the next request is refused', async () => {
       const mf = await worker('workers-kv-keys', {
         kvNamespaces: ['SIGNET_KEYS'],
-        durableObjects: { SIGNET_NONCES: 'SignetNonces', SIGNET_KEY_STATE: 'SignetKeyState' },
+        durableObjects: { SIGNET_NONCES: { className: 'SignetNonces', useSQLite: true }, SIGNET_KEY_STATE: { className: 'SignetKeyState', useSQLite: true } },
       })
       running.push(mf)
       const kv = await mf.getKVNamespace('SIGNET_KEYS')
