@@ -34,8 +34,6 @@ import { request as httpsRequest } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { SignetError } from '@signet/core'
 import {
-  MemoryNonceStore,
-  RedisNonceStore,
   createVerifier,
   parseJwks,
   problemFor,
@@ -43,16 +41,18 @@ import {
   writeProblem,
 } from '@signet/server'
 import { openRegistryResolver } from '@signet/registry'
+import type { RedisLocation } from '@signet/registry'
 import type { KeyResolver, NonceStore, VerificationEvent, VerifiedIdentity, Verifier, VerifierPolicy } from '@signet/server'
 import { getAll, getString, parseArgs, resolveBackend, splitComponents, usage, wantsHelp } from '../args.ts'
 import type { CliIO, Command } from '../io.ts'
+import { openNonceStore, parseNonceStoreOption } from '../nonce-store-option.ts'
 import { readInput } from '../io.ts'
 
 const COMMAND = 'serve'
 
 /** The help text of `signet serve` (`signet serve --help`). */
-const SERVE_USAGE: string = `Usage: signet serve [--host H] [--port N] (--jwks FILE | --registry PATH|redis://H:P)
-       [--master-key-file FILE] [--nonce-store memory|redis://H:P] [--require "C1 C2 ..."]
+const SERVE_USAGE: string = `Usage: signet serve [--host H] [--port N] (--jwks FILE | --registry PATH|REDIS-URL)
+       [--master-key-file FILE] [--nonce-store memory|REDIS-URL] [--require "C1 C2 ..."]
        [--max-age S] [--upstream URL] [--backend native|webcrypto|pure]
        [--authority HOST[:PORT]]... [--trust-proxy CIDR]... [--forwarded-header x-forwarded-for|forwarded]
        [--nonce-quota N]
@@ -70,12 +70,12 @@ is believed, walked from the right. --upstream receives only the covered fields,
 Content-Length, Signet-Key-Id and the forwarding fields serve sets itself.
 --nonce-quota N: live nonces one key may hold in the memory nonce store (default 75000);
 a key past it gets 429 while every other key is served.
+REDIS-URL: redis://H:P[/DB] (one node), redis://H:P,H:P,... (a Redis Cluster),
+redis+cluster://H:P (a cluster from one seed), redis+sentinel://H:P,.../NAME[/DB] (Sentinel).
 `
 
 /** How long requests in flight may run after shutdown begins, ms. */
 const SHUTDOWN_GRACE_MS = 2000
-/** How long Redis may take to answer at start-up, ms. */
-const REDIS_CONNECT_TIMEOUT_MS = 2000
 
 /** Keys from a registry, the usage recorder that feeds its records, and how to release it. */
 interface OpenedRegistry {
@@ -117,85 +117,6 @@ async function loadJwks(io: CliIO, file: string): Promise<KeyResolver> {
   return keys
 }
 
-interface RedisLike {
-  set(key: string, value: string, px: 'PX', ttlMs: number, nx: 'NX'): Promise<'OK' | null>
-  connect(): Promise<void>
-  ping(): Promise<string>
-  quit(): Promise<unknown>
-  disconnect(): void
-  on(event: 'error', listener: (error: unknown) => void): unknown
-}
-
-/** A nonce store and how to release it. */
-interface OpenedStore {
-  readonly store: NonceStore
-  readonly close: () => Promise<void>
-}
-
-function parseRedisAddress(value: string): { host: string; port: number; db?: number } {
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    throw usage(COMMAND, `--nonce-store expects memory or redis://HOST:PORT, got ${JSON.stringify(value)}`)
-  }
-  if (url.protocol !== 'redis:' || url.hostname === '') {
-    throw usage(COMMAND, `--nonce-store expects memory or redis://HOST:PORT, got ${JSON.stringify(value)}`)
-  }
-  const port = url.port === '' ? 6379 : Number(url.port)
-  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
-  const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : undefined
-  if (db !== undefined && (!Number.isInteger(db) || db < 0)) throw usage(COMMAND, `--nonce-store has an invalid database number in ${JSON.stringify(value)}`)
-  return db === undefined ? { host, port } : { host, port, db }
-}
-
-async function openRedisStore(value: string): Promise<OpenedStore> {
-  const address = parseRedisAddress(value)
-  const { default: Redis } = (await import('ioredis')) as unknown as { default: new (options: Record<string, unknown>) => RedisLike }
-  const client = new Redis({
-    host: address.host,
-    port: address.port,
-    ...(address.db === undefined ? {} : { db: address.db }),
-    lazyConnect: true,
-    // Fail fast instead of queueing: a verifier that cannot record a nonce answers 503 at once.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    connectTimeout: 1000,
-    commandTimeout: 1000,
-    // Keep trying in the background so service resumes when Redis is back.
-    retryStrategy: (times: number) => Math.min(50 * times, 500),
-  })
-  client.on('error', () => {
-    // Connection errors surface as ERR_STORE_UNAVAILABLE per request; the event itself is noise.
-  })
-  let timer: ReturnType<typeof setTimeout> | undefined
-  try {
-    await Promise.race([
-      client.connect().then(() => client.ping()),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('timed out')), REDIS_CONNECT_TIMEOUT_MS)
-      }),
-    ])
-  } catch (cause) {
-    client.disconnect()
-    const reason = cause instanceof Error ? cause.message : String(cause)
-    throw new SignetError('ERR_STORE_UNAVAILABLE', `signet serve: cannot reach Redis at ${address.host}:${address.port} (${reason})`, { cause })
-  } finally {
-    clearTimeout(timer)
-  }
-  return {
-    store: new RedisNonceStore(client, { timeoutMs: 1000 }),
-    close: async () => {
-      try {
-        await Promise.race([client.quit(), new Promise((resolve) => setTimeout(resolve, 500))])
-      } catch {
-        // Already gone.
-      }
-      client.disconnect()
-    },
-  }
-}
-
 function parsePort(value: string | undefined): number {
   if (value === undefined) return 8080
   if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) throw usage(COMMAND, `--port expects a number from 0 to 65535, got ${JSON.stringify(value)}`)
@@ -208,7 +129,7 @@ function parseMaxAge(value: string | undefined): number | undefined {
   return Number(value)
 }
 
-function parseNonceQuota(value: string | undefined, store: string): number | undefined {
+function parseNonceQuota(value: string | undefined, store: 'memory' | RedisLocation): number | undefined {
   if (value === undefined) return undefined
   if (!/^\d{1,9}$/.test(value) || Number(value) === 0) throw usage(COMMAND, `--nonce-quota expects a positive whole number, got ${JSON.stringify(value)}`)
   // A Redis store is shared by every verifier and has no per-key share to set here.
@@ -452,10 +373,7 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
   const jwksFile = getString(args, 'jwks')
   const registry = getString(args, 'registry')
   if ((jwksFile === undefined) === (registry === undefined)) throw usage(COMMAND, 'give exactly one of --jwks FILE or --registry PATH')
-  const storeOption = getString(args, 'nonce-store') ?? 'memory'
-  if (storeOption !== 'memory' && !storeOption.startsWith('redis://')) {
-    throw usage(COMMAND, `--nonce-store expects memory or redis://HOST:PORT, got ${JSON.stringify(storeOption)}`)
-  }
+  const storeOption = parseNonceStoreOption(COMMAND, getString(args, 'nonce-store') ?? 'memory')
   const nonceQuota = parseNonceQuota(getString(args, 'nonce-quota'), storeOption)
   const policy: { -readonly [K in keyof VerifierPolicy]: VerifierPolicy[K] } = { requireNonce: true }
   const required = getString(args, 'require')
@@ -488,14 +406,9 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
       keys = opened.keys
       recordUsage = opened.recordUsage
     }
-    let nonces: NonceStore
-    if (storeOption === 'memory') {
-      nonces = new MemoryNonceStore(nonceQuota === undefined ? {} : { maxEntriesPerOwner: nonceQuota })
-    } else {
-      const opened = await openRedisStore(storeOption)
-      releases.push(opened.close)
-      nonces = opened.store
-    }
+    const openedNonces = await openNonceStore(COMMAND, storeOption, nonceQuota === undefined ? {} : { maxEntriesPerOwner: nonceQuota })
+    releases.push(openedNonces.close)
+    const nonces: NonceStore = openedNonces.store
     let verifier: Verifier
     try {
       verifier = createVerifier({
