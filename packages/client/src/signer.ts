@@ -311,7 +311,7 @@ export function createSigner(options: SignerOptions): Signer {
     if (overrides.components === undefined && components === undefined) {
       covered = defaultComponents(digest !== 'none' && parts.body !== undefined, headers.has('content-type'))
     }
-    if (agent !== undefined) covered = agent.apply(headers, useLabel, covered)
+    if (agent !== undefined) covered = agent.apply(headers, useLabel, covered, overrides.components === undefined && components === undefined)
     const request = toRequest({ ...parts, headers }, headers, redirect)
     const message = lowerCaseFields(await fromFetchRequest(request.clone()))
     const created = Math.floor(clock() + offsetSeconds)

@@ -39,9 +39,12 @@ export interface WebBotAuthProfile {
    * @param headers - the outgoing request's fields (changed in place).
    * @param label - the signature label, which keys the member.
    * @param covered - the components the signature will cover.
+   * @param defaulted - whether `covered` is the signer's default list: `"@target-uri"` is then
+   *   covered as `"@authority"`, `"@path"` and `"@query"`, since the draft requires `@authority`
+   *   or `@target-uri` and verifiers (Cloudflare's among them) look for `@authority`.
    * @returns the components, with `"signature-agent";key="LABEL"` added when missing.
    */
-  apply(headers: Headers, label: string, covered: readonly (string | ComponentIdentifier)[]): readonly (string | ComponentIdentifier)[]
+  apply(headers: Headers, label: string, covered: readonly (string | ComponentIdentifier)[], defaulted: boolean): readonly (string | ComponentIdentifier)[]
 }
 
 /** The options of `createSigner` this module reads. */
@@ -100,13 +103,18 @@ export function webBotAuthProfile(options: WebBotAuthSignerOptions, symmetricKey
     agentUrl: value,
     tag: WEB_BOT_AUTH_TAG,
     expiresSeconds,
-    apply(headers, label, covered) {
+    apply(headers, label, covered, defaulted) {
       headers.set('signature-agent', mergeMember(headers.get('signature-agent'), label, member))
+      if (defaulted) covered = covered.flatMap((c) => (isNamed(c, '@target-uri') ? ['"@authority"', '"@path"', '"@query"'] : [c]))
       const id = `"signature-agent";key="${label}"`
       const has = covered.some((c) => (typeof c === 'string' ? c === id : c.name === 'signature-agent' && c.params.get('key') === label))
       return has ? covered : [...covered, parseComponentIdentifier(id)]
     },
   }
+}
+
+function isNamed(component: string | ComponentIdentifier, name: string): boolean {
+  return typeof component === 'string' ? component === `"${name}"` || component === name : component.name === name && component.params.size === 0
 }
 
 /**

@@ -55,6 +55,7 @@ export interface DirectoryProblem {
     | 'test-key'
     | 'unsigned'
     | 'signature-invalid'
+    | 'signature-incomplete'
     | 'signature-expired'
     | 'signature-in-future'
     | 'digest-mismatch'
@@ -264,7 +265,9 @@ async function checkSignatures(result: DirectoryFetchResult, keys: readonly Dire
     }
     const covered = candidate.input.components.map((c) => c.name + (c.params.has('req') ? ';req' : ''))
     if (!covered.includes('@authority;req') || !covered.includes('content-digest')) {
-      fail('signature-invalid', `signature ${JSON.stringify(candidate.label)} must cover "@authority";req and "content-digest"`)
+      // Earlier drafts (and Cloudflare's http-message-sig 0.2) covered "@authority";req alone:
+      // not a proof under the current draft, but no evidence against the key either.
+      problems.push({ code: 'signature-incomplete', message: `signature ${JSON.stringify(candidate.label)} must cover "@authority";req and "content-digest"`, kid: keyid })
       continue
     }
     if (typeof params.created !== 'number' || typeof params.expires !== 'number') {
