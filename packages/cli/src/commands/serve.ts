@@ -27,7 +27,9 @@ import { SignetError } from '@signet/core'
 import {
   MemoryNonceStore,
   RedisNonceStore,
+  chainKeys,
   createVerifier,
+  directoryKeys,
   parseJwks,
   problemFor,
   verifyNodeRequest,
@@ -35,7 +37,8 @@ import {
 } from '@signet/server'
 import { openRegistryResolver } from '@signet/registry'
 import type { KeyResolver, NonceStore, VerificationEvent, VerifiedIdentity, Verifier, VerifierPolicy } from '@signet/server'
-import { getString, parseArgs, resolveBackend, splitComponents, usage, wantsHelp } from '../args.ts'
+import { getString, has, parseArgs, resolveBackend, splitComponents, usage, wantsHelp } from '../args.ts'
+import type { ParsedArgs } from '../args.ts'
 import type { CliIO, Command } from '../io.ts'
 import { readInput } from '../io.ts'
 
@@ -45,6 +48,7 @@ const COMMAND = 'serve'
 const SERVE_USAGE: string = `Usage: signet serve [--host H] [--port N] (--jwks FILE | --registry PATH|redis://H:P)
        [--master-key-file FILE] [--nonce-store memory|redis://H:P] [--require "C1 C2 ..."]
        [--max-age S] [--upstream URL] [--backend native|webcrypto|pure]
+       [--directory [--allow-private-directories]]
 
 A verifying HTTP server on 127.0.0.1:8080 by default; prints "listening on http://H:P" once
 ready. A verified request gets 200 with the verified identity as JSON, or is proxied to
@@ -53,7 +57,32 @@ answer with its code. A nonce store is always set (memory by default), so every 
 needs a nonce. Keys come from a JWKS file or a registry (master key from --master-key-file
 or SIGNET_MASTER_KEY); a registry's revocations reach the server without a restart.
 --require replaces the default required components; --max-age bounds the signature age.
+--directory also takes keys from Web Bot Auth Signature-Agent key directories (fetched over
+https, cached; --allow-private-directories allows loopback and plain http, for tests); with
+it, --jwks and --registry are optional.
 `
+
+/**
+ * `--directory`: Web Bot Auth agents' keys from their `Signature-Agent` directories, asked
+ * after the configured keys (CLI.md "signet serve"). A directory that cannot be used answers
+ * with the server package's status for `ERR_DIRECTORY_*` (401).
+ *
+ * @param configured - the `--jwks` or `--registry` keys, if any.
+ * @param args - the parsed command line.
+ * @returns the resolver to verify with.
+ * @throws {SignetError} `ERR_USAGE` when neither keys nor `--directory` are given, or
+ *   `--allow-private-directories` comes without `--directory`.
+ */
+function withDirectories(configured: KeyResolver | undefined, args: ParsedArgs): KeyResolver {
+  const allowPrivate = has(args, 'allow-private-directories')
+  if (!has(args, 'directory')) {
+    if (allowPrivate) throw usage(COMMAND, '--allow-private-directories needs --directory')
+    if (configured === undefined) throw usage(COMMAND, 'give exactly one of --jwks FILE or --registry PATH')
+    return configured
+  }
+  const directories = directoryKeys({ allowPrivateNetworks: allowPrivate })
+  return configured === undefined ? directories : chainKeys(configured, directories)
+}
 
 /** How long requests in flight may run after shutdown begins, ms. */
 const SHUTDOWN_GRACE_MS = 2000
@@ -385,6 +414,8 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
       'max-age': { type: 'string' },
       upstream: { type: 'string' },
       backend: { type: 'string' },
+      directory: { type: 'boolean' },
+      'allow-private-directories': { type: 'boolean' },
     },
     { command: COMMAND, maxPositionals: 0 },
   )
@@ -395,7 +426,9 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
   const upstream = parseUpstream(getString(args, 'upstream'))
   const jwksFile = getString(args, 'jwks')
   const registry = getString(args, 'registry')
-  if ((jwksFile === undefined) === (registry === undefined)) throw usage(COMMAND, 'give exactly one of --jwks FILE or --registry PATH')
+  if (jwksFile !== undefined && registry !== undefined) throw usage(COMMAND, 'give exactly one of --jwks FILE or --registry PATH')
+  // Checked before anything is opened; withDirectories applies it once the keys are loaded.
+  if (jwksFile === undefined && registry === undefined && !has(args, 'directory')) throw usage(COMMAND, 'give exactly one of --jwks FILE or --registry PATH')
   const storeOption = getString(args, 'nonce-store') ?? 'memory'
   if (storeOption !== 'memory' && !storeOption.startsWith('redis://')) {
     throw usage(COMMAND, `--nonce-store expects memory or redis://HOST:PORT, got ${JSON.stringify(storeOption)}`)
@@ -415,12 +448,12 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
   }
   let server: Server | undefined
   try {
-    let keys: KeyResolver
+    let keys: KeyResolver | undefined
     let recordUsage: ((event: VerificationEvent) => void) | undefined
     if (jwksFile !== undefined) {
       keys = await loadJwks(io, jwksFile)
-    } else {
-      const opened = await openRegistryKeys(registry as string, io, getString(args, 'master-key-file'))
+    } else if (registry !== undefined) {
+      const opened = await openRegistryKeys(registry, io, getString(args, 'master-key-file'))
       releases.push(opened.close)
       keys = opened.keys
       recordUsage = opened.recordUsage
@@ -436,7 +469,7 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
     let verifier: Verifier
     try {
       verifier = createVerifier({
-        keys,
+        keys: withDirectories(keys, args),
         nonces,
         policy,
         ...(backend === undefined ? {} : { backend }),

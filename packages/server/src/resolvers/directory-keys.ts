@@ -62,6 +62,7 @@ export interface DirectoryProblem {
     | 'cache-beyond-expiry'
     | 'no-cache-control'
     | 'fetch-failed'
+    | 'too-large'
   readonly message: string
   readonly kid?: string
 }
