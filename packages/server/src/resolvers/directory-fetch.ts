@@ -147,10 +147,30 @@ export async function fetchDirectory(url: string | URL, options: DirectoryFetchO
   return fetchGet(doFetch, target, headers, timeoutMs, maxBytes)
 }
 
+// The few members of node:http, node:https and node:dns used here, typed structurally: this
+// module is isomorphic and names no node: module statically.
+interface NodeIncoming {
+  readonly statusCode?: number | undefined
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>
+  on(event: 'data', listener: (chunk: Uint8Array) => void): unknown
+  on(event: 'end', listener: () => void): unknown
+  on(event: 'error', listener: (error: unknown) => void): unknown
+}
+interface NodeClientRequest {
+  on(event: 'error', listener: (error: unknown) => void): unknown
+  end(): unknown
+  destroy(): unknown
+}
+interface NodeHttp {
+  request(url: URL, options: Record<string, unknown>, callback: (response: NodeIncoming) => void): NodeClientRequest
+}
+interface NodeDns {
+  readonly promises: { lookup(host: string, options: { all: true; verbatim: boolean }): Promise<{ address: string; family: number }[]> }
+}
 interface NodeModules {
-  readonly http: typeof import('node:http')
-  readonly https: typeof import('node:https')
-  readonly dns: typeof import('node:dns')
+  readonly http: NodeHttp
+  readonly https: NodeHttp
+  readonly dns: NodeDns
 }
 
 let nodeCache: NodeModules | null | undefined
@@ -201,7 +221,7 @@ function nodeGet(
   const plainHttp = target.protocol === 'http:'
   return new Promise<DirectoryFetchResult>((resolve, reject) => {
     let settled = false
-    let request: import('node:http').ClientRequest | undefined
+    let request: NodeClientRequest | undefined
     const finish = (error: SignetError | undefined, result?: DirectoryFetchResult): void => {
       if (settled) return
       settled = true
@@ -223,10 +243,10 @@ function nodeGet(
             method: 'GET',
             headers,
             // The connection goes to the address checked above, whatever DNS says now.
-            lookup: ((_host: string, opts: { all?: boolean }, callback: (...args: unknown[]) => void) => {
+            lookup: (_host: string, opts: { all?: boolean }, callback: (...args: unknown[]) => void): void => {
               if (opts.all === true) callback(null, [pinned])
               else callback(null, pinned.address, pinned.family)
-            }) as never,
+            },
             agent: false,
           },
           (response) => {
@@ -245,9 +265,9 @@ function nodeGet(
               finish(unavailable(`the directory body exceeds ${maxBytes} bytes`))
               return
             }
-            const chunks: Buffer[] = []
+            const chunks: Uint8Array[] = []
             let size = 0
-            response.on('data', (chunk: Buffer) => {
+            response.on('data', (chunk: Uint8Array) => {
               size += chunk.length
               if (size > maxBytes) finish(unavailable(`the directory body exceeds ${maxBytes} bytes`))
               else chunks.push(chunk)
