@@ -310,6 +310,42 @@ describe('directoryKeys: SSRF rules', () => {
     await expect(fetchDirectory(`${server.origin}/x`, { allowPrivateNetworks: true })).resolves.toMatchObject({ status: 200 })
   })
 
+  it('connects to the address it checked: a name resolved here, the socket pinned to it', async () => {
+    server.handler = goodDirectory()
+    // "localhost" goes through the resolver and the pinned lookup (allowed only with allowPrivateNetworks).
+    const port = new URL(server.origin).port
+    await expect(fetchDirectory(`http://localhost:${port}/x`, { allowPrivateNetworks: true })).resolves.toMatchObject({ status: 200 })
+    await expect(fetchDirectory(`http://localhost:${port}/x`)).rejects.toMatchObject({ code: 'ERR_DIRECTORY_REFUSED' })
+  })
+
+  it('the fetch-only path (Workers, browsers, a caller\'s fetch) keeps the size, time, redirect and address rules', async () => {
+    const viaFetch = { allowPrivateNetworks: true, fetch: (input: string, init: RequestInit) => fetch(input, init) }
+    server.handler = (_req, res) => void res.writeHead(302, { location: '/moved' }).end()
+    await expect(fetchDirectory(`${server.origin}/x`, viaFetch)).resolves.toMatchObject({ status: 302 })
+    server.handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/http-message-signatures-directory+json' })
+      let sent = 0
+      const pump = (): void => {
+        while (sent < 5 * 1024 * 1024 && !res.destroyed) {
+          sent += 65536
+          if (!res.write(Buffer.alloc(65536, 0x20))) return void res.once('drain', pump)
+        }
+        if (!res.destroyed) res.end()
+      }
+      pump()
+    }
+    await expect(fetchDirectory(`${server.origin}/x`, viaFetch)).rejects.toMatchObject({ code: 'ERR_DIRECTORY_UNAVAILABLE', message: expect.stringMatching(/exceeds/) })
+    server.handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/http-message-signatures-directory+json' })
+      const timer = setInterval(() => (res.destroyed ? clearInterval(timer) : res.write(' ')), 50)
+      res.on('close', () => clearInterval(timer))
+    }
+    await expect(fetchDirectory(`${server.origin}/x`, { ...viaFetch, timeoutMs: 300 })).rejects.toMatchObject({ message: expect.stringMatching(/within 300 ms/) })
+    const strict = { fetch: viaFetch.fetch }
+    await expect(fetchDirectory('https://10.0.0.1/', strict)).rejects.toMatchObject({ code: 'ERR_DIRECTORY_REFUSED' })
+    await expect(fetchDirectory('https://localhost/', strict)).rejects.toMatchObject({ code: 'ERR_DIRECTORY_REFUSED' })
+  })
+
   it('a Signature-Agent that is not a URL is unverified', async () => {
     const result = await verifyAgent(verifierWith(), await agentRequest(agentKey, 'not a url'))
     expect(result).toMatchObject({ outcome: 'unverified', code: 'ERR_DIRECTORY_REFUSED' })
