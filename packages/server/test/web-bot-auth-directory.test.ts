@@ -197,6 +197,30 @@ describe('directoryKeys: a directory that misbehaves', () => {
     expect(server.requests).toHaveLength(3)
   })
 
+  it('backs off exponentially after repeated failures, and respects Retry-After', async () => {
+    server.handler = (_req, res) => res.writeHead(503).end()
+    const verifier = verifierWith({ retryAfterErrorSeconds: 10 })
+    const attempt = async (): Promise<void> => void (await rejection(verifier.verify(await agentRequest(agentKey, server.origin))))
+    await attempt() // fails: next try after 10 s
+    clock.ms += 10_000
+    await attempt() // fails again: next try after 20 s
+    expect(server.requests).toHaveLength(2)
+    clock.ms += 15_000
+    await attempt()
+    expect(server.requests).toHaveLength(2)
+    clock.ms += 5000
+    server.handler = (_req, res) => res.writeHead(503, { 'retry-after': '120' }).end()
+    await attempt() // third failure, told to wait 120 s
+    expect(server.requests).toHaveLength(3)
+    clock.ms += 100_000
+    await attempt()
+    expect(server.requests).toHaveLength(3)
+    clock.ms += 20_000
+    server.handler = goodDirectory()
+    await expect(verifier.verify(await agentRequest(agentKey, server.origin))).resolves.toMatchObject({ keyid: agentPrint })
+    expect(server.requests).toHaveLength(4)
+  })
+
   it('a directory that never answered well is unverified, not invalid', async () => {
     server.handler = (_req, res) => res.writeHead(500).end()
     const result = await verifyAgent(verifierWith(), await agentRequest(agentKey, server.origin))

@@ -55,9 +55,13 @@ export interface DirectoryKeysOptions {
   readonly negativeTtlSeconds?: number | undefined
   /** How long keys keep verifying past their freshness while fetches fail, seconds. Default 86 400. */
   readonly maxStaleSeconds?: number | undefined
-  /** Wait before retrying a directory whose fetch failed, seconds. Default 30. */
+  /**
+   * Wait before retrying a directory whose fetch failed, seconds; doubled after each further
+   * failure up to 10 minutes, or longer when the directory sent `Retry-After` (at most an hour).
+   * Default 30.
+   */
   readonly retryAfterErrorSeconds?: number | undefined
-  /** Most directories cached; the least recently fetched is dropped beyond it. Default 1000. */
+  /** Most directories cached; the oldest entry is dropped beyond it. Default 1000. */
   readonly maxDirectories?: number | undefined
   readonly policy?: {
     /** Use only keys with a valid directory response signature. Default false. */
@@ -94,11 +98,21 @@ interface CacheEntry {
   /** Unix ms before which no new fetch is tried after a failure. */
   retryAt: number
   lastError: SignetError | undefined
+  /** Failed fetches in a row (for the back-off). */
+  failures: number
   etag: string | undefined
   lastModified: string | undefined
   /** Thumbprint to unix ms until which it is known to be absent. */
   absent: Map<string, number>
   inflight: Promise<void> | undefined
+}
+
+/** `Retry-After` (RFC 9110 section 10.2.3) as ms from `nowMs`: delay-seconds or an HTTP date. */
+function retryAfter(value: string | undefined, nowMs: number): number {
+  if (value === undefined) return 0
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000
+  const at = Date.parse(value)
+  return Number.isNaN(at) ? 0 : Math.max(0, at - nowMs)
 }
 
 function seconds(value: number | undefined, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -146,7 +160,7 @@ export function directoryKeys(options: DirectoryKeysOptions = {}): DirectoryKeyR
     let entry = cache.get(identifier)
     if (entry === undefined) {
       if (cache.size >= maxDirectories) cache.delete(cache.keys().next().value as string)
-      entry = { records: undefined, freshUntil: -Infinity, goodAt: -Infinity, retryAt: -Infinity, lastError: undefined, etag: undefined, lastModified: undefined, absent: new Map(), inflight: undefined }
+      entry = { records: undefined, freshUntil: -Infinity, goodAt: -Infinity, retryAt: -Infinity, lastError: undefined, failures: 0, etag: undefined, lastModified: undefined, absent: new Map(), inflight: undefined }
       cache.set(identifier, entry)
     }
     return entry
@@ -193,6 +207,7 @@ export function directoryKeys(options: DirectoryKeysOptions = {}): DirectoryKeyR
 
   async function load(entry: CacheEntry, fetchUrl: URL, identifier: string): Promise<void> {
     const headers: Record<string, string> = {}
+    let retryAfterMs = 0
     if (entry.records !== undefined && entry.etag !== undefined) headers['if-none-match'] = entry.etag
     if (entry.records !== undefined && entry.lastModified !== undefined) headers['if-modified-since'] = entry.lastModified
     try {
@@ -207,10 +222,14 @@ export function directoryKeys(options: DirectoryKeysOptions = {}): DirectoryKeyR
         entry.freshUntil = freshnessMs(result, undefined)
         entry.goodAt = now()
         entry.lastError = undefined
+        entry.failures = 0
         return
       }
       // Section "Key Distribution and Discovery": only a 200 counts; redirects are failures.
-      if (result.status !== 200) throw new SignetError('ERR_DIRECTORY_UNAVAILABLE', `the directory answered ${result.status}`)
+      if (result.status !== 200) {
+        retryAfterMs = retryAfter(result.headers.get('retry-after'), now())
+        throw new SignetError('ERR_DIRECTORY_UNAVAILABLE', `the directory answered ${result.status}`)
+      }
       const contents = await readDirectory(result, { now: Math.floor(now() / 1000), maxKeys, allowTestKeys: options.allowTestKeys === true })
       const fatal = contents.problems.find((p) => p.code === 'json' || p.code === 'not-jwks')
       if (fatal !== undefined) throw new SignetError('ERR_DIRECTORY_UNAVAILABLE', fatal.message)
@@ -224,10 +243,14 @@ export function directoryKeys(options: DirectoryKeysOptions = {}): DirectoryKeyR
       entry.freshUntil = freshnessMs(result, signatureExpires)
       entry.goodAt = now()
       entry.lastError = undefined
+      entry.failures = 0
       entry.etag = result.headers.get('etag')
       entry.lastModified = result.headers.get('last-modified')
     } catch (error) {
-      entry.retryAt = now() + retryAfterError * 1000
+      // Section "Negative Caching and Retry": bounded exponential back-off, Retry-After respected.
+      entry.failures += 1
+      const backoffMs = Math.min(retryAfterError * 1000 * 2 ** Math.min(entry.failures - 1, 20), Math.max(retryAfterError * 1000, 600_000))
+      entry.retryAt = now() + Math.max(backoffMs, Math.min(retryAfterMs, 3_600_000))
       entry.lastError =
         error instanceof SignetError && (error.code === 'ERR_DIRECTORY_UNAVAILABLE' || error.code === 'ERR_DIRECTORY_REFUSED')
           ? error
