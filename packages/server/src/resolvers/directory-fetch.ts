@@ -178,7 +178,9 @@ let nodeCache: NodeModules | null | undefined
 function nodeModules(): NodeModules | undefined {
   if (nodeCache === undefined) {
     const get = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule
-    if (typeof get !== 'function') nodeCache = null
+    // workerd's node:http compatibility layer sits on fetch and has no DNS to pin: use fetch there.
+    const workers = (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent === 'Cloudflare-Workers'
+    if (typeof get !== 'function' || workers) nodeCache = null
     else {
       const http = get('node:http') as NodeModules['http'] | undefined
       const https = get('node:https') as NodeModules['https'] | undefined
