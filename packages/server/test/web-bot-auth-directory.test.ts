@@ -14,6 +14,7 @@ import { fetchDirectory } from '../src/resolvers/directory-fetch.ts'
 import { chainKeys } from '../src/resolvers/chain.ts'
 import { memoryKeys } from '../src/resolvers/memory.ts'
 import { verifyAgent } from '../src/web-bot-auth/outcome.ts'
+import { signatureAgentOf } from '../src/resolvers/signature-agent.ts'
 import { freshNonce, hmacKey, rejection, requestMessage, sign } from './helpers.ts'
 import { serveJson, serveSigned, startDirectoryServer } from './fixtures/directory-server.ts'
 import type { DirectoryServer } from './fixtures/directory-server.ts'
@@ -120,6 +121,21 @@ describe('directoryKeys: verifying agents', () => {
     const uncovered = await sign(message, agentKey, { components: ['@authority'], keyid: agentPrint, tag: 'web-bot-auth', created: Math.floor(clock.ms / 1000) })
     expect((await rejection(verifierWith().verify(uncovered))).code).toBe('ERR_KEY_NOT_FOUND')
     expect(server.requests).toHaveLength(0)
+  })
+})
+
+describe('signatureAgentOf', () => {
+  it('picks the member keyed by the signature\'s label among several covered (the draft\'s remote-browser example)', async () => {
+    const base = await requestMessage({ authority: 'origin.example', target: '/resource' })
+    const message = { ...base, fields: [...base.fields, { name: 'signature-agent', value: 'agent="https://agent.alice.example", browser="https://browser.example"' }] }
+    const components = ['"@method"', '"signature-agent";key="agent"', '"signature-agent";key="browser"']
+    expect(signatureAgentOf({ message, label: 'browser', components, tag: 'web-bot-auth' })).toBe('https://browser.example')
+    expect(signatureAgentOf({ message, label: 'agent', components: ['"signature-agent";key="agent"'], tag: 'web-bot-auth' })).toBe('https://agent.alice.example')
+    // Several members covered, none the signature's own: no attribution.
+    expect(signatureAgentOf({ message, label: 'other', components, tag: 'web-bot-auth' })).toBeUndefined()
+    // A member with parameters is ignored.
+    const withParams = { ...base, fields: [...base.fields, { name: 'signature-agent', value: 'sig1="https://a.example";x=1' }] }
+    expect(signatureAgentOf({ message: withParams, label: 'sig1', components: ['"signature-agent";key="sig1"'], tag: 'web-bot-auth' })).toBeUndefined()
   })
 })
 

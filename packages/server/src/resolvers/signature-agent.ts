@@ -45,6 +45,7 @@ function memberValue(message: HttpMessage, id: ComponentIdentifier): string | un
  * ```
  */
 export function signatureAgentOf(context: KeyResolveContext): string | undefined {
+  const keys: string[] = []
   for (const serialized of context.components) {
     if (!serialized.startsWith(WHOLE_FIELD)) continue
     if (serialized === WHOLE_FIELD) {
@@ -55,9 +56,12 @@ export function signatureAgentOf(context: KeyResolveContext): string | undefined
     }
     const id = parseComponentIdentifier(serialized)
     const key = id.params.get('key')
-    if (typeof key === 'string' && id.params.size === 1) return memberValue(context.message, id)
+    if (typeof key === 'string' && id.params.size === 1) keys.push(key)
   }
-  return undefined
+  // A signature may also cover other signers' members (section "Multiple Signatures"): its own
+  // is the one keyed by its label; failing that, the only member it covers.
+  const own = keys.includes(context.label) ? context.label : keys.length === 1 ? keys[0] : undefined
+  return own === undefined ? undefined : memberValue(context.message, { name: 'signature-agent', params: new Map([['key', own]]) })
 }
 
 /** A `Signature-Agent` URL, read: the URL fetched and the identifier it stands for. */
