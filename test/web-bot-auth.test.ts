@@ -119,7 +119,7 @@ describe('draft test vectors (appendix "Test Vectors")', () => {
 
   it('directoryResponse reproduces the draft\'s "Signed Directory Response" byte for byte', async () => {
     const key = await importKey(edPrivateJwk)
-    const { headers, body } = await directoryResponseParts([key], { request: 'signature-agent.test', created: 1735689600, expiresInSeconds: 4889289600 - 1735689600 })
+    const { headers, body } = await directoryResponseParts([key], { request: 'signature-agent.test', created: 1735689600, expiresInSeconds: 4889289600 - 1735689600, keyValidity: false })
     expect(fromUtf8(body)).toBe('{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"poqkLGiymh_W0uP6PZFw-dvez3QJT5SolqXBCW38r0U","x":"JrQLj5P_89iXES9-vFgrIy29clF9CC_oPPsw3c5D0bs","use":"sig"}]}')
     const fields = new Map(headers)
     expect(fields.get('Content-Type')).toBe('application/http-message-signatures-directory+json')
@@ -130,7 +130,7 @@ describe('draft test vectors (appendix "Test Vectors")', () => {
 
   it('reads the draft\'s signed directory: signature valid, and the RFC 9421 test key flagged', async () => {
     const key = await importKey(edPrivateJwk)
-    const { headers, body } = await directoryResponseParts([key], { request: 'signature-agent.test', created: 1735689600, expiresInSeconds: 4889289600 - 1735689600 })
+    const { headers, body } = await directoryResponseParts([key], { request: 'signature-agent.test', created: 1735689600, expiresInSeconds: 4889289600 - 1735689600, keyValidity: false })
     const result = { url: 'https://signature-agent.test/.well-known/http-message-signatures-directory', status: 200, headers: new Map(headers.map(([n, v]) => [n.toLowerCase(), v])), body }
     const read = await readDirectory(result, { now: Math.floor(Date.now() / 1000) })
     expect(read.keys).toMatchObject([{ thumbprint: 'poqkLGiymh_W0uP6PZFw-dvez3QJT5SolqXBCW38r0U', signature: 'valid', usable: false }])

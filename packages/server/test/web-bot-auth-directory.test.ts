@@ -447,3 +447,37 @@ describe('directoryKeys: directory signatures, outcomes, composition', () => {
     expect(() => chainKeys({} as never)).toThrow(TypeError)
   })
 })
+
+describe('directoryResponse', () => {
+  it('signs each key, writes nbf/exp, and never lets a cache outlive the signatures', async () => {
+    const { directoryResponse } = await import('../src/web-bot-auth/directory-response.ts')
+    const { readDirectory } = await import('../src/resolvers/directory-keys.ts')
+    const now = Math.floor(Date.now() / 1000)
+    const response = await directoryResponse([agentKey, { key: otherKey, notBefore: now - 10, expires: now + 99 }], { request: 'agent.test', expiresInSeconds: 600 })
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toBe('application/http-message-signatures-directory+json')
+    const maxAge = Number(/max-age=(\d+)/.exec(response.headers.get('cache-control') ?? '')?.[1])
+    expect(maxAge).toBeGreaterThan(590)
+    expect(maxAge).toBeLessThanOrEqual(600)
+    expect(response.headers.get('signature-input')).toMatch(/^binding0=\("@authority";req "content-digest"\);created=\d+;expires=\d+;keyid="[^"]+";tag="http-message-signatures-directory", binding1=/)
+    const body = new Uint8Array(await response.arrayBuffer())
+    const jwks = JSON.parse(new TextDecoder().decode(body)) as { keys: { kid: string; nbf: number; exp: number }[] }
+    const created = Number(/created=(\d+)/.exec(response.headers.get('signature-input') ?? '')?.[1])
+    expect(jwks.keys[0]).toMatchObject({ kid: agentPrint, nbf: created, exp: created + 600 })
+    expect(jwks.keys[1]).toMatchObject({ nbf: now - 10, exp: now + 99 })
+    const headers = new Map<string, string>()
+    response.headers.forEach((v, n) => headers.set(n, v))
+    const read = await readDirectory({ url: 'https://agent.test/.well-known/http-message-signatures-directory', status: 200, headers, body }, { now })
+    expect(read.keys.map((k) => k.signature)).toEqual(['valid', 'valid'])
+    expect(read.problems).toEqual([])
+  })
+
+  it('refuses what it cannot publish', async () => {
+    const { directoryResponse } = await import('../src/web-bot-auth/directory-response.ts')
+    await expect(directoryResponse([], { request: 'a.test' })).rejects.toThrow(TypeError)
+    await expect(directoryResponse([publicKey(agentKey)], { request: 'a.test' })).rejects.toThrow(/private asymmetric key/)
+    await expect(directoryResponse([(await hmacKey()).key], { request: 'a.test' })).rejects.toThrow(TypeError)
+    await expect(directoryResponse([agentKey], { request: 'a.test', expiresInSeconds: 0 })).rejects.toThrow(RangeError)
+    await expect(directoryResponse([agentKey], { request: 42 as never })).rejects.toThrow(TypeError)
+  })
+})

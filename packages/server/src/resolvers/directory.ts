@@ -89,6 +89,8 @@ export interface DirectoryKeyResolver extends KeyResolver {
   clear(): void
 }
 
+const KEY_TIME_SKEW_SECONDS = 60
+
 interface CacheEntry {
   records: Map<string, KeyRecord> | undefined
   /** Unix ms until which the keys are fresh. */
@@ -198,8 +200,9 @@ export function directoryKeys(options: DirectoryKeysOptions = {}): DirectoryKeyR
         key: key.key,
         owner: identifier,
         label: 'web-bot-auth',
-        ...(key.notBefore === undefined ? {} : { notBefore: key.notBefore }),
-        ...(key.expires === undefined ? {} : { expires: key.expires }),
+        // The directory's clock and ours may disagree: nbf and exp get a minute of slack.
+        ...(key.notBefore === undefined ? {} : { notBefore: key.notBefore - KEY_TIME_SKEW_SECONDS }),
+        ...(key.expires === undefined ? {} : { expires: key.expires + KEY_TIME_SKEW_SECONDS }),
       })
     }
     return records

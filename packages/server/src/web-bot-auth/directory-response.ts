@@ -4,7 +4,8 @@
  * Domain Binding").
  *
  * The body is a JWK Set of public keys, each with `kid` set to its RFC 7638 thumbprint,
- * `use: "sig"`, and `nbf`/`exp` when given. The response carries `Content-Digest` (RFC 9530)
+ * `use: "sig"`, and `nbf`/`exp` (by default the signatures' `created` and `expires`: a key is
+ * not vouched for outside the proof; per key when given, or none with `keyValidity: false`). The response carries `Content-Digest` (RFC 9530)
  * over those bytes and one signature per key, labelled `binding` for a single key or
  * `binding0`, `binding1`, ... for several, covering `"@authority";req` and `content-digest` with
  * `created`, `expires`, `keyid` (the thumbprint) and `tag="http-message-signatures-directory"`,
@@ -30,8 +31,13 @@ export interface DirectoryResponseOptions {
   readonly request: Request | HttpRequestMessage | string
   /** Signature creation time, unix seconds. Default now. */
   readonly created?: number | undefined
-  /** Signature lifetime, seconds. Default 86 400 (one day). */
+  /**
+   * Signature lifetime, seconds. Default 604 800 (a week): the draft's "Directory Response
+   * Signature Lifetimes" advises lifetimes well beyond how often the directory is refetched.
+   */
   readonly expiresInSeconds?: number | undefined
+  /** Write `nbf`/`exp` on keys that do not carry their own (default true). */
+  readonly keyValidity?: boolean | undefined
   /** `Cache-Control: max-age`, seconds; lowered to the signatures' remaining lifetime. Default 3600. */
   readonly maxAgeSeconds?: number | undefined
 }
@@ -79,7 +85,7 @@ export async function directoryResponseParts(keys: readonly DirectoryKeyInput[],
   if (!Array.isArray(keys) || keys.length === 0) throw new TypeError('"keys" expected a non-empty array of private keys')
   if (typeof options !== 'object' || options === null) throw new TypeError('"options" expected an object')
   const created = options.created ?? Math.floor(Date.now() / 1000)
-  const lifetime = options.expiresInSeconds ?? 86_400
+  const lifetime = options.expiresInSeconds ?? 604_800
   const maxAge = options.maxAgeSeconds ?? 3600
   for (const [name, value] of [['created', created], ['expiresInSeconds', lifetime], ['maxAgeSeconds', maxAge]] as const) {
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new RangeError(`"${name}" expected a non-negative integer, got ${String(value)}`)
@@ -103,10 +109,11 @@ export async function directoryResponseParts(keys: readonly DirectoryKeyInput[],
     for (const name of ['e', 'n', 'x', 'y']) if (exported[name] !== undefined) jwk[name] = exported[name]
     if (exported['alg'] !== undefined && exported['kty'] !== 'OKP') jwk['alg'] = exported['alg']
     jwk['use'] = 'sig'
-    if (!isSignetKeyLike(input)) {
-      if (input.notBefore !== undefined) jwk['nbf'] = input.notBefore
-      if (input.expires !== undefined) jwk['exp'] = input.expires
-    }
+    const own = isSignetKeyLike(input) ? {} : input
+    const nbf = own.notBefore ?? (options.keyValidity === false ? undefined : created)
+    const exp = own.expires ?? (options.keyValidity === false ? undefined : expires)
+    if (nbf !== undefined) jwk['nbf'] = nbf
+    if (exp !== undefined) jwk['exp'] = exp
     entries.push({ key, thumbprint: print, jwk })
   }
   const body = utf8(JSON.stringify({ keys: entries.map((e) => e.jwk) }))
