@@ -45,8 +45,9 @@ export interface KeyResolver {
   /**
    * @param keyid - the untrusted `keyid` parameter.
    * @param context - the signature being verified and its message, for resolvers that find
-   *   keys through the request itself (Web Bot Auth's `Signature-Agent` directories). Other
-   *   resolvers ignore it.
+   *   keys through the request itself (Web Bot Auth's `Signature-Agent` directories). The
+   *   server's verifier builds it only for a `resolve` that declares this second parameter
+   *   (`resolve.length >= 2`), so the other resolvers cost nothing for it.
    */
   resolve(keyid: string, context?: KeyResolveContext): KeyRecord | undefined | Promise<KeyRecord | undefined>
 }
