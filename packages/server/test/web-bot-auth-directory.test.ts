@@ -278,6 +278,22 @@ describe('directoryKeys: a directory that misbehaves', () => {
     expect(server.requests).toHaveLength(1)
   })
 
+  it('caps the fetches in flight over all directories', async () => {
+    server.handler = (_req, res) => {
+      setTimeout(() => serveJson(res, jwksOf(agentJwk)), 100)
+    }
+    const verifier = verifierWith({ maxConcurrentFetches: 1 })
+    const [a, b] = await Promise.all([
+      verifyAgent(verifier, await agentRequest(agentKey, `${server.origin}/a`)),
+      verifyAgent(verifier, await agentRequest(agentKey, `${server.origin}/b`)),
+    ])
+    expect(a.outcome).toBe('verified')
+    expect(b).toMatchObject({ outcome: 'unverified', code: 'ERR_DIRECTORY_UNAVAILABLE' })
+    expect(server.requests).toHaveLength(1)
+    // Not held against /b: once the first fetch is done, it is fetched.
+    await expect(verifier.verify(await agentRequest(agentKey, `${server.origin}/b`))).resolves.toMatchObject({ keyid: agentPrint })
+  })
+
   it('revalidates with If-None-Match; a 304 keeps the keys', async () => {
     server.handler = (req, res) => {
       if (req.headers['if-none-match'] === '"v1"') return void res.writeHead(304, { etag: '"v1"', 'cache-control': 'max-age=60' }).end()

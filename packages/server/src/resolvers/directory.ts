@@ -61,6 +61,12 @@ export interface DirectoryKeysOptions {
    * Default 30.
    */
   readonly retryAfterErrorSeconds?: number | undefined
+  /**
+   * Most directory fetches in flight at once, over all directories; a lookup that would start
+   * another fails at once as unverified (`ERR_DIRECTORY_UNAVAILABLE`), so a burst of requests
+   * naming new directories cannot pile up connections. Default 16.
+   */
+  readonly maxConcurrentFetches?: number | undefined
   /** Most directories cached; the oldest entry is dropped beyond it. Default 1000. */
   readonly maxDirectories?: number | undefined
   readonly policy?: {
@@ -151,6 +157,8 @@ export function directoryKeys(options: DirectoryKeysOptions = {}): DirectoryKeyR
   const maxStale = seconds(options.maxStaleSeconds, 'maxStaleSeconds', 86_400)
   const retryAfterError = seconds(options.retryAfterErrorSeconds, 'retryAfterErrorSeconds', 30)
   const maxDirectories = Math.max(1, seconds(options.maxDirectories, 'maxDirectories', 1000))
+  const maxConcurrent = Math.max(1, seconds(options.maxConcurrentFetches, 'maxConcurrentFetches', 16))
+  let inFlight = 0
   const requireSigned = options.policy?.requireSignedDirectory === true
   if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new TypeError('"fetch" expected a function')
   const now = options.now ?? Date.now
@@ -263,7 +271,12 @@ export function directoryKeys(options: DirectoryKeysOptions = {}): DirectoryKeyR
   }
 
   function refresh(entry: CacheEntry, fetchUrl: URL, identifier: string): Promise<void> {
-    entry.inflight ??= load(entry, fetchUrl, identifier).finally(() => {
+    if (entry.inflight !== undefined) return entry.inflight
+    // Not a failure of this directory: no back-off is recorded, the next lookup may try.
+    if (inFlight >= maxConcurrent) return Promise.reject(new SignetError('ERR_DIRECTORY_UNAVAILABLE', 'too many directory fetches in flight'))
+    inFlight += 1
+    entry.inflight = load(entry, fetchUrl, identifier).finally(() => {
+      inFlight -= 1
       entry.inflight = undefined
     })
     return entry.inflight
