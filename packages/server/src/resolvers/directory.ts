@@ -5,7 +5,8 @@
  *
  * Lookups are by (directory identifier, thumbprint), never by `keyid` alone (section
  * "Validating Message Signature"): a key learned from one directory never verifies a request
- * that names another. The verified identity's `owner` is the directory identifier.
+ * that names another. The records it returns carry `owner` = the directory identifier (the
+ * verified identity's `owner`) and `label` = `web-bot-auth` (how `verifyAgent` recognises them).
  *
  * Caching (section "Cache Behaviour" and the ones after it):
  * - a directory is fresh for its `Cache-Control: max-age` (or `Expires`), clamped to
