@@ -8,6 +8,7 @@
 import {
   baseCommand,
   demoCommand,
+  directoryCommand,
   keygenCommand,
   keysCommand,
   pubkeyCommand,
@@ -28,6 +29,7 @@ export const commands: Readonly<Record<string, Command>> = {
   serve: serveCommand,
   keys: keysCommand,
   demo: demoCommand,
+  directory: directoryCommand,
 }
 
 // Commands whose options this module documents in USAGE; the others parse their own --help.
@@ -47,13 +49,14 @@ Commands:
   pubkey KEY [--alg ALG]                      print the public JWK of a key
   sign --key KEY [--alg ALG] [--keyid ID] [--label L] [--components "C1 C2 ..."]
        [--created UNIX|now|none] [--expires UNIX] [--nonce VALUE|auto|none] [--tag T]
-       [--digest sha-256|sha-512|none] [--request FILE] [--scheme S] [MESSAGE]
+       [--digest sha-256|sha-512|none] [--signature-agent URL] [--request FILE] [--scheme S] [MESSAGE]
   verify (--key KEY | --jwks FILE) [--alg ALG] [--label L | --tag T] [--now UNIX]
        [--max-age S] [--require "C1 C2 ..."] [--request FILE] [--scheme S] [MESSAGE]
   base [--label L] [--request FILE] [--scheme S] [MESSAGE]
   serve [--host H] [--port N] (--jwks FILE | --registry PATH) ...   (signet serve --help)
   keys create|list|show|rotate|disable|enable|revoke|usage|audit|rewrap REGISTRY ...
                                               manage API keys (signet keys --help)
+  directory serve --key KEY... | lint URL      publish or check a Web Bot Auth key directory
   demo                                        run the end-to-end walkthrough
 
 signet <command> --help prints the usage of that command.

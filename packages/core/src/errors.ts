@@ -66,6 +66,9 @@ export type SignetErrorCode =
   | 'ERR_SCOPE_DENIED'
   | 'ERR_RATE_LIMITED'
   | 'ERR_STORE_UNAVAILABLE'
+  // Web Bot Auth key directories
+  | 'ERR_DIRECTORY_UNAVAILABLE'
+  | 'ERR_DIRECTORY_REFUSED'
   // Registry
   | 'ERR_KEY_ID_MALFORMED'
   | 'ERR_SECRET_MALFORMED'

@@ -5,6 +5,7 @@
  */
 export { baseCommand } from './base.ts'
 export { demoCommand } from './demo.ts'
+export { directoryCommand } from './directory.ts'
 export { keygenCommand } from './keygen.ts'
 export { keysCommand } from './keys.ts'
 export { pubkeyCommand } from './pubkey.ts'

@@ -34,7 +34,9 @@ import { request as httpsRequest } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { SignetError } from '@signet/core'
 import {
+  chainKeys,
   createVerifier,
+  directoryKeys,
   parseJwks,
   problemFor,
   verifyNodeRequest,
@@ -43,7 +45,8 @@ import {
 import { openRegistryResolver } from '@signet/registry'
 import type { RedisLocation } from '@signet/registry'
 import type { KeyResolver, NonceStore, VerificationEvent, VerifiedIdentity, Verifier, VerifierPolicy } from '@signet/server'
-import { getAll, getString, parseArgs, resolveBackend, splitComponents, usage, wantsHelp } from '../args.ts'
+import { getAll, getString, has, parseArgs, resolveBackend, splitComponents, usage, wantsHelp } from '../args.ts'
+import type { ParsedArgs } from '../args.ts'
 import type { CliIO, Command } from '../io.ts'
 import { openNonceStore, parseNonceStoreOption } from '../nonce-store-option.ts'
 import { readInput } from '../io.ts'
@@ -56,6 +59,7 @@ const SERVE_USAGE: string = `Usage: signet serve [--host H] [--port N] (--jwks F
        [--max-age S] [--upstream URL] [--backend native|webcrypto|pure]
        [--authority HOST[:PORT]]... [--trust-proxy CIDR]... [--forwarded-header x-forwarded-for|forwarded]
        [--nonce-quota N]
+       [--directory [--allow-private-directories]]
 
 A verifying HTTP server on 127.0.0.1:8080 by default; prints "listening on http://H:P" once
 ready. A verified request gets 200 with the verified identity as JSON, or is proxied to
@@ -72,7 +76,32 @@ Content-Length, Signet-Key-Id and the forwarding fields serve sets itself.
 a key past it gets 429 while every other key is served.
 REDIS-URL: redis://H:P[/DB] (one node), redis://H:P,H:P,... (a Redis Cluster),
 redis+cluster://H:P (a cluster from one seed), redis+sentinel://H:P,.../NAME[/DB] (Sentinel).
+--directory also takes keys from Web Bot Auth Signature-Agent key directories (fetched over
+https, cached; --allow-private-directories allows loopback and plain http, for tests); with
+it, --jwks and --registry are optional.
 `
+
+/**
+ * `--directory`: Web Bot Auth agents' keys from their `Signature-Agent` directories, asked
+ * after the configured keys (CLI.md "signet serve"). A directory that cannot be used answers
+ * with the server package's status for `ERR_DIRECTORY_*` (401).
+ *
+ * @param configured - the `--jwks` or `--registry` keys, if any.
+ * @param args - the parsed command line.
+ * @returns the resolver to verify with.
+ * @throws {SignetError} `ERR_USAGE` when neither keys nor `--directory` are given, or
+ *   `--allow-private-directories` comes without `--directory`.
+ */
+function withDirectories(configured: KeyResolver | undefined, args: ParsedArgs): KeyResolver {
+  const allowPrivate = has(args, 'allow-private-directories')
+  if (!has(args, 'directory')) {
+    if (allowPrivate) throw usage(COMMAND, '--allow-private-directories needs --directory')
+    if (configured === undefined) throw usage(COMMAND, 'give exactly one of --jwks FILE or --registry PATH')
+    return configured
+  }
+  const directories = directoryKeys({ allowPrivateNetworks: allowPrivate })
+  return configured === undefined ? directories : chainKeys(configured, directories)
+}
 
 /** How long requests in flight may run after shutdown begins, ms. */
 const SHUTDOWN_GRACE_MS = 2000
@@ -362,6 +391,8 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
       'trust-proxy': { type: 'string', multiple: true },
       'forwarded-header': { type: 'string' },
       'nonce-quota': { type: 'string' },
+      directory: { type: 'boolean' },
+      'allow-private-directories': { type: 'boolean' },
     },
     { command: COMMAND, maxPositionals: 0 },
   )
@@ -372,7 +403,9 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
   const upstream = parseUpstream(getString(args, 'upstream'))
   const jwksFile = getString(args, 'jwks')
   const registry = getString(args, 'registry')
-  if ((jwksFile === undefined) === (registry === undefined)) throw usage(COMMAND, 'give exactly one of --jwks FILE or --registry PATH')
+  if (jwksFile !== undefined && registry !== undefined) throw usage(COMMAND, 'give exactly one of --jwks FILE or --registry PATH')
+  // Checked before anything is opened; withDirectories applies it once the keys are loaded.
+  if (jwksFile === undefined && registry === undefined && !has(args, 'directory')) throw usage(COMMAND, 'give exactly one of --jwks FILE or --registry PATH')
   const storeOption = parseNonceStoreOption(COMMAND, getString(args, 'nonce-store') ?? 'memory')
   const nonceQuota = parseNonceQuota(getString(args, 'nonce-quota'), storeOption)
   const policy: { -readonly [K in keyof VerifierPolicy]: VerifierPolicy[K] } = { requireNonce: true }
@@ -396,12 +429,12 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
   }
   let server: Server | undefined
   try {
-    let keys: KeyResolver
+    let keys: KeyResolver | undefined
     let recordUsage: ((event: VerificationEvent) => void) | undefined
     if (jwksFile !== undefined) {
       keys = await loadJwks(io, jwksFile)
-    } else {
-      const opened = await openRegistryKeys(registry as string, io, getString(args, 'master-key-file'))
+    } else if (registry !== undefined) {
+      const opened = await openRegistryKeys(registry, io, getString(args, 'master-key-file'))
       releases.push(opened.close)
       keys = opened.keys
       recordUsage = opened.recordUsage
@@ -412,7 +445,7 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
     let verifier: Verifier
     try {
       verifier = createVerifier({
-        keys,
+        keys: withDirectories(keys, args),
         nonces,
         policy,
         ...(backend === undefined ? {} : { backend }),

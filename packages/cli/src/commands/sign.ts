@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { SignetError, createContentDigest, createNonce, parseSignatureField, parseSignatureInput, signMessage } from '@signet/core'
+import { SignetError, createContentDigest, createNonce, parseSignatureField, parseSignatureInput, publicKey, signMessage, thumbprint } from '@signet/core'
 import type { HttpMessage, SignOptions } from '@signet/core'
 import {
   getString,
@@ -39,6 +39,7 @@ const options: OptionSpecs = {
   expires: { type: 'string' },
   nonce: { type: 'string' },
   digest: { type: 'string' },
+  'signature-agent': { type: 'string' },
 }
 
 /** Signature parameters in the order defaulted ones take (CLI.md). */
@@ -69,7 +70,9 @@ export const signCommand: Command = async (argv: string[], io: CliIO): Promise<n
   const explicitComponents = getString(args, 'components')
   const components = explicitComponents === undefined ? undefined : splitComponents(explicitComponents, 'components', 'sign')
   const keyidOption = getString(args, 'keyid')
-  const tag = getString(args, 'tag')
+  const agentUrl = parseSignatureAgent(getString(args, 'signature-agent'))
+  // CLI.md "Additions": with --signature-agent the default --tag is web-bot-auth.
+  const tag = getString(args, 'tag') ?? (agentUrl === undefined ? undefined : 'web-bot-auth')
 
   // The key first: when the message comes on standard input, a bad key path is the error to show.
   const { key, declaredKid } = await loadKeyFile(io, keyFile, { alg: getString(args, 'alg'), kid: keyidOption, need: 'private' })
@@ -77,30 +80,46 @@ export const signCommand: Command = async (argv: string[], io: CliIO): Promise<n
   const { file, request } = input
 
   refuseExistingLabel(input.message, label)
-
-  // RFC 9530: the digest is over the content, i.e. the body after transfer decoding.
-  const body = input.message.body
-  const digest = digestAlg === 'default' ? (body !== undefined && body.length > 0 ? 'sha-256' : undefined) : digestAlg
   let bytes = input.bytes
   let message = input.message
+  if (agentUrl !== undefined) {
+    bytes = addSignatureAgent(bytes, message, label, agentUrl)
+    message = parseMessageBytes(bytes, file, { scheme, request })
+  }
+
+  // RFC 9530: the digest is over the content, i.e. the body after transfer decoding.
+  const body = message.body
+  const digest = digestAlg === 'default' ? (body !== undefined && body.length > 0 ? 'sha-256' : undefined) : digestAlg
   if (digest !== undefined) {
     const value = await createContentDigest(body ?? new Uint8Array(0), [digest])
     bytes = spliceFieldLines(bytes, { remove: ['content-digest'], append: [['Content-Digest', value]] })
     message = parseMessageBytes(bytes, file, { scheme, request })
   }
 
+  let covered = components ?? defaultComponents(message, digest !== undefined)
+  let agentExpires: number | undefined
+  let agentKeyid: string | undefined
+  if (agentUrl !== undefined) {
+    // draft-ietf-webbotauth-httpsig-protocol: the signer's member is covered, keyid is the
+    // RFC 7638 thumbprint, and expires is required (here 300 s after created unless given).
+    const member = `"signature-agent";key="${label}"`
+    if (!covered.includes(member)) covered = [...covered, member]
+    if (key.algorithm.symmetric) throw usage('sign', '--signature-agent needs an asymmetric key: Web Bot Auth forbids shared secrets')
+    agentKeyid = await thumbprint(publicKey(key))
+    if (expires === undefined && created !== null) agentExpires = created + 300
+  }
   const signOptions: SignOptions = {
     key,
     label,
-    components: components ?? defaultComponents(message, digest !== undefined),
+    components: covered,
     created,
     // CLI.md: `keyid` from the key's `kid` when the key has one. A PEM key or a JWK without
     // `kid` gets none: core's thumbprint kid is not the key's, and for HMAC it is a hash of the
     // secret, which has no business in a header.
-    keyid: keyidOption ?? declaredKid ?? null,
+    keyid: keyidOption ?? agentKeyid ?? declaredKid ?? null,
     alg: has(args, 'alg'),
     paramOrder: paramOrder(args.order),
-    ...(expires === undefined ? {} : { expires }),
+    ...((expires ?? agentExpires) === undefined ? {} : { expires: (expires ?? agentExpires) as number }),
     ...(nonce === undefined ? {} : { nonce }),
     ...(tag === undefined ? {} : { tag }),
     ...(backend === undefined ? {} : { backend }),
@@ -115,6 +134,41 @@ export const signCommand: Command = async (argv: string[], io: CliIO): Promise<n
   })
   writeBytes(io, signed)
   return 0
+}
+
+function parseSignatureAgent(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined
+  let url: URL | undefined
+  try {
+    url = new URL(value)
+  } catch {
+    url = undefined
+  }
+  // The member value is an sf-string (printable ASCII) holding an absolute https URL.
+  // Plain http only on loopback, for tests against `signet directory serve`.
+  const loopback = url !== undefined && url.protocol === 'http:' && /^(127\.\d+\.\d+\.\d+|\[::1\]|localhost)$/.test(url.hostname)
+  if (url === undefined || (url.protocol !== 'https:' && !loopback) || !/^[\x20-\x7e]+$/.test(value)) {
+    throw usage('sign', `--signature-agent expects an absolute https URL (http only on loopback), got ${JSON.stringify(value.slice(0, 200))}`)
+  }
+  return value
+}
+
+/**
+ * Add this signer's member to `Signature-Agent` (a Dictionary): a new field line, or the member
+ * appended to the one already there. A member under the same label is a label clash (exit 2).
+ */
+function addSignatureAgent(bytes: Uint8Array, message: HttpMessage, label: string, url: string): Uint8Array {
+  const member = `${label}="${url.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
+  const existing = fieldValues(message, 'signature-agent')
+  if (existing.length === 0) return spliceFieldLines(bytes, { append: [['Signature-Agent', member]] })
+  const joined = existing.join(', ')
+  if (joined.trimStart().startsWith('"')) {
+    throw new SignetError('ERR_LABEL_EXISTS', 'the message already has a bare-string Signature-Agent; remove it to sign as an agent')
+  }
+  if (new RegExp(`(^|,)\\s*${label.replace(/[.*]/g, '\\$&')}=`).test(joined)) {
+    throw new SignetError('ERR_LABEL_EXISTS', `the message already has a Signature-Agent member ${JSON.stringify(label)}`)
+  }
+  return spliceFieldLines(bytes, { remove: ['signature-agent'], append: [['Signature-Agent', `${joined}, ${member}`]] })
 }
 
 function parseDigestOption(value: string | undefined): 'sha-256' | 'sha-512' | 'default' | undefined {
