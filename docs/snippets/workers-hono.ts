@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import type { MiddlewareHandler } from 'hono'
-import { createVerifier, jwksKeys, MemoryNonceStore, signetHono } from '@signet/server'
+import { createVerifier, jwksKeys, MemoryNonceStore } from '@signet/server'
+import { signetHono } from '@signet/server/hono'
 
 type Env = { Bindings: { CALLER_JWKS: string } }
 
