@@ -147,7 +147,7 @@ if (installed) {
     const esbuild = await import('esbuild')
     const built = await esbuild.build({ entryPoints: [join(app, 'browser.js')], absWorkingDir: app, bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent' })
     const text = built.outputFiles[0].text
-    const left = [...text.matchAll(/(?:from\s*|import\s*\(\s*|require\s*\(\s*)["']((?:node:)?[\w/]+)["']/g)].map((m) => m[1])
+    const left = [...text.matchAll(/(?:\bfrom|\bimport|\brequire)\s*\(?\s*["']((?:node:)?[\w/.@-]+)["']/g)].map((m) => m[1])
     record('esbuild browser bundle of @signet/client has no Node built-in', left.length === 0, `left in the bundle: ${left.join(', ')}`)
   } catch (error) {
     record('esbuild browser bundle of @signet/client has no Node built-in', false, error instanceof Error ? error.message : String(error))
