@@ -11,11 +11,15 @@
 //   - runs `npx signet --help` and `npx signet keygen --alg ed25519`;
 //   - bundles the client for a browser with esbuild and finds no Node built-in in it.
 // Needs a full build first (pnpm build; pnpm test runs it before this step). npm may fetch the
-// packages' own dependencies from the registry (its cache first). Ends with `N passed, N failed`;
+// packages' own dependencies from the registry (its cache first). The tarballs go to
+// .tmp/consumer; the projects go to a fresh directory in the system's temporary directory,
+// outside the checkout, so nothing resolves through the workspace's node_modules (which has
+// hono and ky); it is removed after a clean run and kept, and named, after a failure. Ends with `N passed, N failed`;
 // with CI=true a missing runtime or Node release is a failure, elsewhere a skip.
 //
 //   node test/consumer/run.mjs
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { CI, ROOT, run } from '../runtimes/common.mjs'
@@ -24,6 +28,7 @@ import { nodeReleases } from '../support/node-releases.mjs'
 const HERE = fileURLToPath(new URL('.', import.meta.url))
 const WORK = join(ROOT, '.tmp', 'consumer')
 const PACKED = join(WORK, 'packages')
+const PROJECTS = mkdtempSync(join(tmpdir(), 'signet-consumer-'))
 const LIBRARIES = ['core', 'client', 'server', 'registry']
 const counts = { passed: 0, failed: 0, skipped: 0 }
 const bin = (name) => join(ROOT, 'node_modules', '.bin', name)
@@ -62,7 +67,7 @@ const tarball = (pkg) => join(PACKED, `signet-${pkg}-${JSON.parse(readFileSync(j
 
 /** A scratch npm project depending on the given tarballs (and extra registry packages). */
 function project(name, pkgs, extra = {}) {
-  const dir = join(WORK, name)
+  const dir = join(PROJECTS, name)
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(dir, { recursive: true })
   const dependencies = Object.fromEntries(pkgs.map((pkg) => [`@signet/${pkg}`, `file:${tarball(pkg)}`]))
@@ -108,7 +113,10 @@ const app = project('app', LIBRARIES, { '@types/node': typesNode })
 for (const file of readdirSync(join(HERE, 'fixtures'))) cpSync(join(HERE, 'fixtures', file), join(app, file))
 const installed = await step('npm install of the library tarballs', 'npm', ['install', ...npmFlags], { cwd: app, timeoutMs: 300_000 })
 if (installed) {
-  record('the optional peers are not installed (the type check runs without them)', !existsSync(join(app, 'node_modules', 'hono')) && !existsSync(join(app, 'node_modules', 'ky')))
+  await step('the optional peers (hono, ky) do not resolve from the project', process.execPath, ['-e', "for (const p of ['hono', 'ky']) { try { require.resolve(p); console.log('resolves: ' + p) } catch {} }"], {
+    cwd: app,
+    expect: { check: (r) => (r.stdout.trim() === '' ? true : r.stdout.trim()) },
+  })
   const ok = (r) => (/^consumer ok: /m.test(r.stdout) ? true : 'no "consumer ok" line')
   await step(`consumer.mjs on Node ${process.version}`, process.execPath, ['consumer.mjs'], { cwd: app, expect: { check: ok } })
   const releases = nodeReleases()
@@ -139,15 +147,14 @@ if (installed) {
     await step(`tsc: consumer.ts, moduleResolution ${mode}, skipLibCheck false, no optional peers`, bin('tsc'), ['-p', `tsconfig.${mode}.json`], { cwd: app })
   }
 
-  // The browser bundle: esbuild resolves with the browser platform's conditions and refuses a
-  // Node built-in it cannot resolve; the output is searched as well, for any import left in it.
-  // (Core names "node:crypto" as a string for process.getBuiltinModule, which a browser lacks:
-  // a runtime probe, not an import.)
+  // The browser bundle: esbuild resolves with the browser platform's conditions and fails on a
+  // Node built-in (it cannot resolve one for a browser); its metafile lists any import left in
+  // the output, and there must be none. (Core names "node:crypto" as a string for
+  // process.getBuiltinModule, which a browser lacks: a runtime probe, not an import.)
   try {
     const esbuild = await import('esbuild')
-    const built = await esbuild.build({ entryPoints: [join(app, 'browser.js')], absWorkingDir: app, bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent' })
-    const text = built.outputFiles[0].text
-    const left = [...text.matchAll(/(?:\bfrom|\bimport|\brequire)\s*\(?\s*["']((?:node:)?[\w/.@-]+)["']/g)].map((m) => m[1])
+    const built = await esbuild.build({ entryPoints: [join(app, 'browser.js')], absWorkingDir: app, bundle: true, platform: 'browser', format: 'esm', write: false, metafile: true, logLevel: 'silent' })
+    const left = Object.values(built.metafile.outputs).flatMap((output) => output.imports.map((i) => i.path))
     record('esbuild browser bundle of @signet/client has no Node built-in', left.length === 0, `left in the bundle: ${left.join(', ')}`)
   } catch (error) {
     record('esbuild browser bundle of @signet/client has no Node built-in', false, error instanceof Error ? error.message : String(error))
@@ -169,5 +176,7 @@ if (await step('npm install of the cli tarball', 'npm', ['install', ...npmFlags]
   })
 }
 
+if (counts.failed === 0) rmSync(PROJECTS, { recursive: true, force: true })
+else console.log(`consumer: the scratch projects are kept in ${PROJECTS}`)
 console.log(`${counts.passed} passed, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}`)
 process.exitCode = counts.failed === 0 ? 0 : 1
