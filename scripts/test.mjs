@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // pnpm test: the one command that checks everything, on a fresh machine or in CI.
 //
-// Steps: build -> the demo on the built CLI -> typecheck -> lint -> vitest (node + happy-dom projects,
-// unit, conformance, integration with a real Redis) -> the conformance suite on Node (import and
-// require of the built ES modules), Deno, Bun, workerd and headless Chromium against the built
-// packages, plus a real Chromium page -> the lean signing entries in the same runtimes -> the
-// consumer test (packed tarballs: publint, attw, npm install, Node 20/22/24, Deno, Bun, tsc,
-// npx signet, a browser bundle) -> Node 22 and 24 (conformance and the CLI process tests). Each
-// runner's counts are summed into one closing line `N passed, N failed`, the line CI reads. With CI=true nothing may be
-// skipped: a skipped test or a missing runtime counts as a failure.
+// Steps: build -> the demo on the built CLI -> typecheck -> lint -> vitest (node + happy-dom
+// projects, unit, conformance, integration with a real Redis) -> the conformance suite on Node
+// (import and require of the built ES modules), Deno, Bun, workerd and headless Chromium against
+// the built packages, plus a real Chromium page -> the lean signing entries in the same runtimes
+// -> the consumer test (packed tarballs: publint, attw, npm install, Node 20/22/24, Deno, Bun,
+// tsc, npx signet, a browser bundle) -> Node 22 and 24 (conformance and the CLI process tests).
+// Each runner's counts are summed into one closing line `N passed, N failed`, the line CI reads.
+// With CI=true nothing may be skipped: a skipped test or a missing runtime counts as a failure.
 //
 // Every step streams its output as it runs, has a time limit, and runs in its own process
 // group, killed whole when the step ends. A process a step leaves running (a server a test
