@@ -12,8 +12,8 @@
 // runs (most of the build's time), which running the CLI does not need; a later full build (pnpm
 // build, pnpm test, pnpm release:pack) writes them.
 import { execFileSync } from 'node:child_process'
-import { chmodSync, existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { chmodSync, existsSync, rmSync } from 'node:fs'
+import { staleness } from './staleness.mjs'
 
 const bin = (name) => `node_modules/.bin/${name}`
 const run = (cmd, args) => execFileSync(cmd, args, { stdio: 'inherit' })
@@ -32,34 +32,8 @@ const say = args.has('--if-stale') ? console.error : console.log
 const order = ['core', 'client', 'server', 'registry']
 const all = [...order, 'cli']
 
-/** Newest modification time under `path` (a file or a directory), in ms. */
-function newest(path) {
-  const stat = statSync(path)
-  if (!stat.isDirectory()) return stat.mtimeMs
-  let latest = stat.mtimeMs
-  for (const name of readdirSync(path)) latest = Math.max(latest, newest(join(path, name)))
-  return latest
-}
-
-/** Why the build is out of date, or undefined when every entry file is newer than every input. */
-function staleness() {
-  const outputs = [
-    ...order.flatMap((pkg) => {
-      const { exports } = JSON.parse(readFileSync(`packages/${pkg}/package.json`, 'utf8'))
-      return Object.values(exports).flatMap((target) => (typeof target === 'string' ? [] : [`packages/${pkg}/${target.default}`]))
-    }),
-    'packages/cli/dist/bin.js',
-  ].map((file) => file.replace('/./', '/'))
-  const missing = outputs.find((file) => !existsSync(file))
-  if (missing !== undefined) return `${missing} is missing`
-  const built = Math.min(...outputs.map((file) => statSync(file).mtimeMs))
-  const inputs = ['rollup.config.mjs', ...all.flatMap((pkg) => [`packages/${pkg}/src`, `packages/${pkg}/package.json`])]
-  const changed = inputs.find((input) => newest(input) > built)
-  return changed === undefined ? undefined : `${changed} is newer than the build`
-}
-
 if (args.has('--if-stale')) {
-  const why = staleness()
+  const why = staleness('.', order)
   if (why === undefined) {
     say('build: up to date (no source newer than dist)')
     process.exit(0)
