@@ -96,7 +96,10 @@ const libraries = Object.entries(pkgs).map(([pkg, entries]) => ({
   input: Object.fromEntries(entries.map((e) => [e, `packages/${pkg}/src/${e}.ts`])),
   external: externalFor(pkg),
   plugins: [inline(pkg), ...plugins],
-  output: { dir: `packages/${pkg}/dist`, format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', manualChunks: pkg === 'core' ? coreChunks() : undefined, banner: inlinedNotice(pkg) },
+  // hoistTransitiveImports off: rollup would otherwise add bare `import '@signet/core'` lines to
+  // an entry whose chunks import it (a load-order hint for browsers), and bundlers warn that
+  // such side-effect imports of a `sideEffects: false` package are dropped.
+  output: { dir: `packages/${pkg}/dist`, format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', manualChunks: pkg === 'core' ? coreChunks() : undefined, banner: inlinedNotice(pkg), hoistTransitiveImports: false },
 }))
 
 const cli = {
