@@ -156,6 +156,9 @@ if (installed) {
     const built = await esbuild.build({ entryPoints: [join(app, 'browser.js')], absWorkingDir: app, bundle: true, platform: 'browser', format: 'esm', write: false, metafile: true, logLevel: 'silent' })
     const left = Object.values(built.metafile.outputs).flatMap((output) => output.imports.map((i) => i.path))
     record('esbuild browser bundle of @signet/client has no Node built-in', left.length === 0, `left in the bundle: ${left.join(', ')}`)
+    // A warning (a side-effect import dropped under sideEffects: false, a missing export) is
+    // something every user's bundler would print too.
+    record('esbuild browser bundle of @signet/client prints no warning', built.warnings.length === 0, built.warnings.map((w) => w.text).join('\n'))
   } catch (error) {
     record('esbuild browser bundle of @signet/client has no Node built-in', false, error instanceof Error ? error.message : String(error))
   }
