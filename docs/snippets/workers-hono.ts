@@ -1,7 +1,8 @@
 import { Hono } from 'hono'
 import type { MiddlewareHandler } from 'hono'
-import { createVerifier, DurableObjectNonceStore, jwksKeys, signetHono } from '@signet/server'
+import { createVerifier, DurableObjectNonceStore, jwksKeys } from '@signet/server'
 import type { DurableObjectNamespaceLike } from '@signet/server'
+import { signetHono } from '@signet/server/hono'
 export { SignetNonces } from '@signet/server'
 
 type Env = { Bindings: { CALLER_JWKS: string; SIGNET_NONCES: DurableObjectNamespaceLike } }

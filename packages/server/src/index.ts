@@ -1,6 +1,7 @@
 /**
  * @signet/server: verify RFC 9421 signed requests with a secure policy, key records, replay
- * protection, IP rules and scopes, on Workers, Deno, Bun, Hono, Node `http` and Express.
+ * protection, IP rules and scopes, on Workers, Deno, Bun, Hono, Node `http` and Express. The Hono
+ * middleware is on its own subpath, `@signet/server/hono` (Hono is an optional peer).
  *
  * @module
  */
@@ -59,7 +60,5 @@ export { signResponse, signResponseFields } from './response-signing.ts'
 export type { ResponseSignatureFields, SignResponseOptions } from './response-signing.ts'
 export { defaultClientIp, withSignet } from './adapters/fetch.ts'
 export type { FetchAdapterOptions, ScopeRule, VerifierFactory } from './adapters/fetch.ts'
-export { signetHono } from './adapters/hono.ts'
-export type { HonoAdapterOptions } from './adapters/hono.ts'
 export { readNodeBody, signetExpress, verifyNodeRequest, withSignetNode, writeProblem } from './adapters/node.ts'
 export type { NodeAdapterOptions, SignetIncomingMessage } from './adapters/node.ts'
