@@ -22,7 +22,7 @@ import { Ed25519Signer } from 'web-bot-auth/crypto'
 import { serveSigned, startDirectoryServer } from '../packages/server/test/fixtures/directory-server.ts'
 import type { DirectoryServer } from '../packages/server/test/fixtures/directory-server.ts'
 
-const rfc = JSON.parse(readFileSync(new URL('../../shared/vectors/rfc9421-vectors.json', import.meta.url), 'utf8')) as {
+const rfc = JSON.parse(readFileSync(new URL('vectors/rfc9421-vectors.json', import.meta.url), 'utf8')) as {
   keys: Record<string, { jwk: JsonWebKey & { kid: string } }>
 }
 const edPrivateJwk = rfc.keys['test-key-ed25519']!.jwk

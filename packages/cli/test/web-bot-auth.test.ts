@@ -195,7 +195,7 @@ describe('signet directory lint finds each planted fault', () => {
     const { headers, body } = await directoryResponseParts(options.keys ?? [agentKey], { request: req.headers.host ?? '', ...options })
     return { headers: Object.fromEntries(headers.map(([n, v]) => [n.toLowerCase(), v])), body }
   }
-  const testKeyJwk = JSON.parse(readFileSync(new URL('../../../../shared/vectors/rfc9421-vectors.json', import.meta.url), 'utf8')).keys['test-key-ed25519'].jwk as JsonWebKey
+  const testKeyJwk = JSON.parse(readFileSync(new URL('../../../test/vectors/rfc9421-vectors.json', import.meta.url), 'utf8')).keys['test-key-ed25519'].jwk as JsonWebKey
 
   const faults: [string, (req: Req, res: Res) => Promise<void> | void][] = [
     ['status', (_req, res) => void res.writeHead(404).end()],
