@@ -23,7 +23,7 @@ import { createServer, request as httpRequest } from 'node:http'
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { SignetError } from '@signet/core'
+import { SignetError, fromNodeRequest, isSignetError } from '@signet/core'
 import {
   MemoryNonceStore,
   RedisNonceStore,
@@ -34,26 +34,48 @@ import {
   writeProblem,
 } from '@signet/server'
 import { openRegistryResolver } from '@signet/registry'
-import type { KeyResolver, NonceStore, VerificationEvent, VerifiedIdentity, Verifier, VerifierPolicy } from '@signet/server'
-import { getString, parseArgs, resolveBackend, splitComponents, usage, wantsHelp } from '../args.ts'
+import type { KeyResolver, NonceStore, ProblemResponse, VerificationEvent, VerifiedIdentity, Verifier, VerifierPolicy } from '@signet/server'
+import { getString, has, parseArgs, resolveBackend, splitComponents, usage } from '../args.ts'
+import type { CommandUsage, OptionSpecs } from '../args.ts'
 import type { CliIO, Command } from '../io.ts'
-import { readInput } from '../io.ts'
+import { readInput, redactSecrets } from '../io.ts'
+import { rebuiltTarget } from './verify.ts'
 
 const COMMAND = 'serve'
 
-/** The help text of `signet serve` (`signet serve --help`). */
-const SERVE_USAGE: string = `Usage: signet serve [--host H] [--port N] (--jwks FILE | --registry PATH|redis://H:P)
-       [--master-key-file FILE] [--nonce-store memory|redis://H:P] [--require "C1 C2 ..."]
-       [--max-age S] [--upstream URL] [--backend native|webcrypto|pure]
+/** The options of `signet serve`, which also write its `--help`. */
+const options: OptionSpecs = {
+  host: { type: 'string', valueName: 'H', description: 'the address to listen on', default: '127.0.0.1' },
+  port: { type: 'string', valueName: 'N', description: 'the port to listen on (0: any free port)', default: '8080' },
+  jwks: { type: 'string', valueName: 'FILE', description: 'the keys, a JWKS file (each key with its kid)' },
+  registry: { type: 'string', valueName: 'PATH|redis://H:P', description: 'the keys, from a registry made with signet keys' },
+  'master-key-file': { type: 'string', valueName: 'FILE', description: 'the registry master key', default: 'SIGNET_MASTER_KEY' },
+  'nonce-store': { type: 'string', valueName: 'memory|redis://H:P', description: 'where nonces are recorded against replay', default: 'memory' },
+  require: {
+    type: 'string',
+    valueName: '"C1 C2 ..."',
+    description: 'the components every signature must cover, replacing the default',
+    default: '"@method" "@target-uri" (or "@authority" "@path" "@query"), plus "content-digest" with a body',
+  },
+  'max-age': { type: 'string', valueName: 'S', description: 'the largest signature age in seconds', default: '300' },
+  upstream: { type: 'string', valueName: 'URL', description: 'proxy verified requests to this http(s) URL', default: 'answer with the identity' },
+  backend: { type: 'string', valueName: 'native|webcrypto|pure', description: 'the crypto backend', default: 'the fastest present' },
+  debug: {
+    type: 'boolean',
+    description: 'on ERR_SIGNATURE_INVALID, name the rebuilt @target-uri and @authority in a "debug" member of the problem body',
+  },
+}
 
-A verifying HTTP server on 127.0.0.1:8080 by default; prints "listening on http://H:P" once
+const USAGE: CommandUsage = {
+  synopsis: 'serve (--jwks FILE | --registry PATH|redis://H:P) [options]',
+  summary: `A verifying HTTP server, on 127.0.0.1:8080 by default; prints "listening on http://H:P" once
 ready. A verified request gets 200 with the verified identity as JSON, or is proxied to
---upstream with the verified key id in Signet-Key-Id; a rejected one gets a problem+json
-answer with its code. A nonce store is always set (memory by default), so every signature
-needs a nonce. Keys come from a JWKS file or a registry (master key from --master-key-file
-or SIGNET_MASTER_KEY); a registry's revocations reach the server without a restart.
---require replaces the default required components; --max-age bounds the signature age.
-`
+--upstream with the verified key id in Signet-Key-Id; a refused one gets a problem+json answer
+with its code. A nonce store is always set (memory by default), so every signature needs a
+nonce. A registry's revocations reach the server without a restart.`,
+  notes: `The scheme of @target-uri is http (serve has no TLS): sign with --scheme http.
+SIGINT or SIGTERM: stop accepting connections, finish the requests in flight, exit 0.`,
+}
 
 /** How long requests in flight may run after shutdown begins, ms. */
 const SHUTDOWN_GRACE_MS = 2000
@@ -120,15 +142,15 @@ function parseRedisAddress(value: string): { host: string; port: number; db?: nu
   try {
     url = new URL(value)
   } catch {
-    throw usage(COMMAND, `--nonce-store expects memory or redis://HOST:PORT, got ${JSON.stringify(value)}`)
+    throw usage(COMMAND, `--nonce-store expects memory or redis://HOST:PORT, got ${JSON.stringify(redactSecrets(value))}`)
   }
   if (url.protocol !== 'redis:' || url.hostname === '') {
-    throw usage(COMMAND, `--nonce-store expects memory or redis://HOST:PORT, got ${JSON.stringify(value)}`)
+    throw usage(COMMAND, `--nonce-store expects memory or redis://HOST:PORT, got ${JSON.stringify(redactSecrets(value))}`)
   }
   const port = url.port === '' ? 6379 : Number(url.port)
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
   const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : undefined
-  if (db !== undefined && (!Number.isInteger(db) || db < 0)) throw usage(COMMAND, `--nonce-store has an invalid database number in ${JSON.stringify(value)}`)
+  if (db !== undefined && (!Number.isInteger(db) || db < 0)) throw usage(COMMAND, `--nonce-store has an invalid database number in ${JSON.stringify(redactSecrets(value))}`)
   return db === undefined ? { host, port } : { host, port, db }
 }
 
@@ -305,7 +327,29 @@ function identityJson(identity: VerifiedIdentity): string {
   })
 }
 
-function handler(verifier: Verifier, upstream: URL | undefined): (req: IncomingMessage, res: ServerResponse) => void {
+/**
+ * `--debug`: a refusal for ERR_SIGNATURE_INVALID also names, in a `debug` member of the problem
+ * body, the `@target-uri` and `@authority` this server rebuilt, the usual reason a signature
+ * made elsewhere does not hold (signed for https, or for another host). Off by default: a
+ * production server need not tell a caller how it sees itself.
+ */
+function withDebug(problem: ProblemResponse, error: unknown, verifier: Verifier, req: IncomingMessage): ProblemResponse {
+  if (!isSignetError(error) || error.code !== 'ERR_SIGNATURE_INVALID') return problem
+  let rebuilt: { targetUri: string; authority: string } | undefined
+  try {
+    let message = fromNodeRequest(req, { scheme: 'http' })
+    const proto = verifier.forwarded(req.socket.remoteAddress, message.fields).proto
+    if (proto !== undefined) message = { ...message, scheme: proto }
+    rebuilt = rebuiltTarget(message)
+  } catch {
+    rebuilt = undefined
+  }
+  if (rebuilt === undefined) return problem
+  const body = { ...(JSON.parse(problem.body) as Record<string, unknown>), debug: { '@target-uri': rebuilt.targetUri, '@authority': rebuilt.authority } }
+  return { ...problem, body: JSON.stringify(body) }
+}
+
+function handler(verifier: Verifier, upstream: URL | undefined, debug = false): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     verifyNodeRequest(verifier, req).then(
       ({ identity, body }) => {
@@ -317,7 +361,10 @@ function handler(verifier: Verifier, upstream: URL | undefined): (req: IncomingM
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), 'cache-control': 'no-store' })
         res.end(text)
       },
-      (error: unknown) => writeProblem(res, problemFor(error, { policy: verifier.policy, now: verifier.now(), withBody: req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined })),
+      (error: unknown) => {
+        const problem = problemFor(error, { policy: verifier.policy, now: verifier.now(), withBody: req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined })
+        writeProblem(res, debug ? withDebug(problem, error, verifier, req) : problem)
+      },
     )
   }
 }
@@ -368,26 +415,7 @@ function waitForAbort(signal: AbortSignal | undefined): Promise<void> {
  *   at start: the dispatcher prints it and exits 2.
  */
 export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<number> => {
-  if (wantsHelp(argv)) {
-    io.stdout(SERVE_USAGE)
-    return 0
-  }
-  const args = parseArgs(
-    argv,
-    {
-      host: { type: 'string' },
-      port: { type: 'string' },
-      jwks: { type: 'string' },
-      registry: { type: 'string' },
-      'master-key-file': { type: 'string' },
-      'nonce-store': { type: 'string' },
-      require: { type: 'string' },
-      'max-age': { type: 'string' },
-      upstream: { type: 'string' },
-      backend: { type: 'string' },
-    },
-    { command: COMMAND, maxPositionals: 0 },
-  )
+  const args = parseArgs(argv, options, { command: COMMAND, maxPositionals: 0, usage: USAGE })
   const host = getString(args, 'host') ?? '127.0.0.1'
   if (host === '') throw usage(COMMAND, '--host expects an address')
   const port = parsePort(getString(args, 'port'))
@@ -398,7 +426,7 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
   if ((jwksFile === undefined) === (registry === undefined)) throw usage(COMMAND, 'give exactly one of --jwks FILE or --registry PATH')
   const storeOption = getString(args, 'nonce-store') ?? 'memory'
   if (storeOption !== 'memory' && !storeOption.startsWith('redis://')) {
-    throw usage(COMMAND, `--nonce-store expects memory or redis://HOST:PORT, got ${JSON.stringify(storeOption)}`)
+    throw usage(COMMAND, `--nonce-store expects memory or redis://HOST:PORT, got ${JSON.stringify(redactSecrets(storeOption))}`)
   }
   const policy: { -readonly [K in keyof VerifierPolicy]: VerifierPolicy[K] } = { requireNonce: true }
   const required = getString(args, 'require')
@@ -445,7 +473,7 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
     } catch (cause) {
       throw usage(COMMAND, cause instanceof Error ? cause.message : String(cause))
     }
-    server = createServer(handler(verifier, upstream))
+    server = createServer(handler(verifier, upstream, has(args, 'debug')))
     // Slow-loris protection: a request must arrive in full within 30 s.
     server.requestTimeout = 30_000
     server.headersTimeout = 10_000
