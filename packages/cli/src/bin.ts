@@ -38,11 +38,14 @@ const onSignal = (signal: NodeJS.Signals): void => {
 process.on('SIGINT', onSignal)
 process.on('SIGTERM', onSignal)
 
-/** Writes whose failure the command handles itself (see `stdoutConfirmed`). */
-let confirmedPending = 0
+/**
+ * Write errors handed to a `stdoutConfirmed` caller, which handles them itself. The stream
+ * calls the write's callback before it emits 'error', with the same error object.
+ */
+const handedBack = new WeakSet<Error>()
 
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (confirmedPending > 0) return
+  if (handedBack.has(error)) return
   if (error.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0)
   reportWriteError(error)
   process.exit(2)
@@ -70,11 +73,10 @@ const io: CliIO = {
   stdoutBytes: (bytes) => void process.stdout.write(bytes),
   stdoutConfirmed: (text) =>
     new Promise<void>((resolve, reject) => {
-      confirmedPending++
       process.stdout.write(text, (error) => {
-        confirmedPending--
-        if (error === null || error === undefined) resolve()
-        else reject(error)
+        if (error === null || error === undefined) return resolve()
+        handedBack.add(error)
+        reject(error)
       })
     }),
   stdoutIsTTY: process.stdout.isTTY === true,
