@@ -202,6 +202,17 @@ describe('algorithms and messages', () => {
     expect(`${ed.message} ${oct.message}`).not.toMatch(/\ba (Ed25519|oct)\b/)
   })
 
+  it('a signature too old says how old in whole seconds ("created 15 s ago")', async () => {
+    const created = String(Math.floor(Date.now() / 1000) - 15)
+    const signed = await signet(['sign', '--key', 'ed.jwk', '--scheme', 'http', '--created', created, 'get.http'])
+    work.write('old.http', signed.stdout)
+    const r = await signet(['verify', '--key', 'ed.jwk', '--scheme', 'http', '--max-age', '5', 'old.http'])
+    expect(r.code).toBe(1)
+    const failure = report(r)
+    expect(failure.code).toBe('ERR_SIGNATURE_TOO_OLD')
+    expect(failure.message).toMatch(/created (1[5-9]|[2-5][0-9]) s ago,/) // whole seconds, however slow the machine
+  })
+
   it('ERR_SIGNATURE_INVALID on verify names the rebuilt @target-uri and @authority (a scheme mismatch)', async () => {
     const signed = await signet(['sign', '--key', 'ed.jwk', '--scheme', 'http', 'get.http'])
     work.write('http-signed.http', signed.stdout)
