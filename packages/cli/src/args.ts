@@ -493,6 +493,10 @@ function quote(text: string): string {
  */
 export const ALGORITHM_NAMES: string = `${algorithms.map((a) => a.name).join(', ')} (or ${algorithms.map((a) => a.jose).join(', ')})`
 
+/** The ALG line of `--help`, the names over two lines. */
+export const ALGORITHM_HELP: string = `ALG: ${algorithms.map((a) => a.name).join(', ')},
+     or their JOSE names ${algorithms.map((a) => a.jose).join(', ')}.`
+
 /**
  * Resolve an algorithm named on the command line: an RFC 9421 name (`ecdsa-p256-sha256`) or its
  * JOSE alias (`ES256`), the name a JWK's `alg` carries. Only the command line takes aliases: in

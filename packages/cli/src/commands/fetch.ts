@@ -19,7 +19,7 @@
 import { SignetError, isSignetError } from '@signet/core'
 import { createSigner, signedFetch } from '@signet/client'
 import type { SignerOptions } from '@signet/client'
-import { ALGORITHM_NAMES, getAll, getString, has, parseArgs, parseSeconds, resolveBackend, splitComponents, usage } from '../args.ts'
+import { ALGORITHM_HELP, getAll, getString, has, parseArgs, parseSeconds, resolveBackend, splitComponents, usage } from '../args.ts'
 import type { CommandUsage, OptionSpecs } from '../args.ts'
 import { readInput, verificationFailure, writeBytes } from '../io.ts'
 import type { CliIO, Command } from '../io.ts'
@@ -55,7 +55,7 @@ const USAGE: CommandUsage = {
 a fresh created and nonce, and the response body goes to standard output.`,
   notes: `Redirects: one on the same origin is followed and signed again; one to another origin is
 followed without the signature. A 401 naming a clock skew teaches the offset and is retried once.
-ALG: ${ALGORITHM_NAMES}.
+${ALGORITHM_HELP}
 Exit codes: 0 when a response arrived, whatever its status; 1 with --fail on a status of 400
 or more; 2 on usage or key errors and when no response arrived.`,
 }

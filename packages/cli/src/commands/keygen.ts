@@ -9,7 +9,7 @@
  * @module
  */
 import { exportJwk, generateKey, getAlgorithm, thumbprint } from '@signet/core'
-import { ALGORITHM_NAMES, getString, parseAlgorithm, parseArgs, usage } from '../args.ts'
+import { ALGORITHM_HELP, ALGORITHM_NAMES, getString, parseAlgorithm, parseArgs, usage } from '../args.ts'
 import type { CommandUsage, OptionSpecs } from '../args.ts'
 import { printJson } from '../io.ts'
 import type { CliIO, Command } from '../io.ts'
@@ -23,7 +23,7 @@ const USAGE: CommandUsage = {
   synopsis: 'keygen --alg ALG [--kid ID]',
   summary: `Generate a key (an HMAC secret or a key pair) and print it as a private JWK with its kid
 and its JOSE alg. Keep the file private; signet pubkey prints the public half.`,
-  notes: `ALG: ${ALGORITHM_NAMES}.
+  notes: `${ALGORITHM_HELP}
 Example: signet keygen --alg ed25519 > key.jwk`,
 }
 

@@ -48,7 +48,7 @@ import { SignetError, fromUtf8 } from '@signet/core'
 import type { JwkInput } from '@signet/core'
 import { assertKeyId, openRegistryFromSpec, parseDuration, parseMasterKey } from '@signet/registry'
 import type { Registry } from '@signet/registry'
-import { ALGORITHM_NAMES, formatOptions, getString, parseAlgorithm, parseArgs, parseSeconds, usage, wantsHelp } from '../args.ts'
+import { ALGORITHM_HELP, formatOptions, getString, parseAlgorithm, parseArgs, parseSeconds, usage, wantsHelp } from '../args.ts'
 import type { OptionSpec, OptionSpecs, ParsedArgs } from '../args.ts'
 import { printJson, readInput, writeConfirmed } from '../io.ts'
 import { printRecords } from '../terminal-table.ts'
@@ -119,11 +119,11 @@ function withSigningHint<T extends { keyid: string; generated?: boolean; publicK
  * secret: the new key is revoked at once, so no live key exists whose secret is unknown, and
  * the failure is reported (ERR_IO, exit 2) naming the revoked key id. Run create again.
  */
-async function deliverOnce(io: CliIO, registry: Registry, keyid: string, text: string): Promise<void> {
+async function deliverOnce(io: CliIO, registry: Registry, keyid: string, text: string, retry = 'run create again'): Promise<void> {
   try {
     await writeConfirmed(io, text)
   } catch (cause) {
-    let outcome = 'it was revoked, so no key is live whose secret no one saw; run create again'
+    let outcome = `it was revoked, so no key is live whose secret no one saw; ${retry}`
     try {
       await registry.revoke(keyid)
     } catch {
@@ -178,7 +178,7 @@ Subcommands:
   audit   REGISTRY [--since UNIX]                JSON lines
   rewrap  REGISTRY --new-master-key-file FILE    rotate the master key
 
-ALG: ${ALGORITHM_NAMES}.
+${ALGORITHM_HELP}
 DURATION: a whole number and a unit s, m, h, d or w (90d, 12h, 30m); at most 100 years.
 --overlap: how long the old key keeps verifying (default 1d, 0 for none), at most 30d and
 never past the old key's own expiry.
@@ -357,13 +357,16 @@ export const keysCommand: Command = async (argv: string[], io: CliIO): Promise<n
       case 'show':
         printRecords(io, await registry.get(id), 'document')
         break
-      case 'rotate':
-        printJson(io, shown(await registry.rotate(id, {
+      case 'rotate': {
+        const successor = await registry.rotate(id, {
           ...(overlapSeconds === undefined ? {} : { overlapSeconds }),
           ...(rotateExpires === undefined ? {} : { expiresIn: rotateExpires }),
           ...(rotateKey === undefined ? {} : { publicKey: rotateKey }),
-        })))
+        })
+        // The successor's secret is shown once too; the old key keeps verifying until the overlap ends.
+        await deliverOnce(io, registry, successor.keyid, `${JSON.stringify(shown(successor))}\n`, `the old key ${id} verifies until ${successor.previous.overlapUntil}: issue a new key with signet keys create before then`)
         break
+      }
       case 'disable':
         printJson(io, await registry.disable(id))
         break

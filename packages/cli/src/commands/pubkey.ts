@@ -8,7 +8,7 @@
  * @module
  */
 import { SignetError, exportJwk, publicKey, thumbprint } from '@signet/core'
-import { ALGORITHM_NAMES, getString, parseArgs, usage } from '../args.ts'
+import { ALGORITHM_HELP, getString, parseArgs, usage } from '../args.ts'
 import type { CommandUsage, OptionSpecs } from '../args.ts'
 import { printJson } from '../io.ts'
 import type { CliIO, Command } from '../io.ts'
@@ -27,7 +27,7 @@ const USAGE: CommandUsage = {
   synopsis: 'pubkey KEY [--alg ALG]',
   summary: `Print the public JWK of KEY (a JWK or PEM file), keeping its kid and alg; a PEM gets its
 RFC 7638 thumbprint as kid, the keyid signet sign sends for it. An HMAC key has no public part.`,
-  notes: `ALG: ${ALGORITHM_NAMES}.`,
+  notes: `${ALGORITHM_HELP}`,
 }
 
 /**

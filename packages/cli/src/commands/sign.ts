@@ -16,7 +16,7 @@
 import { SignetError, createContentDigest, createNonce, parseSignatureField, parseSignatureInput, signMessage } from '@signet/core'
 import type { HttpMessage, SignOptions } from '@signet/core'
 import {
-  ALGORITHM_NAMES,
+  ALGORITHM_HELP,
   getString,
   has,
   messageOptionSpecs,
@@ -89,7 +89,8 @@ and Signature appended after its field lines, in its line endings.`,
   notes: `Parameters given as flags appear in the order of the flags; defaulted ones follow in the
 order created, expires, nonce, alg, keyid, tag. --alg also adds the alg parameter.
 KEY is a JWK, a JWKS holding one key (or the one --keyid names) or a PEM file; an HMAC key is
-a JWK with "kty": "oct". ALG: ${ALGORITHM_NAMES}.
+a JWK with "kty": "oct".
+${ALGORITHM_HELP}
 Example, a signed request with curl:
   signet sign --key key.jwk --headers-only --scheme http req.http > sig.txt
   curl -H @sig.txt http://127.0.0.1:8080/path     (curl 7.55 or later reads -H @FILE)

@@ -18,7 +18,7 @@
 import { SignetError, componentValue, isSignetError, parseComponentIdentifier, serializeComponentIdentifier, verifyMessage } from '@signet/core'
 import type { HttpMessage, HttpRequestMessage, SignetKey, VerifyOptions } from '@signet/core'
 import {
-  ALGORITHM_NAMES,
+  ALGORITHM_HELP,
   getString,
   messageOptionSpecs,
   parseAlgorithm,
@@ -64,7 +64,7 @@ standard input. Prints one JSON line per verified signature:
 When content-digest is covered, the digest is recomputed over the body and must match.
 On ERR_SIGNATURE_INVALID the message names the @target-uri and @authority rebuilt here: a
 request signed for http://... needs --scheme http.
-ALG: ${ALGORITHM_NAMES}.
+${ALGORITHM_HELP}
 Exit codes: 0 every selected signature verified, 1 verification failed, 2 usage, file,
 message or key error.`,
 }
