@@ -45,7 +45,7 @@ import { existsSync } from 'node:fs'
 import { hostname, userInfo } from 'node:os'
 import { resolve } from 'node:path'
 import { SignetError, fromUtf8 } from '@signet/core'
-import type { JwkInput } from '@signet/core'
+import type { AlgorithmName, JwkInput } from '@signet/core'
 import { assertKeyId, openRegistryFromSpec, parseDuration, parseMasterKey } from '@signet/registry'
 import type { Registry } from '@signet/registry'
 import { ALGORITHM_HELP, formatOptions, getString, parseAlgorithm, parseArgs, parseSeconds, usage, wantsHelp } from '../args.ts'
@@ -248,7 +248,13 @@ async function createOptions(args: ParsedArgs, io: CliIO) {
   const alg = getString(args, 'alg')
   const publicKeyFile = getString(args, 'public-key')
   if (alg === undefined && publicKeyFile === undefined) throw usage(command, 'one of --alg or --public-key is required')
-  const algName = alg === undefined ? undefined : parseAlgorithm(alg, 'alg', command)
+  let algName: AlgorithmName | undefined
+  try {
+    algName = alg === undefined ? undefined : parseAlgorithm(alg, 'alg', command)
+  } catch (error) {
+    // keys create has always called an unknown name a usage error; the message lists the names.
+    throw new SignetError('ERR_USAGE', (error as Error).message)
+  }
   if (algName === 'hmac-sha256' && publicKeyFile !== undefined) throw usage(command, 'HMAC keys are generated here: --public-key does not apply')
   const notBefore = getString(args, 'not-before')
   return {
