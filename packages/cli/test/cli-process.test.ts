@@ -367,11 +367,22 @@ describe('signet fetch (a signed curl)', () => {
   let origin = ''
   let otherOrigin = ''
   const seenElsewhere: Array<string | undefined> = []
+  let aheadAttempts = 0
 
   beforeAll(async () => {
     const keys = await parseJwks(new TextEncoder().encode(JSON.stringify({ keys: [vectorJwk('test-key-ed25519')] })), 'test')
     const verifier = createVerifier({ keys, nonces: new MemoryNonceStore(), policy: { requireNonce: true } })
+    // A server whose clock runs an hour ahead: the first signature is an hour old to it.
+    const ahead = createVerifier({ keys, nonces: new MemoryNonceStore(), policy: { requireNonce: true }, clock: () => Date.now() + 3_600_000 })
     server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      if (req.url === '/ahead') {
+        aheadAttempts++
+        verifyNodeRequest(ahead, req).then(
+          () => res.writeHead(200, { 'content-type': 'text/plain' }).end('in step'),
+          (error: unknown) => writeProblem(res, problemFor(error, { policy: ahead.policy, now: ahead.now() })),
+        )
+        return
+      }
       if (req.url === '/away') {
         res.writeHead(302, { location: `${otherOrigin}/landed` }).end()
         return
@@ -443,6 +454,14 @@ describe('signet fetch (a signed curl)', () => {
     const unknown = await signet(['fetch', '--key', 'hmac.jwk', '--fail', `${origin}/items`])
     expect(unknown.code).toBe(1)
     expect(report(unknown).message).toContain('401')
+  })
+
+  it('a server whose clock differs: the 401 teaches the offset and the retry is accepted (as signedFetch does)', async () => {
+    aheadAttempts = 0
+    const r = await signet(['fetch', '--key', 'ed.jwk', '--fail', `${origin}/ahead`])
+    expect(r.code, r.stderr).toBe(0)
+    expect(text(r)).toBe('in step')
+    expect(aheadAttempts).toBe(2)
   })
 
   it('a redirect to another origin is followed without the signature', async () => {
