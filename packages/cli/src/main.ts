@@ -2,7 +2,7 @@
  * The `signet` dispatcher: picks the command, runs it, and turns a thrown error into the
  * contract's report (CLI.md "Exit codes"): `{ "code", "message" }` as one JSON line on standard
  * error, exit 1 when a verification failed and 2 for usage, file, message and key errors.
- * `--help` of any command is the {@link HelpRequest} its option parser throws: printed here on
+ * `--help` of any command is the `HelpRequest` its option parser throws: printed here on
  * standard output, exit 0. Every report passes through `redactSecrets`, so no message repeats
  * a secret the user typed.
  *
