@@ -47,6 +47,21 @@ const options: OptionSpecs = {
   include: { type: 'boolean', short: 'i', description: 'print the status line and the response fields before the body' },
   fail: { type: 'boolean', short: 'f', description: 'exit 1, printing no body, when the status is 400 or more' },
   ...signatureParameterSpecs,
+  // Where fetch differs from sign: each request is signed when it is sent (and again on a retry).
+  alg: {
+    type: 'string',
+    valueName: 'ALG',
+    description: 'the algorithm, an RFC 9421 or JOSE name, for a key that implies none',
+    default: 'the one the key implies',
+  },
+  components: {
+    type: 'string',
+    valueName: '"C1 C2 ..."',
+    description: 'the covered components, in RFC 9421 syntax',
+    default: '"@method" "@target-uri", plus "content-digest" with a body and "content-type" when present',
+  },
+  created: { type: 'string', valueName: 'now|none', description: 'the created parameter, the time of sending', default: 'now' },
+  expires: { type: 'string', valueName: 'UNIX', description: 'the expires parameter (sent as the same lifetime on a retry)', default: 'none' },
 }
 
 const USAGE: CommandUsage = {

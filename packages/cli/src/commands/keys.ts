@@ -35,9 +35,13 @@
  * positional argument). The master key comes from `--master-key-file FILE` or
  * `SIGNET_MASTER_KEY`. Every argument is checked before the registry is opened, so bad input
  * writes nothing; the registry itself checks key ids (CRC-32), IP lists and expiry before it
- * writes. Secrets appear only in the output of `create` and `rotate`. Output is JSON: one
- * document for `create`, `list`, `show`, `rotate`, `disable`, `enable` and `revoke`; JSON lines
- * for `usage` and `audit`. Failures are coded errors (exit 2) reported by the dispatcher.
+ * writes. Secrets appear only in the output of `create` and `rotate`, and only once: when that
+ * output cannot be written, the new key is revoked and the command fails (`ERR_IO`), so no live
+ * key has a secret no one saw. Output is JSON: one document for `create`, `list`, `show`,
+ * `rotate`, `disable`, `enable` and `revoke`; JSON lines for `usage` and `audit`; on a terminal
+ * `list`, `show`, `usage` and `audit` print tables instead. The read-only commands (`list`,
+ * `show`, `usage`, `audit`) refuse a path with no registry (`ERR_IO`) rather than create one.
+ * Failures are coded errors (exit 2) reported by the dispatcher.
  *
  * @module
  */
