@@ -21,8 +21,14 @@
  * @module
  */
 import { parseArgs as tokenize } from 'node:util'
-import { SignetError, algorithms } from '@signet/core'
-import type { AlgorithmName, BackendName } from '@signet/core'
+import { SignetError } from '@signet/core'
+import type { BackendName } from '@signet/core'
+import { HelpRequest, formatUsage } from './help.ts'
+import type { CommandUsage } from './help.ts'
+
+export { ALGORITHM_HELP, ALGORITHM_NAMES, parseAlgorithm } from './algorithm-option.ts'
+export { HelpRequest, formatOptions, formatUsage, helpSpec, isHelpRequest } from './help.ts'
+export type { CommandUsage } from './help.ts'
 
 /** How one option behaves, and how `--help` describes it. */
 export interface OptionSpec {
@@ -53,16 +59,6 @@ export interface ParsedArgs {
   readonly positionals: readonly string[]
 }
 
-/** What `--help` prints above a command's option table. */
-export interface CommandUsage {
-  /** The usage line after `signet ` (`sign --key KEY [options] [MESSAGE]`). */
-  readonly synopsis: string
-  /** What the command does, a few lines. */
-  readonly summary?: string
-  /** Printed after the option table: value syntax, exit codes, examples. */
-  readonly notes?: string
-}
-
 /** Limits on positional arguments, and the usage `--help` prints. */
 export interface ParseArgsOptions {
   /** The command name, for error messages (`sign`, `keys create`). */
@@ -71,30 +67,6 @@ export interface ParseArgsOptions {
   readonly maxPositionals?: number
   /** The usage text around the option table; default a one-line synopsis. */
   readonly usage?: CommandUsage
-}
-
-/**
- * Thrown by {@link parseArgs} when the arguments ask for help: not a failure. The dispatcher
- * prints `text` on standard output and exits 0, so every command gets `--help` from its table
- * without code of its own, and nothing runs.
- */
-export class HelpRequest {
-  /** The usage text, ending with a newline. */
-  readonly text: string
-  /** @param text - the usage text to print */
-  constructor(text: string) {
-    this.text = text
-  }
-}
-
-/**
- * Whether a thrown value asks for the usage to be printed (see {@link HelpRequest}).
- *
- * @param value - what a command threw
- * @returns true for a help request
- */
-export function isHelpRequest(value: unknown): value is HelpRequest {
-  return value instanceof HelpRequest
 }
 
 /**
@@ -143,9 +115,6 @@ export const signatureOptionSpecs: OptionSpecs = {
     default: 'the fastest present',
   },
 }
-
-/** The option every command takes; it never reaches a command (see {@link HelpRequest}). */
-const helpSpec: OptionSpec = { type: 'boolean', short: 'h', description: 'print this usage and exit' }
 
 /**
  * Parse `argv` (the arguments after the command name) against `specs`.
@@ -214,65 +183,6 @@ export function parseArgs(argv: readonly string[], specs: OptionSpecs, options: 
   return { values, order, positionals }
 }
 
-/**
- * The `--help` text of a command: usage line, summary, one line per option with its default,
- * and the notes.
- *
- * @param specs - the command's option table
- * @param options - the command name and its usage text
- * @returns the text, ending with a newline
- * @example formatUsage({ kid: { type: 'string', description: 'the key id' } }, { command: 'keygen' })
- */
-export function formatUsage(specs: OptionSpecs, options: ParseArgsOptions): string {
-  const usageText = options.usage
-  const parts = [`Usage: signet ${usageText?.synopsis ?? `${options.command} [options]`}\n`]
-  if (usageText?.summary !== undefined) parts.push(`\n${usageText.summary.trimEnd()}\n`)
-  parts.push(`\nOptions:\n${formatOptions({ ...specs, help: helpSpec })}`)
-  if (usageText?.notes !== undefined) parts.push(`\n${usageText.notes.trimEnd()}\n`)
-  return parts.join('')
-}
-
-/**
- * One line per option (wrapped under a second column), each with its default when it has one.
- *
- * @param specs - an option table
- * @returns the lines, each ending with a newline
- */
-export function formatOptions(specs: OptionSpecs): string {
-  const rows = Object.entries(specs).map(([name, spec]) => {
-    const flag = `${spec.short === undefined ? '' : `-${spec.short}, `}--${name}`
-    const left = spec.type === 'boolean' ? flag : `${flag} ${spec.valueName ?? name.toUpperCase()}`
-    let right = spec.description ?? ''
-    if (spec.default !== undefined) right += `${right === '' ? '' : ' '}(default: ${spec.default})`
-    if (spec.multiple === true && !right.includes('repeatable')) right += `${right === '' ? '' : ' '}[repeatable]`
-    return { left, right }
-  })
-  const width = Math.min(30, Math.max(...rows.map((r) => r.left.length)))
-  return rows
-    .map(({ left, right }) => {
-      if (right === '') return `  ${left}\n`
-      const indent = ' '.repeat(width + 4)
-      const lines = wrap(right, 96 - indent.length)
-      const head = left.length > width ? `  ${left}\n${indent}` : `  ${left.padEnd(width)}  `
-      return `${head}${lines.join(`\n${indent}`)}\n`
-    })
-    .join('')
-}
-
-function wrap(text: string, width: number): string[] {
-  const lines: string[] = []
-  let line = ''
-  for (const word of text.split(' ')) {
-    if (line !== '' && line.length + 1 + word.length > width) {
-      lines.push(line)
-      line = word
-    } else {
-      line = line === '' ? word : `${line} ${word}`
-    }
-  }
-  lines.push(line)
-  return lines
-}
 /**
  * The single value of a string option, or undefined when it was not given.
  *
@@ -485,35 +395,4 @@ export function parseMessageOptions(args: ParsedArgs, command: string): MessageO
 
 function quote(text: string): string {
   return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}...` : text)
-}
-
-/**
- * Every algorithm name the command line accepts, RFC 9421 names first, then their JOSE aliases
- * (RFC 7518 section 3.1, RFC 8037 section 3.1), for error messages.
- */
-export const ALGORITHM_NAMES: string = `${algorithms.map((a) => a.name).join(', ')} (or ${algorithms.map((a) => a.jose).join(', ')})`
-
-/** The ALG line of `--help`, the names over two lines. */
-export const ALGORITHM_HELP: string = `ALG: ${algorithms.map((a) => a.name).join(', ')},
-     or their JOSE names ${algorithms.map((a) => a.jose).join(', ')}.`
-
-/**
- * Resolve an algorithm named on the command line: an RFC 9421 name (`ecdsa-p256-sha256`) or its
- * JOSE alias (`ES256`), the name a JWK's `alg` carries. Only the command line takes aliases: in
- * a signature's `alg` parameter RFC 9421 names alone are valid, and core keeps to them.
- *
- * @param value - the option value
- * @param option - the option name, for error messages
- * @param command - the command name, for error messages (omitted: the message names none)
- * @returns the RFC 9421 name
- * @throws {SignetError} `ERR_ALG_UNSUPPORTED` for any other name, listing the valid ones
- * @example parseAlgorithm('EdDSA', 'alg', 'keygen') // 'ed25519'
- */
-export function parseAlgorithm(value: string, option: string, command?: string): AlgorithmName {
-  const found = algorithms.find((a) => a.name === value || a.jose === value)
-  if (found === undefined) {
-    const where = command === undefined ? '' : `signet ${command}: `
-    throw new SignetError('ERR_ALG_UNSUPPORTED', `${where}--${option} expects one of ${ALGORITHM_NAMES}, got ${quote(value)}`)
-  }
-  return found.name
 }
