@@ -81,6 +81,8 @@ export type SignetErrorCode =
   // CLI
   | 'ERR_USAGE'
   | 'ERR_IO'
+  // signet fetch --fail: the server answered with a status of 400 or more
+  | 'ERR_HTTP_STATUS'
 
 /** Options accepted by every {@link SignetError} constructor. */
 export interface SignetErrorOptions {

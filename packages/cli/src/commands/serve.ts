@@ -32,7 +32,7 @@ import { createServer, request as httpRequest } from 'node:http'
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { SignetError } from '@signet/core'
+import { SignetError, fromNodeRequest, isSignetError } from '@signet/core'
 import {
   chainKeys,
   createVerifier,
@@ -44,42 +44,90 @@ import {
 } from '@signet/server'
 import { openRegistryResolver } from '@signet/registry'
 import type { RedisLocation } from '@signet/registry'
-import type { KeyResolver, NonceStore, VerificationEvent, VerifiedIdentity, Verifier, VerifierPolicy } from '@signet/server'
-import { getAll, getString, has, parseArgs, resolveBackend, splitComponents, usage, wantsHelp } from '../args.ts'
-import type { ParsedArgs } from '../args.ts'
+import type { KeyResolver, NonceStore, ProblemResponse, VerificationEvent, VerifiedIdentity, Verifier, VerifierPolicy } from '@signet/server'
+import { getAll, getString, has, parseArgs, resolveBackend, splitComponents, usage } from '../args.ts'
+import type { CommandUsage, OptionSpecs, ParsedArgs } from '../args.ts'
 import type { CliIO, Command } from '../io.ts'
-import { openNonceStore, parseNonceStoreOption } from '../nonce-store-option.ts'
 import { readInput } from '../io.ts'
+import { openNonceStore, parseNonceStoreOption } from '../nonce-store-option.ts'
+import { rebuiltTarget } from './verify.ts'
 
 const COMMAND = 'serve'
 
-/** The help text of `signet serve` (`signet serve --help`). */
-const SERVE_USAGE: string = `Usage: signet serve [--host H] [--port N] (--jwks FILE | --registry PATH|REDIS-URL)
-       [--master-key-file FILE] [--nonce-store memory|REDIS-URL] [--require "C1 C2 ..."]
-       [--max-age S] [--upstream URL] [--backend native|webcrypto|pure]
-       [--authority HOST[:PORT]]... [--trust-proxy CIDR]... [--forwarded-header x-forwarded-for|forwarded]
-       [--nonce-quota N]
-       [--directory [--allow-private-directories]]
+/** The options of `signet serve`, which also write its `--help`. */
+const options: OptionSpecs = {
+  host: { type: 'string', valueName: 'H', description: 'the address to listen on', default: '127.0.0.1' },
+  port: { type: 'string', valueName: 'N', description: 'the port to listen on (0: any free port)', default: '8080' },
+  jwks: { type: 'string', valueName: 'FILE', description: 'the keys, a JWKS file (each key with its kid)' },
+  registry: { type: 'string', valueName: 'PATH|REDIS-URL', description: 'the keys, from a registry made with signet keys' },
+  'master-key-file': { type: 'string', valueName: 'FILE', description: 'the registry master key', default: 'SIGNET_MASTER_KEY' },
+  'nonce-store': { type: 'string', valueName: 'memory|REDIS-URL', description: 'where nonces are recorded against replay', default: 'memory' },
+  require: {
+    type: 'string',
+    valueName: '"C1 C2 ..."',
+    description: 'the components every signature must cover, replacing the default',
+    default: '"@method" "@target-uri" (or "@authority" "@path" "@query"), plus "content-digest" with a body',
+  },
+  'max-age': { type: 'string', valueName: 'S', description: 'the largest signature age in seconds', default: '300' },
+  upstream: {
+    type: 'string',
+    valueName: 'URL',
+    description: 'proxy verified requests to this http(s) URL; it receives only the covered fields, Content-Type, Content-Length, Signet-Key-Id and the forwarding fields serve sets itself',
+    default: 'answer with the identity',
+  },
+  backend: { type: 'string', valueName: 'native|webcrypto|pure', description: 'the crypto backend', default: 'the fastest present' },
+  authority: {
+    type: 'string',
+    multiple: true,
+    valueName: 'HOST[:PORT]',
+    description: 'repeatable: the only @authority values accepted; a request signed for another gets 421 ERR_AUTHORITY_MISMATCH',
+    default: 'any',
+  },
+  'trust-proxy': {
+    type: 'string',
+    multiple: true,
+    valueName: 'CIDR',
+    description: 'repeatable: peers whose --forwarded-header field is believed, walked from the right to the first untrusted hop',
+    default: 'none',
+  },
+  'forwarded-header': {
+    type: 'string',
+    valueName: 'x-forwarded-for|forwarded',
+    description: 'the one field trusted proxies write (with X-Forwarded-Proto, or RFC 7239 Forwarded); the other is never read',
+    default: 'x-forwarded-for',
+  },
+  'nonce-quota': {
+    type: 'string',
+    valueName: 'N',
+    description: 'live nonces one key may hold in the memory nonce store; a key past it gets 429 while every other key is served',
+    default: '75000',
+  },
+  directory: {
+    type: 'boolean',
+    description: 'also take keys from Web Bot Auth Signature-Agent key directories (fetched over https, cached); --jwks and --registry become optional',
+  },
+  'allow-private-directories': {
+    type: 'boolean',
+    description: 'with --directory: allow loopback and private addresses and plain http there (for tests)',
+  },
+  debug: {
+    type: 'boolean',
+    description: 'on ERR_SIGNATURE_INVALID, name the rebuilt @target-uri and @authority in a "debug" member of the problem body',
+  },
+}
 
-A verifying HTTP server on 127.0.0.1:8080 by default; prints "listening on http://H:P" once
+const USAGE: CommandUsage = {
+  synopsis: 'serve (--jwks FILE | --registry PATH|REDIS-URL | --directory) [options]',
+  summary: `A verifying HTTP server, on 127.0.0.1:8080 by default; prints "listening on http://H:P" once
 ready. A verified request gets 200 with the verified identity as JSON, or is proxied to
---upstream with the verified key id in Signet-Key-Id; a rejected one gets a problem+json
-answer with its code. A nonce store is always set (memory by default), so every signature
-needs a nonce. Keys come from a JWKS file or a registry (master key from --master-key-file
-or SIGNET_MASTER_KEY); a registry's revocations reach the server without a restart.
---require replaces the default required components; --max-age bounds the signature age.
---authority (repeatable): the only authorities accepted, others get 421 (default: any).
---trust-proxy (repeatable): proxies whose --forwarded-header field (default x-forwarded-for)
-is believed, walked from the right. --upstream receives only the covered fields, Content-Type,
-Content-Length, Signet-Key-Id and the forwarding fields serve sets itself.
---nonce-quota N: live nonces one key may hold in the memory nonce store (default 75000);
-a key past it gets 429 while every other key is served.
+--upstream with the verified key id in Signet-Key-Id; a refused one gets a problem+json answer
+with its code. A nonce store is always set (memory by default), so every signature needs a
+nonce. A registry's revocations reach the server without a restart.`,
+  notes: `The scheme of @target-uri is http (serve has no TLS): sign with --scheme http.
 REDIS-URL: redis://H:P[/DB] (one node), redis://H:P,H:P,... (a Redis Cluster),
 redis+cluster://H:P (a cluster from one seed), redis+sentinel://H:P,.../NAME[/DB] (Sentinel).
---directory also takes keys from Web Bot Auth Signature-Agent key directories (fetched over
-https, cached; --allow-private-directories allows loopback and plain http, for tests); with
-it, --jwks and --registry are optional.
-`
+SIGINT or SIGTERM: stop accepting connections, finish the requests in flight, exit 0.`,
+}
 
 /**
  * `--directory`: Web Bot Auth agents' keys from their `Signature-Agent` directories, asked
@@ -306,7 +354,29 @@ function identityJson(identity: VerifiedIdentity): string {
   })
 }
 
-function handler(verifier: Verifier, upstream: URL | undefined): (req: IncomingMessage, res: ServerResponse) => void {
+/**
+ * `--debug`: a refusal for ERR_SIGNATURE_INVALID also names, in a `debug` member of the problem
+ * body, the `@target-uri` and `@authority` this server rebuilt, the usual reason a signature
+ * made elsewhere does not hold (signed for https, or for another host). Off by default: a
+ * production server need not tell a caller how it sees itself.
+ */
+function withDebug(problem: ProblemResponse, error: unknown, verifier: Verifier, req: IncomingMessage): ProblemResponse {
+  if (!isSignetError(error) || error.code !== 'ERR_SIGNATURE_INVALID') return problem
+  let rebuilt: { targetUri: string; authority: string } | undefined
+  try {
+    let message = fromNodeRequest(req, { scheme: 'http' })
+    const proto = verifier.forwarded(req.socket.remoteAddress, message.fields).proto
+    if (proto !== undefined) message = { ...message, scheme: proto }
+    rebuilt = rebuiltTarget(message)
+  } catch {
+    rebuilt = undefined
+  }
+  if (rebuilt === undefined) return problem
+  const body = { ...(JSON.parse(problem.body) as Record<string, unknown>), debug: { '@target-uri': rebuilt.targetUri, '@authority': rebuilt.authority } }
+  return { ...problem, body: JSON.stringify(body) }
+}
+
+function handler(verifier: Verifier, upstream: URL | undefined, debug = false): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     verifyNodeRequest(verifier, req).then(
       ({ identity, body, message }) => {
@@ -319,7 +389,10 @@ function handler(verifier: Verifier, upstream: URL | undefined): (req: IncomingM
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), 'cache-control': 'no-store' })
         res.end(text)
       },
-      (error: unknown) => writeProblem(res, problemFor(error, { policy: verifier.policy, now: verifier.now(), withBody: req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined })),
+      (error: unknown) => {
+        const problem = problemFor(error, { policy: verifier.policy, now: verifier.now(), withBody: req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined })
+        writeProblem(res, debug ? withDebug(problem, error, verifier, req) : problem)
+      },
     )
   }
 }
@@ -370,32 +443,7 @@ function waitForAbort(signal: AbortSignal | undefined): Promise<void> {
  *   at start: the dispatcher prints it and exits 2.
  */
 export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<number> => {
-  if (wantsHelp(argv)) {
-    io.stdout(SERVE_USAGE)
-    return 0
-  }
-  const args = parseArgs(
-    argv,
-    {
-      host: { type: 'string' },
-      port: { type: 'string' },
-      jwks: { type: 'string' },
-      registry: { type: 'string' },
-      'master-key-file': { type: 'string' },
-      'nonce-store': { type: 'string' },
-      require: { type: 'string' },
-      'max-age': { type: 'string' },
-      upstream: { type: 'string' },
-      backend: { type: 'string' },
-      authority: { type: 'string', multiple: true },
-      'trust-proxy': { type: 'string', multiple: true },
-      'forwarded-header': { type: 'string' },
-      'nonce-quota': { type: 'string' },
-      directory: { type: 'boolean' },
-      'allow-private-directories': { type: 'boolean' },
-    },
-    { command: COMMAND, maxPositionals: 0 },
-  )
+  const args = parseArgs(argv, options, { command: COMMAND, maxPositionals: 0, usage: USAGE })
   const host = getString(args, 'host') ?? '127.0.0.1'
   if (host === '') throw usage(COMMAND, '--host expects an address')
   const port = parsePort(getString(args, 'port'))
@@ -456,7 +504,7 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
     } catch (cause) {
       throw usage(COMMAND, cause instanceof Error ? cause.message : String(cause))
     }
-    server = createServer(handler(verifier, upstream))
+    server = createServer(handler(verifier, upstream, has(args, 'debug')))
     // Slow-loris protection: a request must arrive in full within 30 s.
     server.requestTimeout = 30_000
     server.headersTimeout = 10_000
