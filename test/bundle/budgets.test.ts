@@ -73,7 +73,10 @@ const entries: readonly Entry[] = [
   },
   // Raised in session 2 from 33 200 (size then 33 192), for the same additions.
   { name: '@signet/client, every export', code: `export * from '@signet/client'`, budget: 36_500, client: true },
-  { name: '@signet/core, every export', code: `export * from '@signet/core'`, budget: 31_300 },
+  // Raised in issue 11.10 from 31 300 (size then 31 040): the dictionary scanner parses every
+  // bare item type itself (decimals, tokens, dates, display strings, lenient base64), so no
+  // crafted field costs over 1 ms.
+  { name: '@signet/core, every export', code: `export * from '@signet/core'`, budget: 32_800 },
   { name: '@signet/core/pure', code: `import '@signet/core/pure'`, budget: 29_800, pure: true },
   // Raised in session 2 from 41 300 (size then 41 045): Verifier.reject, the issued-identity check
   // and the backend option.
