@@ -79,7 +79,7 @@ describe('FileStore', () => {
       truncated: text.slice(0, Math.floor(text.length / 2)),
       foreign: JSON.stringify({ name: 'some-package', version: '1.0.0' }),
       array: '[]',
-      future: JSON.stringify({ ...JSON.parse(text), version: 2 }),
+      future: JSON.stringify({ ...JSON.parse(text), version: 3 }),
       noDataKey: JSON.stringify({ ...JSON.parse(text), dataKey: null }),
     }
     for (const [name, content] of Object.entries(cases)) {

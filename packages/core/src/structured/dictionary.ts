@@ -480,7 +480,7 @@ const BASE64_VALUE = /* @__PURE__ */ (() => {
  * (WHATWG "forgiving-base64 decode": one or two `=` only at the end of a length that is a
  * multiple of 4, no length of the form 4n+1, leftover bits dropped).
  */
-function lenientBase64(input: string, start: number, end: number): Uint8Array | undefined {
+function lenientBase64(input: string, start: number, end: number): Uint8Array<ArrayBuffer> | undefined {
   let stop = end
   if ((end - start) % 4 === 0 && input.charCodeAt(stop - 1) === 0x3d) {
     stop--
