@@ -188,7 +188,7 @@ describe('FileStore', () => {
       return (seed >>> 0) / 2 ** 32
     }
     const KILLS = 200
-    const BATCH = 4 // writers racing on the lock, killed independently
+    const BATCH = 8 // writers racing on the lock, killed independently
     for (let round = 0; round < KILLS / BATCH; round++) {
       const children = Array.from({ length: BATCH }, (_, i) => run(writer, ['create', path, '0', `crash${i}`], { SIGNET_MASTER_KEY: mk }))
       await Promise.all(
