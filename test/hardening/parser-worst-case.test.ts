@@ -4,10 +4,11 @@
  * bare item types the hot-path scanner left to `structured-headers` (decimals, tokens, display
  * strings, lenient base64) and, for any invalid field, a second full parse.
  *
- * Timing on a shared machine is noisy, so each case is the median of many runs, and the main
- * assertion is relative: no crafted field may cost more than 3 times a plain field of the same
- * length made of integers (the old code paid 8 times for decimals). The absolute bound (1 ms)
- * is checked on the fastest run, the parser's own cost without the machine's other load.
+ * Timing on a shared machine is noisy, so each case runs 21 times (median and fastest are
+ * logged), and the main assertion is relative: no crafted field may cost more than 3 times a
+ * plain field of the same length made of integers (the old code paid about 10 times for
+ * decimals). Both that ratio and the absolute bound (1 ms) use the fastest run, the parser's
+ * own cost without the machine's other load.
  */
 import { isSignetError, parseAcceptSignature, parseSignatureField, parseSignatureInput, verifyContentDigest } from '@signet/core'
 import { describe, expect, it } from 'vitest'
@@ -86,7 +87,8 @@ describe('structured-field worst cases at the 16 KiB limit (defect 10)', () => {
         const base = timed(() => attempt(parse, baseline))
         const cost = timed(() => attempt(parse, value))
         report.push(`${name}: median ${cost.median.toFixed(3)} ms, fastest ${cost.fastest.toFixed(3)} ms (plain ${base.median.toFixed(3)} ms)`)
-        expect(cost.median / Math.max(base.median, 0.05), `${fieldName}, ${name}: ${cost.median.toFixed(3)} ms vs ${base.median.toFixed(3)} ms`).toBeLessThan(3)
+        // Fastest against fastest: each run's own cost, so a burst of load on one side cannot tip it.
+        expect(cost.fastest / Math.max(base.fastest, 0.05), `${fieldName}, ${name}: ${cost.fastest.toFixed(3)} ms vs ${base.fastest.toFixed(3)} ms`).toBeLessThan(3)
         // The fastest run is the parser's own cost, without the other tenants of the machine.
         expect(cost.fastest, `${fieldName}, ${name}`).toBeLessThan(1)
       }
@@ -101,7 +103,7 @@ describe('structured-field worst cases at the 16 KiB limit (defect 10)', () => {
     const base = timed(run(fill('1')))
     for (const item of ['1.5', 'tok', '%"a"']) {
       const cost = timed(run(fill(item)))
-      expect(cost.median / Math.max(base.median, 0.05), item).toBeLessThan(3)
+      expect(cost.fastest / Math.max(base.fastest, 0.05), item).toBeLessThan(3)
       expect(cost.fastest).toBeLessThan(1)
     }
   })
