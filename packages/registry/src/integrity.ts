@@ -42,6 +42,11 @@ export function storeUnavailable(cause: unknown): SignetError {
   return isSignetError(cause) ? cause : new SignetError('ERR_STORE_UNAVAILABLE', 'the key store is unreachable', { cause })
 }
 
+/** `ERR_REGISTRY_CORRUPT` for metadata that is missing or malformed. */
+export function corruptMeta(): SignetError {
+  return new SignetError('ERR_REGISTRY_CORRUPT', 'the registry metadata is missing or malformed')
+}
+
 /** True when `value` is registry metadata of a known format. */
 export function isMeta(value: unknown): value is StoreMeta {
   if (typeof value !== 'object' || value === null) return false

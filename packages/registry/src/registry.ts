@@ -13,24 +13,25 @@
  * expires after a default lifetime (90 days) unless "never" is asked for explicitly.
  *
  * Every management action is checked (key id format, state, IP lists, times) before anything
- * is written, then decided and written in one store transaction ({@link Registry} `#commit`):
- * the records it changes are signed with the next registry counter, the manifest is
- * re-signed, and its audit entries are linked onto the chain. The concepts live beside this
- * file: the options and their checks (key-options.ts), key material (key-material.ts), the
- * envelope's keys, record MACs and the manifest (integrity.ts), the audit chain
- * (audit-chain.ts), usage batching (usage.ts), the operator's view (key-summary.ts) and the
+ * is written, then decided and written in one store transaction (commit.ts): the records it
+ * changes are signed with the next registry counter, the manifest is re-signed, and its audit
+ * entries are linked onto the chain. The concepts live beside this file: the options and their
+ * checks (key-options.ts), key material (key-material.ts), the envelope's keys, record MACs
+ * and the manifest (integrity.ts), a write (commit.ts), the audit chain (audit-chain.ts),
+ * usage batching (usage.ts), the operator's view (key-summary.ts) and the
  * verifier's view (resolution.ts), which serves `@signet/server` with records of its
  * `KeyRecord` shape (CONTRACTS.md) without importing it.
  *
  * @module
  */
 import { SignetError, isSignetError } from '@signet/core'
-import { auditBroken, checkAuditChain, linkEntries } from './audit-chain.ts'
+import { auditBroken, checkAuditChain } from './audit-chain.ts'
 import { openDataKeys, parseMasterKey, rewrapDataKey, sealSecret } from './envelope.ts'
-import type { DataKeys, Sealed } from './envelope.ts'
+import type { DataKeys } from './envelope.ts'
 import { assertKeyId, generateKeyId } from './formats.ts'
-import { Keyring, isMeta, storeUnavailable } from './integrity.ts'
-import type { UnsignedManifest } from './integrity.ts'
+import { commit } from './commit.ts'
+import type { Decide } from './commit.ts'
+import { Keyring, corruptMeta, isMeta, storeUnavailable } from './integrity.ts'
 import { checkIpList } from './ip-list.ts'
 import { TYPE_OF_FAMILY, keyMaterial } from './key-material.ts'
 import {
@@ -41,7 +42,7 @@ import type { CreateKeyOptions, RotateKeyOptions } from './key-options.ts'
 import { shown, summarize } from './key-summary.ts'
 import type { CreatedKey, KeySummary, RotatedKey } from './key-summary.ts'
 import { emptyUsage } from './record.ts'
-import type { AuditAction, AuditEntry, KeyType, Manifest, StoredKey, UnsignedKey, UsageStats } from './record.ts'
+import type { AuditAction, AuditEntry, KeyType, StoredKey, UnsignedKey, UsageStats } from './record.ts'
 import { ResolveCache, toResolvedKey } from './resolution.ts'
 import type { RegistryResolver, ResolvedKey } from './resolution.ts'
 import type { RegistryStore, StoreMeta } from './stores/store.ts'
@@ -70,23 +71,8 @@ export interface RegistryOptions {
   readonly usage?: UsageRecorderOptions
 }
 
-/** What a write decides, from the records it read: records to write (unsigned) and audit entries (unlinked). */
-interface Decision {
-  readonly put: readonly UnsignedKey[]
-  readonly audit: readonly AuditEntry[]
-  /** A new wrapped data key (a master key re-wrap). */
-  readonly dataKey?: Sealed
-}
-
-/** Reads a record inside a write, checked (MAC and version); undefined when there is none. */
-type ReadChecked = (id: string) => Promise<StoredKey | undefined>
-
 function notFound(id: string): SignetError {
   return new SignetError('ERR_KEY_NOT_FOUND', `no key ${id} in this registry`)
-}
-
-function corruptMeta(): SignetError {
-  return new SignetError('ERR_REGISTRY_CORRUPT', 'the registry metadata is missing or malformed')
 }
 
 /** Drop the chain link from an audit entry shown to callers (it is storage detail). */
@@ -169,78 +155,9 @@ export class Registry {
     return details === undefined ? entry : { ...entry, details }
   }
 
-  /**
-   * Decide and write one change in a store transaction. Inside it: the manifest is checked, a
-   * format 1 registry is migrated (every record re-signed with a version, the audit log
-   * chained, the data key re-wrapped under the format 2 label), the decided records are signed
-   * with the next counter, the audit entries linked, and the manifest re-signed.
-   *
-   * @returns the records written for `decide`
-   */
-  async #commit(ids: readonly string[], decide: (read: ReadChecked, meta: StoreMeta) => Promise<Decision>): Promise<StoredKey[]> {
-    const keys = await this.#keyring.keys()
-    let written: StoredKey[] = []
-    let committed: Manifest | undefined
-    try {
-      await this.#store.transact(ids, async (current, context) => {
-        const meta = context.meta
-        if (meta === undefined || !isMeta(meta)) throw corruptMeta()
-        let base: UnsignedManifest
-        let migrate: StoredKey[] = []
-        let replaceAudit: AuditEntry[] | undefined
-        let dataKey = meta.dataKey
-        if (meta.version === 1) {
-          const all = await context.listKeys()
-          for (const r of all) await this.#keyring.checkMac(r, r.id)
-          const chained = await linkEntries(keys, '', await context.readAudit())
-          replaceAudit = chained.entries
-          base = { counter: 0, versions: {}, audit: { length: chained.entries.length, head: chained.head } }
-          migrate = all
-          dataKey = await rewrapDataKey(this.#keyring.masterKey, this.#keyring.masterKey, meta.dataKey, 1, 2)
-        } else {
-          base = (await this.#keyring.manifest(meta)) as Manifest
-        }
-        const read: ReadChecked = async (id) => {
-          const stored = current.get(id)
-          if (stored === undefined) return undefined
-          const record = await this.#keyring.checkMac(stored, id)
-          if (meta.version === 2) this.#keyring.checkVersion(record, base as Manifest)
-          return record
-        }
-        const decision = await decide(read, meta)
-        if (decision.put.length === 0 && decision.audit.length === 0 && decision.dataKey === undefined && meta.version === 2) {
-          written = []
-          return { put: [], audit: [] }
-        }
-        const counter = base.counter + 1
-        const versions: Record<string, number> = { ...base.versions }
-        const put: StoredKey[] = []
-        const decided = new Set(decision.put.map((r) => r.id))
-        for (const r of migrate) {
-          if (decided.has(r.id)) continue
-          const { mac: _mac, ...unsigned } = r
-          put.push(await this.#keyring.sign({ ...unsigned, version: counter }))
-          versions[r.id] = counter
-        }
-        written = []
-        for (const r of decision.put) {
-          const signed = await this.#keyring.sign({ ...r, version: counter })
-          put.push(signed)
-          written.push(signed)
-          versions[r.id] = counter
-        }
-        const linked = await linkEntries(keys, base.audit.head, decision.audit)
-        const manifest = await this.#keyring.signManifest({
-          counter, versions, audit: { length: base.audit.length + linked.entries.length, head: linked.head },
-        })
-        committed = manifest
-        const next: StoreMeta = { format: 'signet-registry', version: 2, dataKey: decision.dataKey ?? dataKey, manifest }
-        return { put, audit: linked.entries, meta: next, replaceAudit }
-      })
-    } catch (err) {
-      throw storeUnavailable(err)
-    }
-    if (committed !== undefined) this.#keyring.observe(committed)
+  /** Decide and write one change (commit.ts); the changed keys are resolved afresh. */
+  async #commit(ids: readonly string[], decide: Decide): Promise<StoredKey[]> {
+    const written = await commit(this.#store, this.#keyring, ids, decide)
     for (const id of ids) this.#resolved.delete(id)
     return written
   }
