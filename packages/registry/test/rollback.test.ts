@@ -115,6 +115,19 @@ describe('record rollback (defect 7)', () => {
 })
 
 describe('format 1 files (defect 7 migration)', () => {
+  it('a write that changes nothing still migrates (enable an active key): the README\'s recipe', async () => {
+    const path = tempFile()
+    const masterKey = generateMasterKey()
+    const { makeFormat1 } = await import('./format1.ts')
+    const { keyid, jwk } = await makeFormat1(path, masterKey)
+    const registry = await openRegistry({ store: new FileStore(path), masterKey })
+    await registry.enable(keyid)
+    const migrated = JSON.parse(readFileSync(path, 'utf8'))
+    expect(migrated.version).toBe(2)
+    expect(migrated.audit.length).toBe(1) // no new entry: nothing changed
+    expect(await roundTrip(registry, await signerOf({ jwk }), now())).toBe('ok')
+  })
+
   it('a format 1 file opens, verifies, and is migrated to format 2 by its first write; its old copies then fail', async () => {
     const path = tempFile()
     const masterKey = generateMasterKey()
