@@ -81,7 +81,10 @@ const entries: readonly Entry[] = [
   // Raised in session 2 from 41 300 (size then 41 045): Verifier.reject, the issued-identity check
   // and the backend option.
   { name: '@signet/server, every export', code: `export * from '@signet/server'`, budget: 45_100 },
-  { name: '@signet/registry, every export', code: `export * from '@signet/registry'`, budget: 30_300, node: true },
+  // Raised in issue 11.7/11.8/11.12 from 30 300 (size then 28 950): record versions and the
+  // signed manifest, the audit hash chain, format 1 migration, the usage file and the lock's
+  // break lock.
+  { name: '@signet/registry, every export', code: `export * from '@signet/registry'`, budget: 34_000, node: true },
 ]
 
 // Markers: a static import or require of a Node builtin, and of node:crypto in particular.
