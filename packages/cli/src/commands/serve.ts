@@ -12,10 +12,19 @@
  *
  * Requests are verified straight from Node's `IncomingMessage` (`verifyNodeRequest`); a nonce
  * store is always set (memory by default), so every signature needs a nonce and a replay is a
- * 401. With `--upstream`, a verified request is forwarded with the verified key id in
- * `Signet-Key-Id` (any such field sent by the client is removed first); the client's
- * `X-Forwarded-*`, `Forwarded`, `X-Real-IP` and kin are replaced by fields naming the socket's
- * address, so an upstream that believes its proxy cannot be handed a forged client address.
+ * 401. With `--upstream`, a verified request is forwarded carrying only what the signature
+ * vouches for (CLI.md "Additions", `signet serve`): the covered fields, `Content-Type` and
+ * `Content-Length` for framing, and the fields serve writes itself: the verified key id in
+ * `Signet-Key-Id` and `X-Forwarded-*`/`Forwarded` naming the client serve saw. Everything else
+ * a client sends (`Authorization`, `Cookie`, `X-HTTP-Method-Override`, ...) stays here, and a
+ * client field whose name folds (`_` to `-`, any case) to a `Signet-*` or forwarding field is
+ * dropped even when covered: CGI and WSGI upstreams read `Signet_Key_Id` as `HTTP_SIGNET_KEY_ID`.
+ * A covered field the client also names in `Connection` is still forwarded: the signature, not
+ * the client's hop-by-hop list, decides what the upstream sees.
+ *
+ * `--authority` pins the authorities served (421 `ERR_AUTHORITY_MISMATCH` for others);
+ * `--trust-proxy` names the proxies whose forwarding field (`--forwarded-header`, default
+ * `x-forwarded-for`) is walked from the right for the client address and scheme.
  *
  * @module
  */
@@ -35,7 +44,7 @@ import {
 } from '@signet/server'
 import { openRegistryResolver } from '@signet/registry'
 import type { KeyResolver, NonceStore, VerificationEvent, VerifiedIdentity, Verifier, VerifierPolicy } from '@signet/server'
-import { getString, parseArgs, resolveBackend, splitComponents, usage, wantsHelp } from '../args.ts'
+import { getAll, getString, parseArgs, resolveBackend, splitComponents, usage, wantsHelp } from '../args.ts'
 import type { CliIO, Command } from '../io.ts'
 import { readInput } from '../io.ts'
 
@@ -45,6 +54,8 @@ const COMMAND = 'serve'
 const SERVE_USAGE: string = `Usage: signet serve [--host H] [--port N] (--jwks FILE | --registry PATH|redis://H:P)
        [--master-key-file FILE] [--nonce-store memory|redis://H:P] [--require "C1 C2 ..."]
        [--max-age S] [--upstream URL] [--backend native|webcrypto|pure]
+       [--authority HOST[:PORT]]... [--trust-proxy CIDR]... [--forwarded-header x-forwarded-for|forwarded]
+       [--nonce-quota N]
 
 A verifying HTTP server on 127.0.0.1:8080 by default; prints "listening on http://H:P" once
 ready. A verified request gets 200 with the verified identity as JSON, or is proxied to
@@ -53,6 +64,12 @@ answer with its code. A nonce store is always set (memory by default), so every 
 needs a nonce. Keys come from a JWKS file or a registry (master key from --master-key-file
 or SIGNET_MASTER_KEY); a registry's revocations reach the server without a restart.
 --require replaces the default required components; --max-age bounds the signature age.
+--authority (repeatable): the only authorities accepted, others get 421 (default: any).
+--trust-proxy (repeatable): proxies whose --forwarded-header field (default x-forwarded-for)
+is believed, walked from the right. --upstream receives only the covered fields, Content-Type,
+Content-Length, Signet-Key-Id and the forwarding fields serve sets itself.
+--nonce-quota N: live nonces one key may hold in the memory nonce store (default 75000);
+a key past it gets 429 while every other key is served.
 `
 
 /** How long requests in flight may run after shutdown begins, ms. */
@@ -191,6 +208,14 @@ function parseMaxAge(value: string | undefined): number | undefined {
   return Number(value)
 }
 
+function parseNonceQuota(value: string | undefined, store: string): number | undefined {
+  if (value === undefined) return undefined
+  if (!/^\d{1,9}$/.test(value) || Number(value) === 0) throw usage(COMMAND, `--nonce-quota expects a positive whole number, got ${JSON.stringify(value)}`)
+  // A Redis store is shared by every verifier and has no per-key share to set here.
+  if (store !== 'memory') throw usage(COMMAND, '--nonce-quota applies to the memory nonce store only')
+  return Number(value)
+}
+
 function parseUpstream(value: string | undefined): URL | undefined {
   if (value === undefined) return undefined
   let url: URL
@@ -217,18 +242,45 @@ function isClientAddressField(name: string): boolean {
   return CLIENT_ADDRESS_FIELDS.has(name) || name.startsWith('x-forwarded-')
 }
 
-function forwardHeaders(req: IncomingMessage, identity: VerifiedIdentity, upstream: URL, body: Uint8Array): OutgoingHttpHeaders {
-  const nominated = new Set(
-    String(req.headers.connection ?? '')
-      .split(',')
-      .map((s) => s.trim().toLowerCase())
-      .filter((s) => s !== ''),
-  )
+/**
+ * Whether a client's field name would reach an upstream as one serve writes: names are folded
+ * as CGI, WSGI and several servers fold them (`_` to `-`, any case), so `Signet_Key_Id` is
+ * `Signet-Key-Id` there.
+ */
+function isReservedField(name: string): boolean {
+  const folded = name.toLowerCase().replace(/_/g, '-')
+  return folded.startsWith('signet-') || isClientAddressField(folded) || folded === 'host'
+}
+
+/** The field names a signature covers (`"content-type"`, `"x-a";sf`), without derived components. */
+function coveredFieldNames(identity: VerifiedIdentity): Set<string> {
+  const names = new Set<string>()
+  for (const id of identity.components) {
+    const end = id.indexOf('"', 1)
+    if (id.charCodeAt(1) !== 0x40 && end > 1) names.add(id.slice(1, end))
+  }
+  return names
+}
+
+/** What serve says about the client: the address and scheme after the trusted-proxy rules. */
+interface ClientView {
+  readonly ip: string | undefined
+  readonly proto: string
+}
+
+/**
+ * The fields sent upstream: the covered ones, `Content-Type`, and serve's own. Hop-by-hop fields
+ * (RFC 9110 section 7.6.1) describe the client's connection and are never forwarded; a field the
+ * client nominates in `Connection` is dropped only when the signature does not cover it.
+ */
+function forwardHeaders(req: IncomingMessage, identity: VerifiedIdentity, upstream: URL, body: Uint8Array, client: ClientView): OutgoingHttpHeaders {
+  const covered = coveredFieldNames(identity)
   const headers: OutgoingHttpHeaders = {}
   const raw = req.rawHeaders
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = (raw[i] as string).toLowerCase()
-    if (HOP_BY_HOP.has(name) || nominated.has(name) || name === 'host' || name === 'content-length' || name === 'signet-key-id' || isClientAddressField(name)) continue
+    if (HOP_BY_HOP.has(name) || name === 'content-length' || isReservedField(name)) continue
+    if (!covered.has(name) && name !== 'content-type') continue
     const value = raw[i + 1] as string
     const existing = headers[name]
     if (existing === undefined) headers[name] = value
@@ -237,17 +289,16 @@ function forwardHeaders(req: IncomingMessage, identity: VerifiedIdentity, upstre
   headers['host'] = upstream.host
   headers['content-length'] = String(body.length)
   headers['signet-key-id'] = identity.keyid
-  // This proxy is the first hop it knows of (it trusts no proxy in front of it), so the chain
-  // starts here: the socket's address, plain http (serve has no TLS), the Host the client sent.
+  // The client as serve established it: the socket's address, or the one its trusted proxies
+  // reported; the scheme likewise (serve itself speaks plain http); the Host the client sent.
   const host = req.headers.host
-  headers['x-forwarded-proto'] = 'http'
+  headers['x-forwarded-proto'] = client.proto
   if (host !== undefined) headers['x-forwarded-host'] = host
-  const peer = req.socket.remoteAddress
-  if (peer !== undefined) {
-    headers['x-forwarded-for'] = peer
+  if (client.ip !== undefined) {
+    headers['x-forwarded-for'] = client.ip
     // RFC 7239 section 6: an IPv6 node is bracketed and quoted.
-    const node = peer.includes(':') ? `"[${peer}]"` : peer
-    headers['forwarded'] = `for=${node};proto=http${host === undefined ? '' : `;host="${host.replace(/["\\]/g, '')}"`}`
+    const node = client.ip.includes(':') ? `"[${client.ip}]"` : client.ip
+    headers['forwarded'] = `for=${node};proto=${client.proto}${host === undefined ? '' : `;host="${host.replace(/["\\]/g, '')}"`}`
   }
   return headers
 }
@@ -261,7 +312,7 @@ function copyResponseHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders 
   return out
 }
 
-function proxy(req: IncomingMessage, res: ServerResponse, identity: VerifiedIdentity, body: Uint8Array, upstream: URL): void {
+function proxy(req: IncomingMessage, res: ServerResponse, identity: VerifiedIdentity, body: Uint8Array, upstream: URL, client: ClientView): void {
   const base = upstream.pathname.endsWith('/') ? upstream.pathname.slice(0, -1) : upstream.pathname
   const path = base + (req.url ?? '/')
   const send = upstream.protocol === 'https:' ? httpsRequest : httpRequest
@@ -272,7 +323,7 @@ function proxy(req: IncomingMessage, res: ServerResponse, identity: VerifiedIden
       port: upstream.port === '' ? undefined : Number(upstream.port),
       method: req.method,
       path,
-      headers: forwardHeaders(req, identity, upstream, body),
+      headers: forwardHeaders(req, identity, upstream, body, client),
     },
     (answer) => {
       res.writeHead(answer.statusCode ?? 502, copyResponseHeaders(answer.headers))
@@ -308,9 +359,10 @@ function identityJson(identity: VerifiedIdentity): string {
 function handler(verifier: Verifier, upstream: URL | undefined): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     verifyNodeRequest(verifier, req).then(
-      ({ identity, body }) => {
+      ({ identity, body, message }) => {
         if (upstream !== undefined) {
-          proxy(req, res, identity, body, upstream)
+          const seen = verifier.forwarded(req.socket.remoteAddress, message.fields)
+          proxy(req, res, identity, body, upstream, { ip: identity.clientIp, proto: seen.proto ?? 'http' })
           return
         }
         const text = identityJson(identity)
@@ -385,6 +437,10 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
       'max-age': { type: 'string' },
       upstream: { type: 'string' },
       backend: { type: 'string' },
+      authority: { type: 'string', multiple: true },
+      'trust-proxy': { type: 'string', multiple: true },
+      'forwarded-header': { type: 'string' },
+      'nonce-quota': { type: 'string' },
     },
     { command: COMMAND, maxPositionals: 0 },
   )
@@ -400,6 +456,7 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
   if (storeOption !== 'memory' && !storeOption.startsWith('redis://')) {
     throw usage(COMMAND, `--nonce-store expects memory or redis://HOST:PORT, got ${JSON.stringify(storeOption)}`)
   }
+  const nonceQuota = parseNonceQuota(getString(args, 'nonce-quota'), storeOption)
   const policy: { -readonly [K in keyof VerifierPolicy]: VerifierPolicy[K] } = { requireNonce: true }
   const required = getString(args, 'require')
   if (required !== undefined) policy.requiredComponents = splitComponents(required, 'require', COMMAND)
@@ -407,6 +464,12 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
   // CLI.md: every command that verifies takes --backend. The name is checked (and `pure` loaded)
   // before anything starts; the verifier then runs every verification on that backend.
   const backend = await resolveBackend(getString(args, 'backend'), COMMAND)
+  const authorities = getAll(args, 'authority')
+  const trustedProxies = getAll(args, 'trust-proxy')
+  const forwardedHeader = getString(args, 'forwarded-header') ?? 'x-forwarded-for'
+  if (forwardedHeader !== 'x-forwarded-for' && forwardedHeader !== 'forwarded') {
+    throw usage(COMMAND, `--forwarded-header expects x-forwarded-for or forwarded, got ${JSON.stringify(forwardedHeader)}`)
+  }
 
   // Acquire in order, releasing everything already held if a later step fails.
   const releases: Array<() => Promise<void>> = []
@@ -427,7 +490,7 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
     }
     let nonces: NonceStore
     if (storeOption === 'memory') {
-      nonces = new MemoryNonceStore()
+      nonces = new MemoryNonceStore(nonceQuota === undefined ? {} : { maxEntriesPerOwner: nonceQuota })
     } else {
       const opened = await openRedisStore(storeOption)
       releases.push(opened.close)
@@ -440,6 +503,8 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
         nonces,
         policy,
         ...(backend === undefined ? {} : { backend }),
+        ...(authorities.length === 0 ? {} : { authorities }),
+        ...(trustedProxies.length === 0 ? {} : { trustedProxies, forwardedHeader }),
         ...(recordUsage === undefined ? {} : { onVerified: recordUsage, onRejected: recordUsage }),
       })
     } catch (cause) {
