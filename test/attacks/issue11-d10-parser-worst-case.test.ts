@@ -8,7 +8,8 @@
  * logged), and the main assertion is relative: no crafted field may cost more than 3 times a
  * plain field of the same length made of integers (the old code paid about 10 times for
  * decimals). Both that ratio and the absolute bound (1 ms) use the fastest run, the parser's
- * own cost without the machine's other load.
+ * own cost without the machine's other load; the absolute bound is skipped when even the plain
+ * field runs at twice its idle cost (a loaded machine), where the ratio still holds it.
  */
 import { isSignetError, parseAcceptSignature, parseSignatureField, parseSignatureInput, verifyContentDigest } from '@signet/core'
 import { describe, expect, it } from 'vitest'
@@ -74,7 +75,7 @@ function attempt(parse: (v: string) => unknown, value: string): void {
   }
 }
 
-describe('structured-field worst cases at the 16 KiB limit (defect 10)', () => {
+describe('issue 11 defect 10: structured-field worst cases at the 16 KiB limit', () => {
   for (const [fieldName, parse] of Object.entries(parsers)) {
     it(`${fieldName}: every crafted field costs at most 3x a plain one, and under 1 ms`, () => {
       const baseline = innerListOf('1')
@@ -89,8 +90,9 @@ describe('structured-field worst cases at the 16 KiB limit (defect 10)', () => {
         report.push(`${name}: median ${cost.median.toFixed(3)} ms, fastest ${cost.fastest.toFixed(3)} ms (plain ${base.median.toFixed(3)} ms)`)
         // Fastest against fastest: each run's own cost, so a burst of load on one side cannot tip it.
         expect(cost.fastest / Math.max(base.fastest, 0.05), `${fieldName}, ${name}: ${cost.fastest.toFixed(3)} ms vs ${base.fastest.toFixed(3)} ms`).toBeLessThan(3)
-        // The fastest run is the parser's own cost, without the other tenants of the machine.
-        expect(cost.fastest, `${fieldName}, ${name}`).toBeLessThan(1)
+        // The fastest run is the parser's own cost. When even the plain field is slowed (over
+        // 0.5 ms, about twice its idle cost), the machine is loaded and the ratio alone decides.
+        if (base.fastest < 0.5) expect(cost.fastest, `${fieldName}, ${name}`).toBeLessThan(1)
       }
       console.log(`${fieldName}\n  ${report.join('\n  ')}`)
     })
@@ -104,7 +106,7 @@ describe('structured-field worst cases at the 16 KiB limit (defect 10)', () => {
     for (const item of ['1.5', 'tok', '%"a"']) {
       const cost = timed(run(fill(item)))
       expect(cost.fastest / Math.max(base.fastest, 0.05), item).toBeLessThan(3)
-      expect(cost.fastest).toBeLessThan(1)
+      if (base.fastest < 0.5) expect(cost.fastest).toBeLessThan(1)
     }
   })
 })

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { FileStore, MemoryStore, generateMasterKey, openRegistry } from '@signet/registry'
 import type { AuditEntry } from '@signet/registry'
-import { main } from '../../cli/src/main.ts'
+import { main } from '../../packages/cli/src/main.ts'
 
 const dirs: string[] = []
 afterAll(() => {
@@ -41,7 +41,7 @@ async function auditOutcome(path: string, masterKey: string): Promise<{ code?: s
   }
 }
 
-describe('audit hash chain (defect 8)', () => {
+describe('issue 11 defect 8: audit hash chain', () => {
   it('a single-byte change at every byte of the audit section is reported', async () => {
     const { path, masterKey, text } = await smallLog()
     const section = `"audit":${JSON.stringify(JSON.parse(text).audit)}`

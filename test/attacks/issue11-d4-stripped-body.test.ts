@@ -2,7 +2,8 @@
  * Issue 11, defect 4: a signature that covers `content-digest` is checked against the body
  * actually received, an absent body being the empty one. A man in the middle who strips the
  * body of a signed message (leaving Content-Digest and the signature in place) must get the
- * digest code from core `verifyMessage`, `signet verify` and the client's response check.
+ * digest code from every verifying target, core `verifyMessage`, `signet verify` and the
+ * client's response check.
  */
 import { fromFetchResponse, importKey, parseHttpMessage, publicKey, signMessage } from '@signet/core'
 import type { HttpRequestMessage, HttpResponseMessage, SignetKey } from '@signet/core'
@@ -10,6 +11,7 @@ import { verifyMessage } from '@signet/core'
 import { verifySignedResponse } from '@signet/client'
 import { describe, expect, it } from 'vitest'
 import { run, scratch } from '../../packages/cli/test/helpers.ts'
+import { TARGETS, attackHarness, signed } from './harness.ts'
 import { p256Jwk } from '../../packages/client/test/keys.ts'
 
 const HMAC_JWK = { kty: 'oct', k: 'c2lnbmV0LXN0cmlwcGVkLWJvZHktdGVzdC1rZXktMzJieXRlcw', alg: 'HS256', kid: 'strip' }
@@ -36,7 +38,16 @@ async function signedAndStripped(): Promise<{ signed: string; stripped: string }
   return { signed: signed.stdout, stripped: head.replace('Content-Length: 18', 'Content-Length: 0') }
 }
 
-describe('a stripped body is refused when content-digest is covered (defect 4)', () => {
+const h = attackHarness()
+
+describe('issue 11 defect 4: a stripped body is refused when content-digest is covered', () => {
+  it.each(TARGETS)('%s: the signed body removed (Content-Digest and signature kept): ERR_DIGEST_MISMATCH', async (target) => {
+    const m = await signed(h.keys.hmac, { body: '{"order":7}' })
+    expect(await h.send(target, m)).toMatchObject({ status: 200 })
+    const again = await signed(h.keys.hmac, { body: '{"order":7}' })
+    expect(await h.send(target, { ...again, body: undefined })).toMatchObject({ status: 401, code: 'ERR_DIGEST_MISMATCH' })
+  })
+
   it('core verifyMessage: ERR_DIGEST_MISMATCH', async () => {
     const { signed, stripped } = await signedAndStripped()
     const key = await importKey(HMAC_JWK)

@@ -20,7 +20,7 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true })
 })
 
-describe('usage writes under a flood of refused requests (defect 12)', () => {
+describe('issue 11 defect 12: usage writes under a flood of refused requests', () => {
   it('24k bad-signature requests naming real key ids: no registry rewrite, a bounded number of usage writes, every refusal counted', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'signet-usage-'))
     dirs.push(dir)

@@ -10,8 +10,8 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { FileStore, MemoryStore, connectRedisStore, generateMasterKey, openRegistry } from '@signet/registry'
 import type { RegistryStore, StoredKey } from '@signet/registry'
-import { codeOf, roundTrip, signerOf } from './helpers.ts'
-import { findRedisServer, startRedis } from './redis-server.ts'
+import { codeOf, roundTrip, signerOf } from '../../packages/registry/test/helpers.ts'
+import { findRedisServer, startRedis } from '../../packages/registry/test/redis-server.ts'
 
 const redisBinary = findRedisServer()
 
@@ -26,7 +26,7 @@ function tempFile(): string {
 }
 const now = (): number => Math.floor(Date.now() / 1000)
 
-describe('record rollback (defect 7)', () => {
+describe('issue 11 defect 7: record rollback', () => {
   it('file: a revoked key written back as its earlier active copy is refused as corrupt, by every reader', async () => {
     const path = tempFile()
     const masterKey = generateMasterKey()
@@ -118,7 +118,7 @@ describe('format 1 files (defect 7 migration)', () => {
   it('a write that changes nothing still migrates (enable an active key): the README\'s recipe', async () => {
     const path = tempFile()
     const masterKey = generateMasterKey()
-    const { makeFormat1 } = await import('./format1.ts')
+    const { makeFormat1 } = await import('../../packages/registry/test/format1.ts')
     const { keyid, jwk } = await makeFormat1(path, masterKey)
     const registry = await openRegistry({ store: new FileStore(path), masterKey })
     await registry.enable(keyid)
@@ -132,7 +132,7 @@ describe('format 1 files (defect 7 migration)', () => {
     const path = tempFile()
     const masterKey = generateMasterKey()
     // A format 1 registry, made the way the earlier code wrote it.
-    const { makeFormat1 } = await import('./format1.ts')
+    const { makeFormat1 } = await import('../../packages/registry/test/format1.ts')
     const { keyid, jwk, record, audit } = await makeFormat1(path, masterKey)
     const registry = await openRegistry({ store: new FileStore(path), masterKey })
     const signer = await signerOf({ jwk })
