@@ -52,7 +52,11 @@ const shaped = (extra: readonly string[] = []): fc.Arbitrary<string> =>
 
 const body = new TextEncoder().encode('{"hello": "world"}')
 
-const forwarding = createForwarding({ trustedProxies: ['10.0.0.0/8', '192.0.2.0/24', '2001:db8::/32'] })
+const trustedProxies = ['10.0.0.0/8', '192.0.2.0/24', '2001:db8::/32']
+const forwarding = {
+  'x-forwarded-for': createForwarding({ trustedProxies, forwardedHeader: 'x-forwarded-for' }),
+  forwarded: createForwarding({ trustedProxies, forwardedHeader: 'forwarded' }),
+}
 const forwardingFragments = [
   '203.0.113.7', '10.0.0.1', '192.0.2.9', '2001:db8::1', '[2001:db8::1]:443', '::ffff:10.0.0.1', 'unknown', '_hidden',
   'for=', 'proto=https', 'by=', 'host=', ';', ',', ', ', ' ', '"', '"[2001:db8::1]"', '1.2.3', '256.1.1.1', '::', 'fe80::1%eth0',
@@ -82,7 +86,9 @@ export const targets: readonly FuzzTarget[] = [
     input: fc.tuple(fc.constantFrom('x-forwarded-for', 'forwarded', 'x-forwarded-proto'), fragments(forwardingFragments)).map(([n, v]) => `${n}\n${v}`),
     run: (v) => {
       const [name, value] = v.split('\n', 2) as [string, string]
-      const info = forwarding.resolve('10.0.0.5', [{ name, value }])
+      // Each field under the policy that reads it; X-Forwarded-Proto under the X-Forwarded-For one.
+      const policy = name === 'forwarded' ? forwarding.forwarded : forwarding['x-forwarded-for']
+      const info = policy.resolve('10.0.0.5', [{ name, value }])
       // Refusal is not an outcome here (a bad hop is skipped); what was believed is.
       return info.clientIp === '10.0.0.5' ? 'peer' : info.clientIp === undefined ? 'unknown' : 'forwarded'
     },
