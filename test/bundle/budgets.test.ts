@@ -73,13 +73,19 @@ const entries: readonly Entry[] = [
   },
   // Raised in session 2 from 33 200 (size then 33 192), for the same additions.
   { name: '@signet/client, every export', code: `export * from '@signet/client'`, budget: 36_500, client: true },
-  { name: '@signet/core, every export', code: `export * from '@signet/core'`, budget: 31_300 },
+  // Raised in issue 11.10 from 31 300 (size then 31 040): the dictionary scanner parses every
+  // bare item type itself (decimals, tokens, dates, display strings, lenient base64), so no
+  // crafted field costs over 1 ms.
+  { name: '@signet/core, every export', code: `export * from '@signet/core'`, budget: 32_800 },
   { name: '@signet/core/pure', code: `import '@signet/core/pure'`, budget: 29_800, pure: true },
   // Raised in session 2 from 41 300 (size then 41 045): Verifier.reject, the issued-identity check
   // and the backend option. Raised for issue 15 from 45 100 (size then 47 862): Web Bot Auth
   // (directoryKeys and its bounded fetch, directory reading, directoryResponse, outcomes).
   { name: '@signet/server, every export', code: `export * from '@signet/server'`, budget: 52_600 },
-  { name: '@signet/registry, every export', code: `export * from '@signet/registry'`, budget: 30_300, node: true },
+  // Raised in issue 11.7/11.8/11.12 from 30 300 (size then 28 950): record versions and the
+  // signed manifest, the audit hash chain, format 1 migration, the usage file and the lock's
+  // break lock.
+  { name: '@signet/registry, every export', code: `export * from '@signet/registry'`, budget: 34_000, node: true },
 ]
 
 // Markers: a static import or require of a Node builtin, and of node:crypto in particular.

@@ -4,7 +4,8 @@
  * Without `--label` or `--tag` every signature on the message must verify. No components are
  * required unless `--require` names them; `created` is held to `--max-age` only when given;
  * `expires` is always enforced against `--now` (default: the clock). When `content-digest` is
- * covered and the message has a body, the digest is recomputed and must match (RFC 9530
+ * covered, the digest is recomputed over the body (an absent body is the empty one: a stripped
+ * body fails) and must match (RFC 9530
  * section 2; RFC 9421 section 7.2.8). With `--key`, a `keyid` that differs from the key's
  * `kid` fails; with `--jwks`, `keyid` selects the key.
  *

@@ -5,7 +5,7 @@
  * prefix as given when it already holds a `{...}` tag):
  *
  * ```
- * <p>:meta          hash   format, version, dataKey (wrapped)
+ * <p>:meta          hash   format, version, dataKey (wrapped), manifest (format 2, JSON)
  * <p>:keys          hash   keyid -> stored record (JSON, encrypted secret, MAC)
  * <p>:usage:<keyid> hash   requests, lastUsed, lastIp, lastRejected, rej:<code>
  * <p>:audit         list   audit entries (JSON), append-only (RPUSH)
@@ -33,8 +33,9 @@
  */
 import { SignetError } from '@signet/core'
 import { isSealed } from '../envelope.ts'
+import { isManifestShape } from '../record.ts'
 import type { AuditEntry, StoredKey, UsageDelta, UsageStats } from '../record.ts'
-import type { Mutation, RegistryStore, StoreMeta } from './store.ts'
+import type { Mutation, RegistryStore, StoreMeta, TransactionContext } from './store.ts'
 import { openRedisConnection, parseRedisUrl, redact } from './redis-connection.ts'
 import type { RedisConnection } from './redis-connection.ts'
 
@@ -94,6 +95,19 @@ function parseJson(text: string, what: string): unknown {
   }
 }
 
+/** The metadata hash as {@link StoreMeta}; undefined when empty. */
+function parseMeta(fields: Record<string, string>): StoreMeta | undefined {
+  if (Object.keys(fields).length === 0) return undefined
+  const dataKey = parseJson(fields['dataKey'] ?? '', 'data key')
+  const version = fields['version'] === '1' ? 1 : fields['version'] === '2' ? 2 : undefined
+  if (fields['format'] !== 'signet-registry' || version === undefined || !isSealed(dataKey)) {
+    throw new SignetError('ERR_REGISTRY_CORRUPT', 'the Redis keys under this prefix are not a Signet registry')
+  }
+  const manifest = fields['manifest'] === undefined ? undefined : parseJson(fields['manifest'], 'manifest')
+  if (manifest !== undefined && !isManifestShape(manifest)) throw new SignetError('ERR_REGISTRY_CORRUPT', 'the Redis registry holds a malformed manifest')
+  return { format: 'signet-registry', version, dataKey, manifest }
+}
+
 function describeUrl(url: string): string {
   return redact(url)
 }
@@ -107,6 +121,8 @@ export class RedisStore implements RegistryStore {
   readonly #cacheSize: number
   readonly #ttl: number
   readonly #cache = new Map<string, { value: StoredKey | undefined; at: number }>()
+  /** The metadata, cached like records; every write publishes, and any message drops it. */
+  #meta: { value: StoreMeta | undefined; at: number } | undefined
   #subscribed = false
   #generation = 0
   #queue: Promise<unknown> = Promise.resolve()
@@ -164,22 +180,23 @@ export class RedisStore implements RegistryStore {
     this.stats.invalidations++
     if (keyid === '*') this.#cache.clear()
     else this.#cache.delete(keyid)
+    this.#meta = undefined
     this.onInvalidate?.(keyid)
   }
 
   async loadMeta(): Promise<StoreMeta | undefined> {
+    const cached = this.#meta
+    if (this.#subscribed && cached !== undefined && Date.now() - cached.at < this.#ttl) return cached.value
+    const generation = this.#generation
     let fields: Record<string, string>
     try {
       fields = await this.#client.hgetall(`${this.#p}:meta`)
     } catch (err) {
       throw unavailable(err)
     }
-    if (Object.keys(fields).length === 0) return undefined
-    const dataKey = parseJson(fields['dataKey'] ?? '', 'data key')
-    if (fields['format'] !== 'signet-registry' || fields['version'] !== '1' || !isSealed(dataKey)) {
-      throw new SignetError('ERR_REGISTRY_CORRUPT', 'the Redis keys under this prefix are not a Signet registry')
-    }
-    return { format: 'signet-registry', version: 1, dataKey }
+    const value = parseMeta(fields)
+    if (this.#subscribed && generation === this.#generation) this.#meta = { value, at: Date.now() }
+    return value
   }
 
   async initMeta(meta: StoreMeta): Promise<StoreMeta> {
@@ -187,12 +204,13 @@ export class RedisStore implements RegistryStore {
     try {
       // HSETNX on dataKey decides the winner; format and version are written by the same script.
       await this.#client.eval(
-        "if redis.call('HSETNX', KEYS[1], 'dataKey', ARGV[1]) == 1 then redis.call('HSET', KEYS[1], 'format', 'signet-registry', 'version', '1') end return 1",
-        1, key, JSON.stringify(meta.dataKey),
+        "if redis.call('HSETNX', KEYS[1], 'dataKey', ARGV[1]) == 1 then redis.call('HSET', KEYS[1], 'format', 'signet-registry', 'version', ARGV[2]) end return 1",
+        1, key, JSON.stringify(meta.dataKey), String(meta.version),
       )
     } catch (err) {
       throw unavailable(err)
     }
+    this.#meta = undefined
     const stored = await this.loadMeta()
     if (stored === undefined) throw new SignetError('ERR_STORE_UNAVAILABLE', 'the Redis registry lost its metadata')
     return stored
@@ -253,20 +271,32 @@ export class RedisStore implements RegistryStore {
     return Object.values(all).map((raw) => parseJson(raw, 'key record') as StoredKey)
   }
 
-  transact(ids: readonly string[], change: (current: ReadonlyMap<string, StoredKey | undefined>) => Promise<Mutation>): Promise<void> {
+  transact(
+    ids: readonly string[],
+    change: (current: ReadonlyMap<string, StoredKey | undefined>, context: TransactionContext) => Promise<Mutation>,
+  ): Promise<void> {
     // One transaction at a time per process: WATCH state belongs to the connection.
     const run = this.#queue.then(() => this.#transact(ids, change))
     this.#queue = run.catch(() => undefined)
     return run
   }
 
-  async #transact(ids: readonly string[], change: (current: ReadonlyMap<string, StoredKey | undefined>) => Promise<Mutation>): Promise<void> {
+  async #transact(
+    ids: readonly string[],
+    change: (current: ReadonlyMap<string, StoredKey | undefined>, context: TransactionContext) => Promise<Mutation>,
+  ): Promise<void> {
     const keysKey = `${this.#p}:keys`
+    const metaKey = `${this.#p}:meta`
+    const auditKey = `${this.#p}:audit`
     for (let attempt = 0; attempt < 20; attempt++) {
       let raws: (string | null)[]
+      let metaFields: Record<string, string>
       try {
-        await this.#client.watch(keysKey)
+        // The metadata (manifest) and the audit log change with every write: watching them
+        // makes two writers' counters and audit chains follow one another, never fork.
+        await this.#client.watch(keysKey, metaKey, auditKey)
         raws = ids.length === 0 ? [] : await this.#client.hmget(keysKey, ...ids)
+        metaFields = await this.#client.hgetall(metaKey)
       } catch (err) {
         throw unavailable(err)
       }
@@ -274,18 +304,33 @@ export class RedisStore implements RegistryStore {
       ids.forEach((id, i) => current.set(id, raws[i] == null ? undefined : (parseJson(raws[i] as string, 'key record') as StoredKey)))
       let mutation: Mutation
       try {
-        mutation = await change(current)
+        mutation = await change(current, {
+          meta: parseMeta(metaFields),
+          listKeys: () => this.listKeys(),
+          readAudit: () => this.readAudit(),
+        })
       } catch (err) {
         await this.#client.unwatch().catch(() => undefined)
         throw err
       }
-      if (mutation.put.length === 0 && mutation.audit.length === 0) {
+      if (mutation.put.length === 0 && mutation.audit.length === 0 && mutation.meta === undefined) {
         await this.#client.unwatch().catch(() => undefined)
         return
       }
       const multi = this.#client.multi()
       for (const record of mutation.put) multi.hset(keysKey, record.id, JSON.stringify(record))
-      for (const entry of mutation.audit) multi.rpush(`${this.#p}:audit`, JSON.stringify(entry))
+      if (mutation.replaceAudit !== undefined) {
+        multi.del(auditKey)
+        for (const entry of mutation.replaceAudit) multi.rpush(auditKey, JSON.stringify(entry))
+      }
+      for (const entry of mutation.audit) multi.rpush(auditKey, JSON.stringify(entry))
+      if (mutation.meta !== undefined) {
+        const m = mutation.meta
+        multi.hset(metaKey, 'format', m.format, 'version', String(m.version), 'dataKey', JSON.stringify(m.dataKey))
+        if (m.manifest !== undefined) multi.hset(metaKey, 'manifest', JSON.stringify(m.manifest))
+        // Every process drops its cached metadata on any message; this one names no key.
+        if (mutation.put.length === 0) multi.publish(this.#channel, '')
+      }
       for (const record of mutation.put) multi.publish(this.#channel, record.id)
       let result: [Error | null, unknown][] | null
       try {
@@ -297,6 +342,7 @@ export class RedisStore implements RegistryStore {
       const failed = result.find(([err]) => err !== null)
       if (failed !== undefined) throw unavailable(failed[0])
       for (const record of mutation.put) this.#invalidate(record.id)
+      this.#meta = undefined
       return
     }
     throw new SignetError('ERR_REGISTRY_LOCKED', 'the Redis registry is too busy: the change lost 20 races with other writers')
