@@ -11,6 +11,7 @@ const pkgs = {
   client: ['index', 'sign'],
   server: ['index'],
   registry: ['index'],
+  profiles: ['index', 'standard-webhooks', 'stripe', 'github', 'binance', 'sigv4', 'cavage'],
 }
 
 const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)])

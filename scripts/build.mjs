@@ -7,7 +7,7 @@ import { chmodSync, existsSync, rmSync } from 'node:fs'
 const bin = (name) => `node_modules/.bin/${name}`
 const run = (cmd, args) => execFileSync(cmd, args, { stdio: 'inherit' })
 
-const order = ['core', 'client', 'server', 'registry']
+const order = ['core', 'client', 'server', 'registry', 'profiles']
 for (const pkg of [...order, 'cli']) rmSync(`packages/${pkg}/dist`, { recursive: true, force: true })
 
 run(bin('rollup'), ['-c', '--silent'])
