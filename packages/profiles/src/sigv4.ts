@@ -165,7 +165,11 @@ export interface SigV4SignOptions extends SignerBaseOptions, SigV4Credentials {
   readonly contentSha256?: boolean | undefined
   /** Sign the session token (default true); false adds it after signing, as a few services want. */
   readonly signSessionToken?: boolean | undefined
+  /** Remove dot and empty segments and encode the path as sent; default: every service but S3. */
+  readonly normalizePath?: boolean | undefined
 }
+
+const pathAsSent = (o: { service: string; normalizePath?: boolean | undefined }): boolean => !(o.normalizePath ?? o.service !== 's3')
 
 function checkSignOptions(o: SigV4SignOptions): void {
   requireText(o.accessKeyId, 'accessKeyId')
@@ -188,6 +192,7 @@ function fieldOf(message: HttpRequestMessage, name: string): string | undefined 
 export async function signSigV4(message: HttpRequestMessage, options: SigV4SignOptions): Promise<ProfileSignature> {
   checkSignOptions(options)
   const s3 = options.service === 's3'
+  const rawPath = pathAsSent(options)
   const existingDate = fieldOf(message, 'x-amz-date')
   const date = existingDate ?? amzDate(options.timestamp ?? Math.floor(Date.now() / 1000))
   const day = date.slice(0, 8)
@@ -202,7 +207,7 @@ export async function signSigV4(message: HttpRequestMessage, options: SigV4SignO
   const names = new Set<string>(['host'])
   for (const f of withAdded.fields) if (!UNSIGNABLE.has(f.name)) names.add(f.name)
   const signedHeaders = [...names].sort()
-  const creq = canonicalRequest(withAdded, { signedHeaders, payloadHash, s3, query: splitTarget(message.target).query })
+  const creq = canonicalRequest(withAdded, { signedHeaders, payloadHash, s3: rawPath, query: splitTarget(message.target).query })
   const scope = `${day}/${options.region}/${options.service}/aws4_request`
   const key = await signingKey(options.secretAccessKey, day, options.region, options.service, options.backend)
   const sig = await signature(creq, date, scope, key, options.backend)
@@ -248,7 +253,7 @@ export async function presignSigV4(message: HttpRequestMessage, options: SigV4Pr
   const extra = params.map(([k, v]) => `${k}=${awsEncode(v)}`).join('&')
   const signedQuery = query === undefined || query === '' ? extra : `${query}&${extra}`
   const payloadHash = options.unsignedPayload === true || s3 ? UNSIGNED : toHex(await sha256(message.body ?? new Uint8Array(0), options.backend))
-  const creq = canonicalRequest(message, { signedHeaders, payloadHash, s3, query: signedQuery })
+  const creq = canonicalRequest(message, { signedHeaders, payloadHash, s3: pathAsSent(options), query: signedQuery })
   const key = await signingKey(options.secretAccessKey, day, options.region, options.service, options.backend)
   const sig = await signature(creq, date, scope, key, options.backend)
   const after = token !== undefined && options.signSessionToken === false ? `&X-Amz-Security-Token=${awsEncode(token)}` : ''
@@ -275,6 +280,8 @@ export interface SigV4VerifierOptions extends VerifierBaseOptions {
   readonly region?: string | undefined
   /** The service requests must be scoped to (default: any). */
   readonly service?: string | undefined
+  /** Path rules: default, every service but S3 normalizes. */
+  readonly normalizePath?: boolean | undefined
 }
 
 interface Parsed {
@@ -363,12 +370,13 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): ProfileVerif
       if (!/^[0-9a-f]{64}$/.test(claimed) || !equalBytes(fromHex(claimed), fromHex(await bodyHash()))) throw new SignetError('ERR_DIGEST_MISMATCH', 'X-Amz-Content-Sha256 does not match the body')
       payloadHash = claimed
     }
+    const rawPath = pathAsSent({ service: parsed.service, normalizePath: options.normalizePath })
     const omit = parsed.presigned ? (name: string) => name === 'X-Amz-Signature' : undefined
     const scope = `${parsed.day}/${parsed.region}/${parsed.service}/aws4_request`
-    const creqs = [canonicalRequest(message, { signedHeaders: parsed.signedHeaders, payloadHash, s3, query, omitFromQuery: omit })]
+    const creqs = [canonicalRequest(message, { signedHeaders: parsed.signedHeaders, payloadHash, s3: rawPath, query, omitFromQuery: omit })]
     // A session token added after signing (some services) is not part of the presigned query.
     if (parsed.presigned && query?.includes('X-Amz-Security-Token=') === true) {
-      creqs.push(canonicalRequest(message, { signedHeaders: parsed.signedHeaders, payloadHash, s3, query, omitFromQuery: (n) => n === 'X-Amz-Signature' || n === 'X-Amz-Security-Token' }))
+      creqs.push(canonicalRequest(message, { signedHeaders: parsed.signedHeaders, payloadHash, s3: rawPath, query, omitFromQuery: (n) => n === 'X-Amz-Signature' || n === 'X-Amz-Security-Token' }))
     }
     let found: number | undefined
     const given = fromHex(parsed.signature)
