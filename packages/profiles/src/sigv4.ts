@@ -252,7 +252,8 @@ export async function presignSigV4(message: HttpRequestMessage, options: SigV4Pr
   const { query } = splitTarget(message.target)
   const extra = params.map(([k, v]) => `${k}=${awsEncode(v)}`).join('&')
   const signedQuery = query === undefined || query === '' ? extra : `${query}&${extra}`
-  const payloadHash = options.unsignedPayload === true || s3 ? UNSIGNED : toHex(await sha256(message.body ?? new Uint8Array(0), options.backend))
+  // S3 presigned URLs sign UNSIGNED-PAYLOAD unless told otherwise (the URL is made before the body).
+  const payloadHash = (options.unsignedPayload ?? s3) ? UNSIGNED : toHex(await sha256(message.body ?? new Uint8Array(0), options.backend))
   const creq = canonicalRequest(message, { signedHeaders, payloadHash, s3: pathAsSent(options), query: signedQuery })
   const key = await signingKey(options.secretAccessKey, day, options.region, options.service, options.backend)
   const sig = await signature(creq, date, scope, key, options.backend)
@@ -363,7 +364,11 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): ProfileVerif
     let payloadHash: string
     const claimed = fieldOf(message, 'x-amz-content-sha256')
     const bodyHash = async (): Promise<string> => toHex(await sha256(message.body ?? new Uint8Array(0), policy.backend))
-    if (parsed.presigned) payloadHash = s3 ? UNSIGNED : await bodyHash()
+    const alternatives: string[] = []
+    if (parsed.presigned) {
+      payloadHash = s3 ? UNSIGNED : await bodyHash()
+      alternatives.push(s3 ? await bodyHash() : UNSIGNED)
+    }
     else if (claimed === undefined) payloadHash = await bodyHash()
     else if (claimed === UNSIGNED) payloadHash = UNSIGNED
     else {
@@ -373,7 +378,7 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): ProfileVerif
     const rawPath = pathAsSent({ service: parsed.service, normalizePath: options.normalizePath })
     const omit = parsed.presigned ? (name: string) => name === 'X-Amz-Signature' : undefined
     const scope = `${parsed.day}/${parsed.region}/${parsed.service}/aws4_request`
-    const creqs = [canonicalRequest(message, { signedHeaders: parsed.signedHeaders, payloadHash, s3: rawPath, query, omitFromQuery: omit })]
+    const creqs = [payloadHash, ...alternatives].map((hash) => canonicalRequest(message, { signedHeaders: parsed.signedHeaders, payloadHash: hash, s3: rawPath, query, omitFromQuery: omit }))
     // A session token added after signing (some services) is not part of the presigned query.
     if (parsed.presigned && query?.includes('X-Amz-Security-Token=') === true) {
       creqs.push(canonicalRequest(message, { signedHeaders: parsed.signedHeaders, payloadHash, s3: rawPath, query, omitFromQuery: (n) => n === 'X-Amz-Signature' || n === 'X-Amz-Security-Token' }))
