@@ -28,13 +28,8 @@ const PROFILE = 'cavage'
 /** The algorithm names of the draft (section 2.1.3 and the registry of section 5.2). */
 export type CavageAlgorithm = 'rsa-sha256' | 'hmac-sha256' | 'ecdsa-sha256' | 'ed25519' | 'hs2019'
 
-/** Which core algorithm each draft name runs on (`hs2019` is resolved from the key). */
-const CORE_ALG: Readonly<Record<Exclude<CavageAlgorithm, 'hs2019' | 'hmac-sha256'>, AlgorithmName>> = {
-  'rsa-sha256': 'rsa-v1_5-sha256',
-  'ecdsa-sha256': 'ecdsa-p256-sha256',
-  ed25519: 'ed25519',
-}
-const NAME_OF: Readonly<Partial<Record<AlgorithmName, CavageAlgorithm>>> = { 'rsa-v1_5-sha256': 'rsa-sha256', 'ecdsa-p256-sha256': 'ecdsa-sha256', ed25519: 'ed25519' }
+/** The draft's name for each core algorithm a cavage key may carry (`hs2019` defers to the key). */
+const NAME_OF: Readonly<Partial<Record<AlgorithmName, CavageAlgorithm>>> = { 'hmac-sha256': 'hmac-sha256', 'rsa-v1_5-sha256': 'rsa-sha256', 'ecdsa-p256-sha256': 'ecdsa-sha256', ed25519: 'ed25519' }
 
 /** A cavage key: an asymmetric key (PEM, JWK or imported) or an HMAC secret, with its keyId. */
 export interface CavageKey {

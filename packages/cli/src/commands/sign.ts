@@ -30,6 +30,7 @@ import { writeBytes } from '../io.ts'
 import type { CliIO, Command } from '../io.ts'
 import { loadKeyFile } from '../key-file.ts'
 import { fieldValues, parseMessageBytes, readCommandMessage, spliceFieldLines } from '../message-file.ts'
+import { otherProfile, profileSignOptionSpecs, signProfile } from '../profiles.ts'
 
 const options: OptionSpecs = {
   ...signatureOptionSpecs,
@@ -39,6 +40,9 @@ const options: OptionSpecs = {
   expires: { type: 'string' },
   nonce: { type: 'string' },
   digest: { type: 'string' },
+  ...profileSignOptionSpecs,
+  // Repeatable for the profiles' sake; RFC 9421 signing refuses a second one (otherProfile).
+  key: { type: 'string', multiple: true },
 }
 
 /** Signature parameters in the order defaulted ones take (CLI.md). */
@@ -56,6 +60,8 @@ const defaultParamOrder = ['created', 'expires', 'nonce', 'alg', 'keyid', 'tag']
  */
 export const signCommand: Command = async (argv: string[], io: CliIO): Promise<number> => {
   const args = parseArgs(argv, options, { command: 'sign', maxPositionals: 1 })
+  const profile = otherProfile(args, 'sign')
+  if (profile !== undefined) return signProfile(io, args, profile)
   const keyFile = getString(args, 'key')
   if (keyFile === undefined) throw usage('sign', '--key KEY is required')
   const backend = await resolveBackend(getString(args, 'backend'), 'sign')

@@ -33,6 +33,7 @@ import type { CliIO, Command } from '../io.ts'
 import { loadJwks, loadKeyFile } from '../key-file.ts'
 import type { LoadedKey } from '../key-file.ts'
 import { readCommandMessage } from '../message-file.ts'
+import { otherProfile, profileVerifyOptionSpecs, verifyProfile } from '../profiles.ts'
 
 const options: OptionSpecs = {
   ...signatureOptionSpecs,
@@ -40,6 +41,9 @@ const options: OptionSpecs = {
   now: { type: 'string' },
   'max-age': { type: 'string' },
   require: { type: 'string' },
+  ...profileVerifyOptionSpecs,
+  // Repeatable for the profiles' sake (rotation); RFC 9421 verification refuses a second one.
+  key: { type: 'string', multiple: true },
 }
 
 type KeySelector = Exclude<VerifyOptions['key'], SignetKey | undefined>
@@ -56,6 +60,8 @@ type KeySelector = Exclude<VerifyOptions['key'], SignetKey | undefined>
  */
 export const verifyCommand: Command = async (argv: string[], io: CliIO): Promise<number> => {
   const args = parseArgs(argv, options, { command: 'verify', maxPositionals: 1 })
+  const profile = otherProfile(args, 'verify')
+  if (profile !== undefined) return verifyProfile(io, args, profile)
   const keyFile = getString(args, 'key')
   const jwksFile = getString(args, 'jwks')
   if ((keyFile === undefined) === (jwksFile === undefined)) throw usage('verify', 'give exactly one of --key KEY and --jwks FILE')
