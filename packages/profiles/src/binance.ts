@@ -12,7 +12,7 @@
  * @module
  */
 import { SignetError, fromBase64, fromHex, fromUtf8, hasErrorCode, importKey, isSignetKey, signBytes, toBase64, toHex, utf8, verifyBytes, equalBytes } from '@signet/core'
-import type { HttpRequestMessage, SignetKey } from '@signet/core'
+import type { AlgorithmName, HttpRequestMessage, SignetKey } from '@signet/core'
 import { hmacSha256 } from './lib/crypto.ts'
 import { recordOnce, resolveProfilePolicy } from './lib/policy.ts'
 import { fieldValue, keyList, requireText, signFetchRequest, splitTarget, toMessage } from './lib/profile.ts'
@@ -245,7 +245,7 @@ export function createBinanceVerifier(options: BinanceVerifierOptions): ProfileV
     } catch {
       throw new SignetError('ERR_MALFORMED_FIELD', 'the signature parameter is not percent-encoded text')
     }
-    let found: { index: number; alg: string } | undefined
+    let found: { index: number; alg: AlgorithmName } | undefined
     const data = utf8(payload)
     for (const { k, index } of candidates) {
       if ('hmac' in k) {
@@ -270,7 +270,7 @@ export function createBinanceVerifier(options: BinanceVerifierOptions): ProfileV
     if (timestampMs >= serverMs + 1000) throw new SignetError('ERR_CREATED_IN_FUTURE', 'timestamp is ahead of the server time by 1000 ms or more')
     if (serverMs - timestampMs > recvWindow) throw new SignetError('ERR_SIGNATURE_TOO_OLD', `timestamp is outside recvWindow (${recvWindow} ms)`)
     await recordOnce(policy, PROFILE, decoded, (recvWindow + 1000) / 1000)
-    return { profile: PROFILE, keyid: apiKey, alg: found.alg, keyIndex: found.index, params: { timestamp: Number(ts), recvWindow } }
+    return { profile: PROFILE, keyid: apiKey, alg: found.alg, algorithm: found.alg, keyIndex: found.index, params: { timestamp: Number(ts), recvWindow } }
   }
 
   return { profile: PROFILE, matches: (m) => fieldValue(m, 'x-mbx-apikey') !== undefined, verify }

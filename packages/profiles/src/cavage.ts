@@ -268,7 +268,7 @@ export function createCavageVerifier(options: CavageVerifierOptions): ProfileVer
     const candidates = (await prepared).map((k, index) => ({ k, index })).filter(({ k }) => k.keyId === params.keyId)
     if (candidates.length === 0) throw new SignetError('ERR_KEY_NOT_FOUND', 'unknown keyId')
     const algorithm = params.algorithm ?? 'hs2019'
-    let found: { index: number; alg: string } | undefined
+    let found: { index: number; alg: string; algorithm: AlgorithmName } | undefined
     for (const { k, index } of candidates) {
       const keyAlg = 'hmac' in k ? 'hmac-sha256' : NAME_OF[k.key.algorithm.name]
       // The algorithm named must be the key's (or hs2019, which defers to the key): no downgrade.
@@ -281,7 +281,7 @@ export function createCavageVerifier(options: CavageVerifierOptions): ProfileVer
         ok = await verifyBytes(k.key, signingText, s, policy.backend === undefined ? undefined : { backend: policy.backend })
       }
       if (ok) {
-        found = { index, alg: keyAlg ?? algorithm }
+        found = { index, alg: keyAlg ?? algorithm, algorithm: 'hmac' in k ? 'hmac-sha256' : k.key.algorithm.name }
         break
       }
     }
@@ -299,7 +299,7 @@ export function createCavageVerifier(options: CavageVerifierOptions): ProfileVer
     const out: Record<string, string | number> = { headers: params.headers.join(' '), algorithm }
     if (params.created !== undefined) out.created = params.created
     if (params.expires !== undefined) out.expires = params.expires
-    return { profile: PROFILE, keyid: params.keyId, alg: found.alg, keyIndex: found.index, params: out }
+    return { profile: PROFILE, keyid: params.keyId, alg: found.alg, algorithm: found.algorithm, keyIndex: found.index, params: out }
   }
 
   return {

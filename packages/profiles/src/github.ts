@@ -92,7 +92,7 @@ export function createGitHubVerifier(options: GitHubVerifierOptions): ProfileVer
     if (delivery !== undefined) params['x-github-delivery'] = delivery
     const event = fieldValue(message, 'x-github-event')
     if (event !== undefined) params['x-github-event'] = event
-    return { profile: PROFILE, keyid: undefined, alg: 'sha256', keyIndex: index, params }
+    return { profile: PROFILE, keyid: undefined, alg: 'sha256', algorithm: 'hmac-sha256', keyIndex: index, params }
   }
 
   return { profile: PROFILE, matches: (m) => fieldValue(m, 'x-hub-signature-256') !== undefined, verify }

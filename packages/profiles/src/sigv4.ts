@@ -403,6 +403,7 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): ProfileVerif
       profile: PROFILE,
       keyid: parsed.accessKeyId,
       alg: ALGORITHM,
+      algorithm: 'hmac-sha256',
       keyIndex: found,
       params: { 'x-amz-date': parsed.date, region: parsed.region, service: parsed.service, signedHeaders: parsed.signedHeaders.join(';'), presigned: parsed.presigned },
     }

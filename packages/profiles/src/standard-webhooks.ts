@@ -163,7 +163,7 @@ export function createStandardWebhooksVerifier(options: StandardWebhooksVerifier
     }
     if (found === undefined) throw new SignetError('ERR_SIGNATURE_INVALID', 'no webhook-signature entry verifies under the configured keys')
     await recordOnce(policy, PROFILE, id, 2 * policy.toleranceSeconds)
-    return { profile: PROFILE, keyid: undefined, alg: found.version, keyIndex: found.index, params: { 'webhook-id': id, 'webhook-timestamp': timestamp } }
+    return { profile: PROFILE, keyid: undefined, alg: found.version, algorithm: found.version === 'v1' ? 'hmac-sha256' : 'ed25519', keyIndex: found.index, params: { 'webhook-id': id, 'webhook-timestamp': timestamp } }
   }
 
   return { profile: PROFILE, matches: (m) => fieldValue(m, 'webhook-signature') !== undefined, verify }

@@ -115,7 +115,7 @@ export function createStripeVerifier(options: StripeVerifierOptions): ProfileVer
     if (matched === undefined) throw new SignetError('ERR_SIGNATURE_INVALID', 'no v1 signature verifies under the configured secrets')
     checkTimestamp(Number(t), policy)
     await recordOnce(policy, PROFILE, matched.signature, 2 * policy.toleranceSeconds)
-    return { profile: PROFILE, keyid: undefined, alg: 'v1', keyIndex: matched.index, params: { t: Number(t) } }
+    return { profile: PROFILE, keyid: undefined, alg: 'v1', algorithm: 'hmac-sha256', keyIndex: matched.index, params: { t: Number(t) } }
   }
 
   return { profile: PROFILE, matches: (m) => fieldValue(m, 'stripe-signature') !== undefined, verify }

@@ -10,7 +10,7 @@
  * @module
  */
 import { fromFetchRequest, fromUtf8 } from '@signet/core'
-import type { BackendName, FieldLine, HttpRequestMessage } from '@signet/core'
+import type { AlgorithmName, BackendName, FieldLine, HttpRequestMessage } from '@signet/core'
 import type { ProfilePolicy } from './policy.ts'
 
 /** The profiles this package implements. */
@@ -33,6 +33,8 @@ export interface ProfileIdentity {
   readonly keyid: string | undefined
   /** The algorithm as the scheme names it (`v1`, `v1a`, `hmac-sha256`, `AWS4-HMAC-SHA256`, ...). */
   readonly alg: string
+  /** The same algorithm as core names it (what RFC 9421 identities carry in `alg`). */
+  readonly algorithm: AlgorithmName
   /** The index, in the verifier's key list, of the key that verified (rotation). */
   readonly keyIndex: number
   /** Scheme parameters as received (timestamp, webhook id, signed headers, ...). */
