@@ -36,7 +36,7 @@ if (existsSync(vectorsPath)) {
   console.log(`conformance: ${vectorsPath} not found; vector cases skipped, round trips only`)
 }
 
-const optional = async <T>(pkg: 'client' | 'server', load: () => Promise<T>): Promise<T | undefined> => {
+const optional = async <T>(pkg: 'client' | 'server' | 'profiles', load: () => Promise<T>): Promise<T | undefined> => {
   if (existsSync(sourceOf(pkg))) return load()
   if (inCi) test(`@signet/${pkg} is present (required in CI)`, () => { throw new Error(`missing ${sourceOf(pkg)}`) })
   return undefined
@@ -46,6 +46,7 @@ const libs: Libraries = {
   core,
   client: await optional('client', () => import('@signet/client')),
   server: await optional('server', () => import('@signet/server')),
+  profiles: await optional('profiles', () => import('@signet/profiles')),
 }
 
 for (const c of collectCases(libs, vectors)) test(c.name, c.run)

@@ -36,7 +36,7 @@ if (found.core === undefined) {
     const esm = async (file) => (file === undefined ? undefined : import(pathToFileURL(file).href))
     const core = await esm(found.core)
     await esm(found.pure)
-    const esmReport = await runConformance({ core, client: await esm(found.client), server: await esm(found.server) }, vectors)
+    const esmReport = await runConformance({ core, client: await esm(found.client), server: await esm(found.server), profiles: await esm(found.profiles) }, vectors)
 
     const require = createRequire(import.meta.url)
     const cjsOf = (file) => file?.replace(/\.js$/, '.cjs')
@@ -51,7 +51,7 @@ if (found.core === undefined) {
     const cjsReport =
       coreCjs === undefined
         ? { passed: 0, failed: 0, failures: [] }
-        : await runConformance({ core: coreCjs, client: cjs(found.client), server: cjs(found.server) }, vectors)
+        : await runConformance({ core: coreCjs, client: cjs(found.client), server: cjs(found.server), profiles: cjs(found.profiles) }, vectors)
 
     const tagged = (tag, r) => r.failures.map((f) => ({ name: `${tag}: ${f.name}`, message: f.message }))
     finish(
