@@ -89,13 +89,17 @@ function coreChunks() {
   }
 }
 
+// Profiles' index only re-exports its subpath entries; a hoisted bare `import '@signet/core'` there
+// reads to bundlers as a side-effect import of a side-effect-free package (esbuild warns).
+const outputExtras = (pkg) => (pkg === 'profiles' ? { hoistTransitiveImports: false } : {})
+
 const libraries = Object.entries(pkgs).map(([pkg, entries]) => ({
   input: Object.fromEntries(entries.map((e) => [e, `packages/${pkg}/src/${e}.ts`])),
   external: externalFor(pkg),
   plugins: [inline(pkg), ...plugins],
   output: [
-    { dir: `packages/${pkg}/dist`, format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', manualChunks: pkg === 'core' ? coreChunks() : undefined, banner: inlinedNotice(pkg) },
-    { dir: `packages/${pkg}/dist`, format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs', exports: 'named', manualChunks: pkg === 'core' ? coreChunks() : undefined, banner: inlinedNotice(pkg) },
+    { dir: `packages/${pkg}/dist`, format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', manualChunks: pkg === 'core' ? coreChunks() : undefined, banner: inlinedNotice(pkg), ...outputExtras(pkg) },
+    { dir: `packages/${pkg}/dist`, format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs', exports: 'named', manualChunks: pkg === 'core' ? coreChunks() : undefined, banner: inlinedNotice(pkg), ...outputExtras(pkg) },
   ],
 }))
 
