@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { SignetError, concatBytes, fromBase64, hasErrorCode, importKey, isSignetKey, signBytes, toBase64, utf8, verifyBytes, equalBytes, digest } from '@signet/core'
+import { SignetError, fromBase64, hasErrorCode, importKey, isSignetKey, signBytes, toBase64, utf8, verifyBytes, equalBytes, digest } from '@signet/core'
 import type { AlgorithmName, HttpRequestMessage, SignetKey } from '@signet/core'
 import { hmacSha256 } from './lib/crypto.ts'
 import { checkTimestamp, recordOnce, resolveProfilePolicy } from './lib/policy.ts'
@@ -84,7 +84,7 @@ export function cavageSigningString(message: HttpRequestMessage, headers: readon
       const alg = params.algorithm ?? ''
       if (/^(rsa|hmac|ecdsa)/.test(alg)) throw new SignetError('ERR_INVALID_COMPONENT', `${name} cannot be used with ${alg}`)
       const value = name === '(created)' ? params.created : params.expires
-      if (value === undefined) throw new SignetError('ERR_MISSING_COMPONENT', `${name} needs the ${name.slice(1, -1)} parameter`)
+      if (value === undefined) throw new SignetError('ERR_MISSING_COMPONENT', `${name} needs its parameter`)
       lines.push(`${name}: ${value}`)
     } else if (name.startsWith('(')) throw new SignetError('ERR_UNKNOWN_COMPONENT', `unknown pseudo-header ${name}`)
     else {
@@ -101,7 +101,7 @@ export function cavageSigningString(message: HttpRequestMessage, headers: readon
 export function parseCavageSignature(text: string): CavageParams {
   const body = text.replace(/^Signature\s+/i, '')
   const out: Record<string, string> = {}
-  const re = /\s*([A-Za-z]+)=(?:"([^"]*)"|(\d+))\s*(,|$)/y
+  const re = /\s*([A-Za-z]+)=(?:"([^"]*)"|(\d{1,15}))\s*(,|$)/y
   let at = 0
   while (at < body.length) {
     re.lastIndex = at
@@ -113,11 +113,8 @@ export function parseCavageSignature(text: string): CavageParams {
     at = re.lastIndex
   }
   if (out.keyId === undefined || out.signature === undefined) throw new SignetError('ERR_MALFORMED_FIELD', 'keyId and signature are required')
-  const int = (v: string | undefined): number | undefined => {
-    if (v === undefined) return undefined
-    if (!/^\d{1,15}$/.test(v)) throw new SignetError('ERR_INVALID_PARAMETER', 'created and expires must be integers')
-    return Number(v)
-  }
+  // The pattern above admits only digits unquoted, so created and expires are integers here.
+  const int = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v))
   return {
     keyId: out.keyId,
     algorithm: out.algorithm,
@@ -129,33 +126,29 @@ export function parseCavageSignature(text: string): CavageParams {
   }
 }
 
-function derToRaw(der: Uint8Array): Uint8Array | undefined {
-  // SEQUENCE { INTEGER r, INTEGER s } with short lengths (P-256).
-  if (der[0] !== 0x30 || der[2] !== 0x02) return undefined
+function derToRaw(der: Uint8Array): Uint8Array {
+  // SEQUENCE { INTEGER r, INTEGER s } (P-256, short lengths). Malformed input yields bytes that
+  // simply fail verification, so the walk need not validate more than it reads.
   const out = new Uint8Array(64)
-  let at = 2
-  for (let i = 0; i < 2; i++) {
-    if (der[at] !== 0x02) return undefined
-    const len = der[at + 1] as number
-    let v = der.subarray(at + 2, at + 2 + len)
-    while (v.length > 32 && v[0] === 0) v = v.subarray(1)
-    if (v.length > 32) return undefined
+  for (let i = 0, at = 2; i < 2; i++) {
+    const len = der[at + 1] ?? 0
+    const v = der.subarray(at + 2, at + 2 + len).subarray(-32)
     out.set(v, i * 32 + 32 - v.length)
     at += 2 + len
   }
-  return at === der.length ? out : undefined
+  return out
 }
 
 function rawToDer(raw: Uint8Array): Uint8Array {
-  const int = (v: Uint8Array): Uint8Array => {
+  const parts: number[] = []
+  for (const half of [raw.subarray(0, 32), raw.subarray(32)]) {
     let i = 0
-    while (i < v.length - 1 && v[i] === 0) i++
-    v = v.subarray(i)
-    if ((v[0] as number) & 0x80) v = concatBytes(new Uint8Array([0]), v)
-    return concatBytes(new Uint8Array([0x02, v.length]), v)
+    while (i < 31 && half[i] === 0) i++
+    // A leading 0x00 keeps a high-bit integer positive (DER INTEGER is two's complement).
+    const v = [...((half[i] as number) & 0x80 ? [0] : []), ...half.subarray(i)]
+    parts.push(2, v.length, ...v)
   }
-  const body = concatBytes(int(raw.subarray(0, 32)), int(raw.subarray(32)))
-  return concatBytes(new Uint8Array([0x30, body.length]), body)
+  return new Uint8Array([0x30, parts.length, ...parts])
 }
 
 /** Options of {@link createCavageSigner}. */
@@ -277,7 +270,7 @@ export function createCavageVerifier(options: CavageVerifierOptions): ProfileVer
       if ('hmac' in k) ok = equalBytes(await hmacSha256(k.hmac, signingText, policy.backend), sig)
       else {
         let s = sig
-        if (k.key.algorithm.family === 'ecdsa') s = derToRaw(sig) ?? sig
+        if (k.key.algorithm.family === 'ecdsa') s = derToRaw(sig)
         ok = await verifyBytes(k.key, signingText, s, policy.backend === undefined ? undefined : { backend: policy.backend })
       }
       if (ok) {
@@ -315,9 +308,8 @@ async function checkDigest(value: string, body: Uint8Array | undefined): Promise
   for (const item of value.split(',')) {
     const eq = item.indexOf('=')
     const alg = item.slice(0, eq).trim().toLowerCase()
-    const hash = alg === 'sha-256' ? 'sha-256' : alg === 'sha-512' ? 'sha-512' : undefined
-    if (hash === undefined) continue
-    const want = toBase64(await digest(hash, body ?? new Uint8Array(0)))
+    if (alg !== 'sha-256' && alg !== 'sha-512') continue
+    const want = toBase64(await digest(alg, body ?? new Uint8Array(0)))
     if (!equalBytes(utf8(want), utf8(item.slice(eq + 1).trim()))) throw new SignetError('ERR_DIGEST_MISMATCH', 'Digest does not match the body')
     checked = true
   }
