@@ -40,7 +40,8 @@ export const profileVerifyOptionSpecs: OptionSpecs = {
   tolerance: { type: 'string' },
 }
 
-type Other = Exclude<(typeof PROFILE_NAMES)[number], 'rfc9421' | 'web-bot-auth'>
+/** A `--profile` value handled here (not RFC 9421). */
+export type Other = Exclude<(typeof PROFILE_NAMES)[number], 'rfc9421' | 'web-bot-auth'>
 
 /**
  * The `--profile` value when it names one of the other schemes, else undefined (RFC 9421).
@@ -95,7 +96,13 @@ function timestampOf(args: ParsedArgs, command: string): number | undefined {
   return text === undefined ? undefined : parseSeconds(text, 'timestamp', command)
 }
 
-async function signer(io: CliIO, args: ParsedArgs, profile: Other, file: string): Promise<ProfileSigner> {
+/**
+ * The signer for `--profile NAME` from the command's options and KEY file. `fetch` (issue 13)
+ * signs its request with `(await profileSigner(...)).sign(request)`.
+ *
+ * @throws {SignetError} `ERR_USAGE` for bad option values, key errors for a bad KEY file (exit 2)
+ */
+export async function profileSigner(io: CliIO, args: ParsedArgs, profile: Other, file: string): Promise<ProfileSigner> {
   const backend = await resolveBackend(getString(args, 'backend'), 'sign')
   const b = backend === undefined ? {} : { backend }
   const timestamp = timestampOf(args, 'sign')
@@ -193,7 +200,7 @@ function withBody(bytes: Uint8Array, body: Uint8Array): Uint8Array {
 export async function signProfile(io: CliIO, args: ParsedArgs, profile: Other): Promise<number> {
   const keyFiles = getAll(args, 'key')
   if (keyFiles.length !== 1) throw usage('sign', '--key KEY is required (once)')
-  const s = await signer(io, args, profile, keyFiles[0] as string)
+  const s = await profileSigner(io, args, profile, keyFiles[0] as string)
   const scheme = getString(args, 'scheme') ?? 'https'
   const input = await readCommandMessage(io, args, scheme, 'sign')
   if (input.message.kind !== 'request') throw usage('sign', `--profile ${profile} signs requests only`)
