@@ -152,7 +152,9 @@ export async function profileSigner(io: CliIO, args: ParsedArgs, profile: Other,
         region: member(json, 'region', file),
         service: member(json, 'service', file),
         ...(sessionToken === undefined ? {} : { sessionToken }),
-        ...(has(args, 'unsigned-payload') ? { unsignedPayload: true } : {}),
+        // CLI.md: X-Amz-Content-Sha256 only when asked (--unsigned-payload), S3 included.
+        unsignedPayload: has(args, 'unsigned-payload'),
+        contentSha256: has(args, 'unsigned-payload'),
         ...b,
         ...t,
       })
