@@ -7,9 +7,10 @@ const follow = await signer.sign(
   new Request('https://mastodon.example/inbox', { method: 'POST', headers: { 'content-type': 'application/activity+json' }, body: '{"type":"Follow"}' }),
 )
 
-// Receiving: RFC 9421 and draft-cavage on one inbox ("double-knocking"), one replay store.
+// Receiving: RFC 9421 and draft-cavage on one inbox ("double-knocking"); the cavage verifier
+// records its signatures in the verifier's nonce store.
 const nonces = new MemoryNonceStore()
-const cavage = createCavageVerifier({ keys: [{ keyId: 'https://mastodon.example/users/bob#main-key', key: process.env.BOB_PUBLIC_KEY_PEM! }], replay: nonces })
+const cavage = createCavageVerifier({ keys: [{ keyId: 'https://mastodon.example/users/bob#main-key', key: process.env.BOB_PUBLIC_KEY_PEM! }] })
 const verifier = createVerifier({ keys: [], nonces, profiles: [cavage] }) // add your RFC 9421 key records to keys
 export default withSignet(verifier, (_request, identity) => Response.json({ from: identity.keyid, scheme: identity.label }))
 console.log(follow.headers.get('signature'))

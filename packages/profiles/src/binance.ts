@@ -15,11 +15,12 @@ import { SignetError, fromBase64, fromHex, fromUtf8, hasErrorCode, importKey, is
 import type { AlgorithmName, HttpRequestMessage, SignetKey } from '@signet/core'
 import { hmacSha256 } from './lib/crypto.ts'
 import { recordOnce, resolveProfilePolicy } from './lib/policy.ts'
+import type { VerifyContext } from './lib/policy.ts'
 import { fieldValue, keyList, requireText, signFetchRequest, splitTarget, toMessage } from './lib/profile.ts'
 import type { ProfileIdentity, ProfileSignature, ProfileSigner, ProfileVerifier, SignerBaseOptions, VerifierBaseOptions } from './lib/profile.ts'
 
 export type { ProfileIdentity, ProfileSignature, ProfileSigner, ProfileVerifier } from './lib/profile.ts'
-export type { ProfilePolicy, ReplayStore } from './lib/policy.ts'
+export type { ProfilePolicy, ReplayStore, VerifyContext } from './lib/policy.ts'
 
 const PROFILE = 'binance'
 const MAX_RECV_WINDOW_MS = 60_000
@@ -218,7 +219,7 @@ export function createBinanceVerifier(options: BinanceVerifierOptions): ProfileV
   for (const k of inputs) requireText(k.apiKey, 'apiKey')
   let prepared: Promise<Prepared[]> | undefined
 
-  async function verify(input: Request | HttpRequestMessage): Promise<ProfileIdentity> {
+  async function verify(input: Request | HttpRequestMessage, context?: VerifyContext): Promise<ProfileIdentity> {
     const message = await toMessage(input)
     const apiKey = fieldValue(message, 'x-mbx-apikey')
     if (apiKey === undefined) throw new SignetError('ERR_SIGNATURE_MISSING', 'X-MBX-APIKEY is required')
@@ -269,7 +270,7 @@ export function createBinanceVerifier(options: BinanceVerifierOptions): ProfileV
     const serverMs = policy.now() * 1000
     if (timestampMs >= serverMs + 1000) throw new SignetError('ERR_CREATED_IN_FUTURE', 'timestamp is ahead of the server time by 1000 ms or more')
     if (serverMs - timestampMs > recvWindow) throw new SignetError('ERR_SIGNATURE_TOO_OLD', `timestamp is outside recvWindow (${recvWindow} ms)`)
-    await recordOnce(policy, PROFILE, decoded, (recvWindow + 1000) / 1000)
+    await recordOnce(policy, PROFILE, decoded, (recvWindow + 1000) / 1000, context)
     return { profile: PROFILE, keyid: apiKey, alg: found.alg, algorithm: found.alg, keyIndex: found.index, params: { timestamp: Number(ts), recvWindow } }
   }
 

@@ -17,11 +17,12 @@ import { SignetError, fromBase64, hasErrorCode, importKey, isSignetKey, signByte
 import type { AlgorithmName, HttpRequestMessage, SignetKey } from '@signet/core'
 import { hmacSha256 } from './lib/crypto.ts'
 import { checkTimestamp, recordOnce, resolveProfilePolicy } from './lib/policy.ts'
+import type { VerifyContext } from './lib/policy.ts'
 import { fieldValue, keyList, requireText, signFetchRequest, toMessage } from './lib/profile.ts'
 import type { ProfileIdentity, ProfileSignature, ProfileSigner, ProfileVerifier, SignerBaseOptions, VerifierBaseOptions } from './lib/profile.ts'
 
 export type { ProfileIdentity, ProfileSignature, ProfileSigner, ProfileVerifier } from './lib/profile.ts'
-export type { ProfilePolicy, ReplayStore } from './lib/policy.ts'
+export type { ProfilePolicy, ReplayStore, VerifyContext } from './lib/policy.ts'
 
 const PROFILE = 'cavage'
 
@@ -239,7 +240,7 @@ export function createCavageVerifier(options: CavageVerifierOptions): ProfileVer
   let prepared: Promise<Prepared[]> | undefined
   const requireTime = options.requireTime ?? true
 
-  async function verify(input: Request | HttpRequestMessage): Promise<ProfileIdentity> {
+  async function verify(input: Request | HttpRequestMessage, context?: VerifyContext): Promise<ProfileIdentity> {
     const message = await toMessage(input)
     const sigField = fieldValue(message, 'signature')
     const auth = fieldValue(message, 'authorization')
@@ -288,7 +289,7 @@ export function createCavageVerifier(options: CavageVerifierOptions): ProfileVer
       checkTimestamp(t / 1000, policy)
     }
     if (params.headers.includes('digest')) await checkDigest(fieldValue(message, 'digest') as string, message.body)
-    await recordOnce(policy, PROFILE, params.signature, 2 * policy.toleranceSeconds)
+    await recordOnce(policy, PROFILE, params.signature, 2 * policy.toleranceSeconds, context)
     const out: Record<string, string | number> = { headers: params.headers.join(' '), algorithm }
     if (params.created !== undefined) out.created = params.created
     if (params.expires !== undefined) out.expires = params.expires

@@ -11,11 +11,12 @@ import { SignetError, fromHex, toHex, utf8, equalBytes, randomBytes } from '@sig
 import type { HttpRequestMessage } from '@signet/core'
 import { hmacSha256 } from './lib/crypto.ts'
 import { recordOnce, resolveProfilePolicy } from './lib/policy.ts'
+import type { VerifyContext } from './lib/policy.ts'
 import { fieldValue, keyList, requireText, signFetchRequest, toMessage } from './lib/profile.ts'
 import type { ProfileIdentity, ProfileSignature, ProfileSigner, ProfileVerifier, SignerBaseOptions, VerifierBaseOptions } from './lib/profile.ts'
 
 export type { ProfileIdentity, ProfileSignature, ProfileSigner, ProfileVerifier } from './lib/profile.ts'
-export type { ProfilePolicy, ReplayStore } from './lib/policy.ts'
+export type { ProfilePolicy, ReplayStore, VerifyContext } from './lib/policy.ts'
 
 const PROFILE = 'github'
 const DAY_SECONDS = 86_400
@@ -75,7 +76,7 @@ export function createGitHubVerifier(options: GitHubVerifierOptions): ProfileVer
   const policy = resolveProfilePolicy(options)
   const secrets = keyList(options.secrets, 'secrets').map((s) => utf8(requireText(s, 'secrets')))
 
-  async function verify(input: Request | HttpRequestMessage): Promise<ProfileIdentity> {
+  async function verify(input: Request | HttpRequestMessage, context?: VerifyContext): Promise<ProfileIdentity> {
     const message = await toMessage(input)
     const header = fieldValue(message, 'x-hub-signature-256')
     if (header === undefined) throw new SignetError('ERR_SIGNATURE_MISSING', 'X-Hub-Signature-256 is required')
@@ -87,7 +88,7 @@ export function createGitHubVerifier(options: GitHubVerifierOptions): ProfileVer
     for (let i = 0; i < secrets.length && index === -1; i++) if (equalBytes(await hmacSha256(secrets[i] as Uint8Array, body, policy.backend), given)) index = i
     if (index === -1) throw new SignetError('ERR_SIGNATURE_INVALID', 'X-Hub-Signature-256 does not verify under the configured secrets')
     const delivery = fieldValue(message, 'x-github-delivery')
-    if (delivery !== undefined) await recordOnce(policy, PROFILE, delivery, DAY_SECONDS)
+    if (delivery !== undefined) await recordOnce(policy, PROFILE, delivery, DAY_SECONDS, context)
     const params: Record<string, string> = {}
     if (delivery !== undefined) params['x-github-delivery'] = delivery
     const event = fieldValue(message, 'x-github-event')

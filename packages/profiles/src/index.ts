@@ -8,7 +8,7 @@
  */
 export type { ProfileIdentity, ProfileName, ProfileSignature, ProfileSigner, ProfileVerifier, SignerBaseOptions, VerifierBaseOptions } from './lib/profile.ts'
 export { applySignature } from './lib/profile.ts'
-export type { ProfilePolicy, ReplayStore } from './lib/policy.ts'
+export type { ProfilePolicy, ReplayStore, VerifyContext } from './lib/policy.ts'
 export * from './standard-webhooks.ts'
 export * from './stripe.ts'
 export * from './github.ts'

@@ -17,11 +17,12 @@ import { SignetError, toHex, utf8, equalBytes, fromHex } from '@signet/core'
 import type { HttpRequestMessage } from '@signet/core'
 import { hmacSha256, sha256 } from './lib/crypto.ts'
 import { checkTimestamp, recordOnce, resolveProfilePolicy } from './lib/policy.ts'
+import type { VerifyContext } from './lib/policy.ts'
 import { keyList, requireText, signFetchRequest, splitTarget, toMessage } from './lib/profile.ts'
 import type { ProfileIdentity, ProfileSignature, ProfileSigner, ProfileVerifier, SignerBaseOptions, VerifierBaseOptions } from './lib/profile.ts'
 
 export type { ProfileIdentity, ProfileSignature, ProfileSigner, ProfileVerifier } from './lib/profile.ts'
-export type { ProfilePolicy, ReplayStore } from './lib/policy.ts'
+export type { ProfilePolicy, ReplayStore, VerifyContext } from './lib/policy.ts'
 
 const PROFILE = 'sigv4'
 const ALGORITHM = 'AWS4-HMAC-SHA256'
@@ -344,7 +345,7 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): ProfileVerif
     requireText(c.secretAccessKey, 'secretAccessKey')
   }
 
-  async function verify(input: Request | HttpRequestMessage): Promise<ProfileIdentity> {
+  async function verify(input: Request | HttpRequestMessage, context?: VerifyContext): Promise<ProfileIdentity> {
     const message = await toMessage(input)
     const auth = fieldOf(message, 'authorization')
     const { query } = splitTarget(message.target)
@@ -398,7 +399,7 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): ProfileVerif
     } else checkTimestamp(time, policy)
     const ttl = parsed.expires ?? 2 * policy.toleranceSeconds
     // A presigned URL may be used until it expires; only header signatures are once-only.
-    if (!parsed.presigned) await recordOnce(policy, PROFILE, parsed.signature, ttl)
+    if (!parsed.presigned) await recordOnce(policy, PROFILE, parsed.signature, ttl, context)
     return {
       profile: PROFILE,
       keyid: parsed.accessKeyId,

@@ -15,11 +15,12 @@ import { SignetError, concatBytes, equalBytes, exportJwk, importKey, publicKey, 
 import type { HttpRequestMessage, SignetKey } from '@signet/core'
 import { hmacSha256, looseBase64 } from './lib/crypto.ts'
 import { checkTimestamp, recordOnce, resolveProfilePolicy } from './lib/policy.ts'
+import type { VerifyContext } from './lib/policy.ts'
 import { fieldValue, keyList, signFetchRequest, toMessage } from './lib/profile.ts'
 import type { ProfileIdentity, ProfileSignature, ProfileSigner, ProfileVerifier, SignerBaseOptions, VerifierBaseOptions } from './lib/profile.ts'
 
 export type { ProfileIdentity, ProfileSignature, ProfileSigner, ProfileVerifier } from './lib/profile.ts'
-export type { ProfilePolicy, ReplayStore } from './lib/policy.ts'
+export type { ProfilePolicy, ReplayStore, VerifyContext } from './lib/policy.ts'
 
 /** A parsed Standard Webhooks key. */
 export type StandardWebhookKey =
@@ -129,7 +130,7 @@ export function createStandardWebhooksVerifier(options: StandardWebhooksVerifier
   let keys: Promise<StandardWebhookKey[]> | undefined
   const backend = policy.backend === undefined ? undefined : { backend: policy.backend }
 
-  async function verify(input: Request | HttpRequestMessage): Promise<ProfileIdentity> {
+  async function verify(input: Request | HttpRequestMessage, context?: VerifyContext): Promise<ProfileIdentity> {
     const message = await toMessage(input)
     const id = fieldValue(message, 'webhook-id')
     const ts = fieldValue(message, 'webhook-timestamp')
@@ -162,7 +163,7 @@ export function createStandardWebhooksVerifier(options: StandardWebhooksVerifier
       if (found !== undefined) break
     }
     if (found === undefined) throw new SignetError('ERR_SIGNATURE_INVALID', 'no webhook-signature entry verifies under the configured keys')
-    await recordOnce(policy, PROFILE, id, 2 * policy.toleranceSeconds)
+    await recordOnce(policy, PROFILE, id, 2 * policy.toleranceSeconds, context)
     return { profile: PROFILE, keyid: undefined, alg: found.version, algorithm: found.version === 'v1' ? 'hmac-sha256' : 'ed25519', keyIndex: found.index, params: { 'webhook-id': id, 'webhook-timestamp': timestamp } }
   }
 

@@ -14,11 +14,12 @@ import { SignetError, fromHex, toHex, utf8, concatBytes, equalBytes } from '@sig
 import type { HttpRequestMessage } from '@signet/core'
 import { hmacSha256 } from './lib/crypto.ts'
 import { checkTimestamp, recordOnce, resolveProfilePolicy } from './lib/policy.ts'
+import type { VerifyContext } from './lib/policy.ts'
 import { fieldValue, keyList, requireText, signFetchRequest, toMessage } from './lib/profile.ts'
 import type { ProfileIdentity, ProfileSignature, ProfileSigner, ProfileVerifier, SignerBaseOptions, VerifierBaseOptions } from './lib/profile.ts'
 
 export type { ProfileIdentity, ProfileSignature, ProfileSigner, ProfileVerifier } from './lib/profile.ts'
-export type { ProfilePolicy, ReplayStore } from './lib/policy.ts'
+export type { ProfilePolicy, ReplayStore, VerifyContext } from './lib/policy.ts'
 
 const PROFILE = 'stripe'
 
@@ -93,7 +94,7 @@ export function createStripeVerifier(options: StripeVerifierOptions): ProfileVer
   const policy = resolveProfilePolicy(options)
   const secrets = keyList(options.secrets, 'secrets').map((s) => utf8(requireText(s, 'secrets')))
 
-  async function verify(input: Request | HttpRequestMessage): Promise<ProfileIdentity> {
+  async function verify(input: Request | HttpRequestMessage, context?: VerifyContext): Promise<ProfileIdentity> {
     const message = await toMessage(input)
     const header = fieldValue(message, 'stripe-signature')
     if (header === undefined) throw new SignetError('ERR_SIGNATURE_MISSING', 'Stripe-Signature is required')
@@ -114,7 +115,7 @@ export function createStripeVerifier(options: StripeVerifierOptions): ProfileVer
     }
     if (matched === undefined) throw new SignetError('ERR_SIGNATURE_INVALID', 'no v1 signature verifies under the configured secrets')
     checkTimestamp(Number(t), policy)
-    await recordOnce(policy, PROFILE, matched.signature, 2 * policy.toleranceSeconds)
+    await recordOnce(policy, PROFILE, matched.signature, 2 * policy.toleranceSeconds, context)
     return { profile: PROFILE, keyid: undefined, alg: 'v1', algorithm: 'hmac-sha256', keyIndex: matched.index, params: { t: Number(t) } }
   }
 

@@ -13,14 +13,17 @@ import { MemoryNonceStore, createVerifier, withSignet } from '@signet/server'
 describe('createVerifier with profiles', async () => {
   const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
   const actorKey = 'https://social.example/users/alice#main-key'
-  const nonces = new MemoryNonceStore()
+  const memory = new MemoryNonceStore()
+  const recorded: string[] = []
+  // The verifier's one store: the profiles were given none, so they record here too.
+  const nonces = { record: (key: string, ttlMs: number) => (recorded.push(key), memory.record(key, ttlMs)) }
   const ed = await generateKey('ed25519', { kid: 'client-1' })
   const verifier = createVerifier({
     keys: [{ id: 'client-1', key: publicKey(ed), owner: 'alice' }],
     nonces,
     profiles: [
-      createCavageVerifier({ keys: { keyId: actorKey, key: rsa.publicKey.export({ type: 'spki', format: 'pem' }) as string }, replay: nonces }),
-      createStandardWebhooksVerifier({ keys: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', replay: nonces }),
+      createCavageVerifier({ keys: { keyId: actorKey, key: rsa.publicKey.export({ type: 'spki', format: 'pem' }) as string } }),
+      createStandardWebhooksVerifier({ keys: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }),
     ],
   })
   const handler = withSignet(verifier, (_request, identity) => Response.json({ keyid: identity.keyid, label: identity.label, alg: identity.alg }))
@@ -37,6 +40,8 @@ describe('createVerifier with profiles', async () => {
     expect(replay.status).toBe(401)
     expect(replay.headers.get('content-type')).toMatch(/^application\/problem\+json/)
     expect((await replay.json()).code).toBe('ERR_NONCE_REPLAYED')
+    expect(recorded.filter((k) => k.startsWith('cavage:'))).toHaveLength(2)
+    expect(recorded.some((k) => k.startsWith('client-1'))).toBe(true)
   })
   it('a webhook verifies on the same route; a tampered one gets 401 ERR_SIGNATURE_INVALID', async () => {
     const signed = await createStandardWebhooksSigner({ key: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }).sign(inbox())

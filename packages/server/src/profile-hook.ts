@@ -7,19 +7,20 @@
  * same problem+json; the identity names the profile in `label` and `params.profile`.
  *
  * The server does not import the profiles package: a profile verifier is anything with this
- * shape. For one replay store across schemes, give the profile verifiers the verifier's store
- * (`replay: nonces`): each records its own once-only value (webhook id, nonce or signature).
+ * shape. A profile verifier created without a `replay` store records its once-only value (webhook
+ * id, delivery GUID or signature) in the verifier's nonce store: one replay store across schemes.
  *
  * @module
  */
 import { SignetError } from '@signet/core'
 import type { AlgorithmName, HttpMessage, HttpRequestMessage } from '@signet/core'
+import type { NonceStore } from './nonce-store.ts'
 
 /** What the server needs of a profile verifier (`@signet/profiles`' `ProfileVerifier`). */
 export interface ProfileVerifierLike {
   readonly profile: string
   matches(message: HttpRequestMessage): boolean
-  verify(message: HttpRequestMessage): Promise<{
+  verify(message: HttpRequestMessage, context?: { readonly replay?: NonceStore | undefined }): Promise<{
     readonly profile: string
     readonly keyid: string | undefined
     readonly alg: string
@@ -65,8 +66,9 @@ export function pickProfile(profiles: readonly ProfileVerifierLike[], message: H
 }
 
 /** Verify with the profile and express the result as the verifier's identity does. */
-export async function verifyWithProfile(profile: ProfileVerifierLike, message: HttpRequestMessage): Promise<ProfileOutcome> {
-  const id = await profile.verify(message)
+export async function verifyWithProfile(profile: ProfileVerifierLike, message: HttpRequestMessage, nonces: NonceStore | undefined): Promise<ProfileOutcome> {
+  // A profile verifier without a store of its own records into the verifier's (one replay store).
+  const id = await profile.verify(message, { replay: nonces })
   return {
     // Webhook schemes name no key: the identity says which of the configured keys verified.
     keyid: id.keyid ?? `${id.profile}#${id.keyIndex}`,

@@ -533,7 +533,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   async function runProfile(profile: ProfileVerifierLike, message: HttpRequestMessage, options: VerifyRequestOptions, peer: ForwardedInfo, box: AuditBox): Promise<VerifiedIdentity> {
     box.label = profile.profile
-    const outcome = await verifyWithProfile(profile, message)
+    const outcome = await verifyWithProfile(profile, message, nonces)
     box.keyid = outcome.keyid
     if (options.requiredScopes !== undefined && options.requiredScopes.length > 0) fail('ERR_SCOPE_DENIED', `a ${profile.profile} signature carries no scopes`)
     return { ...outcome, owner: undefined, scopes: [], components: [], clientIp: peer.clientIp, keyLabel: undefined }

@@ -21,6 +21,11 @@ export interface ReplayStore {
   record(key: string, ttlMs: number): boolean | Promise<boolean>
 }
 
+/** Per-call context: a host (the server's `createVerifier`) lends its replay store. */
+export interface VerifyContext {
+  readonly replay?: ReplayStore | undefined
+}
+
 /** The policy options every profile verifier accepts. */
 export interface ProfilePolicy {
   /** How far a timestamp may be from the clock, in the past or the future, in seconds. Default 300. */
@@ -81,10 +86,12 @@ export function checkTimestamp(seconds: number, policy: ResolvedProfilePolicy, t
  *
  * @param scope - the profile name, so equal values of two schemes never collide.
  * @param ttlSeconds - how long a replay would still pass the time checks.
+ * @param context - the caller's store, used when the verifier was given none (the server's).
  * @throws {SignetError} `ERR_NONCE_REPLAYED` when it was already recorded.
  */
-export async function recordOnce(policy: ResolvedProfilePolicy, scope: string, value: string, ttlSeconds: number): Promise<void> {
-  if (policy.replay === undefined) return
-  const fresh = await policy.replay.record(`${scope}:${value}`, Math.max(1, Math.ceil(ttlSeconds * 1000)))
+export async function recordOnce(policy: ResolvedProfilePolicy, scope: string, value: string, ttlSeconds: number, context?: VerifyContext): Promise<void> {
+  const store = policy.replay ?? context?.replay
+  if (store === undefined) return
+  const fresh = await store.record(`${scope}:${value}`, Math.max(1, Math.ceil(ttlSeconds * 1000)))
   if (!fresh) throw new SignetError('ERR_NONCE_REPLAYED', `this ${scope} message was already accepted`)
 }

@@ -11,7 +11,7 @@
  */
 import { fromFetchRequest, fromUtf8 } from '@signet/core'
 import type { AlgorithmName, BackendName, FieldLine, HttpRequestMessage } from '@signet/core'
-import type { ProfilePolicy } from './policy.ts'
+import type { ProfilePolicy, VerifyContext } from './policy.ts'
 
 /** The profiles this package implements. */
 export type ProfileName = 'standard-webhooks' | 'stripe' | 'github' | 'binance' | 'sigv4' | 'cavage'
@@ -58,9 +58,10 @@ export interface ProfileVerifier {
   /**
    * Verify the message against the policy.
    *
+   * @param context - a replay store to use when the verifier has none of its own.
    * @throws {SignetError} with the same codes as RFC 9421 verification.
    */
-  verify(input: Request | HttpRequestMessage): Promise<ProfileIdentity>
+  verify(input: Request | HttpRequestMessage, context?: VerifyContext): Promise<ProfileIdentity>
 }
 
 /** Options shared by every signer. */
