@@ -191,9 +191,9 @@ export function createCavageSigner(options: CavageSignOptions): ProfileSigner {
     const hasBody = message.body !== undefined && message.body.length > 0
     const headers = (listed ?? ['(request-target)', 'host', 'date', ...(hasBody ? ['digest'] : [])]).map((h) => h.toLowerCase())
     const keyAlg = 'hmac' in key ? 'hmac-sha256' : NAME_OF[key.key.algorithm.name]
-    if (keyAlg === undefined) throw new SignetError('ERR_ALG_UNSUPPORTED', `draft-cavage has no name for ${(key as { key: SignetKey }).key.algorithm.name}`)
+    if (keyAlg === undefined) throw new SignetError('ERR_ALG_UNSUPPORTED', 'draft-cavage has no name for this key')
     const algorithm = options.algorithm ?? keyAlg
-    if (algorithm !== 'hs2019' && algorithm !== keyAlg) throw new SignetError('ERR_ALG_MISMATCH', `algorithm ${algorithm} does not fit this ${keyAlg} key`)
+    if (algorithm !== 'hs2019' && algorithm !== keyAlg) throw new SignetError('ERR_ALG_MISMATCH', `${algorithm} does not fit a ${keyAlg} key`)
     const added: [string, string][] = []
     if (headers.includes('date') && fieldValue(message, 'date') === undefined) added.push(['Date', new Date(clock()).toUTCString()])
     if (headers.includes('digest') && fieldValue(message, 'digest') === undefined) added.push(['Digest', await digestField(message.body)])
@@ -245,7 +245,7 @@ export function createCavageVerifier(options: CavageVerifierOptions): ProfileVer
     const sigField = fieldValue(message, 'signature')
     const auth = fieldValue(message, 'authorization')
     const text = sigField ?? (auth !== undefined && /^Signature\s/i.test(auth) ? auth : undefined)
-    if (text === undefined) throw new SignetError('ERR_SIGNATURE_MISSING', 'no Signature or Authorization: Signature field')
+    if (text === undefined) throw new SignetError('ERR_SIGNATURE_MISSING', 'no Signature field')
     const params = parseCavageSignature(text)
     const hasBody = message.body !== undefined && message.body.length > 0
     const required = options.requiredHeaders ?? ['(request-target)', ...(hasBody ? ['digest'] : [])]
@@ -279,7 +279,7 @@ export function createCavageVerifier(options: CavageVerifierOptions): ProfileVer
         break
       }
     }
-    if (found === undefined) throw new SignetError('ERR_SIGNATURE_INVALID', 'the signature does not verify under the keyId')
+    if (found === undefined) throw new SignetError('ERR_SIGNATURE_INVALID', 'the signature does not verify')
     if (params.created !== undefined) checkTimestamp(params.created, policy)
     if (params.expires !== undefined && params.expires < policy.now()) throw new SignetError('ERR_SIGNATURE_EXPIRED', 'the signature has expired')
     const date = fieldValue(message, 'date')
@@ -314,6 +314,6 @@ async function checkDigest(value: string, body: Uint8Array | undefined): Promise
     if (!equalBytes(utf8(want), utf8(item.slice(eq + 1).trim()))) throw new SignetError('ERR_DIGEST_MISMATCH', 'Digest does not match the body')
     checked = true
   }
-  if (!checked) throw new SignetError('ERR_DIGEST_UNSUPPORTED', 'Digest carries no SHA-256 or SHA-512 value')
+  if (!checked) throw new SignetError('ERR_DIGEST_UNSUPPORTED', 'Digest has no SHA-256 or SHA-512')
 }
 
