@@ -3,7 +3,7 @@
  * Signet signs, the library verifies; what the library signs, Signet verifies; and a one-byte
  * change fails in Signet. Libraries: standardwebhooks (v1; it has no v1a), stripe,
  * @octokit/webhooks-methods, @smithy/signature-v4, http-signature (Joyent's draft-cavage
- * reference implementation).
+ * reference implementation). Binance: binance-interop.test.ts (@binance/connector).
  */
 import { createHash, createHmac, generateKeyPairSync } from 'node:crypto'
 import { verify as octokitVerify, sign as octokitSign } from '@octokit/webhooks-methods'
