@@ -5,6 +5,7 @@
  * after `whsec_`; `v1a` is Ed25519 (pure) with `whsk_` (the 32-byte seed) and `whpk_` (the 32-byte
  * public key), base64.
  *
+ * Svix's branded fields (`svix-id`, `svix-timestamp`, `svix-signature`) are read too.
  * Verification accepts any listed signature of a known version under any configured key
  * (rotation), checks the timestamp against the shared tolerance (both directions, as the
  * reference libraries do) and records the webhook id as the once-only value.
@@ -132,9 +133,11 @@ export function createStandardWebhooksVerifier(options: StandardWebhooksVerifier
 
   async function verify(input: Request | HttpRequestMessage, context?: VerifyContext): Promise<ProfileIdentity> {
     const message = await toMessage(input)
-    const id = fieldValue(message, 'webhook-id')
-    const ts = fieldValue(message, 'webhook-timestamp')
-    const header = fieldValue(message, 'webhook-signature')
+    // Svix sends the same scheme under its own brand: svix-id, svix-timestamp, svix-signature.
+    const brand = fieldValue(message, 'webhook-signature') === undefined && fieldValue(message, 'svix-signature') !== undefined ? 'svix' : 'webhook'
+    const id = fieldValue(message, `${brand}-id`)
+    const ts = fieldValue(message, `${brand}-timestamp`)
+    const header = fieldValue(message, `${brand}-signature`)
     if (id === undefined || ts === undefined || header === undefined) {
       throw new SignetError('ERR_SIGNATURE_MISSING', 'webhook-id, webhook-timestamp and webhook-signature are required')
     }
@@ -167,7 +170,7 @@ export function createStandardWebhooksVerifier(options: StandardWebhooksVerifier
     return { profile: PROFILE, keyid: undefined, alg: found.version, algorithm: found.version === 'v1' ? 'hmac-sha256' : 'ed25519', keyIndex: found.index, params: { 'webhook-id': id, 'webhook-timestamp': timestamp } }
   }
 
-  return { profile: PROFILE, matches: (m) => fieldValue(m, 'webhook-signature') !== undefined, verify }
+  return { profile: PROFILE, matches: (m) => fieldValue(m, 'webhook-signature') !== undefined || fieldValue(m, 'svix-signature') !== undefined, verify }
 }
 
 /** Generate a `whsec_` secret (24 random bytes, as the reference libraries do) or an Ed25519 `whsk_`/`whpk_` pair. */

@@ -64,3 +64,14 @@ describe('malformed signatures are coded errors', () => {
     await expect(p.createStripeVerifier({ secrets: 's' }).verify({} as never)).rejects.toThrow(TypeError)
   })
 })
+
+describe('standard-webhooks: Svix-branded fields', () => {
+  it('svix-id, svix-timestamp and svix-signature verify like the webhook- fields', async () => {
+    const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
+    const fields = await p.signStandardWebhook('{}', { key: secret, id: 'msg_svix', timestamp: now })
+    const svix = requestOf('POST', '/', Object.entries(fields).map(([k, v]) => [k.replace('webhook-', 'svix-'), v] as [string, string]), '{}')
+    const verifier = p.createStandardWebhooksVerifier({ keys: secret })
+    expect(verifier.matches(svix)).toBe(true)
+    expect((await verifier.verify(svix)).params['webhook-id']).toBe('msg_svix')
+  })
+})
