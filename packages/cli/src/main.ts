@@ -50,6 +50,9 @@ Commands:
        [--digest sha-256|sha-512|none] [--request FILE] [--scheme S] [MESSAGE]
   verify (--key KEY | --jwks FILE) [--alg ALG] [--label L | --tag T] [--now UNIX]
        [--max-age S] [--require "C1 C2 ..."] [--request FILE] [--scheme S] [MESSAGE]
+  sign|verify --profile standard-webhooks|stripe|github|binance|sigv4|cavage --key KEY
+       [--id ID] [--timestamp UNIX] [--recv-window MS] [--unsigned-payload]
+       [--headers "H1 H2 ..."] [--tolerance S] [MESSAGE]   (verify: --key repeatable)
   base [--label L] [--request FILE] [--scheme S] [MESSAGE]
   serve [--host H] [--port N] (--jwks FILE | --registry PATH) ...   (signet serve --help)
   keys create|list|show|rotate|disable|enable|revoke|usage|audit|rewrap REGISTRY ...
