@@ -22,7 +22,8 @@ const OWNED_OPTIONS = [
   'trustedProxies', 'maxAgeSeconds', 'clockSkewSeconds', 'requiredScopes', 'requiredComponents', 'cfConnectingIp',
   'clockOffsetSeconds', 'keyId', 'rawBody', 'remoteAddr', 'requestIP', 'maxEntries', 'maxBodyBytes', 'clientIp',
   'enableOfflineQueue', 'onVerified', 'onRejected', 'originalUrl', 'signatureBases', 'captureRequest',
-  'allowIps', 'denyIps', 'notBefore', 'dispatchFetch', 'CryptoKey',
+  'allowIps', 'denyIps', 'notBefore', 'dispatchFetch', 'CryptoKey', 'forwardedHeader', 'authorities', 'maxEntriesPerOwner',
+  'timeoutMs', 'materialCacheMs', 'kvNamespaces', 'durableObjects', 'expireIn', 'openKv',
 ]
 const OPTION_OR_MEMBER = new Set(OWNED_OPTIONS)
 

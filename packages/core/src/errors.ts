@@ -61,6 +61,8 @@ export type SignetErrorCode =
   | 'ERR_BACKEND_UNAVAILABLE'
   // Server policy
   | 'ERR_IP_DENIED'
+  // The request names another service's authority than the verifier serves (HTTP 421).
+  | 'ERR_AUTHORITY_MISMATCH'
   | 'ERR_SCOPE_DENIED'
   | 'ERR_RATE_LIMITED'
   | 'ERR_STORE_UNAVAILABLE'

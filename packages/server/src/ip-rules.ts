@@ -1,5 +1,6 @@
 /**
- * IP allow and deny lists: IPv4 and IPv6 addresses and CIDR ranges, parsed by `ipaddr.js`.
+ * IP allow and deny lists: IPv4 and IPv6 addresses and CIDR ranges, over the own parser in
+ * `ip-address.ts` (no exceptions for control flow, no CommonJS dependency to load).
  *
  * An IPv4-mapped IPv6 address (`::ffff:192.0.2.1`, what a dual-stack Node socket reports for an
  * IPv4 peer) is matched as the IPv4 address it carries, and an IPv4 rule written in mapped form
@@ -8,9 +9,10 @@
  *
  * @module
  */
-import ipaddr from 'ipaddr.js'
+import { inNetwork, parseIpAddress, parseIpNetwork } from './ip-address.ts'
+import type { IpAddress } from './ip-address.ts'
 
-type Address = ipaddr.IPv4 | ipaddr.IPv6
+type Address = IpAddress
 
 /** One parsed rule: a network address and prefix length. */
 export interface IpRange {
@@ -19,21 +21,18 @@ export interface IpRange {
   readonly prefix: number
 }
 
-/** Parse an address, folding IPv4-mapped IPv6 to IPv4; undefined when it is not an IP address. */
+/**
+ * Parse an address, folding IPv4-mapped IPv6 to IPv4; undefined when it is not an IP address.
+ * Surrounding spaces and the brackets of an IPv6 literal (`[2001:db8::1]`) are accepted; zone
+ * ids (`fe80::1%eth0`) and legacy IPv4 forms (`127.1`) are not addresses.
+ *
+ * @example parseIp('::ffff:192.0.2.1')?.toString() // '192.0.2.1'
+ */
 export function parseIp(text: string): Address | undefined {
+  if (typeof text !== 'string') return undefined
   let value = text.trim()
-  // Bracketed IPv6 literals and zone ids appear in Forwarded and in some socket APIs.
   if (value.startsWith('[') && value.endsWith(']')) value = value.slice(1, -1)
-  const zone = value.indexOf('%')
-  if (zone !== -1) value = value.slice(0, zone)
-  if (!ipaddr.isValid(value)) return undefined
-  // ipaddr.isValid accepts legacy IPv4 forms ("1", "0x7f.1"); only plain dotted quads are addresses here.
-  if (!value.includes(':') && !ipaddr.IPv4.isValidFourPartDecimal(value)) return undefined
-  const parsed = ipaddr.parse(value)
-  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
-    return (parsed as ipaddr.IPv6).toIPv4Address()
-  }
-  return parsed
+  return parseIpAddress(value)
 }
 
 /**
@@ -43,27 +42,9 @@ export function parseIp(text: string): Address | undefined {
  * @example parseIpRange('2001:db8::/32')
  */
 export function parseIpRange(rule: string): IpRange {
-  const text = rule.trim()
-  const slash = text.indexOf('/')
-  if (slash === -1) {
-    const address = parseIp(text)
-    if (address === undefined) throw new TypeError(`IP rule ${JSON.stringify(rule)} is not an address or CIDR range`)
-    return { kind: address.kind(), address, prefix: address.kind() === 'ipv4' ? 32 : 128 }
-  }
-  const bits = text.slice(slash + 1)
-  const address = parseIp(text.slice(0, slash))
-  if (address === undefined || !/^\d{1,3}$/.test(bits)) {
-    throw new TypeError(`IP rule ${JSON.stringify(rule)} is not an address or CIDR range`)
-  }
-  let prefix = Number(bits)
-  const kind = address.kind()
-  // A mapped-form IPv4 rule (::ffff:a.b.c.d/96+n) was folded to IPv4 by parseIp: shift its prefix.
-  if (kind === 'ipv4' && text.slice(0, slash).includes(':')) {
-    prefix -= 96
-    if (prefix < 0) throw new TypeError(`IP rule ${JSON.stringify(rule)} has a prefix too short for IPv4-mapped form`)
-  }
-  if (prefix > (kind === 'ipv4' ? 32 : 128)) throw new TypeError(`IP rule ${JSON.stringify(rule)} has a prefix out of range`)
-  return { kind, address, prefix }
+  const network = typeof rule === 'string' ? parseIpNetwork(rule.trim()) : undefined
+  if (network === undefined) throw new TypeError(`IP rule ${JSON.stringify(rule)} is not an address or CIDR range`)
+  return { kind: network.address.kind, address: network.address, prefix: network.prefix }
 }
 
 /** A compiled list of ranges. */
@@ -86,13 +67,7 @@ export function compileIpList(rules: readonly string[]): IpList {
     contains(ip: string | Address): boolean {
       const address = typeof ip === 'string' ? parseIp(ip) : ip
       if (address === undefined) return false
-      const kind = address.kind()
-      for (const range of ranges) {
-        if (range.kind !== kind) continue
-        if (kind === 'ipv4' ? (address as ipaddr.IPv4).match(range.address as ipaddr.IPv4, range.prefix) : (address as ipaddr.IPv6).match(range.address as ipaddr.IPv6, range.prefix)) {
-          return true
-        }
-      }
+      for (const range of ranges) if (inNetwork(address, range)) return true
       return false
     },
   }
@@ -119,7 +94,7 @@ function cached(rules: readonly string[]): IpList {
 }
 
 // Client addresses parsed per string: a client sends many requests from one address, and an
-// ipaddr.js parse costs more than the lookup. Bounded; cleared when full. Unparseable strings
+// full parse costs more than the lookup. Bounded; cleared when full. Unparseable strings
 // are kept as null so junk is not parsed twice either.
 const addresses = new Map<string, Address | null>()
 const ADDRESS_CACHE_SIZE = 4096

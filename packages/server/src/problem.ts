@@ -28,6 +28,7 @@ const STATUS_TEXT: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   413: 'Content Too Large',
+  421: 'Misdirected Request',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
@@ -49,6 +50,8 @@ const STATUS: Partial<Record<SignetErrorCode, number>> = {
   // The application drained the body before Signet saw it: a server fault, not the caller's.
   ERR_BODY_USED: 500,
   ERR_IP_DENIED: 403,
+  // RFC 9110 section 15.5.20: the request was directed at a server that does not serve its authority.
+  ERR_AUTHORITY_MISMATCH: 421,
   ERR_SCOPE_DENIED: 403,
   ERR_RATE_LIMITED: 429,
   ERR_STORE_UNAVAILABLE: 503,
@@ -56,7 +59,8 @@ const STATUS: Partial<Record<SignetErrorCode, number>> = {
 
 /**
  * The HTTP status for an error code: 400 malformed, 401 missing or invalid signature (the
- * default), 403 IP or scope, 413 body too large, 429 limits, 503 store unreachable.
+ * default), 403 IP or scope, 413 body too large, 421 another authority, 429 limits, 503 store
+ * unreachable.
  *
  * @example statusForCode('ERR_SCOPE_DENIED') // 403
  */

@@ -19,6 +19,7 @@
 import {
   SignetError,
   checkTimes,
+  normalizeAuthority,
   fromFetchRequest,
   getAlgorithm,
   isSignetError,
@@ -30,7 +31,7 @@ import {
 } from '@signet/core'
 import type { AlgorithmName, BackendName, HttpMessage, HttpRequestMessage, ParsedSignature, SignetErrorCode } from '@signet/core'
 import { createForwarding } from './client-ip.ts'
-import type { Forwarding, ForwardedInfo } from './client-ip.ts'
+import type { ForwardedHeader, Forwarding, ForwardedInfo } from './client-ip.ts'
 import { ipAllowed } from './ip-rules.ts'
 import { assertKeyUsable } from './key-record.ts'
 import type { KeyRecord, KeyResolver } from './key-record.ts'
@@ -87,8 +88,23 @@ export interface VerifierOptions {
   readonly clock?: (() => number) | undefined
   /** Proxies whose `Forwarded` / `X-Forwarded-For` fields are believed. Default: none. */
   readonly trustedProxies?: readonly string[] | undefined
+  /**
+   * The one forwarding field the trusted proxies write, required with `trustedProxies`:
+   * `'x-forwarded-for'` (read with `X-Forwarded-Proto`) or `'forwarded'` (RFC 7239). The other
+   * field is never read.
+   */
+  readonly forwardedHeader?: ForwardedHeader | undefined
   /** Believe `CF-Connecting-IP` (deployments on Cloudflare Workers only). Default false. */
   readonly cfConnectingIp?: boolean | undefined
+  /**
+   * The authorities (`host` or `host:port`) this service answers for. A request for any other
+   * (its `Host`, an absolute-form target, or HTTP/2 `:authority`) is refused with 421
+   * `ERR_AUTHORITY_MISMATCH` before any key is looked up, so a request captured on its way to
+   * another service that shares the keys cannot be replayed here. Compared as RFC 9110
+   * section 4.2.3 normalizes them: host case-insensitive, a scheme's default port optional.
+   * Default: every authority.
+   */
+  readonly authorities?: readonly string[] | undefined
   /** Called after each accepted request; errors are swallowed, never awaited. */
   readonly onVerified?: ((event: VerificationEvent) => void | Promise<void>) | undefined
   /** Called after each refused request; errors are swallowed, never awaited. */
@@ -298,6 +314,39 @@ function toResolver(keys: VerifierOptions['keys']): KeyResolver {
   throw new TypeError('"keys" expected a key resolver or an array of key records')
 }
 
+/**
+ * The authority check of `options.authorities`, or undefined when every authority is accepted.
+ * Normalized per scheme once, at creation: a request's authority is normalized with its own
+ * scheme (dropping that scheme's default port) and looked up.
+ *
+ * @throws {TypeError} when the list or an entry is not an authority.
+ */
+function authorityPin(authorities: readonly string[] | undefined): ((message: HttpMessage) => void) | undefined {
+  if (authorities === undefined) return undefined
+  if (!Array.isArray(authorities) || authorities.length === 0) throw new TypeError('"authorities" expected a non-empty array of "host" or "host:port" strings')
+  for (const a of authorities) {
+    if (typeof a !== 'string' || !/^(?:\[[0-9A-Fa-f:.]+\]|[^\s/?#@\[\]:]+)(?::\d{1,5})?$/.test(a)) {
+      throw new TypeError(`"authorities" expected "host" or "host:port" strings, got ${JSON.stringify(a)}`)
+    }
+  }
+  const byScheme = new Map<string, ReadonlySet<string>>()
+  const pinnedFor = (scheme: string): ReadonlySet<string> => {
+    let set = byScheme.get(scheme)
+    if (set === undefined) {
+      set = new Set(authorities.map((a) => normalizeAuthority(a, scheme)))
+      if (byScheme.size < 16) byScheme.set(scheme, set)
+    }
+    return set
+  }
+  return (message) => {
+    if (message.kind !== 'request') return
+    const scheme = message.scheme
+    if (message.authority === '' || !pinnedFor(scheme).has(normalizeAuthority(message.authority, scheme))) {
+      fail('ERR_AUTHORITY_MISMATCH', 'the request is for an authority this service does not answer for')
+    }
+  }
+}
+
 function parameterValue(value: unknown): string | number | boolean {
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value
   return String(value)
@@ -329,7 +378,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`"${name}" expected a function`)
   }
   if (policy.requireNonce && nonces === undefined) throw new TypeError('"policy.requireNonce" needs a nonce store in "nonces"')
-  const forwarding: Forwarding = createForwarding({ trustedProxies: options.trustedProxies, cfConnectingIp: options.cfConnectingIp })
+  const checkAuthority = authorityPin(options.authorities)
+  const forwarding: Forwarding = createForwarding({ trustedProxies: options.trustedProxies, forwardedHeader: options.forwardedHeader, cfConnectingIp: options.cfConnectingIp })
   const fieldTypes = options.fieldTypes
   const profiles = checkProfiles(options.profiles)
 
@@ -481,6 +531,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     // Set before the first refusal, so every audit event of this request names the client.
     box.info = peer
     if (message.body !== undefined && message.body.length > limits.maxBodyBytes) fail('ERR_BODY_TOO_LARGE', `the body exceeds ${limits.maxBodyBytes} bytes`)
+    if (checkAuthority !== undefined) checkAuthority(message)
     const profile = profiles === undefined ? undefined : pickProfile(profiles, message)
     if (profile !== undefined) return runProfile(profile, message as HttpRequestMessage, options, peer, box)
     const candidates = selectSignatures(parseSignatures(message, parseLimits), selector)
@@ -495,7 +546,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const nonce = accepted.candidate.input.params.nonce
     if (nonces !== undefined && typeof nonce === 'string') {
       // Recorded only now, after the signature and the digest held.
-      const recorded = nonces.record(`${accepted.keyid}\u0000${nonce}`, nonceTtlMs(accepted.candidate, nowMs))
+      const recorded = nonces.record(`${accepted.keyid}\u0000${nonce}`, nonceTtlMs(accepted.candidate, nowMs), accepted.keyid)
       if (isThenable(recorded)) return recorded.then((fresh) => identityOf(accepted, options, peer, fresh))
       return identityOf(accepted, options, peer, recorded)
     }

@@ -164,7 +164,7 @@ describe('Node http adapter on 127.0.0.1', () => {
 
   it('reports refusals decided before verify (413, client abort) to onRejected, naming the forwarded client', async () => {
     const audit = auditLog()
-    const verifier = makeVerifier({ limits: { maxBodyBytes: 16 }, onRejected: audit.onRejected, trustedProxies: ['127.0.0.1'] })
+    const verifier = makeVerifier({ limits: { maxBodyBytes: 16 }, onRejected: audit.onRejected, trustedProxies: ['127.0.0.1'], forwardedHeader: 'x-forwarded-for' })
     const reached: string[] = []
     const port = await listen(withSignetNode(verifier, (_req, res) => {
       reached.push('handler')
@@ -214,7 +214,7 @@ describe('Node http adapter on 127.0.0.1', () => {
   })
 
   it('takes the scheme and client from a trusted proxy only', async () => {
-    const verifier = makeVerifier({ trustedProxies: ['127.0.0.1'], keys: [record('k-hmac', hmac, { allowIps: ['198.51.100.0/24'] })] })
+    const verifier = makeVerifier({ trustedProxies: ['127.0.0.1'], forwardedHeader: 'x-forwarded-for', keys: [record('k-hmac', hmac, { allowIps: ['198.51.100.0/24'] })] })
     const port = await listen(withSignetNode(verifier, (req, res) => res.end(req.signet.clientIp)))
     const m = await sign(await requestMessage({ authority: `127.0.0.1:${port}`, scheme: 'https', fields: [{ name: 'x-forwarded-for', value: '198.51.100.3' }, { name: 'x-forwarded-proto', value: 'https' }] }), hmac, { created: Math.floor(Date.now() / 1000) })
     const reply = await send(port, m)

@@ -189,7 +189,7 @@ describe('createVerifier: every refusal has its code and status', () => {
     return verifier.verify(await sign(await requestMessage(), hmac), { clientIp: '::ffff:192.0.2.1' })
   })
   add('spoofed X-Forwarded-For from an untrusted peer', 'ERR_IP_DENIED', 403, async (v) => {
-    const verifier = alike(v, { keys: [record('k-hmac', hmac, { allowIps: ['10.1.1.1'] })], trustedProxies: ['127.0.0.1'] })
+    const verifier = alike(v, { keys: [record('k-hmac', hmac, { allowIps: ['10.1.1.1'] })], trustedProxies: ['127.0.0.1'], forwardedHeader: 'x-forwarded-for' })
     const m = withField(await requestMessage(), 'x-forwarded-for', '10.1.1.1')
     return verifier.verify(await sign(m, hmac), { clientIp: '198.51.100.9' })
   })
@@ -291,7 +291,7 @@ describe('createVerifier: replay store discipline', () => {
   })
 
   it('believes X-Forwarded-For from a trusted proxy', async () => {
-    const { verifier } = verifierWith({ keys: [record('k-hmac', hmac, { allowIps: ['203.0.113.0/24'] })], trustedProxies: ['127.0.0.1'] })
+    const { verifier } = verifierWith({ keys: [record('k-hmac', hmac, { allowIps: ['203.0.113.0/24'] })], trustedProxies: ['127.0.0.1'], forwardedHeader: 'x-forwarded-for' })
     const m = await sign(withField(await requestMessage(), 'x-forwarded-for', '203.0.113.50'), hmac)
     await expect(verifier.verify(m, { clientIp: '127.0.0.1' })).resolves.toMatchObject({ clientIp: '203.0.113.50' })
   })

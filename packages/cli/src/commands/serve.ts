@@ -12,10 +12,19 @@
  *
  * Requests are verified straight from Node's `IncomingMessage` (`verifyNodeRequest`); a nonce
  * store is always set (memory by default), so every signature needs a nonce and a replay is a
- * 401. With `--upstream`, a verified request is forwarded with the verified key id in
- * `Signet-Key-Id` (any such field sent by the client is removed first); the client's
- * `X-Forwarded-*`, `Forwarded`, `X-Real-IP` and kin are replaced by fields naming the socket's
- * address, so an upstream that believes its proxy cannot be handed a forged client address.
+ * 401. With `--upstream`, a verified request is forwarded carrying only what the signature
+ * vouches for (CLI.md "Additions", `signet serve`): the covered fields, `Content-Type` and
+ * `Content-Length` for framing, and the fields serve writes itself: the verified key id in
+ * `Signet-Key-Id` and `X-Forwarded-*`/`Forwarded` naming the client serve saw. Everything else
+ * a client sends (`Authorization`, `Cookie`, `X-HTTP-Method-Override`, ...) stays here, and a
+ * client field whose name folds (`_` to `-`, any case) to a `Signet-*` or forwarding field is
+ * dropped even when covered: CGI and WSGI upstreams read `Signet_Key_Id` as `HTTP_SIGNET_KEY_ID`.
+ * A covered field the client also names in `Connection` is still forwarded: the signature, not
+ * the client's hop-by-hop list, decides what the upstream sees.
+ *
+ * `--authority` pins the authorities served (421 `ERR_AUTHORITY_MISMATCH` for others);
+ * `--trust-proxy` names the proxies whose forwarding field (`--forwarded-header`, default
+ * `x-forwarded-for`) is walked from the right for the client address and scheme.
  *
  * @module
  */
@@ -25,8 +34,6 @@ import { request as httpsRequest } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { SignetError } from '@signet/core'
 import {
-  MemoryNonceStore,
-  RedisNonceStore,
   createVerifier,
   parseJwks,
   problemFor,
@@ -34,17 +41,21 @@ import {
   writeProblem,
 } from '@signet/server'
 import { openRegistryResolver } from '@signet/registry'
+import type { RedisLocation } from '@signet/registry'
 import type { KeyResolver, NonceStore, VerificationEvent, VerifiedIdentity, Verifier, VerifierPolicy } from '@signet/server'
-import { getString, parseArgs, resolveBackend, splitComponents, usage, wantsHelp } from '../args.ts'
+import { getAll, getString, parseArgs, resolveBackend, splitComponents, usage, wantsHelp } from '../args.ts'
 import type { CliIO, Command } from '../io.ts'
+import { openNonceStore, parseNonceStoreOption } from '../nonce-store-option.ts'
 import { readInput } from '../io.ts'
 
 const COMMAND = 'serve'
 
 /** The help text of `signet serve` (`signet serve --help`). */
-const SERVE_USAGE: string = `Usage: signet serve [--host H] [--port N] (--jwks FILE | --registry PATH|redis://H:P)
-       [--master-key-file FILE] [--nonce-store memory|redis://H:P] [--require "C1 C2 ..."]
+const SERVE_USAGE: string = `Usage: signet serve [--host H] [--port N] (--jwks FILE | --registry PATH|REDIS-URL)
+       [--master-key-file FILE] [--nonce-store memory|REDIS-URL] [--require "C1 C2 ..."]
        [--max-age S] [--upstream URL] [--backend native|webcrypto|pure]
+       [--authority HOST[:PORT]]... [--trust-proxy CIDR]... [--forwarded-header x-forwarded-for|forwarded]
+       [--nonce-quota N]
 
 A verifying HTTP server on 127.0.0.1:8080 by default; prints "listening on http://H:P" once
 ready. A verified request gets 200 with the verified identity as JSON, or is proxied to
@@ -53,12 +64,18 @@ answer with its code. A nonce store is always set (memory by default), so every 
 needs a nonce. Keys come from a JWKS file or a registry (master key from --master-key-file
 or SIGNET_MASTER_KEY); a registry's revocations reach the server without a restart.
 --require replaces the default required components; --max-age bounds the signature age.
+--authority (repeatable): the only authorities accepted, others get 421 (default: any).
+--trust-proxy (repeatable): proxies whose --forwarded-header field (default x-forwarded-for)
+is believed, walked from the right. --upstream receives only the covered fields, Content-Type,
+Content-Length, Signet-Key-Id and the forwarding fields serve sets itself.
+--nonce-quota N: live nonces one key may hold in the memory nonce store (default 75000);
+a key past it gets 429 while every other key is served.
+REDIS-URL: redis://H:P[/DB] (one node), redis://H:P,H:P,... (a Redis Cluster),
+redis+cluster://H:P (a cluster from one seed), redis+sentinel://H:P,.../NAME[/DB] (Sentinel).
 `
 
 /** How long requests in flight may run after shutdown begins, ms. */
 const SHUTDOWN_GRACE_MS = 2000
-/** How long Redis may take to answer at start-up, ms. */
-const REDIS_CONNECT_TIMEOUT_MS = 2000
 
 /** Keys from a registry, the usage recorder that feeds its records, and how to release it. */
 interface OpenedRegistry {
@@ -100,85 +117,6 @@ async function loadJwks(io: CliIO, file: string): Promise<KeyResolver> {
   return keys
 }
 
-interface RedisLike {
-  set(key: string, value: string, px: 'PX', ttlMs: number, nx: 'NX'): Promise<'OK' | null>
-  connect(): Promise<void>
-  ping(): Promise<string>
-  quit(): Promise<unknown>
-  disconnect(): void
-  on(event: 'error', listener: (error: unknown) => void): unknown
-}
-
-/** A nonce store and how to release it. */
-interface OpenedStore {
-  readonly store: NonceStore
-  readonly close: () => Promise<void>
-}
-
-function parseRedisAddress(value: string): { host: string; port: number; db?: number } {
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    throw usage(COMMAND, `--nonce-store expects memory or redis://HOST:PORT, got ${JSON.stringify(value)}`)
-  }
-  if (url.protocol !== 'redis:' || url.hostname === '') {
-    throw usage(COMMAND, `--nonce-store expects memory or redis://HOST:PORT, got ${JSON.stringify(value)}`)
-  }
-  const port = url.port === '' ? 6379 : Number(url.port)
-  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
-  const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : undefined
-  if (db !== undefined && (!Number.isInteger(db) || db < 0)) throw usage(COMMAND, `--nonce-store has an invalid database number in ${JSON.stringify(value)}`)
-  return db === undefined ? { host, port } : { host, port, db }
-}
-
-async function openRedisStore(value: string): Promise<OpenedStore> {
-  const address = parseRedisAddress(value)
-  const { default: Redis } = (await import('ioredis')) as unknown as { default: new (options: Record<string, unknown>) => RedisLike }
-  const client = new Redis({
-    host: address.host,
-    port: address.port,
-    ...(address.db === undefined ? {} : { db: address.db }),
-    lazyConnect: true,
-    // Fail fast instead of queueing: a verifier that cannot record a nonce answers 503 at once.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    connectTimeout: 1000,
-    commandTimeout: 1000,
-    // Keep trying in the background so service resumes when Redis is back.
-    retryStrategy: (times: number) => Math.min(50 * times, 500),
-  })
-  client.on('error', () => {
-    // Connection errors surface as ERR_STORE_UNAVAILABLE per request; the event itself is noise.
-  })
-  let timer: ReturnType<typeof setTimeout> | undefined
-  try {
-    await Promise.race([
-      client.connect().then(() => client.ping()),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('timed out')), REDIS_CONNECT_TIMEOUT_MS)
-      }),
-    ])
-  } catch (cause) {
-    client.disconnect()
-    const reason = cause instanceof Error ? cause.message : String(cause)
-    throw new SignetError('ERR_STORE_UNAVAILABLE', `signet serve: cannot reach Redis at ${address.host}:${address.port} (${reason})`, { cause })
-  } finally {
-    clearTimeout(timer)
-  }
-  return {
-    store: new RedisNonceStore(client, { timeoutMs: 1000 }),
-    close: async () => {
-      try {
-        await Promise.race([client.quit(), new Promise((resolve) => setTimeout(resolve, 500))])
-      } catch {
-        // Already gone.
-      }
-      client.disconnect()
-    },
-  }
-}
-
 function parsePort(value: string | undefined): number {
   if (value === undefined) return 8080
   if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) throw usage(COMMAND, `--port expects a number from 0 to 65535, got ${JSON.stringify(value)}`)
@@ -188,6 +126,14 @@ function parsePort(value: string | undefined): number {
 function parseMaxAge(value: string | undefined): number | undefined {
   if (value === undefined) return undefined
   if (!/^\d+$/.test(value)) throw usage(COMMAND, `--max-age expects a whole number of seconds, got ${JSON.stringify(value)}`)
+  return Number(value)
+}
+
+function parseNonceQuota(value: string | undefined, store: 'memory' | RedisLocation): number | undefined {
+  if (value === undefined) return undefined
+  if (!/^\d{1,9}$/.test(value) || Number(value) === 0) throw usage(COMMAND, `--nonce-quota expects a positive whole number, got ${JSON.stringify(value)}`)
+  // A Redis store is shared by every verifier and has no per-key share to set here.
+  if (store !== 'memory') throw usage(COMMAND, '--nonce-quota applies to the memory nonce store only')
   return Number(value)
 }
 
@@ -217,18 +163,45 @@ function isClientAddressField(name: string): boolean {
   return CLIENT_ADDRESS_FIELDS.has(name) || name.startsWith('x-forwarded-')
 }
 
-function forwardHeaders(req: IncomingMessage, identity: VerifiedIdentity, upstream: URL, body: Uint8Array): OutgoingHttpHeaders {
-  const nominated = new Set(
-    String(req.headers.connection ?? '')
-      .split(',')
-      .map((s) => s.trim().toLowerCase())
-      .filter((s) => s !== ''),
-  )
+/**
+ * Whether a client's field name would reach an upstream as one serve writes: names are folded
+ * as CGI, WSGI and several servers fold them (`_` to `-`, any case), so `Signet_Key_Id` is
+ * `Signet-Key-Id` there.
+ */
+function isReservedField(name: string): boolean {
+  const folded = name.toLowerCase().replace(/_/g, '-')
+  return folded.startsWith('signet-') || isClientAddressField(folded) || folded === 'host'
+}
+
+/** The field names a signature covers (`"content-type"`, `"x-a";sf`), without derived components. */
+function coveredFieldNames(identity: VerifiedIdentity): Set<string> {
+  const names = new Set<string>()
+  for (const id of identity.components) {
+    const end = id.indexOf('"', 1)
+    if (id.charCodeAt(1) !== 0x40 && end > 1) names.add(id.slice(1, end))
+  }
+  return names
+}
+
+/** What serve says about the client: the address and scheme after the trusted-proxy rules. */
+interface ClientView {
+  readonly ip: string | undefined
+  readonly proto: string
+}
+
+/**
+ * The fields sent upstream: the covered ones, `Content-Type`, and serve's own. Hop-by-hop fields
+ * (RFC 9110 section 7.6.1) describe the client's connection and are never forwarded; a field the
+ * client nominates in `Connection` is dropped only when the signature does not cover it.
+ */
+function forwardHeaders(req: IncomingMessage, identity: VerifiedIdentity, upstream: URL, body: Uint8Array, client: ClientView): OutgoingHttpHeaders {
+  const covered = coveredFieldNames(identity)
   const headers: OutgoingHttpHeaders = {}
   const raw = req.rawHeaders
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = (raw[i] as string).toLowerCase()
-    if (HOP_BY_HOP.has(name) || nominated.has(name) || name === 'host' || name === 'content-length' || name === 'signet-key-id' || isClientAddressField(name)) continue
+    if (HOP_BY_HOP.has(name) || name === 'content-length' || isReservedField(name)) continue
+    if (!covered.has(name) && name !== 'content-type') continue
     const value = raw[i + 1] as string
     const existing = headers[name]
     if (existing === undefined) headers[name] = value
@@ -237,17 +210,16 @@ function forwardHeaders(req: IncomingMessage, identity: VerifiedIdentity, upstre
   headers['host'] = upstream.host
   headers['content-length'] = String(body.length)
   headers['signet-key-id'] = identity.keyid
-  // This proxy is the first hop it knows of (it trusts no proxy in front of it), so the chain
-  // starts here: the socket's address, plain http (serve has no TLS), the Host the client sent.
+  // The client as serve established it: the socket's address, or the one its trusted proxies
+  // reported; the scheme likewise (serve itself speaks plain http); the Host the client sent.
   const host = req.headers.host
-  headers['x-forwarded-proto'] = 'http'
+  headers['x-forwarded-proto'] = client.proto
   if (host !== undefined) headers['x-forwarded-host'] = host
-  const peer = req.socket.remoteAddress
-  if (peer !== undefined) {
-    headers['x-forwarded-for'] = peer
+  if (client.ip !== undefined) {
+    headers['x-forwarded-for'] = client.ip
     // RFC 7239 section 6: an IPv6 node is bracketed and quoted.
-    const node = peer.includes(':') ? `"[${peer}]"` : peer
-    headers['forwarded'] = `for=${node};proto=http${host === undefined ? '' : `;host="${host.replace(/["\\]/g, '')}"`}`
+    const node = client.ip.includes(':') ? `"[${client.ip}]"` : client.ip
+    headers['forwarded'] = `for=${node};proto=${client.proto}${host === undefined ? '' : `;host="${host.replace(/["\\]/g, '')}"`}`
   }
   return headers
 }
@@ -261,7 +233,7 @@ function copyResponseHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders 
   return out
 }
 
-function proxy(req: IncomingMessage, res: ServerResponse, identity: VerifiedIdentity, body: Uint8Array, upstream: URL): void {
+function proxy(req: IncomingMessage, res: ServerResponse, identity: VerifiedIdentity, body: Uint8Array, upstream: URL, client: ClientView): void {
   const base = upstream.pathname.endsWith('/') ? upstream.pathname.slice(0, -1) : upstream.pathname
   const path = base + (req.url ?? '/')
   const send = upstream.protocol === 'https:' ? httpsRequest : httpRequest
@@ -272,7 +244,7 @@ function proxy(req: IncomingMessage, res: ServerResponse, identity: VerifiedIden
       port: upstream.port === '' ? undefined : Number(upstream.port),
       method: req.method,
       path,
-      headers: forwardHeaders(req, identity, upstream, body),
+      headers: forwardHeaders(req, identity, upstream, body, client),
     },
     (answer) => {
       res.writeHead(answer.statusCode ?? 502, copyResponseHeaders(answer.headers))
@@ -308,9 +280,10 @@ function identityJson(identity: VerifiedIdentity): string {
 function handler(verifier: Verifier, upstream: URL | undefined): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     verifyNodeRequest(verifier, req).then(
-      ({ identity, body }) => {
+      ({ identity, body, message }) => {
         if (upstream !== undefined) {
-          proxy(req, res, identity, body, upstream)
+          const seen = verifier.forwarded(req.socket.remoteAddress, message.fields)
+          proxy(req, res, identity, body, upstream, { ip: identity.clientIp, proto: seen.proto ?? 'http' })
           return
         }
         const text = identityJson(identity)
@@ -385,6 +358,10 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
       'max-age': { type: 'string' },
       upstream: { type: 'string' },
       backend: { type: 'string' },
+      authority: { type: 'string', multiple: true },
+      'trust-proxy': { type: 'string', multiple: true },
+      'forwarded-header': { type: 'string' },
+      'nonce-quota': { type: 'string' },
     },
     { command: COMMAND, maxPositionals: 0 },
   )
@@ -396,10 +373,8 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
   const jwksFile = getString(args, 'jwks')
   const registry = getString(args, 'registry')
   if ((jwksFile === undefined) === (registry === undefined)) throw usage(COMMAND, 'give exactly one of --jwks FILE or --registry PATH')
-  const storeOption = getString(args, 'nonce-store') ?? 'memory'
-  if (storeOption !== 'memory' && !storeOption.startsWith('redis://')) {
-    throw usage(COMMAND, `--nonce-store expects memory or redis://HOST:PORT, got ${JSON.stringify(storeOption)}`)
-  }
+  const storeOption = parseNonceStoreOption(COMMAND, getString(args, 'nonce-store') ?? 'memory')
+  const nonceQuota = parseNonceQuota(getString(args, 'nonce-quota'), storeOption)
   const policy: { -readonly [K in keyof VerifierPolicy]: VerifierPolicy[K] } = { requireNonce: true }
   const required = getString(args, 'require')
   if (required !== undefined) policy.requiredComponents = splitComponents(required, 'require', COMMAND)
@@ -407,6 +382,12 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
   // CLI.md: every command that verifies takes --backend. The name is checked (and `pure` loaded)
   // before anything starts; the verifier then runs every verification on that backend.
   const backend = await resolveBackend(getString(args, 'backend'), COMMAND)
+  const authorities = getAll(args, 'authority')
+  const trustedProxies = getAll(args, 'trust-proxy')
+  const forwardedHeader = getString(args, 'forwarded-header') ?? 'x-forwarded-for'
+  if (forwardedHeader !== 'x-forwarded-for' && forwardedHeader !== 'forwarded') {
+    throw usage(COMMAND, `--forwarded-header expects x-forwarded-for or forwarded, got ${JSON.stringify(forwardedHeader)}`)
+  }
 
   // Acquire in order, releasing everything already held if a later step fails.
   const releases: Array<() => Promise<void>> = []
@@ -425,14 +406,9 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
       keys = opened.keys
       recordUsage = opened.recordUsage
     }
-    let nonces: NonceStore
-    if (storeOption === 'memory') {
-      nonces = new MemoryNonceStore()
-    } else {
-      const opened = await openRedisStore(storeOption)
-      releases.push(opened.close)
-      nonces = opened.store
-    }
+    const openedNonces = await openNonceStore(COMMAND, storeOption, nonceQuota === undefined ? {} : { maxEntriesPerOwner: nonceQuota })
+    releases.push(openedNonces.close)
+    const nonces: NonceStore = openedNonces.store
     let verifier: Verifier
     try {
       verifier = createVerifier({
@@ -440,6 +416,8 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
         nonces,
         policy,
         ...(backend === undefined ? {} : { backend }),
+        ...(authorities.length === 0 ? {} : { authorities }),
+        ...(trustedProxies.length === 0 ? {} : { trustedProxies, forwardedHeader }),
         ...(recordUsage === undefined ? {} : { onVerified: recordUsage, onRejected: recordUsage }),
       })
     } catch (cause) {

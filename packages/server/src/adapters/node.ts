@@ -9,12 +9,13 @@
  * middleware before any body parser: those see a finished stream and skip.
  *
  * The scheme of `@target-uri` is `https` on a TLS socket, else `http`, unless a trusted proxy
- * reports another (`Forwarded: proto=` or `X-Forwarded-Proto`).
+ * reports another (`Forwarded: proto=` or `X-Forwarded-Proto`). Over HTTP/2 (node:http2's
+ * compatibility API) the authority is `:authority`, and a request without `Host` verifies.
  *
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { SignetError, fromNodeRequest } from '@signet/core'
+import { SignetError, fromNodeRequest, normalizeAuthority } from '@signet/core'
 import type { HttpRequestMessage } from '@signet/core'
 import { problemFor } from '../problem.ts'
 import type { ProblemResponse } from '../problem.ts'
@@ -130,6 +131,9 @@ function rawHeader(req: IncomingMessage, lowerName: string): string | undefined 
  * two lengths that can match, so a GET costs a few length compares and no listener is set up.
  */
 function hasBody(req: IncomingMessage): boolean {
+  // HTTP/2 frames a body without either field (RFC 9113 section 8.1): read the stream, which
+  // ends at once when there is nothing in it.
+  if (req.httpVersionMajor === 2) return true
   const raw = req.rawHeaders
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i] as string
@@ -145,6 +149,30 @@ function hasBody(req: IncomingMessage): boolean {
 const NO_BODY = /* @__PURE__ */ new Uint8Array(0)
 
 /**
+ * An HTTP/2 request (node:http2's compatibility API) as the message model. The authority is the
+ * `:authority` pseudo-header (RFC 9113 section 8.3.1), not a `Host` field: an HTTP/2 request
+ * needs no `Host`, and one that names another authority than `:authority` is malformed, since
+ * a verifier could otherwise check one authority while the application routes on the other.
+ * Pseudo-headers are not fields and are left out of the field list.
+ */
+function fromHttp2Request(req: { method?: string | undefined; url?: string | undefined; rawHeaders: readonly string[]; rawTrailers?: readonly string[] | undefined }, body: Uint8Array, scheme: string): HttpRequestMessage {
+  const raw = req.rawHeaders
+  const fields: string[] = []
+  let authority: string | undefined
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string
+    if (name.charCodeAt(0) !== 0x3a) fields.push(name, raw[i + 1] as string)
+    else if (name === ':authority') authority = raw[i + 1] as string
+  }
+  const message = fromNodeRequest({ method: req.method, url: req.url, rawHeaders: fields, rawTrailers: req.rawTrailers }, body.length > 0 ? { scheme, body } : { scheme })
+  if (authority === undefined) return message
+  if (message.authority !== '' && normalizeAuthority(message.authority, scheme) !== normalizeAuthority(authority, scheme)) {
+    throw new SignetError('ERR_MALFORMED_MESSAGE', 'the Host field names another authority than :authority (RFC 9113 section 8.3.1)')
+  }
+  return { ...message, authority }
+}
+
+/**
  * The message model of a Node request with its body, the scheme a trusted proxy reported
  * applied, and the peer address. Synchronous: a GET is verified without a trip through the
  * event loop before the verifier runs.
@@ -155,7 +183,7 @@ function messageOf(verifier: Verifier, req: IncomingMessage, options: NodeAdapte
   // Express rewrites req.url under a mount path; the signature covers the target as sent.
   const originalUrl = (req as { originalUrl?: unknown }).originalUrl
   const source = typeof originalUrl === 'string' && originalUrl !== req.url ? { method: req.method, url: originalUrl, rawHeaders: req.rawHeaders, rawTrailers: req.rawTrailers } : req
-  let message = fromNodeRequest(source, body.length > 0 ? { scheme, body } : { scheme })
+  let message = req.httpVersionMajor === 2 ? fromHttp2Request(source, body, scheme) : fromNodeRequest(source, body.length > 0 ? { scheme, body } : { scheme })
   const proto = verifier.forwarded(peer, message.fields).proto
   if (proto !== undefined && proto !== message.scheme) message = { ...message, scheme: proto }
   return { message, peer }
