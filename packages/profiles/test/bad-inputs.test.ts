@@ -75,3 +75,17 @@ describe('standard-webhooks: Svix-branded fields', () => {
     expect((await verifier.verify(svix)).params['webhook-id']).toBe('msg_svix')
   })
 })
+
+describe('generateStandardWebhookKey', () => {
+  it('v1 gives a whsec_ of 24 random bytes; v1a a whsk_/whpk_ pair that signs and verifies', async () => {
+    const { secret } = await p.generateStandardWebhookKey()
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/)
+    const pair = await p.generateStandardWebhookKey('v1a')
+    expect(pair.secret).toMatch(/^whsk_/)
+    expect(pair.publicKey).toMatch(/^whpk_/)
+    const fields = await p.signStandardWebhook('{"x":1}', { key: pair.secret, timestamp: now })
+    const message = requestOf('POST', '/', Object.entries(fields), '{"x":1}')
+    expect((await p.createStandardWebhooksVerifier({ keys: pair.publicKey! }).verify(message)).alg).toBe('v1a')
+    await expect(p.createStandardWebhooksVerifier({ keys: (await p.generateStandardWebhookKey('v1a')).publicKey! }).verify(message)).rejects.toMatchObject({ code: 'ERR_SIGNATURE_INVALID' })
+  })
+})
