@@ -15,6 +15,7 @@ const pkgs = {
   client: ['index', 'sign', 'ky'],
   server: ['index', 'hono'],
   registry: ['index'],
+  profiles: ['index', 'standard-webhooks', 'stripe', 'github', 'binance', 'sigv4', 'cavage'],
 }
 
 const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)])

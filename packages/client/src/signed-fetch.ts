@@ -20,6 +20,8 @@
  *
  * @module
  */
+import { isProfileSigner, sendWithProfile } from './profile-fetch.ts'
+import type { ProfileSignerLike } from './profile-fetch.ts'
 import { fromFetchRequest, SignetError } from '@signet/core'
 import type { HttpRequestMessage } from '@signet/core'
 import { acceptSignatureMayHelp, meetAcceptSignature } from './accept-signature.ts'
@@ -244,7 +246,8 @@ async function checkResponse(settings: FetchSettings, outcome: Outcome): Promise
  * const response = await fetchSigned('https://api.example/orders', { method: 'POST', body: '{}' })
  * ```
  */
-export function signedFetch(signer: Signer, options: SignedFetchOptions = {}): SignedFetch {
+export function signedFetch(signer: Signer | ProfileSignerLike, options: SignedFetchOptions = {}): SignedFetch {
+  if (isProfileSigner(signer)) return profileSignedFetch(signer, options)
   const internals = signerInternals(signer)
   const settings = checkFetchOptions(options)
   return async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
@@ -257,6 +260,17 @@ export function signedFetch(signer: Signer, options: SignedFetchOptions = {}): S
     }
     const parts = await internals.readParts(request)
     return runSigned(signer, settings, parts)
+  }
+}
+
+/** {@link signedFetch} for a profile signer (Binance, SigV4, draft-cavage, webhooks). */
+function profileSignedFetch(signer: ProfileSignerLike, options: SignedFetchOptions): SignedFetch {
+  if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new TypeError('"fetch" expected a function')
+  const own = options.fetch as FetchLike | undefined
+  return (input: RequestInfo | URL, init?: RequestInit) => {
+    const withDuplex = init !== undefined && isStream(init.body) ? { ...init, duplex: 'half' } : init
+    const request = input instanceof Request && init === undefined ? input : new Request(input, withDuplex as RequestInit)
+    return sendWithProfile(signer, request, own)
   }
 }
 

@@ -41,6 +41,8 @@ import { resolveLimits, resolvePolicy } from './policy.ts'
 import type { ResolvedLimits, ResolvedPolicy, VerifierLimits, VerifierPolicy } from './policy.ts'
 import { memoryKeys } from './resolvers/memory.ts'
 import { MemoryNonceStore } from './nonce-stores/memory.ts'
+import { checkProfiles, pickProfile, verifyWithProfile } from './profile-hook.ts'
+import type { ProfileVerifierLike } from './profile-hook.ts'
 
 /** What a verified request proves: who signed it, and what the signature covers. */
 export interface VerifiedIdentity {
@@ -115,6 +117,11 @@ export interface VerifierOptions {
    * docs/backends.md). A named backend that cannot run here refuses with `ERR_BACKEND_UNAVAILABLE`.
    */
   readonly backend?: BackendName | undefined
+  /**
+   * Other signing schemes accepted on the same route (verifiers from `@signet/profiles`): a
+   * request without `Signature-Input` goes to the first whose scheme it carries (profile-hook.ts).
+   */
+  readonly profiles?: readonly ProfileVerifierLike[] | undefined
 }
 
 /** Per-request options of {@link Verifier.verify}. */
@@ -375,6 +382,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const checkAuthority = authorityPin(options.authorities)
   const forwarding: Forwarding = createForwarding({ trustedProxies: options.trustedProxies, forwardedHeader: options.forwardedHeader, cfConnectingIp: options.cfConnectingIp })
   const fieldTypes = options.fieldTypes
+  const profiles = checkProfiles(options.profiles)
 
   // Size and count limits are enforced inside the parsers, before any cryptography.
   const parseLimits = { maxFieldLength: limits.maxFieldBytes, maxSignatures: limits.maxSignatures, maxComponents: limits.maxComponents }
@@ -528,6 +536,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     box.info = peer
     if (message.body !== undefined && message.body.length > limits.maxBodyBytes) fail('ERR_BODY_TOO_LARGE', `the body exceeds ${limits.maxBodyBytes} bytes`)
     if (checkAuthority !== undefined) checkAuthority(message)
+    const profile = profiles === undefined ? undefined : pickProfile(profiles, message)
+    if (profile !== undefined) return runProfile(profile, message as HttpRequestMessage, options, peer, box)
     const candidates = selectSignatures(parseSignatures(message, parseLimits), selector)
     const nowMs = clock()
     const state: RunState = { message, candidates, peer, nowMs, box, failed: false, firstError: undefined }
@@ -574,6 +584,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
       clientIp: peer.clientIp,
       keyLabel: accepted.record.label,
     }
+  }
+
+  async function runProfile(profile: ProfileVerifierLike, message: HttpRequestMessage, options: VerifyRequestOptions, peer: ForwardedInfo, box: AuditBox): Promise<VerifiedIdentity> {
+    box.label = profile.profile
+    const outcome = await verifyWithProfile(profile, message, nonces)
+    box.keyid = outcome.keyid
+    if (options.requiredScopes !== undefined && options.requiredScopes.length > 0) fail('ERR_SCOPE_DENIED', `a ${profile.profile} signature carries no scopes`)
+    return { ...outcome, owner: undefined, scopes: [], components: [], clientIp: peer.clientIp, keyLabel: undefined }
   }
 
   async function readRequest(request: Request): Promise<HttpMessage> {
