@@ -18,7 +18,8 @@
 import {
   algorithms,
   createContentDigest,
-  fromFetchRequest,
+  describedMessage,
+  fieldsOf,
   importKey,
   parseSignatureField,
   parseSignatureInput,
@@ -33,8 +34,10 @@ import type {
   AlgorithmName,
   BackendName,
   ComponentIdentifier,
+  FieldLine,
   HttpRequestMessage,
   SignetKey,
+  SignOptions,
 } from '@signet/core'
 import { DEFAULT_MAX_BODY_BYTES } from './body.ts'
 import { checkComponents, defaultComponents, serializeComponents } from './components.ts'
@@ -42,6 +45,8 @@ import type { ComponentInput } from './components.ts'
 import { checkNonce, createNonce } from './nonce.ts'
 import { exportPublicJwk, isCryptoKey, isKeyPair } from './public-jwk.ts'
 import type { KeyPairLike } from './public-jwk.ts'
+import { descriptionBody, headerValue, isDescription, signedHeaders } from './description.ts'
+import type { KeptFields, RequestDescription, SignatureFields, SignedDescription } from './description.ts'
 import { readRequestParts, toRequest } from './request-parts.ts'
 import type { RequestParts } from './request-parts.ts'
 import { checkKeyInput, isSignetKeyShape as isSignetKey, refusePublic } from './key-checks.ts'
@@ -108,9 +113,9 @@ export interface SignOverrides {
 /** A signer made by {@link createSigner}. */
 export interface Signer {
   /**
-   * Sign a request.
+   * Sign a Fetch `Request`.
    *
-   * @param request - the request; its body is consumed.
+   * @param request - the request; its body is consumed (read once, never cloned).
    * @param overrides - per-call profile changes (Accept-Signature).
    * @returns a new signed `Request` whose body is exactly the digested bytes, with redirect mode
    * `manual` (or `error`, when the request had it): a plain `fetch` of it returns a 3xx as is
@@ -120,6 +125,25 @@ export interface Signer {
    * component errors from `signMessage`.
    */
   sign(request: Request, overrides?: SignOverrides): Promise<Request>
+  /**
+   * Sign a plain request description `{ method, url, headers, body }`: the fast path. No Fetch
+   * `Request` is built and nothing is cloned; the input and its headers are not modified (a
+   * frozen record is fine). The body (a string, as UTF-8, or bytes) is digested once.
+   *
+   * @param description - the request as data; other members are copied to the result.
+   * @param overrides - per-call profile changes (Accept-Signature, `alg`).
+   * @returns a new description: the input's members with `headers` a new object of the same
+   * kind (`Headers` for `Headers`, else a record) carrying `content-digest`, `signature-input`
+   * and `signature`, and the body as given (send exactly it).
+   * @throws {TypeError} for a body that is not a string or bytes, or a URL that is not absolute.
+   * @throws {SignetError} `ERR_BODY_TOO_LARGE`, key and component errors.
+   * @example
+   * ```ts
+   * const signed = await signer.sign({ method: 'POST', url: 'https://api.example/orders', headers: { 'content-type': 'application/json' }, body })
+   * await undiciRequest(signed.url, { method: signed.method, headers: signed.headers, body: signed.body })
+   * ```
+   */
+  sign<D extends RequestDescription>(description: D, overrides?: SignOverrides): Promise<SignedDescription<D>>
   /** The clock offset learned from servers, in seconds (server minus local). */
   readonly clockOffsetSeconds: number
   /**
@@ -275,54 +299,90 @@ export function createSigner(options: SignerOptions): Signer {
     return value
   }
 
+  /**
+   * The one signing pipeline of both paths: digest the body once, build the message from the
+   * fields and bytes at hand (no Fetch object), sign. `fields` are the outgoing header fields;
+   * a stale `Content-Digest` and every `Signature-Input`/`Signature` line are replaced here.
+   */
+  const signFields = async (
+    method: string,
+    url: string | URL,
+    fields: readonly FieldLine[],
+    kept: KeptMembers | undefined,
+    body: Uint8Array | undefined,
+    overrides: SignOverrides,
+    useLabel: string,
+    cacheDigest: boolean,
+  ): Promise<{ added: SignatureFields; message: HttpRequestMessage }> => {
+    const key = await loadKey()
+    const keyId = await loadKeyId()
+    const digestCovered = overrides.components === undefined ? coversDigest : overrides.components.some((c) => c.name === 'content-digest')
+    let contentDigest: string | undefined
+    if (digest !== 'none' && (body !== undefined || digestCovered)) {
+      // RFC 9530 section 2: an empty or absent body still has a digest, of zero bytes.
+      contentDigest = cacheDigest && body !== undefined ? await digestOf(body) : await createContentDigest(body ?? EMPTY, [digest as 'sha-256' | 'sha-512'])
+    }
+    const outFields: FieldLine[] = []
+    let hasContentType = false
+    for (const field of fields) {
+      const name = field.name
+      if (name === 'signature-input' || name === 'signature' || (contentDigest !== undefined && name === 'content-digest')) continue
+      if (name === 'content-type') hasContentType = true
+      outFields.push(field)
+    }
+    if (kept?.input !== undefined) outFields.push({ name: 'signature-input', value: kept.input })
+    if (kept?.signature !== undefined) outFields.push({ name: 'signature', value: kept.signature })
+    if (contentDigest !== undefined) outFields.push({ name: 'content-digest', value: contentDigest })
+    let covered: readonly (string | ComponentIdentifier)[] = overrides.components ?? components ?? []
+    if (overrides.components === undefined && components === undefined) {
+      covered = defaultComponents(digest !== 'none' && body !== undefined, hasContentType)
+    }
+    const message = describedMessage(method, url, outFields, body !== undefined && body.byteLength === 0 ? undefined : body)
+    const created = Math.floor(clock() + offsetSeconds)
+    const wantCreated = overrides.created ?? includeCreated
+    const validity = overrides.expires ?? expiresSeconds
+    const wantNonce = overrides.nonce ?? nonceOption !== false
+    const useTag = overrides.tag ?? tag
+    // One object literal, undefined for what is absent (core reads undefined as absent).
+    const signOptions: SignOptions = {
+      key,
+      label: useLabel,
+      components: covered,
+      created: wantCreated ? created : null,
+      keyid: overrides.keyid === false ? null : keyId,
+      expires: validity === undefined ? undefined : created + validity,
+      nonce: wantNonce ? (typeof nonceOption === 'function' ? checkNonce(nonceOption()) : createNonce()) : undefined,
+      tag: useTag,
+      alg: overrides.alg === true,
+      backend,
+    }
+    const result = await signMessage(message, signOptions)
+    outFields.push({ name: 'signature-input', value: result.signatureInput }, { name: 'signature', value: result.signature })
+    return { added: { contentDigest, signatureInput: result.signatureInput, signature: result.signature }, message }
+  }
+
   const signParts = async (
     parts: RequestParts,
     overrides: SignOverrides = {},
     redirect?: RequestRedirect,
   ): Promise<{ request: Request; message: HttpRequestMessage }> => {
-    const key = await loadKey()
-    const keyId = await loadKeyId()
     const useLabel = overrides.label ?? label
-    const headers = new Headers(parts.headers)
-    removeSignatureMember(headers, useLabel)
-    let covered: readonly (string | ComponentIdentifier)[] = overrides.components ?? components ?? []
-    const digestCovered = overrides.components === undefined ? coversDigest : overrides.components.some((c) => c.name === 'content-digest')
-    if (digest !== 'none' && (parts.body !== undefined || digestCovered)) {
-      // RFC 9530 section 2: an empty or absent body still has a digest, of zero bytes.
-      headers.set('content-digest', await digestOf(parts.body ?? EMPTY))
-    }
-    if (overrides.components === undefined && components === undefined) {
-      covered = defaultComponents(digest !== 'none' && parts.body !== undefined, headers.has('content-type'))
-    }
-    const request = toRequest({ ...parts, headers }, headers, redirect)
-    const message = lowerCaseFields(await fromFetchRequest(request.clone()))
-    const created = Math.floor(clock() + offsetSeconds)
-    const wantCreated = overrides.created ?? includeCreated
-    const validity = overrides.expires ?? expiresSeconds
-    const wantNonce = overrides.nonce ?? nonceOption !== false
-    const result = await signMessage(message, {
-      key,
-      label: useLabel,
-      components: covered,
-      created: wantCreated ? created : null,
-      ...(validity === undefined ? {} : { expires: created + validity }),
-      ...(wantNonce ? { nonce: typeof nonceOption === 'function' ? checkNonce(nonceOption()) : createNonce() } : {}),
-      ...((overrides.tag ?? tag) === undefined ? {} : { tag: (overrides.tag ?? tag) as string }),
-      keyid: overrides.keyid === false ? null : keyId,
-      ...(overrides.alg === true ? { alg: true } : {}),
-      ...(backend === undefined ? {} : { backend }),
-    })
-    request.headers.append('signature-input', result.signatureInput)
-    request.headers.append('signature', result.signature)
-    const signedMessage: HttpRequestMessage = {
-      ...message,
-      fields: [
-        ...message.fields,
-        { name: 'signature-input', value: result.signatureInput },
-        { name: 'signature', value: result.signature },
-      ],
-    }
-    return { request, message: signedMessage }
+    const kept = keptMembers(parts.headers.get('signature-input'), parts.headers.get('signature'), useLabel)
+    const { added, message } = await signFields(parts.method, parts.url, fieldsOf(parts.headers), kept, parts.body, overrides, useLabel, true)
+    // The one Request of this path, built from the bytes already read: no clone, no re-read.
+    const request = toRequest(parts, signedHeaders(parts.headers, kept, added) as Headers, redirect)
+    return { request, message }
+  }
+
+  const signDescription = async <D extends RequestDescription>(input: D, overrides: SignOverrides = {}): Promise<SignedDescription<D>> => {
+    const useLabel = overrides.label ?? label
+    const method = input.method ?? 'GET'
+    if (typeof method !== 'string') throw new TypeError('"method" of a request description must be a string')
+    const headers = input.headers
+    const body = descriptionBody(input.body, maxBodyBytes)
+    const kept = keptMembers(headerValue(headers, 'signature-input'), headerValue(headers, 'signature'), useLabel)
+    const { added } = await signFields(method, input.url, fieldsOf(headers), kept, body, overrides, useLabel, false)
+    return { ...input, headers: signedHeaders(headers, kept, added) } as SignedDescription<D>
   }
 
   const signer: Signer = {
@@ -340,13 +400,14 @@ export function createSigner(options: SignerOptions): Signer {
     },
     key: loadKey,
     keyId: loadKeyId,
-    async sign(request: Request, overrides?: SignOverrides): Promise<Request> {
-      if (!(request instanceof Request)) throw new TypeError('"request" must be a Request')
-      const parts = await readRequestParts(request, maxBodyBytes)
+    sign: (async (input: Request | RequestDescription, overrides?: SignOverrides): Promise<Request | SignedDescription<RequestDescription>> => {
+      if (isDescription(input)) return signDescription(input, overrides)
+      if (typeof (input as Partial<Request> | null)?.arrayBuffer !== 'function') throw new TypeError('"request" must be a Request or a request description { method, url, headers, body }')
+      const parts = await readRequestParts(input, maxBodyBytes)
       // Fetch follows a redirect with every header, the signature included, to any origin
       // (redirect.ts): the signed request stops at a 3xx instead, unless it already would.
       return (await signParts(parts, overrides, parts.init.redirect === 'error' ? 'error' : 'manual')).request
-    },
+    }) as Signer['sign'],
   }
   internals.set(signer, {
     maxBodyBytes,
@@ -388,27 +449,49 @@ async function importSigningKey(
   return key
 }
 
+/** The `Signature-Input` and `Signature` members of other labels that a re-signed request keeps. */
+export type KeptMembers = KeptFields
+
 /**
- * Remove the members named `label` from `Signature-Input` and `Signature`, so a re-signed
- * request (a retry) carries one current signature under that label, not a stale one beside it
- * (RFC 9421 section 4.1: labels are unique within a message).
+ * The members of `Signature-Input` and `Signature` not named `label`, so a re-signed request (a
+ * retry) carries one current signature under that label, not a stale one beside it (RFC 9421
+ * section 4.1: labels are unique within a message).
+ *
+ * @param input - the outgoing `Signature-Input` value, or null.
+ * @param signature - the outgoing `Signature` value, or null.
+ * @param label - the label about to be signed.
+ * @returns undefined when neither field is present; otherwise the values to keep (undefined
+ * for a field left with no member). Unparseable fields on an outgoing request can only be
+ * stale or broken and are dropped.
  */
-export function removeSignatureMember(headers: Headers, label: string): void {
-  const input = headers.get('signature-input')
-  const signature = headers.get('signature')
-  if (input === null && signature === null) return
+export function keptMembers(input: string | null | undefined, signature: string | null | undefined, label: string): KeptMembers | undefined {
+  if (input == null && signature == null) return undefined
   try {
-    const inputs = parseSignatureInput(input === null ? [] : [input])
-    const signatures = parseSignatureField(signature === null ? [] : [signature])
+    const inputs = parseSignatureInput(input == null ? [] : [input])
+    const signatures = parseSignatureField(signature == null ? [] : [signature])
     const keptInputs = [...inputs].filter(([l]) => l !== label).map(([l, m]) => `${l}=${m.serialized}`)
     const keptSignatures = [...signatures].filter(([l]) => l !== label).map(([l, b]) => `${l}=:${toBase64(b)}:`)
-    headers.delete('signature-input')
-    headers.delete('signature')
-    if (keptInputs.length > 0) headers.set('signature-input', keptInputs.join(', '))
-    if (keptSignatures.length > 0) headers.set('signature', keptSignatures.join(', '))
+    return {
+      input: keptInputs.length > 0 ? keptInputs.join(', ') : undefined,
+      signature: keptSignatures.length > 0 ? keptSignatures.join(', ') : undefined,
+    }
   } catch {
-    // Unparseable signature fields on an outgoing request can only be stale or broken: drop them.
-    headers.delete('signature-input')
-    headers.delete('signature')
+    return { input: undefined, signature: undefined }
   }
+}
+
+/**
+ * Remove the members named `label` from `Signature-Input` and `Signature` of `headers`, in
+ * place (see {@link keptMembers}).
+ *
+ * @param headers - the outgoing headers, modified.
+ * @param label - the label about to be signed.
+ */
+export function removeSignatureMember(headers: Headers, label: string): void {
+  const kept = keptMembers(headers.get('signature-input'), headers.get('signature'), label)
+  if (kept === undefined) return
+  headers.delete('signature-input')
+  headers.delete('signature')
+  if (kept.input !== undefined) headers.set('signature-input', kept.input)
+  if (kept.signature !== undefined) headers.set('signature', kept.signature)
 }

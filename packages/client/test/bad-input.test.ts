@@ -83,7 +83,7 @@ describe('bad input at every public function', () => {
 
   it('sign() with something that is not a Request', async () => {
     const signer = createSigner({ key: hmacJwk })
-    for (const value of [undefined, null, 'https://x', {}, new URL('https://x'), { url: 'https://x', headers: {} }]) {
+    for (const value of [undefined, null, 'https://x', {}, new URL('https://x'), { url: 42, headers: {} }]) {
       const err = await outcome(() => signer.sign(value as never))
       expect(err).toBeInstanceOf(TypeError)
       expect(String(err)).toMatch(/"request"/)
