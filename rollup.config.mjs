@@ -8,7 +8,7 @@ import esbuild from 'rollup-plugin-esbuild'
 
 const pkgs = {
   core: ['index', 'pure', 'signing'],
-  client: ['index', 'sign'],
+  client: ['index', 'sign', 'undici', 'axios'],
   server: ['index'],
   registry: ['index'],
 }

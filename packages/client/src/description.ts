@@ -37,6 +37,25 @@ export type SignedDescription<D extends RequestDescription> = Omit<D, 'headers'>
   readonly headers: D['headers'] extends Headers ? Headers : HeaderRecord
 }
 
+/**
+ * Anything that signs request descriptions the way `createSigner` does: the signers of
+ * `@signet/client` and `@signet/client/sign`, and other schemes' signers of the same shape.
+ */
+export interface DescriptionSigner {
+  sign<D extends RequestDescription>(description: D): Promise<SignedDescription<D>>
+}
+
+/**
+ * Check a signer argument at start-up.
+ *
+ * @throws {TypeError} when `signer` has no `sign` method.
+ */
+export function checkSigner(signer: unknown): asserts signer is DescriptionSigner {
+  if (typeof signer !== 'object' || signer === null || typeof (signer as { sign?: unknown }).sign !== 'function') {
+    throw new TypeError('"signer" must have a sign(description) method (createSigner)')
+  }
+}
+
 /** The `Signature-Input` and `Signature` values a signed request keeps beside the new member. */
 export interface KeptFields {
   readonly input: string | undefined

@@ -27,7 +27,8 @@ import { clockSkewDate, problemCode } from './clock-offset.ts'
 import { isRedirect, redirectParts } from './redirect.ts'
 import { toRequest } from './request-parts.ts'
 import type { RequestParts } from './request-parts.ts'
-import { lowerCaseFields, signerInternals } from './signer.ts'
+import { isFullSigner, lowerCaseFields, signerInternals } from './signer.ts'
+import type { DescriptionSigner } from './description.ts'
 import type { Signer, SignOverrides } from './signer.ts'
 import { checkResponseVerification, verifySignedResponse } from './verify-response.ts'
 import type { ResponseVerification } from './verify-response.ts'
@@ -132,7 +133,7 @@ export function checkFetchOptions(options: SignedFetchOptions): FetchSettings {
  * request was signed.
  */
 async function sendFollowingRedirects(
-  signer: Signer,
+  signer: Signer | DescriptionSigner,
   settings: FetchSettings,
   first: RequestParts,
   overrides?: SignOverrides,
@@ -191,13 +192,14 @@ async function sendFollowingRedirects(
  * @returns the overrides for the next attempt, or undefined when the response is final.
  */
 async function retryAfter(
-  signer: Signer,
+  signer: Signer | DescriptionSigner,
   settings: FetchSettings,
   outcome: Outcome,
   state: { clockRetried: boolean; acceptRetried: boolean },
 ): Promise<SignOverrides | null | undefined> {
   const { response } = outcome
-  if (response.status !== 401 || !outcome.signed) return undefined
+  // Only a signer of createSigner learns a clock offset or changes its profile.
+  if (response.status !== 401 || !outcome.signed || !isFullSigner(signer)) return undefined
   if (settings.clockSkewRetry && !state.clockRetried) {
     const date = await clockSkewDate(response)
     if (date !== undefined) {
@@ -234,7 +236,9 @@ async function checkResponse(settings: FetchSettings, outcome: Outcome): Promise
 /**
  * Wrap a fetch so every request it sends is signed.
  *
- * @param signer - from `createSigner`.
+ * @param signer - from `createSigner`, or any object with its `sign(description)` method (the
+ * lean signer, another scheme's signer): each request and each same-origin redirect is signed
+ * through it; clock-skew and Accept-Signature retries need a signer of `createSigner`.
  * @param options - see {@link SignedFetchOptions}.
  * @returns a function with `fetch`'s signature.
  * @throws {TypeError} or {RangeError} naming the option at fault.
@@ -244,7 +248,7 @@ async function checkResponse(settings: FetchSettings, outcome: Outcome): Promise
  * const response = await fetchSigned('https://api.example/orders', { method: 'POST', body: '{}' })
  * ```
  */
-export function signedFetch(signer: Signer, options: SignedFetchOptions = {}): SignedFetch {
+export function signedFetch(signer: Signer | DescriptionSigner, options: SignedFetchOptions = {}): SignedFetch {
   const internals = signerInternals(signer)
   const settings = checkFetchOptions(options)
   return async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
@@ -271,7 +275,7 @@ export function signedFetch(signer: Signer, options: SignedFetchOptions = {}): S
  * @returns the final response.
  * @throws {SignetError} local failures before I/O, or response verification failures.
  */
-export async function runSigned(signer: Signer, settings: FetchSettings, parts: RequestParts, presigned?: Request): Promise<Response> {
+export async function runSigned(signer: Signer | DescriptionSigner, settings: FetchSettings, parts: RequestParts, presigned?: Request): Promise<Response> {
   const state = { clockRetried: false, acceptRetried: false }
   let overrides: SignOverrides | undefined
   let first: Request | undefined = presigned

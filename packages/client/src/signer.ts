@@ -45,8 +45,8 @@ import type { ComponentInput } from './components.ts'
 import { checkNonce, createNonce } from './nonce.ts'
 import { exportPublicJwk, isCryptoKey, isKeyPair } from './public-jwk.ts'
 import type { KeyPairLike } from './public-jwk.ts'
-import { descriptionBody, headerValue, isDescription, signedHeaders } from './description.ts'
-import type { KeptFields, RequestDescription, SignatureFields, SignedDescription } from './description.ts'
+import { checkSigner, descriptionBody, headerValue, isDescription, signedHeaders } from './description.ts'
+import type { DescriptionSigner, KeptFields, RequestDescription, SignatureFields, SignedDescription } from './description.ts'
 import { readRequestParts, toRequest } from './request-parts.ts'
 import type { RequestParts } from './request-parts.ts'
 import { checkKeyInput, isSignetKeyShape as isSignetKey, refusePublic } from './key-checks.ts'
@@ -175,16 +175,41 @@ export interface SignerInternals {
 }
 
 const internals = new WeakMap<object, SignerInternals>()
+const foreign = new WeakMap<object, SignerInternals>()
 
 /**
- * The internals of a signer made by {@link createSigner}.
+ * The internals of a signer: those of one made by {@link createSigner}, or, for any other
+ * object with a `sign(description)` method (another scheme's signer, the lean signer), parts
+ * signed through that method. Such a signer learns no clock offset and meets no
+ * Accept-Signature; it signs each request and each same-origin redirect.
  *
- * @throws {TypeError} when `signer` did not come from `createSigner`.
+ * @throws {TypeError} when `signer` has no `sign` method.
  */
-export function signerInternals(signer: Signer): SignerInternals {
+export function signerInternals(signer: Signer | DescriptionSigner): SignerInternals {
   const found = typeof signer === 'object' && signer !== null ? internals.get(signer) : undefined
-  if (found === undefined) throw new TypeError('"signer" must be created by createSigner()')
-  return found
+  if (found !== undefined) return found
+  checkSigner(signer)
+  let adapted = foreign.get(signer)
+  if (adapted === undefined) {
+    const describe = signer as DescriptionSigner
+    adapted = {
+      maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+      expiresSeconds: undefined,
+      readParts: (request) => readRequestParts(request, DEFAULT_MAX_BODY_BYTES),
+      async signParts(parts, _overrides, redirect) {
+        const signed = await describe.sign({ method: parts.method, url: parts.url, headers: parts.headers, body: parts.body })
+        const request = toRequest(parts, signed.headers, redirect)
+        return { request, message: describedMessage(parts.method, parts.url, fieldsOf(signed.headers), parts.body?.length ? parts.body : undefined) }
+      },
+    }
+    foreign.set(signer, adapted)
+  }
+  return adapted
+}
+
+/** True when `signer` was made by {@link createSigner} (it learns offsets, meets Accept-Signature). */
+export function isFullSigner(signer: unknown): signer is Signer {
+  return typeof signer === 'object' && signer !== null && internals.has(signer)
 }
 
 // sf-string (RFC 8941 section 3.3.3): printable ASCII.
