@@ -45,7 +45,7 @@ import type { ComponentInput } from './components.ts'
 import { checkNonce, createNonce } from './nonce.ts'
 import { exportPublicJwk, isCryptoKey, isKeyPair } from './public-jwk.ts'
 import type { KeyPairLike } from './public-jwk.ts'
-import { checkSigner, descriptionBody, headerValue, isDescription, signedHeaders } from './description.ts'
+import { checkSigner, descriptionBody, isDescription, signedHeaders } from './description.ts'
 import type { DescriptionSigner, KeptFields, RequestDescription, SignatureFields, SignedDescription } from './description.ts'
 import { readRequestParts, toRequest } from './request-parts.ts'
 import type { RequestParts } from './request-parts.ts'
@@ -362,7 +362,7 @@ export function createSigner(options: SignerOptions): Signer {
     if (overrides.components === undefined && components === undefined) {
       covered = defaultComponents(digest !== 'none' && body !== undefined, hasContentType)
     }
-    const message = describedMessage(method, url, outFields, body !== undefined && body.byteLength === 0 ? undefined : body)
+    const message = describedMessage(method, typeof url === 'string' ? parsedUrl(url) : url, outFields, body !== undefined && body.byteLength === 0 ? undefined : body)
     const created = Math.floor(clock() + offsetSeconds)
     const wantCreated = overrides.created ?? includeCreated
     const validity = overrides.expires ?? expiresSeconds
@@ -405,8 +405,16 @@ export function createSigner(options: SignerOptions): Signer {
     if (typeof method !== 'string') throw new TypeError('"method" of a request description must be a string')
     const headers = input.headers
     const body = descriptionBody(input.body, maxBodyBytes)
-    const kept = keptMembers(headerValue(headers, 'signature-input'), headerValue(headers, 'signature'), useLabel)
-    const { added } = await signFields(method, input.url, fieldsOf(headers), kept, body, overrides, useLabel, false)
+    const fields = fieldsOf(headers)
+    // Field lines are lower-case and combined per header: one pass finds earlier signatures.
+    let oldInput: string | undefined
+    let oldSignature: string | undefined
+    for (const field of fields) {
+      if (field.name === 'signature-input') oldInput = oldInput === undefined ? field.value : oldInput + ', ' + field.value
+      else if (field.name === 'signature') oldSignature = oldSignature === undefined ? field.value : oldSignature + ', ' + field.value
+    }
+    const kept = keptMembers(oldInput, oldSignature, useLabel)
+    const { added } = await signFields(method, input.url, fields, kept, body, overrides, useLabel, false)
     return { ...input, headers: signedHeaders(headers, kept, added) } as SignedDescription<D>
   }
 
@@ -444,6 +452,22 @@ export function createSigner(options: SignerOptions): Signer {
 }
 
 const EMPTY = new Uint8Array(0)
+
+// A client calls the same few URLs again and again (an API's endpoints), and parsing one costs
+// about as much as an HMAC over the base: the last parses are kept, keyed by the exact text.
+// The URL objects are only read.
+const parsedUrls = new Map<string, URL>()
+const PARSED_URLS = 64
+
+function parsedUrl(text: string): URL {
+  let url = parsedUrls.get(text)
+  if (url === undefined) {
+    url = new URL(text)
+    if (parsedUrls.size >= PARSED_URLS) parsedUrls.clear()
+    parsedUrls.set(text, url)
+  }
+  return url
+}
 
 // Fetch says Headers iterate with lower-case names; happy-dom keeps the case they were set
 // with. Component names are lower-case (RFC 9421 section 2.1), so normalise before signing.
