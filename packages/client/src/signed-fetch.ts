@@ -25,7 +25,7 @@ import type { HttpRequestMessage } from '@signet/core'
 import { acceptSignatureMayHelp, meetAcceptSignature } from './accept-signature.ts'
 import { clockSkewDate, problemCode } from './clock-offset.ts'
 import { isRedirect, redirectParts } from './redirect.ts'
-import { toRequest } from './request-parts.ts'
+import { directParts, toRequest } from './request-parts.ts'
 import type { RequestParts } from './request-parts.ts'
 import { isFullSigner, lowerCaseFields, signerInternals } from './signer.ts'
 import type { DescriptionSigner } from './description.ts'
@@ -252,6 +252,10 @@ export function signedFetch(signer: Signer | DescriptionSigner, options: SignedF
   const internals = signerInternals(signer)
   const settings = checkFetchOptions(options)
   return async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    // A URL with a string or byte body is read as it is: the one Request built is the signed
+    // one (plain fetch builds one too), so signing adds no Request and no stream read.
+    const direct = directParts(input, init, internals.maxBodyBytes)
+    if (direct !== undefined) return runSigned(signer, settings, direct)
     let request: Request
     if (input instanceof Request && init === undefined) request = input
     else {

@@ -150,3 +150,35 @@ describe('createSigner: the description path and the Request path agree', () => 
     expect(clones).toBe(0)
   })
 })
+
+describe('signedFetch(url, init) with a string or byte body', () => {
+  it('builds one Request (the signed one) and reads no stream; a string body gets Fetch\'s default Content-Type', async () => {
+    const { signedFetch } = await import('../src/index.ts')
+    let built = 0
+    globalThis.Request = new Proxy(realRequest, {
+      construct(target, args): object {
+        built++
+        return Reflect.construct(target, args) as object
+      },
+    })
+    const sent: Request[] = []
+    try {
+      const send = signedFetch(createSigner({ key: hmacJwk, keyId: 'client-1' }), {
+        fetch: async (request: Request) => {
+          sent.push(request)
+          return new Response('ok')
+        },
+      })
+      expect((await send('https://api.example/p', { method: 'post', body: 'hi' })).status).toBe(200)
+    } finally {
+      globalThis.Request = realRequest
+    }
+    expect(built).toBe(1)
+    const request = sent[0]!
+    expect(request.method).toBe('POST')
+    expect(request.headers.get('content-type')).toBe('text/plain;charset=UTF-8')
+    expect(await request.text()).toBe('hi')
+    const key = await importKey(hmacJwk, { alg: 'hmac-sha256', kid: 'client-1' })
+    expect(await verifies('POST', 'https://api.example/p', request.headers, 'hi', key)).toEqual(['"@method"', '"@target-uri"', '"content-digest"', '"content-type"'])
+  })
+})
