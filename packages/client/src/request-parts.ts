@@ -92,7 +92,7 @@ export function directParts(input: unknown, init: RequestInit | undefined, maxBo
   const given = source.body
   let body: Uint8Array | undefined
   if (typeof given === 'string') body = utf8(given)
-  else if (given instanceof Uint8Array) body = given.slice()
+  else if (given instanceof Uint8Array) body = new Uint8Array(given as Uint8Array)
   else if (given instanceof ArrayBuffer) body = new Uint8Array(given.slice(0))
   else if (given !== undefined && given !== null) return undefined
   const method = source.method === undefined ? 'GET' : NORMALIZED_METHODS.has(source.method.toUpperCase()) ? source.method.toUpperCase() : source.method
