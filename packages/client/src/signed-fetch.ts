@@ -87,6 +87,8 @@ function discard(response: Response): void {
 /** The checked options, shared by `signedFetch` and the ky integration. */
 export interface FetchSettings {
   readonly send: FetchLike
+  /** No `fetch` option: the global fetch, called with (url, init) for signed requests. */
+  readonly direct: boolean
   readonly crossOrigin: CrossOriginRedirect
   readonly maxRedirects: number
   readonly clockSkewRetry: boolean
@@ -117,7 +119,7 @@ export function checkFetchOptions(options: SignedFetchOptions): FetchSettings {
   const verification = options.verifyResponse === undefined ? undefined : checkResponseVerification(options.verifyResponse)
   // The global fetch is looked up per call, so it can be replaced after start-up (tests, polyfills).
   const send: FetchLike = fetchImpl === undefined ? (request) => globalThis.fetch(request) : (fetchImpl as FetchLike)
-  return { send, crossOrigin, maxRedirects, clockSkewRetry, acceptSignature, verification }
+  return { send, direct: fetchImpl === undefined, crossOrigin, maxRedirects, clockSkewRetry, acceptSignature, verification }
 }
 
 /**
@@ -145,18 +147,27 @@ async function sendFollowingRedirects(
   let parts = first
   let signed = true
   for (let redirects = 0; ; redirects++) {
-    let request: Request
     let message: HttpRequestMessage | undefined
+    let response: Response
     if (redirects === 0 && presigned !== undefined) {
-      request = new Request(presigned, { redirect: 'manual' })
+      const request = new Request(presigned, { redirect: 'manual' })
       message = settings.verification === undefined ? undefined : lowerCaseFields(await fromFetchRequest(request.clone()))
+      response = await settings.send(request)
+    } else if (signed && settings.direct) {
+      // The global fetch gets (url, init) and builds the one Request it sends: a Request handed
+      // to Node's fetch is wrapped in another, its signal followed (see signInit).
+      let init: RequestInit
+      ;({ init, message } = await internals.signInit(parts, overrides, 'manual'))
+      response = await globalThis.fetch(parts.url, init)
     } else if (signed) {
+      let request: Request
       ;({ request, message } = await internals.signParts(parts, overrides, 'manual'))
+      response = await settings.send(request)
     } else {
-      request = toRequest(parts, parts.headers, 'manual')
+      const request = toRequest(parts, parts.headers, 'manual')
       message = settings.verification === undefined ? undefined : lowerCaseFields(await fromFetchRequest(request.clone()))
+      response = await settings.send(request)
     }
-    const response = await settings.send(request)
     // A browser hides the target of a manual redirect (an opaque-redirect response): it can
     // neither be followed nor leak anything, so it goes back to the caller as is.
     if (mode !== 'follow' || response.type === 'opaqueredirect' || !isRedirect(response)) {

@@ -172,6 +172,19 @@ export interface SignerInternals {
     overrides?: SignOverrides,
     redirect?: RequestRedirect,
   ): Promise<{ request: Request; message: HttpRequestMessage }>
+  /**
+   * Sign parts into `fetch(url, init)` arguments, building no `Request`: `fetch` builds the one
+   * it sends (a `Request` handed to Node's `fetch` is wrapped again, its signal followed).
+   */
+  signInit(parts: RequestParts, overrides?: SignOverrides, redirect?: RequestRedirect): Promise<{ init: RequestInit; message: HttpRequestMessage }>
+}
+
+/** `fetch` options for parts with the given headers, as `toRequest` would build them. */
+function initOf(parts: RequestParts, headers: HeadersInit, redirect?: RequestRedirect): RequestInit {
+  const init: RequestInit = { ...parts.init, method: parts.method, headers }
+  if (redirect !== undefined) init.redirect = redirect
+  if (parts.body !== undefined) init.body = parts.body.slice()
+  return init
 }
 
 const internals = new WeakMap<object, SignerInternals>()
@@ -196,10 +209,13 @@ export function signerInternals(signer: Signer | DescriptionSigner): SignerInter
       maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
       expiresSeconds: undefined,
       readParts: (request) => readRequestParts(request, DEFAULT_MAX_BODY_BYTES),
-      async signParts(parts, _overrides, redirect) {
+      async signParts(parts, overrides, redirect) {
+        const { init, message } = await this.signInit(parts, overrides, redirect)
+        return { request: new Request(parts.url, init), message }
+      },
+      async signInit(parts, _overrides, redirect) {
         const signed = await describe.sign({ method: parts.method, url: parts.url, headers: parts.headers, body: parts.body })
-        const request = toRequest(parts, signed.headers, redirect)
-        return { request, message: describedMessage(parts.method, parts.url, fieldsOf(signed.headers), parts.body?.length ? parts.body : undefined) }
+        return { init: initOf(parts, signed.headers, redirect), message: describedMessage(parts.method, parts.url, fieldsOf(signed.headers), parts.body?.length ? parts.body : undefined) }
       },
     }
     foreign.set(signer, adapted)
@@ -447,6 +463,12 @@ export function createSigner(options: SignerOptions): Signer {
     expiresSeconds,
     readParts: (request) => readRequestParts(request, maxBodyBytes),
     signParts,
+    signInit: async (parts, overrides = {}, redirect) => {
+      const useLabel = overrides.label ?? label
+      const kept = keptMembers(parts.headers.get('signature-input'), parts.headers.get('signature'), useLabel)
+      const { added, message } = await signFields(parts.method, parts.url, fieldsOf(parts.headers), kept, parts.body, overrides, useLabel, true)
+      return { init: initOf(parts, signedHeaders(parts.headers, kept, added) as Headers, redirect), message }
+    },
   })
   return signer
 }

@@ -184,3 +184,24 @@ describe('signedFetch with any signer of descriptions', () => {
     expect(() => signedFetch({} as never)).toThrow(TypeError)
   })
 })
+
+describe('signedFetch on the global fetch', () => {
+  it('builds no Request itself: fetch gets (url, init), and the server verifies', async () => {
+    verifyArrivals()
+    let built = 0
+    globalThis.Request = new Proxy(realRequest, {
+      construct(target, args): object {
+        built++
+        return Reflect.construct(target, args) as object
+      },
+    })
+    try {
+      const response = await signedFetch(createSigner({ key: hmacJwk, keyId: 'client-1' }))(`${server!.origin}/direct`, { method: 'POST', body: new TextEncoder().encode('{"n":3}') })
+      expect(response.status).toBe(200)
+      expect((await response.json()).body).toBe('{"n":3}')
+    } finally {
+      globalThis.Request = realRequest
+    }
+    expect(built).toBe(0)
+  })
+})
