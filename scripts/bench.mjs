@@ -8,7 +8,10 @@
 // cold import time and bundle size of each entry; memory over 100k verifications. Prints the
 // tables and writes the same text to bench/results.md.
 //
-// Options: --quick (shorter sampling), --only=throughput,server,backends,runtimes,imports,bundles,memory,
+// Also: the native HMAC path on each Node release (20, this process's; 22 and 24, installed into
+// .tmp by test/support/node-releases.mjs), since its fast path depends on crypto.hash.
+//
+// Options: --quick (shorter sampling), --only=throughput,server,backends,runtimes,nodes,imports,bundles,memory,
 // --sources (bundle the TypeScript sources instead of using packages/*/dist), --loadgen=wrk (drive
 // the loopback server with wrk instead of the built-in Node load generator)
 // Benchmarks are never tests: no figure here fails the build; the targets are reported.
@@ -25,6 +28,7 @@ import { measureImports } from '../bench/import-time.mjs'
 import { measureBundles } from '../bench/bundle-size.mjs'
 import { runOtherRuntimes } from '../bench/runtimes.mjs'
 import { SERVER_ALGORITHMS, runServerThroughput, serverVerifierContender } from '../bench/server-throughput.mjs'
+import { nodeReleases } from '../test/support/node-releases.mjs'
 
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
@@ -399,6 +403,45 @@ if (selectionNotes.length > 0) {
   say()
   for (const note of selectionNotes) say(`- ${note}`)
   say()
+}
+
+// ---------------------------------------------------------------- Node releases
+if (wants('nodes')) {
+  say('## Native HMAC per Node release')
+  say()
+  say('Signet\'s HMAC-SHA256 sign and verify on the native backend, end to end on the message model, in each Node release the packages support (spawned, timed in process), beside createHmac over the same signature base. The native HMAC over text is RFC 2104 on `crypto.hash` where the release has it, createHmac elsewhere.')
+  say()
+  const core = signet.entries['@signet/core']
+  if (core === undefined || missing.length > 0) {
+    say('n/a: Signet core is not built or not complete.')
+    say()
+  } else {
+    const nodes = [{ version: process.version, bin: process.execPath }]
+    for (const release of nodeReleases()) {
+      if (release.bin === undefined) say(`- Node ${release.version}: skipped (${release.problem})`)
+      else nodes.push({ version: `v${release.version}`, bin: release.bin })
+    }
+    const results = []
+    for (const node of nodes) {
+      const r = spawnSync(node.bin, [`${ROOT}bench/node-hmac.mjs`, core, String(quick ? 150 : 400)], { encoding: 'utf8', timeout: 120_000 })
+      if (r.status !== 0) {
+        say(`- Node ${node.version}: failed (${(r.stderr || String(r.error)).split('\n').filter(Boolean).slice(0, 2).join(' ')})`)
+        continue
+      }
+      results.push(JSON.parse(r.stdout.trim().split('\n').pop()))
+    }
+    if (results.length > 0) {
+      const tasks = results[0].rows.map((row) => row.task)
+      table(
+        ['ops/s', ...results.map((x) => `Node ${x.node}${x.cryptoHash ? '' : ' (no crypto.hash)'}`)],
+        tasks.map((task) => [task, ...results.map((x) => fmtOps(x.rows.find((row) => row.task === task)?.ops))]),
+      )
+      for (const kind of ['GET', 'POST']) {
+        say(`- verify ${kind} as a share of the createHmac limit: ${results.map((x) => `Node ${x.node} ${fmtPct(x.rows.find((row) => row.task === `Signet verify ${kind}`).ops / x.rows.find((row) => row.task === `createHmac ${kind} base (limit)`).ops)}`).join(', ')}`)
+      }
+      say()
+    }
+  }
 }
 
 // ---------------------------------------------------------------- cold import

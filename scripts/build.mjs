@@ -1,17 +1,50 @@
 #!/usr/bin/env node
 // pnpm build: JavaScript with rollup, then declarations with tsc per package, in dependency
 // order (core first), so each package's .d.ts refers to its dependencies' built types.
+//
+//   node scripts/build.mjs                      # the full build (what is packed and published)
+//   node scripts/build.mjs --if-stale --no-declarations
+//                                               # `pnpm demo` and `pnpm signet`: rebuild only when
+//                                               # a source is newer than the build, JavaScript only
+//
+// --if-stale compares modification times: the newest of every package's src/, package.json and
+// rollup.config.mjs against the oldest built entry file. --no-declarations skips the four tsc
+// runs (most of the build's time), which running the CLI does not need; a later full build (pnpm
+// build, pnpm test, pnpm release:pack) writes them.
 import { execFileSync } from 'node:child_process'
 import { chmodSync, existsSync, rmSync } from 'node:fs'
+import { staleness } from './staleness.mjs'
 
 const bin = (name) => `node_modules/.bin/${name}`
 const run = (cmd, args) => execFileSync(cmd, args, { stdio: 'inherit' })
+const args = new Set(process.argv.slice(2))
+for (const arg of args) {
+  if (arg !== '--if-stale' && arg !== '--no-declarations') {
+    console.error(`build: unknown argument ${JSON.stringify(arg)} (expected --if-stale, --no-declarations)`)
+    process.exit(2)
+  }
+}
+
+// With --if-stale the build runs in front of the CLI (`pnpm signet keygen > key.jwk`): its
+// own lines go to stderr, so stdout carries only the command's output.
+const say = args.has('--if-stale') ? console.error : console.log
 
 const order = ['core', 'client', 'server', 'registry']
-for (const pkg of [...order, 'cli']) rmSync(`packages/${pkg}/dist`, { recursive: true, force: true })
+const all = [...order, 'cli']
+
+if (args.has('--if-stale')) {
+  const why = staleness('.', order)
+  if (why === undefined) {
+    say('build: up to date (no source newer than dist)')
+    process.exit(0)
+  }
+  say(`build: ${why}; rebuilding`)
+}
+
+for (const pkg of all) rmSync(`packages/${pkg}/dist`, { recursive: true, force: true })
 
 run(bin('rollup'), ['-c', '--silent'])
 if (existsSync('packages/cli/dist/bin.js')) chmodSync('packages/cli/dist/bin.js', 0o755)
 
-for (const pkg of order) run(bin('tsc'), ['-p', `packages/${pkg}/tsconfig.build.json`])
-console.log('built: ' + [...order, 'cli'].map((p) => `@signet/${p}`).join(', '))
+if (!args.has('--no-declarations')) for (const pkg of order) run(bin('tsc'), ['-p', `packages/${pkg}/tsconfig.build.json`])
+say(`built${args.has('--no-declarations') ? ' (JavaScript only)' : ''}: ` + all.map((p) => `@signet/${p}`).join(', '))

@@ -13,7 +13,7 @@ import { resolve } from 'node:path'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const CI = process.env.CI === 'true' || process.env.CI === '1'
-export const VECTORS_PATH = fileURLToPath(new URL('../../../shared/vectors/rfc9421-vectors.json', import.meta.url))
+export const VECTORS_PATH = fileURLToPath(new URL('../vectors/rfc9421-vectors.json', import.meta.url))
 export const SUITE_ENTRY = fileURLToPath(new URL('../conformance/collect.ts', import.meta.url))
 /** A tsconfig without `paths`, for Bun and esbuild (see the file). */
 export const TSCONFIG = fileURLToPath(new URL('./tsconfig.runtime.json', import.meta.url))
@@ -41,7 +41,7 @@ Runs the conformance suite (test/conformance) in ${runtime} against the built pa
                  outside CI)
   --server FILE  built @signet/server entry (default packages/server/dist/index.js, optional
                  outside CI)
-Vectors are read in place from ../shared/vectors/rfc9421-vectors.json (required when CI=true).
+Vectors are read from test/vectors/rfc9421-vectors.json (the repository's copy).
 Prints failures, then a final line "N passed, N failed"; exits 1 on any failure.`
 
 /**
@@ -84,9 +84,9 @@ export function locate(runtime, argv = process.argv.slice(2)) {
     else if (CI) found.problems.push(`@signet/${pkg} is not built (${file} missing; required in CI)`)
     else console.log(`${runtime}: @signet/${pkg} not built (${file}); its cases are skipped`)
   }
+  // Part of the repository: missing means a broken checkout, a failure everywhere.
   if (existsSync(VECTORS_PATH)) found.vectors = VECTORS_PATH
-  else if (CI) found.problems.push(`vectors missing: ${VECTORS_PATH} (required in CI)`)
-  else console.log(`${runtime}: ${VECTORS_PATH} not found; vector cases skipped, round trips only`)
+  else found.problems.push(`vectors missing: ${VECTORS_PATH} (part of the repository)`)
   return found
 }
 

@@ -1,5 +1,6 @@
 /**
- * ky integration: hooks that sign in `beforeRequest` and sign afresh in `beforeRetry`.
+ * `@signet/client/ky`, the ky integration (a subpath of its own: ky is an optional peer, and
+ * these declarations import its types): hooks that sign in `beforeRequest` and sign afresh in `beforeRetry`.
  *
  * ky (2.x) clones the request it sent to prepare a retry, so the clone still carries the old
  * `Signature`: sending it again would reuse `created` and `nonce`, which a verifier with a

@@ -46,6 +46,7 @@ import { readRequestParts, toRequest } from './request-parts.ts'
 import type { RequestParts } from './request-parts.ts'
 import { checkKeyInput, isSignetKeyShape as isSignetKey, refusePublic } from './key-checks.ts'
 import { checkDigest, checkKeyId, checkLabel, checkNonceOption } from './signer-options.ts'
+import { MAX_WEB_BOT_AUTH_VALIDITY_SECONDS, webBotAuthProfile } from './web-bot-auth.ts'
 
 /**
  * Key input a signer accepts; imported once through core's `importKey`. A WebCrypto key pair
@@ -85,6 +86,12 @@ export interface SignerOptions {
   readonly maxBodyBytes?: number | undefined
   /** The local clock in unix seconds (default `Date.now() / 1000`); the learned offset is added. */
   readonly now?: (() => number) | undefined
+  /**
+   * Sign as a Web Bot Auth agent whose key directory is at this URL (see web-bot-auth.ts):
+   * adds `Signature-Agent: LABEL="URL"` and covers it, `tag="web-bot-auth"`, `created`, `expires`
+   * (default 300 s, at most 86 400), `keyid` = the RFC 7638 thumbprint. Refuses shared secrets.
+   */
+  readonly signatureAgent?: string | undefined
 }
 
 /**
@@ -174,6 +181,14 @@ function checkTag(value: unknown): string | undefined {
 // Core's algorithm registry is the one list of names (STYLE.md rule 2).
 const ALG_NAMES: ReadonlySet<string> = /* @__PURE__ */ new Set(/* @__PURE__ */ algorithms.map((alg) => alg.name))
 
+function isSharedSecret(key: unknown, jwk: JsonWebKey | undefined, alg: AlgorithmName | undefined): boolean {
+  if (alg === 'hmac-sha256' || key instanceof Uint8Array) return true
+  if (jwk !== undefined) return jwk.kty === 'oct'
+  if (isCryptoKey(key)) return key.algorithm.name === 'HMAC'
+  if (isSignetKey(key)) return key.algorithm.symmetric
+  return false
+}
+
 // A shared secret has no public key to take a thumbprint of, and a thumbprint of the secret
 // would be a hash of it on the wire: such keys need an explicit keyId (or a kid).
 function needsExplicitKeyId(key: unknown, jwk: JsonWebKey | undefined): boolean {
@@ -224,13 +239,14 @@ export function createSigner(options: SignerOptions): Signer {
     throw new TypeError('"keyId" is required for a shared-secret or raw key without a kid')
   }
   const label = checkLabel(options.label)
-  const tag = checkTag(options.tag)
+  const agent = webBotAuthProfile(options, isSharedSecret(keyInput, jwk, options.alg))
+  const tag = agent?.tag ?? checkTag(options.tag)
   const componentIds = options.components === undefined ? undefined : checkComponents(options.components)
   const components = componentIds === undefined ? undefined : serializeComponents(componentIds)
   const coversDigest = componentIds?.some((c) => c.name === 'content-digest') ?? false
   if (options.created !== undefined && typeof options.created !== 'boolean') throw new TypeError('"created" must be a boolean')
   const includeCreated = options.created ?? true
-  const expiresSeconds = options.expires
+  const expiresSeconds = agent?.expiresSeconds ?? options.expires
   if (expiresSeconds !== undefined) {
     if (typeof expiresSeconds !== 'number' || !Number.isInteger(expiresSeconds)) throw new TypeError('"expires" must be an integer number of seconds')
     if (expiresSeconds <= 0 || expiresSeconds > 31_536_000) throw new RangeError(`"expires" must be between 1 and 31536000 seconds, got ${expiresSeconds}`)
@@ -260,7 +276,8 @@ export function createSigner(options: SignerOptions): Signer {
     keyIdPromise ??= loadKey().then(async (key) => {
       if (configuredKeyId !== undefined) return configuredKeyId
       if (isKeyPair(keyInput)) return (await exportPublicJwk(keyInput.publicKey)).kid
-      if (key.kid !== undefined) return key.kid
+      // Web Bot Auth: the keyid is the thumbprint, whatever kid the key carries.
+      if (key.kid !== undefined && agent === undefined) return key.kid
       if (key.algorithm.symmetric) throw new TypeError('"keyId" is required for a shared-secret key without a kid')
       return thumbprint(publicKey(key))
     })
@@ -294,11 +311,12 @@ export function createSigner(options: SignerOptions): Signer {
     if (overrides.components === undefined && components === undefined) {
       covered = defaultComponents(digest !== 'none' && parts.body !== undefined, headers.has('content-type'))
     }
+    if (agent !== undefined) covered = agent.apply(headers, useLabel, covered, overrides.components === undefined && components === undefined)
     const request = toRequest({ ...parts, headers }, headers, redirect)
     const message = lowerCaseFields(await fromFetchRequest(request.clone()))
     const created = Math.floor(clock() + offsetSeconds)
-    const wantCreated = overrides.created ?? includeCreated
-    const validity = overrides.expires ?? expiresSeconds
+    const wantCreated = agent !== undefined || (overrides.created ?? includeCreated)
+    const validity = agent === undefined ? (overrides.expires ?? expiresSeconds) : Math.min(overrides.expires ?? agent.expiresSeconds, MAX_WEB_BOT_AUTH_VALIDITY_SECONDS)
     const wantNonce = overrides.nonce ?? nonceOption !== false
     const result = await signMessage(message, {
       key,
@@ -307,7 +325,7 @@ export function createSigner(options: SignerOptions): Signer {
       created: wantCreated ? created : null,
       ...(validity === undefined ? {} : { expires: created + validity }),
       ...(wantNonce ? { nonce: typeof nonceOption === 'function' ? checkNonce(nonceOption()) : createNonce() } : {}),
-      ...((overrides.tag ?? tag) === undefined ? {} : { tag: (overrides.tag ?? tag) as string }),
+      ...((agent?.tag ?? overrides.tag ?? tag) === undefined ? {} : { tag: (agent?.tag ?? overrides.tag ?? tag) as string }),
       keyid: overrides.keyid === false ? null : keyId,
       ...(overrides.alg === true ? { alg: true } : {}),
       ...(backend === undefined ? {} : { backend }),

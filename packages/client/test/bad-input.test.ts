@@ -10,13 +10,12 @@ import {
   createSigner,
   exportPublicJwk,
   generateBrowserKey,
-  kySigner,
   loadKey,
   meetAcceptSignature,
   saveKey,
   signedFetch,
-  signetKyHooks,
 } from '../src/index.ts'
+import { kySigner, signetKyHooks } from '../src/ky.ts'
 import { ed25519Jwk, hmacJwk } from './keys.ts'
 import { importKey } from '@signet/core'
 

@@ -88,7 +88,7 @@ export type {
 } from './verify.ts'
 export { checkRequired, checkTimes, parseSignatures, selectSignatures, verifyMessage, verifySignature } from './verify.ts'
 
-export type { KeyRecord, KeyResolver, KeyState } from './key-record.ts'
+export type { KeyRecord, KeyResolveContext, KeyResolver, KeyState } from './key-record.ts'
 
 export * from './keys/index.ts'
 export * from './backends/index.ts'

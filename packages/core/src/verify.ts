@@ -254,7 +254,7 @@ function checkTimesOf(params: SignatureParams, now: number, maxAge: number | und
     if (typeof maxAge !== 'number' || !(maxAge >= 0)) throw new RangeError('"maxAgeSeconds" must be a non-negative number')
     if (created === undefined) throw new SignetError('ERR_REQUIRED_PARAMETER', 'a maximum age is set but the signature has no "created" parameter')
     if (now - created > maxAge + skew) {
-      throw new SignetError('ERR_SIGNATURE_TOO_OLD', `the signature was created ${now - created} s ago, over the limit of ${maxAge} s`)
+      throw new SignetError('ERR_SIGNATURE_TOO_OLD', `the signature was created ${Math.round(now - created)} s ago, over the limit of ${maxAge} s`)
     }
   }
 }

@@ -1,6 +1,7 @@
 /**
  * @signet/server: verify RFC 9421 signed requests with a secure policy, key records, replay
- * protection, IP rules and scopes, on Workers, Deno, Bun, Hono, Node `http` and Express.
+ * protection, IP rules and scopes, on Workers, Deno, Bun, Hono, Node `http` and Express. The Hono
+ * middleware is on its own subpath, `@signet/server/hono` (Hono is an optional peer).
  *
  * @module
  */
@@ -9,12 +10,25 @@ export type { RejectionContext, VerifiedIdentity, VerificationEvent, Verifier, V
 export { resolvePolicy, resolveLimits, normalizeComponent } from './policy.ts'
 export type { VerifierPolicy, VerifierLimits, ResolvedPolicy, ResolvedLimits } from './policy.ts'
 export { assertKeyUsable, validateKeyRecord } from './key-record.ts'
-export type { KeyRecord, KeyResolver, KeyState } from './key-record.ts'
+export type { KeyRecord, KeyResolveContext, KeyResolver, KeyState } from './key-record.ts'
 export { memoryKeys } from './resolvers/memory.ts'
 export type { MemoryKeyResolver } from './resolvers/memory.ts'
 export { jwksKeys, jwksRecords, parseJwks, loadJwksFile } from './resolvers/jwks.ts'
 export type { JsonWebKeySet } from './resolvers/jwks.ts'
 export { remoteJwks } from './resolvers/remote-jwks.ts'
+export { chainKeys } from './resolvers/chain.ts'
+export { directoryKeys } from './resolvers/directory.ts'
+export type { DirectoryKeyResolver, DirectoryKeysOptions } from './resolvers/directory.ts'
+export { DIRECTORY_MEDIA_TYPE, DIRECTORY_PATH, checkDirectoryUrl, fetchDirectory, isPublicAddress } from './resolvers/directory-fetch.ts'
+export type { DirectoryFetch, DirectoryFetchOptions, DirectoryFetchResult } from './resolvers/directory-fetch.ts'
+export { DIRECTORY_TAG, KNOWN_TEST_KEY_THUMBPRINTS, directoryRequestMessage, parseCacheControl, readDirectory } from './resolvers/directory-keys.ts'
+export type { CacheDirectives, DirectoryContents, DirectoryKey, DirectoryProblem, ReadDirectoryOptions } from './resolvers/directory-keys.ts'
+export { readAgentUrl, signatureAgentOf } from './resolvers/signature-agent.ts'
+export type { AgentUrl } from './resolvers/signature-agent.ts'
+export { agentOutcome, verifyAgent } from './web-bot-auth/outcome.ts'
+export type { AgentOutcome } from './web-bot-auth/outcome.ts'
+export { directoryResponse, directoryResponseParts } from './web-bot-auth/directory-response.ts'
+export type { DirectoryKeyInput, DirectoryResponseOptions } from './web-bot-auth/directory-response.ts'
 export type { RemoteJwksOptions, RemoteJwksResolver } from './resolvers/remote-jwks.ts'
 export { compileIpList, ipAllowed, parseIp, parseIpRange } from './ip-rules.ts'
 export type { IpList, IpRange } from './ip-rules.ts'
@@ -28,13 +42,23 @@ export { MemoryNonceStore } from './nonce-stores/memory.ts'
 export type { MemoryNonceStoreOptions } from './nonce-stores/memory.ts'
 export { RedisNonceStore } from './nonce-stores/redis.ts'
 export type { RedisNonceStoreOptions, RedisSetClient } from './nonce-stores/redis.ts'
+export { DurableObjectNonceStore } from './nonce-stores/durable-object.ts'
+export type { DurableObjectNonceStoreOptions } from './nonce-stores/durable-object.ts'
+export { DenoKvNonceStore } from './nonce-stores/deno-kv.ts'
+export type { DenoKvAtomicLike, DenoKvKey, DenoKvLike, DenoKvNonceStoreOptions } from './nonce-stores/deno-kv.ts'
+export { SignetNonces } from './durable-objects/signet-nonces.ts'
+export { SignetKeyState } from './durable-objects/signet-key-state.ts'
+export type { KeyStateAnswer } from './durable-objects/signet-key-state.ts'
+export type {
+  DurableObjectNamespaceLike, DurableObjectStateLike, DurableObjectStorageLike, DurableObjectStubLike, DurableObjectTransactionLike, KVNamespaceLike,
+} from './durable-objects/types.ts'
+export { setWorkersKeyState, workersKvKeys } from './resolvers/workers-kv.ts'
+export type { WorkersKvKeyResolver, WorkersKvKeysOptions } from './resolvers/workers-kv.ts'
 export { acceptSignatureFor, problemFor, problemResponse, statusForCode } from './problem.ts'
 export type { ProblemOptions, ProblemResponse } from './problem.ts'
 export { signResponse, signResponseFields } from './response-signing.ts'
 export type { ResponseSignatureFields, SignResponseOptions } from './response-signing.ts'
 export { defaultClientIp, withSignet } from './adapters/fetch.ts'
 export type { FetchAdapterOptions, ScopeRule, VerifierFactory } from './adapters/fetch.ts'
-export { signetHono } from './adapters/hono.ts'
-export type { HonoAdapterOptions } from './adapters/hono.ts'
 export { readNodeBody, signetExpress, verifyNodeRequest, withSignetNode, writeProblem } from './adapters/node.ts'
 export type { NodeAdapterOptions, SignetIncomingMessage } from './adapters/node.ts'

@@ -358,6 +358,7 @@ function parameterValue(value: unknown): string | number | boolean {
 export function createVerifier(options: VerifierOptions): Verifier {
   if (typeof options !== 'object' || options === null) throw new TypeError('"options" expected an object')
   const resolver = toResolver(options.keys)
+  const resolverWantsContext = resolver.resolve.length >= 2
   if (options.nonces !== undefined && options.nonces !== false && !isNonceStore(options.nonces)) {
     throw new TypeError('"nonces" expected a NonceStore (an object with record(key, ttlMs)) or false')
   }
@@ -430,8 +431,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
   function attempt(message: HttpMessage, candidate: Candidate, peer: ForwardedInfo, nowMs: number): Promise<Accepted> {
     const components = checkRequired(message, candidate)
     const keyid = candidate.input.params.keyid as string
-    // A synchronous resolver (memory, JWKS) is not waited for.
-    const found = resolver.resolve(keyid)
+    // A synchronous resolver (memory, JWKS) is not waited for. Only a resolver that declares a
+    // second parameter (a Web Bot Auth directory, a chain) gets the context built for it.
+    const found = resolverWantsContext
+      ? resolver.resolve(keyid, { message, label: candidate.label, components, tag: typeof candidate.input.params.tag === 'string' ? candidate.input.params.tag : undefined })
+      : resolver.resolve(keyid)
     if (isThenable(found)) return found.then((record) => attemptWith(message, candidate, peer, nowMs, components, keyid, record))
     return attemptWith(message, candidate, peer, nowMs, components, keyid, found)
   }

@@ -1,7 +1,8 @@
 /**
  * The Redis store: one registry shared by any number of verifier processes and machines.
  *
- * Layout (all under `prefix`, default `signet:registry`):
+ * Layout (all under `<p>`, the prefix as a hash tag: `{signet:registry}` by default, or the
+ * prefix as given when it already holds a `{...}` tag):
  *
  * ```
  * <p>:meta          hash   format, version, dataKey (wrapped), manifest (format 2, JSON)
@@ -10,6 +11,11 @@
  * <p>:audit         list   audit entries (JSON), append-only (RPUSH)
  * <p>:changed       pub/sub channel: the key id of every changed record
  * ```
+ *
+ * The hash tag puts every key of one registry in one Redis Cluster slot, so the scripts and
+ * `MULTI` transactions that touch several of them (a record and its audit entry, usage and the
+ * record it counts for) run on a Redis Cluster as on one node. The URL chooses the topology
+ * (one node, a cluster, Sentinel: redis-connection.ts); the layout is the same on all three.
  *
  * Verifiers keep a bounded local cache of records (LRU, with a TTL as a backstop) so the hot
  * path rarely touches Redis. Every write publishes the changed key ids inside the same
@@ -26,17 +32,25 @@
  * @module
  */
 import { SignetError } from '@signet/core'
-import type { Redis as RedisClient } from 'ioredis'
 import { isSealed } from '../envelope.ts'
 import { isManifestShape } from '../record.ts'
 import type { AuditEntry, StoredKey, UsageDelta, UsageStats } from '../record.ts'
 import type { Mutation, RegistryStore, StoreMeta, TransactionContext } from './store.ts'
+import { openRedisConnection, parseRedisUrl, redact } from './redis-connection.ts'
+import type { RedisConnection } from './redis-connection.ts'
+
+type RedisClient = RedisConnection
+
+/** `prefix` as a Redis Cluster hash tag, unless it already holds one. */
+export function hashTagged(prefix: string): string {
+  return /\{[^}]+\}/.test(prefix) ? prefix : `{${prefix}}`
+}
 
 /** Options of {@link connectRedisStore}. */
 export interface RedisStoreOptions {
-  /** `redis://[user:pass@]host:port[/db]` or `rediss://...`. */
+  /** One node, a cluster or Sentinel: `redis://H:P[/db]`, `redis://H:P,H:P,...`, `redis+sentinel://H:P/NAME` (redis-connection.ts). */
   readonly url: string
-  /** Key prefix (default `signet:registry`). */
+  /** Key prefix (default `signet:registry`), used as a hash tag: `{signet:registry}:keys`. */
   readonly prefix?: string
   /** Records cached per process (default 10000). */
   readonly cacheSize?: number
@@ -95,12 +109,7 @@ function parseMeta(fields: Record<string, string>): StoreMeta | undefined {
 }
 
 function describeUrl(url: string): string {
-  try {
-    const u = new URL(url)
-    return `${u.protocol}//${u.host}`
-  } catch {
-    return 'redis'
-  }
+  return redact(url)
 }
 
 /** A {@link RegistryStore} on Redis; create it with {@link connectRedisStore}. */
@@ -126,7 +135,7 @@ export class RedisStore implements RegistryStore {
   constructor(client: RedisClient, sub: RedisClient, options: RedisStoreOptions) {
     this.#client = client
     this.#sub = sub
-    this.#p = options.prefix ?? 'signet:registry'
+    this.#p = hashTagged(options.prefix ?? 'signet:registry')
     this.#cacheSize = options.cacheSize ?? 10_000
     this.#ttl = options.cacheTtlMs ?? 60_000
     sub.on('message', (_channel: string, message: string) => this.#invalidate(message))
@@ -137,6 +146,15 @@ export class RedisStore implements RegistryStore {
     sub.on('close', down)
     sub.on('reconnecting', down)
     sub.on('end', down)
+    // A cluster's subscriber moves to another node when its node fails, and messages published
+    // meanwhile are lost: forget everything and trust the cache again once resubscribed.
+    sub.on('-node', () => {
+      down()
+      sub.subscribe(this.#channel).then(() => {
+        this.#invalidate('*')
+        this.#subscribed = true
+      }, () => undefined)
+    })
     sub.on('ready', () => {
       // After a reconnect: subscribe again before trusting the cache (idempotent if ioredis
       // already resubscribed).
@@ -403,22 +421,12 @@ export class RedisStore implements RegistryStore {
  * ```
  */
 export async function connectRedisStore(options: RedisStoreOptions): Promise<RedisStore> {
-  if (typeof options?.url !== 'string' || !/^rediss?:\/\//.test(options.url)) {
-    throw new TypeError('"url" expected redis://host:port or rediss://host:port')
-  }
-  const mod = (await import('ioredis')) as unknown as { Redis?: typeof RedisClient; default?: typeof RedisClient }
-  const Redis = (mod.Redis ?? mod.default) as typeof RedisClient
+  if (typeof options?.url !== 'string') throw new TypeError('"url" expected a Redis URL such as redis://host:port')
+  const location = parseRedisUrl(options.url)
   const connectTimeout = options.connectTimeoutMs ?? 2000
-  const base = {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout,
-    retryStrategy: (times: number): number => Math.min(50 * times, 1000),
-  }
-  const client = new Redis(options.url, { ...base, commandTimeout: options.commandTimeoutMs ?? 1000 })
+  const client = await openRedisConnection(location, { connectTimeoutMs: connectTimeout, commandTimeoutMs: options.commandTimeoutMs ?? 1000 })
   // The subscriber waits for messages indefinitely: no command timeout there.
-  const sub = new Redis(options.url, base)
+  const sub = await openRedisConnection(location, { connectTimeoutMs: connectTimeout, commandTimeoutMs: null })
   // Errors surface through commands; unhandled 'error' events would crash the process.
   client.on('error', () => undefined)
   sub.on('error', () => undefined)
@@ -429,7 +437,7 @@ export async function connectRedisStore(options: RedisStoreOptions): Promise<Red
     ])
   try {
     await timeout(Promise.all([client.connect(), sub.connect()]))
-    await timeout(client.ping())
+    await timeout(client.hlen(`${hashTagged(options.prefix ?? 'signet:registry')}:keys`))
     const store = new RedisStore(client, sub, options)
     await timeout(store.start())
     return store
