@@ -10,11 +10,12 @@ import esbuild from 'rollup-plugin-esbuild'
 
 const pkgs = {
   core: ['index', 'pure', 'signing'],
-  // `ky` and `hono` are the adapters for optional peers: subpaths of their own, so the main
+  // `ky`, `undici`, `axios` and `hono` are the adapters for optional peers: subpaths of their own, so the main
   // entries (and their declarations) never refer to a package the user may not have.
-  client: ['index', 'sign', 'ky'],
+  client: ['index', 'sign', 'ky', 'undici', 'axios'],
   server: ['index', 'hono'],
   registry: ['index'],
+  profiles: ['index', 'standard-webhooks', 'stripe', 'github', 'binance', 'sigv4', 'cavage'],
 }
 
 const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)])

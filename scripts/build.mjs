@@ -29,7 +29,7 @@ for (const arg of args) {
 // own lines go to stderr, so stdout carries only the command's output.
 const say = args.has('--if-stale') ? console.error : console.log
 
-const order = ['core', 'client', 'server', 'registry']
+const order = ['core', 'client', 'server', 'registry', 'profiles']
 const all = [...order, 'cli']
 
 if (args.has('--if-stale')) {

@@ -26,7 +26,7 @@ const sourceOf = (pkg: string): string => pathOf(`../../packages/${pkg}/src/inde
 // Part of the repository: a checkout without it is broken, so reading it may throw.
 const vectors = JSON.parse(readFileSync(vectorsPath, 'utf8')) as VectorFile
 
-const optional = async <T>(pkg: 'client' | 'server', load: () => Promise<T>): Promise<T | undefined> => {
+const optional = async <T>(pkg: 'client' | 'server' | 'profiles', load: () => Promise<T>): Promise<T | undefined> => {
   if (existsSync(sourceOf(pkg))) return load()
   if (inCi) test(`@signet/${pkg} is present (required in CI)`, () => { throw new Error(`missing ${sourceOf(pkg)}`) })
   return undefined
@@ -36,6 +36,7 @@ const libs: Libraries = {
   core,
   client: await optional('client', () => import('@signet/client')),
   server: await optional('server', () => import('@signet/server')),
+  profiles: await optional('profiles', () => import('@signet/profiles')),
 }
 
 for (const c of collectCases(libs, vectors)) test(c.name, c.run)

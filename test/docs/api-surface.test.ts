@@ -14,7 +14,7 @@ describe('API reference', () => {
   it('every package\'s exports match docs/api-surface.json (pnpm docs:surface regenerates it)', async () => {
     const committed = JSON.parse(await readFile(surfacePath as string, 'utf8')) as Surface
     const current = (await currentSurface()) as Surface
-    expect(Object.keys(current).sort()).toEqual(['@signet/cli', '@signet/client', '@signet/client/ky', '@signet/core', '@signet/registry', '@signet/server', '@signet/server/hono'])
+    expect(Object.keys(current).sort()).toEqual(['@signet/cli', '@signet/client', '@signet/client/ky', '@signet/core', '@signet/profiles', '@signet/registry', '@signet/server', '@signet/server/hono'])
     for (const pkg of Object.keys(current)) {
       const added = Object.keys(current[pkg]!).filter((n) => !(n in (committed[pkg] ?? {})))
       const removed = Object.keys(committed[pkg] ?? {}).filter((n) => !(n in current[pkg]!))
@@ -34,5 +34,6 @@ describe('API reference', () => {
     expect(committed['@signet/server']).toMatchObject({ createVerifier: 'Function', withSignet: 'Function', withSignetNode: 'Function', MemoryNonceStore: 'Class' })
     expect(committed['@signet/core']).toMatchObject({ signMessage: 'Function', verifyMessage: 'Function', importKey: 'Function', SignetError: 'Class' })
     expect(committed['@signet/registry']).toMatchObject({ openRegistry: 'Function', FileStore: 'Class' })
+    expect(committed['@signet/profiles']).toMatchObject({ createStripeVerifier: 'Function', createSigV4Signer: 'Function', createCavageVerifier: 'Function', createBinanceSigner: 'Function' })
   })
 })

@@ -36,12 +36,12 @@ if (found.core === undefined) {
     const esm = async (file) => (file === undefined ? undefined : import(pathToFileURL(file).href))
     const core = await esm(found.core)
     await esm(found.pure)
-    const esmReport = await runConformance({ core, client: await esm(found.client), server: await esm(found.server) }, vectors)
+    const esmReport = await runConformance({ core, client: await esm(found.client), server: await esm(found.server), profiles: await esm(found.profiles) }, vectors)
 
     // require(esm): the same namespace object as import(), or a clear failure per entry.
     const require = createRequire(import.meta.url)
     const cjsReport = { passed: 0, failed: 0, failures: [] }
-    for (const file of [found.core, found.pure, found.client, found.server]) {
+    for (const file of [found.core, found.pure, found.client, found.server, found.profiles]) {
       if (file === undefined) continue
       try {
         const required = require(file)

@@ -53,6 +53,8 @@ Commands:
   sign --key KEY [MESSAGE]             sign a message (--headers-only: just the new fields)
   verify (--key KEY | --jwks FILE) [MESSAGE]
                                        verify the signatures on a message
+  sign|verify --profile NAME --key KEY [MESSAGE]
+                                       webhooks, Binance, SigV4, cavage (see sign --help)
   base [MESSAGE]                       print the signature base of each signature
   fetch --key KEY [-X M] [-H F]... URL send a signed request, like curl
   serve (--jwks FILE | --registry PATH)

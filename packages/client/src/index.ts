@@ -7,6 +7,7 @@
  */
 export { createSigner } from './signer.ts'
 export type { DigestOption, Signer, SignerKeyInput, SignerOptions, SignOverrides } from './signer.ts'
+export type { DescriptionSigner, HeaderRecord, RequestDescription, SignedDescription } from './description.ts'
 export { signedFetch } from './signed-fetch.ts'
 export type { CrossOriginRedirect, FetchLike, SignedFetch, SignedFetchOptions } from './signed-fetch.ts'
 export { verifySignedResponse } from './verify-response.ts'

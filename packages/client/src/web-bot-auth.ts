@@ -36,15 +36,21 @@ export interface WebBotAuthProfile {
   /**
    * Put this signer's member into `Signature-Agent` and make sure it is covered.
    *
-   * @param headers - the outgoing request's fields (changed in place).
+   * @param existing - the outgoing request's `Signature-Agent` field, if any (not changed).
    * @param label - the signature label, which keys the member.
    * @param covered - the components the signature will cover.
    * @param defaulted - whether `covered` is the signer's default list: `"@target-uri"` is then
    *   covered as `"@authority"`, `"@path"` and `"@query"`, since the draft requires `@authority`
    *   or `@target-uri` and verifiers (Cloudflare's among them) look for `@authority`.
-   * @returns the components, with `"signature-agent";key="LABEL"` added when missing.
+   * @returns the field's new value (this member set, other members kept) and the components,
+   *   with `"signature-agent";key="LABEL"` added when missing.
    */
-  apply(headers: Headers, label: string, covered: readonly (string | ComponentIdentifier)[], defaulted: boolean): readonly (string | ComponentIdentifier)[]
+  apply(
+    existing: string | undefined,
+    label: string,
+    covered: readonly (string | ComponentIdentifier)[],
+    defaulted: boolean,
+  ): { readonly value: string; readonly covered: readonly (string | ComponentIdentifier)[] }
 }
 
 /** The options of `createSigner` this module reads. */
@@ -103,12 +109,12 @@ export function webBotAuthProfile(options: WebBotAuthSignerOptions, symmetricKey
     agentUrl: value,
     tag: WEB_BOT_AUTH_TAG,
     expiresSeconds,
-    apply(headers, label, covered, defaulted) {
-      headers.set('signature-agent', mergeMember(headers.get('signature-agent'), label, member))
+    apply(existing, label, covered, defaulted) {
+      const value = mergeMember(existing ?? null, label, member)
       if (defaulted) covered = covered.flatMap((c) => (isNamed(c, '@target-uri') ? ['"@authority"', '"@path"', '"@query"'] : [c]))
       const id = `"signature-agent";key="${label}"`
       const has = covered.some((c) => (typeof c === 'string' ? c === id : c.name === 'signature-agent' && c.params.get('key') === label))
-      return has ? covered : [...covered, parseComponentIdentifier(id)]
+      return { value, covered: has ? covered : [...covered, parseComponentIdentifier(id)] }
     },
   }
 }

@@ -6,6 +6,7 @@
  * @module
  */
 export { createVerifier } from './verifier.ts'
+export type { ProfileVerifierLike } from './profile-hook.ts'
 export type { RejectionContext, VerifiedIdentity, VerificationEvent, Verifier, VerifierOptions, VerifyRequestOptions } from './verifier.ts'
 export { resolvePolicy, resolveLimits, normalizeComponent } from './policy.ts'
 export type { VerifierPolicy, VerifierLimits, ResolvedPolicy, ResolvedLimits } from './policy.ts'

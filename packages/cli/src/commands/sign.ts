@@ -33,6 +33,7 @@ import { writeBytes } from '../io.ts'
 import type { CliIO, Command } from '../io.ts'
 import { loadKeyFile, signingKeyId } from '../key-file.ts'
 import { fieldValues, parseMessageBytes, readCommandMessage, spliceFieldLines } from '../message-file.ts'
+import { otherProfile, profileSignOptionSpecs, signProfile } from '../profiles.ts'
 
 /**
  * The options that shape a signature, shared with `signet fetch` (which signs as `sign` does):
@@ -84,6 +85,9 @@ const options: OptionSpecs = {
     description: 'sign as a Web Bot Auth agent: adds Signature-Agent: LABEL="URL", covers "signature-agent";key="LABEL", keyid is the thumbprint, tag defaults to web-bot-auth',
     default: 'none',
   },
+  ...profileSignOptionSpecs,
+  // Repeatable for the profiles' sake; RFC 9421 signing refuses a second one (otherProfile).
+  key: { ...(signatureParameterSpecs['key'] as OptionSpec), multiple: true },
   ...messageOptionSpecs,
 }
 
@@ -118,6 +122,8 @@ const defaultParamOrder = ['created', 'expires', 'nonce', 'alg', 'keyid', 'tag']
  */
 export const signCommand: Command = async (argv: string[], io: CliIO): Promise<number> => {
   const args = parseArgs(argv, options, { command: 'sign', maxPositionals: 1, usage: USAGE })
+  const profile = otherProfile(args, 'sign')
+  if (profile !== undefined) return signProfile(io, args, profile)
   const keyFile = getString(args, 'key')
   if (keyFile === undefined) throw usage('sign', '--key KEY is required')
   const backend = await resolveBackend(getString(args, 'backend'), 'sign')

@@ -37,9 +37,16 @@ import type { CliIO, Command } from '../io.ts'
 import { loadJwks, loadKeyFile } from '../key-file.ts'
 import type { LoadedKey } from '../key-file.ts'
 import { readCommandMessage } from '../message-file.ts'
+import { otherProfile, profileVerifyOptionSpecs, verifyProfile } from '../profiles.ts'
 
 const options: OptionSpecs = {
-  key: { type: 'string', valueName: 'KEY', description: 'the key: a JWK, a JWKS holding one key, or a PEM file (public or private)' },
+  // Repeatable for the profiles' sake (rotation); RFC 9421 verification refuses a second one.
+  key: {
+    type: 'string',
+    multiple: true,
+    valueName: 'KEY',
+    description: 'the key: a JWK, a JWKS holding one key, or a PEM file (public or private); with a --profile other than rfc9421, repeatable (any that verifies is enough)',
+  },
   jwks: { type: 'string', valueName: 'FILE', description: "a JWKS file; each signature's keyid selects the key" },
   alg: {
     type: 'string',
@@ -53,6 +60,7 @@ const options: OptionSpecs = {
   'max-age': { type: 'string', valueName: 'S', description: 'refuse a signature created more than S seconds ago', default: 'no limit, created not checked' },
   require: { type: 'string', valueName: '"C1 C2 ..."', description: 'components every signature must cover', default: 'none' },
   backend: signatureOptionSpecs['backend'] as OptionSpec,
+  ...profileVerifyOptionSpecs,
   ...messageOptionSpecs,
 }
 
@@ -84,6 +92,8 @@ type KeySelector = Exclude<VerifyOptions['key'], SignetKey | undefined>
  */
 export const verifyCommand: Command = async (argv: string[], io: CliIO): Promise<number> => {
   const args = parseArgs(argv, options, { command: 'verify', maxPositionals: 1, usage: USAGE })
+  const profile = otherProfile(args, 'verify')
+  if (profile !== undefined) return verifyProfile(io, args, profile)
   const keyFile = getString(args, 'key')
   const jwksFile = getString(args, 'jwks')
   if ((keyFile === undefined) === (jwksFile === undefined)) throw usage('verify', 'give exactly one of --key KEY and --jwks FILE')
