@@ -7,6 +7,7 @@
  */
 import {
   baseCommand,
+  consoleCommand,
   demoCommand,
   keygenCommand,
   keysCommand,
@@ -27,6 +28,7 @@ export const commands: Readonly<Record<string, Command>> = {
   base: baseCommand,
   serve: serveCommand,
   keys: keysCommand,
+  console: consoleCommand,
   demo: demoCommand,
 }
 
@@ -54,6 +56,8 @@ Commands:
   serve [--host H] [--port N] (--jwks FILE | --registry PATH) ...   (signet serve --help)
   keys create|list|show|rotate|disable|enable|revoke|usage|audit|rewrap REGISTRY ...
                                               manage API keys (signet keys --help)
+  console --registry PATH [--host H] [--port N]
+                                              a local web page over a registry (signet console --help)
   demo                                        run the end-to-end walkthrough
 
 signet <command> --help prints the usage of that command.

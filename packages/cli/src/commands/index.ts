@@ -4,6 +4,7 @@
  * @module
  */
 export { baseCommand } from './base.ts'
+export { consoleCommand } from './console.ts'
 export { demoCommand } from './demo.ts'
 export { keygenCommand } from './keygen.ts'
 export { keysCommand } from './keys.ts'
