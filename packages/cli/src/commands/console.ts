@@ -92,6 +92,9 @@ export const consoleCommand: Command = async (argv: string[], io: CliIO): Promis
     env: io.env,
     cwd: io.cwd,
     mustExist: true,
+    // The console is no hot path: every read sees the file as it is now, so a key created or
+    // revoked by `signet keys` a moment ago is there when its row is clicked.
+    file: { refreshIntervalMs: 0 },
     ...(masterKeyFile === undefined ? {} : { masterKeyFile }),
   })
   let running

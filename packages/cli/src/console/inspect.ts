@@ -139,10 +139,13 @@ function checkScheme(value: string | undefined, fallback: string, name: string):
   return scheme
 }
 
-/** The pasted key: a JWK as JSON, or PEM text. */
-async function pastedKey(text: string): Promise<SignetKey> {
+/**
+ * The pasted key: a JWK as JSON, or PEM text, and the `kid` its paster wrote (a JWK without
+ * one gets its thumbprint as `kid` on import, which says nothing about the signature's keyid).
+ */
+async function pastedKey(text: string): Promise<{ key: SignetKey; kid: string | undefined }> {
   const trimmed = text.trim()
-  if (!trimmed.startsWith('{')) return importKey(trimmed)
+  if (!trimmed.startsWith('{')) return { key: await importKey(trimmed), kid: undefined }
   let jwk: JsonWebKey & { kid?: string }
   try {
     jwk = JSON.parse(trimmed) as JsonWebKey & { kid?: string }
@@ -150,7 +153,7 @@ async function pastedKey(text: string): Promise<SignetKey> {
     // The text may be a secret: the message names the problem, never the content.
     throw new SignetError('ERR_KEY_INVALID', 'the key is not valid JSON (paste a JWK or a PEM)')
   }
-  return importKey(jwk)
+  return { key: await importKey(jwk), kid: typeof jwk.kid === 'string' ? jwk.kid : undefined }
 }
 
 const STATE_CODES = { disabled: 'ERR_KEY_DISABLED', revoked: 'ERR_KEY_REVOKED' } as const
@@ -249,10 +252,11 @@ export async function inspectRequest(input: InspectRequest, lookup: RegistryLook
   try {
     if (pasted !== '') {
       keySource = 'pasted'
-      key = await pastedKey(pasted)
-      if (key.kid !== undefined && keyid !== null && key.kid !== keyid) {
-        mark(SIGNATURE_PARAMS, `keyid ${JSON.stringify(keyid)} is not the pasted key's kid ${JSON.stringify(key.kid)}`)
-        return invalid('ERR_KEY_ID_MISMATCH', `the signature names keyid ${JSON.stringify(keyid)}, the pasted key is ${JSON.stringify(key.kid)}`, result())
+      const given = await pastedKey(pasted)
+      key = given.key
+      if (given.kid !== undefined && keyid !== null && given.kid !== keyid) {
+        mark(SIGNATURE_PARAMS, `keyid ${JSON.stringify(keyid)} is not the pasted key's kid ${JSON.stringify(given.kid)}`)
+        return invalid('ERR_KEY_ID_MISMATCH', `the signature names keyid ${JSON.stringify(keyid)}, the pasted key is ${JSON.stringify(given.kid)}`, result())
       }
     } else {
       if (keyid === null) return invalid('ERR_KEY_NOT_FOUND', 'no key was pasted and the signature names no keyid to look up', result())

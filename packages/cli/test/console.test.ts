@@ -1,0 +1,278 @@
+/**
+ * `signet console` without a browser: the inspector's verdicts and marked lines, the key view
+ * (no secret ever), rotation chains, the console's usage series, and the HTTP boundary (Host,
+ * origin, session token, confirmation, clean shutdown) through real requests to the console run
+ * in-process by the dispatcher.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { exportJwk, generateKey } from '@signet/core'
+import { inspectRequest } from '../src/console/inspect.ts'
+import type { RegistryLookup } from '../src/console/inspect.ts'
+import { keyView, rotationChain } from '../src/console/key-view.ts'
+import { UsageHistory } from '../src/console/usage-series.ts'
+import { consoleAuthorities, createGuard } from '../src/console/guard.ts'
+import { ed25519Key, registryFixture, signedRequest, startConsoleCommand } from './console-support.ts'
+import type { ConsoleRun, Fixture } from './console-support.ts'
+
+let fixture: Fixture
+let signer: Awaited<ReturnType<typeof ed25519Key>>
+let lookup: RegistryLookup
+const now = (): number => Date.now() / 1000
+
+beforeAll(async () => {
+  fixture = await registryFixture()
+  signer = await ed25519Key(fixture.registry)
+  lookup = async (keyid) => fixture.registry.resolve(keyid)
+})
+
+afterAll(async () => {
+  await fixture.registry.close()
+})
+
+describe('inspector', () => {
+  it('calls a request valid when the server sees what the client signed, with each base line', async () => {
+    const request = await signedRequest(signer.signing, signer.keyid)
+    const result = await inspectRequest({ request, key: JSON.stringify(signer.publicJwk), serverScheme: 'https' }, lookup, now())
+    expect(result.verdict).toBe('valid')
+    expect(result.code).toBeUndefined()
+    expect(result.reason).toMatch(/^valid/)
+    expect(result.lines.map((l) => l.component)).toEqual(['"@method"', '"@target-uri"', '"@authority"', '"content-digest"', '"content-type"', '"@signature-params"'])
+    expect(result.lines.find((l) => l.component === '"@target-uri"')?.value).toBe('https://api.example.com/orders?x=1')
+    expect(result.lines.every((l) => !l.failed)).toBe(true)
+    expect(result.server).toEqual({ targetUri: 'https://api.example.com/orders?x=1', authority: 'api.example.com' })
+  })
+
+  it('marks content-digest when the body was changed after signing', async () => {
+    const request = (await signedRequest(signer.signing, signer.keyid)).replace('{"item":42}', '{"item":43}')
+    const result = await inspectRequest({ request, key: JSON.stringify(signer.publicJwk), serverScheme: 'https' }, lookup, now())
+    expect(result.verdict).toBe('invalid')
+    expect(result.code).toBe('ERR_DIGEST_MISMATCH')
+    expect(result.lines.filter((l) => l.failed).map((l) => l.component)).toEqual(['"content-digest"'])
+  })
+
+  it('marks @target-uri and @authority when the server rebuilds another URI than the client signed', async () => {
+    const request = await signedRequest(signer.signing, signer.keyid)
+    const result = await inspectRequest({ request, key: JSON.stringify(signer.publicJwk), serverScheme: 'http', serverAuthority: '127.0.0.1:8080' }, lookup, now())
+    expect(result.verdict).toBe('invalid')
+    expect(result.code).toBe('ERR_SIGNATURE_INVALID')
+    expect(result.server?.targetUri).toBe('http://127.0.0.1:8080/orders?x=1')
+    expect(result.client?.targetUri).toBe('https://api.example.com/orders?x=1')
+    expect(result.lines.filter((l) => l.failed).map((l) => l.component)).toEqual(['"@target-uri"', '"@authority"'])
+    expect(result.reason).toContain("holds over the client's base")
+  })
+
+  it('blames no line when the key is not the signer', async () => {
+    const other = await exportJwk(await generateKey('ed25519'))
+    const request = await signedRequest(signer.signing, signer.keyid)
+    const result = await inspectRequest({ request, key: JSON.stringify({ ...other, kid: undefined }), serverScheme: 'https' }, lookup, now())
+    expect(result.code).toBe('ERR_SIGNATURE_INVALID')
+    expect(result.lines.some((l) => l.failed)).toBe(false)
+  })
+
+  it("uses the registry's key when none is pasted, and its state counts", async () => {
+    const request = await signedRequest(signer.signing, signer.keyid)
+    const ok = await inspectRequest({ request, serverScheme: 'https' }, lookup, now())
+    expect([ok.verdict, ok.keySource]).toEqual(['valid', 'registry'])
+    const other = await ed25519Key(fixture.registry, 'globex')
+    await fixture.registry.disable(other.keyid)
+    const refused = await inspectRequest({ request: await signedRequest(other.signing, other.keyid), serverScheme: 'https' }, lookup, now())
+    expect(refused.code).toBe('ERR_KEY_DISABLED')
+  })
+
+  it('reports a keyid that is not the pasted key, an expired signature and a request it cannot read', async () => {
+    const request = await signedRequest(signer.signing, signer.keyid)
+    const other = await exportJwk(await generateKey('ed25519'))
+    const mismatch = await inspectRequest({ request, key: JSON.stringify({ ...other, kid: 'someone-else' }), serverScheme: 'https' }, lookup, now())
+    expect(mismatch.code).toBe('ERR_KEY_ID_MISMATCH')
+    expect(mismatch.lines.find((l) => l.failed)?.component).toBe('"@signature-params"')
+    const old = await signedRequest(signer.signing, signer.keyid, { created: Math.floor(now()) - 3600 })
+    const aged = await inspectRequest({ request: old, key: JSON.stringify(signer.publicJwk), serverScheme: 'https' }, lookup, now())
+    expect(aged.verdict).toBe('valid')
+    expect(aged.notes.join(' ')).toContain('ERR_SIGNATURE_TOO_OLD')
+    const broken = await inspectRequest({ request: 'not a request' }, lookup, now())
+    expect(broken.code).toBe('ERR_MALFORMED_MESSAGE')
+    const badKey = await inspectRequest({ request, key: '{"kty": "oct", "k": "c2VjcmV0"' }, lookup, now())
+    expect(badKey.code).toBe('ERR_KEY_INVALID')
+    expect(badKey.reason).not.toContain('c2VjcmV0')
+  })
+})
+
+describe('key view and rotation chain', () => {
+  it('never copies a secret, and shows limits only when the registry has them', async () => {
+    const created = await fixture.registry.create({ owner: 'acme' })
+    const view = keyView({ ...created, rateLimit: '10/1m', credits: 5 })
+    const text = JSON.stringify(view)
+    expect(created.secret).toMatch(/^sgn_sk_/)
+    expect(text).not.toContain(created.secret as string)
+    expect(view['jwk']).toBeUndefined()
+    expect(view['limits']).toEqual({ rateLimit: '10/1m', credits: 5 })
+    expect(keyView(created)['limits']).toEqual({})
+  })
+
+  it('walks a rotation chain oldest first with the overlap window', async () => {
+    const first = await fixture.registry.create({ owner: 'chain' })
+    const second = await fixture.registry.rotate(first.keyid, { overlapSeconds: 3600 })
+    const third = await fixture.registry.rotate(second.keyid, { overlapSeconds: 600 })
+    const chain = rotationChain(await fixture.registry.list(), second.keyid)
+    expect(chain.map((s) => s.keyid)).toEqual([first.keyid, second.keyid, third.keyid])
+    expect(chain[0]?.overlap).toEqual({ from: second.created, until: second.previous.overlapUntil })
+    expect((chain[0]?.overlap?.until ?? 0) - (chain[0]?.overlap?.from ?? 0)).toBe(3600)
+    expect(chain[2]?.overlap).toBeNull()
+    expect(rotationChain([], 'sgn_k_none')).toEqual([])
+  })
+})
+
+describe('usage series', () => {
+  it("buckets the differences of a registry's totals, and passes a registry's own buckets through", async () => {
+    let clock = 1_800_000_000
+    let totals = { requests: 10, rejections: { ERR_SIGNATURE_INVALID: 1 } }
+    const history = new UsageHistory(async () => totals, () => clock)
+    expect((await history.series('k', 'minute')).buckets).toEqual([])
+    totals = { requests: 13, rejections: { ERR_SIGNATURE_INVALID: 3 } }
+    clock += 61
+    const series = await history.series('k', 'minute')
+    expect(series.source).toBe('console')
+    expect(series.buckets).toEqual([{ start: clock - (clock % 60), requests: 3, rejections: { ERR_SIGNATURE_INVALID: 2 } }])
+    const buckets = [{ start: clock - 60, requests: 4, rejections: { ERR_RATE_LIMITED: 1 } }]
+    const fromRegistry = await new UsageHistory(async () => buckets, () => clock).series('k', 'minute')
+    expect([fromRegistry.source, fromRegistry.buckets]).toEqual(['registry', buckets])
+  })
+})
+
+describe('guard', () => {
+  const token = 'a'.repeat(43)
+  const check = createGuard(consoleAuthorities('127.0.0.1', 8081), token)
+  const post = (headers: Record<string, string>): ReturnType<typeof check> => check({ method: 'POST', headers: { host: '127.0.0.1:8081', ...headers } })
+  it('refuses another Host (DNS rebinding), another origin, and a missing or wrong token', () => {
+    expect(check({ method: 'GET', headers: { host: 'evil.example:8081' } })?.code).toBe('ERR_HOST_NOT_ALLOWED')
+    expect(check({ method: 'GET', headers: { host: 'localhost:8081' } })).toBeUndefined()
+    expect(post({ origin: 'http://evil.example', 'x-signet-console-token': token })?.code).toBe('ERR_CROSS_ORIGIN')
+    expect(post({ 'x-signet-console-token': token })?.code).toBe('ERR_CROSS_ORIGIN')
+    expect(post({ 'sec-fetch-site': 'cross-site', 'x-signet-console-token': token })?.code).toBe('ERR_CROSS_ORIGIN')
+    expect(post({ origin: 'http://127.0.0.1:8081' })?.code).toBe('ERR_CONSOLE_TOKEN')
+    expect(post({ origin: 'http://127.0.0.1:8081', 'x-signet-console-token': 'b'.repeat(43) })?.code).toBe('ERR_CONSOLE_TOKEN')
+    expect(post({ origin: 'http://127.0.0.1:8081', 'x-signet-console-token': token })).toBeUndefined()
+    expect(post({ 'sec-fetch-site': 'same-origin', 'x-signet-console-token': token })).toBeUndefined()
+  })
+})
+
+describe('signet console over HTTP', () => {
+  let run: ConsoleRun
+  let token: string
+  let origin: string
+  beforeAll(async () => {
+    run = await startConsoleCommand(fixture)
+    origin = run.url
+    const page = await (await fetch(`${run.url}/`)).text()
+    token = /name="signet-console-token" content="([^"]+)"/.exec(page)?.[1] ?? ''
+  })
+  afterAll(async () => {
+    await run?.stop()
+  })
+
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> =>
+    fetch(`${run.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', origin, 'x-signet-console-token': token, ...headers }, body: JSON.stringify(body) })
+
+  it('binds to loopback, serves the page with a session token and strict headers', async () => {
+    expect(run.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    expect(token.length).toBeGreaterThanOrEqual(43)
+    const page = await fetch(`${run.url}/`)
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'")
+    expect(page.headers.get('x-frame-options')).toBe('DENY')
+    const script = await fetch(`${run.url}/app.js`)
+    expect(script.headers.get('content-type')).toContain('javascript')
+    expect((await script.text()).length).toBeGreaterThan(10_000) // uPlot is bundled in
+  })
+
+  it('lists keys without any secret, and refuses a foreign Host', async () => {
+    const created = await fixture.registry.create({ owner: 'listed' })
+    const answer = await fetch(`${run.url}/api/keys`)
+    const text = await answer.text()
+    expect(answer.status).toBe(200)
+    expect(text).toContain(created.keyid)
+    expect(text).not.toContain(created.secret as string)
+    expect(text).not.toContain('sgn_sk_')
+    const { request } = await import('node:http')
+    const status = await new Promise<number>((resolve, reject) => {
+      const url = new URL(run.url)
+      request({ host: url.hostname, port: url.port, path: '/api/keys', headers: { host: 'attacker.example' } }, (res) => {
+        res.resume()
+        resolve(res.statusCode ?? 0)
+      })
+        .on('error', reject)
+        .end()
+    })
+    expect(status).toBe(421)
+  })
+
+  it('changes nothing without the token, the origin or the confirmation; revokes when confirmed', async () => {
+    const created = await fixture.registry.create({ owner: 'victim' })
+    const path = `/api/keys/${created.keyid}/revoke`
+    expect((await post(path, { confirm: created.keyid }, { 'x-signet-console-token': 'x'.repeat(43) })).status).toBe(403)
+    expect((await post(path, { confirm: created.keyid }, { origin: 'http://evil.example' })).status).toBe(403)
+    const unconfirmed = await post(path, {})
+    expect(unconfirmed.status).toBe(400)
+    expect(((await unconfirmed.json()) as { code: string }).code).toBe('ERR_USAGE')
+    expect((await fixture.registry.get(created.keyid)).state).toBe('active')
+    const done = await post(path, { confirm: created.keyid })
+    expect(done.status).toBe(200)
+    expect((await fixture.registry.get(created.keyid)).state).toBe('revoked')
+    const again = await post(`/api/keys/${created.keyid}/enable`, { confirm: created.keyid })
+    expect([again.status, ((await again.json()) as { code: string }).code]).toEqual([409, 'ERR_INVALID_STATE'])
+  })
+
+  it('rotates: the successor secret is in that one answer and never in a listing', async () => {
+    const created = await fixture.registry.create({ owner: 'rotating' })
+    const answer = (await (await post(`/api/keys/${created.keyid}/rotate`, { confirm: created.keyid, overlap: '1h' })).json()) as {
+      key: { keyid: string; replaces: string }
+      once: { secret?: string }
+      previous: { overlapUntil: number }
+    }
+    expect(answer.key.replaces).toBe(created.keyid)
+    expect(answer.once.secret).toMatch(/^sgn_sk_/)
+    expect(JSON.stringify(answer.key)).not.toContain(answer.once.secret as string)
+    expect(await (await fetch(`${run.url}/api/keys`)).text()).not.toContain(answer.once.secret as string)
+    const chain = (await (await fetch(`${run.url}/api/keys/${answer.key.keyid}/rotation`)).json()) as { chain: Array<{ keyid: string; overlap: unknown }> }
+    expect(chain.chain.map((s) => s.keyid)).toEqual([created.keyid, answer.key.keyid])
+  })
+
+  it("charts usage recorded by a verifier since the console started", async () => {
+    const before = (await (await fetch(`${run.url}/api/keys/${signer.keyid}/usage?by=minute`)).json()) as { source: string; buckets: unknown[] }
+    expect(before.source).toBe('console')
+    const t = Math.floor(now())
+    for (let i = 0; i < 3; i++) fixture.registry.recordUsage({ keyid: signer.keyid, time: t, ip: '10.0.0.1' })
+    fixture.registry.recordUsage({ keyid: signer.keyid, time: t, code: 'ERR_SIGNATURE_INVALID' })
+    await fixture.registry.flushUsage()
+    const after = (await (await fetch(`${run.url}/api/keys/${signer.keyid}/usage?by=hour`)).json()) as { buckets: Array<{ requests: number; rejections: Record<string, number> }> }
+    const sum = after.buckets.reduce((n, b) => n + b.requests, 0)
+    expect(sum).toBe(3)
+    expect(after.buckets.reduce((n, b) => n + (b.rejections['ERR_SIGNATURE_INVALID'] ?? 0), 0)).toBe(1)
+    const bad = await fetch(`${run.url}/api/keys/${signer.keyid}/usage?by=week`)
+    expect(bad.status).toBe(400)
+  })
+
+  it('inspects over HTTP and never echoes the pasted key', async () => {
+    const hmac = await fixture.registry.create({ owner: 'hmac' })
+    const keyText = JSON.stringify(hmac.jwk)
+    const answer = await post('/api/inspect', { request: 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', key: keyText })
+    const text = await answer.text()
+    expect(answer.status).toBe(200)
+    expect(JSON.parse(text).code).toBe('ERR_SIGNATURE_MISSING')
+    expect(text).not.toContain((hmac.jwk as { k: string }).k)
+    expect(run.stderr()).not.toContain((hmac.jwk as { k: string }).k)
+  })
+
+  it('finishes and exits 0 on abort (SIGINT)', async () => {
+    const second = await startConsoleCommand(fixture)
+    expect(await second.stop()).toBe(0)
+    await expect(fetch(`${second.url}/`)).rejects.toThrow()
+  })
+})
+
+describe('signet console usage errors', () => {
+  it('needs an existing registry and a valid port', async () => {
+    const missing = startConsoleCommand({ ...fixture, file: `${fixture.dir}/nothing.signet` })
+    await expect(missing).rejects.toThrow(/ERR_IO/)
+    await expect(startConsoleCommand(fixture, ['--port', '99999'])).rejects.toThrow(/ERR_USAGE/)
+  })
+})
