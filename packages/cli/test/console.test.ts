@@ -240,8 +240,8 @@ describe('signet console over HTTP', () => {
     const before = (await (await fetch(`${run.url}/api/keys/${signer.keyid}/usage?by=minute`)).json()) as { source: string; buckets: unknown[] }
     expect(before.source).toBe('console')
     const t = Math.floor(now())
-    for (let i = 0; i < 3; i++) fixture.registry.recordUsage({ keyid: signer.keyid, time: t, ip: '10.0.0.1' })
-    fixture.registry.recordUsage({ keyid: signer.keyid, time: t, code: 'ERR_SIGNATURE_INVALID' })
+    for (let i = 0; i < 3; i++) fixture.registry.recordUsage({ keyid: signer.keyid, time: t * 1000, ip: '10.0.0.1' })
+    fixture.registry.recordUsage({ keyid: signer.keyid, time: t * 1000, code: 'ERR_SIGNATURE_INVALID' })
     await fixture.registry.flushUsage()
     const after = (await (await fetch(`${run.url}/api/keys/${signer.keyid}/usage?by=hour`)).json()) as { buckets: Array<{ requests: number; rejections: Record<string, number> }> }
     const sum = after.buckets.reduce((n, b) => n + b.requests, 0)

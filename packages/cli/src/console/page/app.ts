@@ -162,6 +162,8 @@ $('inspect-form').addEventListener('submit', (event) => {
 let keys: KeyView[] = []
 let selected: string | undefined
 let chart: uPlot | undefined
+const wideBars = uPlot.paths.bars?.({ size: [0.6, 40], gap: 2 })
+const narrowBars = uPlot.paths.bars?.({ size: [0.3, 16], gap: 2 })
 
 function list(value: Json | undefined): string[] {
   return Array.isArray(value) ? value.map(String) : []
@@ -201,8 +203,11 @@ function creditText(key: KeyView): HTMLElement {
   return el('span', `${describe(limits['credits'])}${refill === undefined ? '' : ` (refill ${describe(refill)})`}`)
 }
 
+/** The state as an operator reads it: an active key past its expiry is expired; one rotated away, rotated. */
 function stateOf(key: KeyView): string {
-  return key['expired'] === true && key.state === 'active' ? 'expired' : key.state
+  if (key.state !== 'active') return key.state
+  if (key['expired'] === true) return 'expired'
+  return key['replacedBy'] === null || key['replacedBy'] === undefined ? 'active' : 'rotated'
 }
 
 function renderKeys(): void {
@@ -314,7 +319,12 @@ async function loadUsage(keyid: string): Promise<void> {
       width,
       height: 220,
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
-      series: [{}, { label: 'accepted', stroke: '#2450b2', fill: 'rgba(36,80,178,.12)', width: 2 }, { label: 'refused', stroke: '#a3161c', width: 2 }],
+      // Bars: a bucket is a count over its whole interval, and one bucket still reads as one.
+      series: [
+        {},
+        { label: 'accepted', stroke: '#2450b2', fill: 'rgba(36,80,178,.35)', width: 1, points: { show: false }, ...(wideBars === undefined ? {} : { paths: wideBars }) },
+        { label: 'refused', stroke: '#a3161c', fill: 'rgba(163,22,28,.6)', width: 1, points: { show: false }, ...(narrowBars === undefined ? {} : { paths: narrowBars }) },
+      ],
       axes: [{}, { label: 'requests' }],
     },
     [xs, accepted, refused],
@@ -344,11 +354,18 @@ async function loadTimeline(keyid: string): Promise<void> {
   const { chain, now } = answer
   box.replaceChildren()
   if (chain.length === 0) return
-  const start = Math.min(...chain.map((s) => s.from))
-  const ends = chain.map((s) => s.until ?? now + 86_400)
-  const end = Math.max(now, ...ends) + 1
-  const pos = (t: number): string => `${(((t - start) / (end - start)) * 100).toFixed(2)}%`
-  const span = (a: number, b: number): string => `${Math.max(0.5, ((b - a) / (end - start)) * 100).toFixed(2)}%`
+  const ends = chain.map((s) => s.until ?? Number.POSITIVE_INFINITY)
+  // The window worth seeing: the creations, the overlaps and now, padded. A 90-day key must not
+  // shrink a six-hour overlap to nothing; bars running past the window are cut at its edge and
+  // their end is written beside them.
+  const focus = [now, ...chain.map((s) => s.from), ...chain.flatMap((s) => (s.overlap === null ? [] : [s.overlap.until]))]
+  const lo = Math.min(...focus)
+  const hi = Math.max(lo + 3600, ...focus)
+  const start = lo - (hi - lo) * 0.15
+  const end = hi + (hi - lo) * 0.15
+  const clamp = (t: number): number => Math.min(end, Math.max(start, t))
+  const pos = (t: number): string => `${(((clamp(t) - start) / (end - start)) * 100).toFixed(2)}%`
+  const span = (a: number, b: number): string => `${Math.max(0.5, ((clamp(b) - clamp(a)) / (end - start)) * 100).toFixed(2)}%`
   chain.forEach((step, i) => {
     const row = el('div', undefined, 'tl-row')
     row.dataset['keyid'] = step.keyid
@@ -369,7 +386,7 @@ async function loadTimeline(keyid: string): Promise<void> {
     const mark = el('div', undefined, 'tl-now')
     mark.style.left = pos(now)
     track.append(mark)
-    row.append(label, track)
+    row.append(label, track, el('div', step.until === null ? 'never ends' : `until ${time(step.until)}`, 'tl-end'))
     box.append(row)
   })
   const overlaps = chain.filter((s) => s.overlap !== null)
