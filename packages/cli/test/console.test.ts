@@ -11,6 +11,9 @@ import type { RegistryLookup } from '../src/console/inspect.ts'
 import { keyView, rotationChain } from '../src/console/key-view.ts'
 import { UsageHistory } from '../src/console/usage-series.ts'
 import { consoleAuthorities, createGuard } from '../src/console/guard.ts'
+import { openRegistryFromSpec } from '@signet/registry'
+import { findRedisServer, startRedis } from '../../registry/test/redis-server.ts'
+import type { RedisHandle } from '../../registry/test/redis-server.ts'
 import { ed25519Key, registryFixture, signedRequest, startConsoleCommand } from './console-support.ts'
 import type { ConsoleRun, Fixture } from './console-support.ts'
 
@@ -100,12 +103,13 @@ describe('inspector', () => {
 describe('key view and rotation chain', () => {
   it('never copies a secret, and shows limits only when the registry has them', async () => {
     const created = await fixture.registry.create({ owner: 'acme' })
-    const view = keyView({ ...created, rateLimit: '10/1m', credits: 5 })
+    const view = keyView({ ...created, rateLimit: '10/1m', credits: 5, creditsRefill: 'daily', secretLimit: undefined, unrelated: 1 })
     const text = JSON.stringify(view)
     expect(created.secret).toMatch(/^sgn_sk_/)
     expect(text).not.toContain(created.secret as string)
     expect(view['jwk']).toBeUndefined()
-    expect(view['limits']).toEqual({ rateLimit: '10/1m', credits: 5 })
+    expect(view['limits']).toEqual({ rateLimit: '10/1m', credits: 5, creditsRefill: 'daily' })
+    expect(view['unrelated']).toBeUndefined()
     expect(keyView(created)['limits']).toEqual({})
   })
 
@@ -133,6 +137,9 @@ describe('usage series', () => {
     const series = await history.series('k', 'minute')
     expect(series.source).toBe('console')
     expect(series.buckets).toEqual([{ start: clock - (clock % 60), requests: 3, rejections: { ERR_SIGNATURE_INVALID: 2 } }])
+    // A key created after the console started counts from zero: its first sample is all new use.
+    const fresh = new UsageHistory(async () => ({ requests: 2, rejections: {} }), () => clock, () => clock)
+    expect((await fresh.series('new', 'minute')).buckets).toEqual([{ start: clock - (clock % 60), requests: 2, rejections: {} }])
     const buckets = [{ start: clock - 60, requests: 4, rejections: { ERR_RATE_LIMITED: 1 } }]
     const fromRegistry = await new UsageHistory(async () => buckets, () => clock).series('k', 'minute')
     expect([fromRegistry.source, fromRegistry.buckets]).toEqual(['registry', buckets])
@@ -274,5 +281,54 @@ describe('signet console usage errors', () => {
     const missing = startConsoleCommand({ ...fixture, file: `${fixture.dir}/nothing.signet` })
     await expect(missing).rejects.toThrow(/ERR_IO/)
     await expect(startConsoleCommand(fixture, ['--port', '99999'])).rejects.toThrow(/ERR_USAGE/)
+  })
+})
+
+const redisServer = findRedisServer()
+if (redisServer === undefined) {
+  if (process.env['CI'] === 'true') throw new Error('redis-server is required in CI for the console test on a Redis registry')
+  console.log('redis-server not found: skipping the signet console test on a Redis registry (required when CI=true)')
+}
+
+describe.skipIf(redisServer === undefined)('signet console on a Redis registry', () => {
+  let redis: RedisHandle
+  beforeAll(async () => {
+    redis = await startRedis(redisServer as string)
+  })
+  afterAll(() => redis?.stop())
+
+  it('lists, charts and revokes keys of a Redis registry', async () => {
+    const env = { SIGNET_MASTER_KEY: fixture.env.SIGNET_MASTER_KEY as string }
+    const registry = await openRegistryFromSpec(redis.url, { env, actor: 'console-test' })
+    try {
+      const created = await registry.create({ owner: 'redis-owner', scopes: ['a:b'] })
+      const run = await startConsoleCommand({ dir: fixture.dir, file: redis.url, env, registry })
+      try {
+        const listed = await (await fetch(`${run.url}/api/keys`)).text()
+        expect(listed).toContain(created.keyid)
+        expect(listed).not.toContain(created.secret as string)
+        const t = Math.floor(now())
+        registry.recordUsage({ keyid: created.keyid, time: t * 1000, ip: '10.0.0.2' })
+        registry.recordUsage({ keyid: created.keyid, time: t * 1000, ip: '10.0.0.2' })
+        await registry.flushUsage()
+        const usage = (await (await fetch(`${run.url}/api/keys/${created.keyid}/usage?by=day`)).json()) as { buckets: Array<{ requests: number }> }
+        expect(usage.buckets.reduce((n, b) => n + b.requests, 0)).toBe(2)
+        const page = await (await fetch(`${run.url}/`)).text()
+        const token = /name="signet-console-token" content="([^"]+)"/.exec(page)?.[1] ?? ''
+        const answer = await fetch(`${run.url}/api/keys/${created.keyid}/revoke`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin: run.url, 'x-signet-console-token': token },
+          body: JSON.stringify({ confirm: created.keyid }),
+        })
+        expect(answer.status).toBe(200)
+        expect((await registry.get(created.keyid)).state).toBe('revoked')
+        const audit = await registry.audit()
+        expect(audit.at(-1)).toMatchObject({ action: 'revoke', keyid: created.keyid, actor: expect.stringContaining('console') })
+      } finally {
+        expect(await run.stop()).toBe(0)
+      }
+    } finally {
+      await registry.close()
+    }
   })
 })

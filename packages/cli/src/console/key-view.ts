@@ -4,8 +4,7 @@
  *
  * The view is built from an allow-list, not by deleting known secrets: a member a later registry
  * adds reaches the page only once it is named here, so a new secret-bearing member cannot leak
- * by default. Limits and credits are read by name (`rateLimit`, `ownerRateLimit`, `credits`,
- * `creditsRefill`) and shown as given; a registry that does not keep them, or a key without
+ * by default. Limits and credits are recognised by name (see `LIMIT_NAME`) and shown as given; a registry that does not keep them, or a key without
  * them, shows "none set" rather than a guess.
  *
  * @module
@@ -17,8 +16,12 @@ const SHOWN = [
   'created', 'updated', 'replaces', 'replacedBy', 'overlapUntil', 'labels', 'lastUsed', 'lastIp', 'generated',
 ] as const
 
-/** Limit and credit members, shown when the registry has them. */
-const LIMITS = ['rateLimit', 'ownerRateLimit', 'credits', 'creditsRefill', 'refill'] as const
+/**
+ * Limit and credit members, shown when the registry has them: any member whose name speaks of
+ * a limit, a quota, credits or their refill (`rateLimit`, `ownerRateLimit`, `credits`,
+ * `creditsRefill`, ...), so a registry that names them a little differently is still shown.
+ */
+const LIMIT_NAME = /limit|quota|credit|refill/i
 
 /** Members that hold a secret in some registry answer; never copied, whatever the allow-list says. */
 const SECRET_MEMBERS: ReadonlySet<string> = new Set(['secret', 'jwk', 'privateKey', 'sealed', 'mac'])
@@ -71,7 +74,8 @@ export function keyView(summary: object): KeyView {
     if (value !== undefined) out[name] = value
   }
   const limits: Record<string, ViewValue> = {}
-  for (const name of LIMITS) {
+  for (const name of Object.keys(source)) {
+    if (!LIMIT_NAME.test(name) || SECRET_MEMBERS.has(name)) continue
     const value = plain(source[name])
     if (value !== undefined && value !== null) limits[name] = value
   }

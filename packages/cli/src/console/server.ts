@@ -176,7 +176,8 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const now = options.now ?? ((): number => Date.now() / 1000)
   const assets: ConsoleAssets = await loadConsoleAssets()
   const token = newSessionToken()
-  const history = new UsageHistory(usageReader(registry), now)
+  const created = new Map<string, number>()
+  const history = new UsageHistory(usageReader(registry), now, (keyid) => created.get(keyid))
   const actorOption = options.actor === undefined ? {} : { actor: options.actor }
   let check: ReturnType<typeof createGuard> | undefined
   const page = Buffer.from(assets.html.replace('%%TOKEN%%', token))
@@ -184,6 +185,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   async function sampleAll(): Promise<void> {
     const keys = await registry.list()
     for (const k of keys) {
+      created.set(k.keyid, k.created)
       const totals = await registry.usage(k.keyid).catch(() => undefined)
       if (totals !== undefined && !Array.isArray(totals)) history.record(k.keyid, totals)
     }
@@ -241,6 +243,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     if (path === '/api/keys') {
       if (method !== 'GET') throw new HttpProblem(405, 'ERR_METHOD_NOT_ALLOWED', 'GET only')
       const keys = await registry.list()
+      for (const k of keys) created.set(k.keyid, k.created)
       return { now: Math.floor(now()), keys: keys.map(keyView) }
     }
     if (path === '/api/inspect') {
@@ -274,6 +277,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       }
       const by = query.get('by') ?? 'minute'
       if (by !== 'minute' && by !== 'hour' && by !== 'day') throw new HttpProblem(400, 'ERR_USAGE', '"by" expected minute, hour or day')
+      if (!created.has(keyid)) created.set(keyid, (await registry.get(keyid)).created)
       return history.series(keyid, by as BucketSize)
     }
     if (method !== 'POST') throw new HttpProblem(405, 'ERR_METHOD_NOT_ALLOWED', 'POST only')
@@ -320,8 +324,10 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address
   check = createGuard(consoleAuthorities(shown, address.port), token)
 
-  // A registry without usage buckets: sample the totals so the chart has a history.
-  let sampling: Promise<void> = sampleAll().catch(() => undefined)
+  // A registry without usage buckets: sample the totals so the chart has a history. The first
+  // sample is the baseline and is taken before the console announces itself.
+  await sampleAll().catch(() => undefined)
+  let sampling: Promise<void> = Promise.resolve()
   const timer = setInterval(() => {
     sampling = sampling.then(() => sampleAll()).catch(() => undefined)
   }, options.sampleIntervalMs ?? 5000)

@@ -83,20 +83,25 @@ export class UsageHistory {
   readonly #now: () => number
   readonly #started: number
   readonly #keys = new Map<string, Sampled>()
+  readonly #createdAt: (keyid: string) => number | undefined
 
   /**
    * @param read - the registry's `usage(keyid, { since, by })`
    * @param now - the clock in unix seconds
+   * @param createdAt - when a key was created, if known: a key created after the console
+   *   started had no use before, so its first sample counts from zero instead of being a baseline
    */
-  constructor(read: ReadUsage, now: () => number) {
+  constructor(read: ReadUsage, now: () => number, createdAt: (keyid: string) => number | undefined = () => undefined) {
     this.#read = read
     this.#now = now
+    this.#createdAt = createdAt
     this.#started = Math.floor(now())
   }
 
   /**
-   * Take one sample of a key's totals. The first sample of a key is its baseline; each later
-   * one adds the difference to the current minute. Counters that went down (a registry
+   * Take one sample of a key's totals. The first sample of a key is its baseline (zero for a
+   * key created after the console started); each later one adds the difference to the current
+   * minute. Counters that went down (a registry
    * replaced under the console) start a new baseline.
    *
    * @param keyid - the key
@@ -104,10 +109,13 @@ export class UsageHistory {
    */
   record(keyid: string, totals: UsageTotals): void {
     const now = Math.floor(this.#now())
-    const known = this.#keys.get(keyid)
+    let known = this.#keys.get(keyid)
     if (known === undefined) {
-      this.#keys.set(keyid, { last: { requests: totals.requests, rejections: { ...totals.rejections } }, minutes: new Map() })
-      return
+      const created = this.#createdAt(keyid)
+      const fresh = created !== undefined && created >= this.#started
+      known = { last: fresh ? { requests: 0, rejections: {} } : { requests: totals.requests, rejections: { ...totals.rejections } }, minutes: new Map() }
+      this.#keys.set(keyid, known)
+      if (!fresh) return
     }
     const requests = totals.requests - known.last.requests
     const rejections: Record<string, number> = {}

@@ -190,17 +190,21 @@ function describe(value: Json | undefined): string {
   return String(value)
 }
 
+/** The limit members (rate limits, quotas) and the credit members (credits, refill) of a key. */
+function limitParts(key: KeyView, credit: boolean): string[] {
+  return Object.entries(limitsOf(key))
+    .filter(([name]) => /credit|refill/i.test(name) === credit)
+    .map(([name, value]) => (/^(rateLimit|credits)$/.test(name) ? describe(value) : `${name.replace(/([A-Z])/g, ' $1').toLowerCase()} ${describe(value)}`))
+}
+
 function limitText(key: KeyView): HTMLElement {
-  const limits = limitsOf(key)
-  const parts = [limits['rateLimit'] === undefined ? '' : describe(limits['rateLimit']), limits['ownerRateLimit'] === undefined ? '' : `owner ${describe(limits['ownerRateLimit'])}`].filter((p) => p !== '')
+  const parts = limitParts(key, false)
   return parts.length === 0 ? el('span', 'no rate limit set', 'none') : el('span', parts.join('; '))
 }
 
 function creditText(key: KeyView): HTMLElement {
-  const limits = limitsOf(key)
-  if (limits['credits'] === undefined) return el('span', 'no credit limit', 'none')
-  const refill = limits['creditsRefill'] ?? limits['refill']
-  return el('span', `${describe(limits['credits'])}${refill === undefined ? '' : ` (refill ${describe(refill)})`}`)
+  const parts = limitParts(key, true)
+  return parts.length === 0 ? el('span', 'no credit limit', 'none') : el('span', parts.join('; '))
 }
 
 /** The state as an operator reads it: an active key past its expiry is expired; one rotated away, rotated. */
