@@ -119,7 +119,9 @@ describe.skipIf(!haveChromium)('signet console in Chromium', () => {
     await page.waitForSelector('#timeline .tl-overlap')
     expect(await page.$$eval('#timeline .tl-row', (list) => list.map((r) => (r as HTMLElement).dataset['keyid']))).toEqual([busy.previous.keyid, busy.keyid])
     expect(await page.textContent('#timeline .tl-legend')).toContain('overlap')
-    await page.screenshot({ path: `${mkdir(images)}console.png`, fullPage: true })
+    const shot = await page.screenshot({ path: `${mkdir(images)}console.png`, fullPage: true })
+    expect([...shot.subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG')
+    expect(shot.length).toBeGreaterThan(50_000)
   })
 
   it('revoke: cancelled changes nothing, confirmed revokes', async () => {

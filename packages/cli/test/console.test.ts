@@ -269,6 +269,34 @@ describe('signet console over HTTP', () => {
     expect(run.stderr()).not.toContain((hmac.jwk as { k: string }).k)
   })
 
+  it('finishes a request in flight when aborted (SIGINT), then exits 0', async () => {
+    const second = await startConsoleCommand(fixture)
+    const page = await (await fetch(`${second.url}/`)).text()
+    const secondToken = /name="signet-console-token" content="([^"]+)"/.exec(page)?.[1] ?? ''
+    const { connect } = await import('node:net')
+    const url = new URL(second.url)
+    const body = JSON.stringify({ request: 'GET / HTTP/1.1\r\nHost: x\r\n\r\n' })
+    const socket = connect(Number(url.port), url.hostname)
+    let answer = ''
+    socket.on('data', (chunk) => {
+      answer += chunk.toString()
+    })
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()))
+    await new Promise<void>((resolve) => socket.on('connect', () => resolve()))
+    socket.write(
+      `POST /api/inspect HTTP/1.1\r\nHost: ${url.host}\r\nOrigin: ${second.url}\r\nX-Signet-Console-Token: ${secondToken}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.slice(0, 10)}`,
+    )
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const exit = second.stop()
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    socket.end(body.slice(10))
+    await closed
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /)
+    expect(answer).toContain('ERR_SIGNATURE_MISSING')
+    expect(await exit).toBe(0)
+  })
+
   it('finishes and exits 0 on abort (SIGINT)', async () => {
     const second = await startConsoleCommand(fixture)
     expect(await second.stop()).toBe(0)
