@@ -119,6 +119,8 @@ describe.skipIf(!haveChromium)('signet console in Chromium', () => {
     await page.waitForSelector('#timeline .tl-overlap')
     expect(await page.$$eval('#timeline .tl-row', (list) => list.map((r) => (r as HTMLElement).dataset['keyid']))).toEqual([busy.previous.keyid, busy.keyid])
     expect(await page.textContent('#timeline .tl-legend')).toContain('overlap')
+    await page.waitForSelector('#history tbody tr')
+    expect(await page.textContent('#history tbody')).toContain('create')
     const shot = await page.screenshot({ path: `${mkdir(images)}console.png`, fullPage: true })
     expect([...shot.subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG')
     expect(shot.length).toBeGreaterThan(50_000)

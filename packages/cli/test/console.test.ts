@@ -241,6 +241,9 @@ describe('signet console over HTTP', () => {
     expect(await (await fetch(`${run.url}/api/keys`)).text()).not.toContain(answer.once.secret as string)
     const chain = (await (await fetch(`${run.url}/api/keys/${answer.key.keyid}/rotation`)).json()) as { chain: Array<{ keyid: string; overlap: unknown }> }
     expect(chain.chain.map((s) => s.keyid)).toEqual([created.keyid, answer.key.keyid])
+    const history = (await (await fetch(`${run.url}/api/keys/${created.keyid}/audit`)).json()) as { entries: Array<{ action: string; details: { successor: string } }> }
+    expect(history.entries.map((e) => e.action)).toEqual(['rotate', 'create'])
+    expect(history.entries[0]?.details.successor).toBe(answer.key.keyid)
   })
 
   it("charts usage recorded by a verifier since the console started", async () => {

@@ -7,6 +7,7 @@
  * GET  /api/keys                      every key, as key-view.ts shows it (never a secret)
  * GET  /api/keys/KEYID/usage?by=B     usage over time (usage-series.ts)
  * GET  /api/keys/KEYID/rotation       the rotation chain through the key
+ * GET  /api/keys/KEYID/audit          the key's audit entries, newest first (at most 100)
  * POST /api/inspect                   { request, key?, clientScheme?, serverScheme?, serverAuthority?, label? }
  * POST /api/keys/KEYID/ACTION         disable | enable | revoke | rotate, with { confirm: KEYID }
  * ```
@@ -269,8 +270,14 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     const keyid = decodeURIComponent(match[1] as string)
     const what = match[2] as string
     assertKeyId(keyid)
-    if (what === 'usage' || what === 'rotation') {
+    if (what === 'usage' || what === 'rotation' || what === 'audit') {
       if (method !== 'GET') throw new HttpProblem(405, 'ERR_METHOD_NOT_ALLOWED', 'GET only')
+      if (what === 'audit') {
+        await registry.get(keyid)
+        // The key's own entries, newest first; audit entries never hold a secret.
+        const entries = (await registry.audit()).filter((e) => e.keyid === keyid)
+        return { keyid, entries: entries.slice(-100).reverse() }
+      }
       if (what === 'rotation') {
         await registry.get(keyid)
         return { keyid, now: Math.floor(now()), chain: rotationChain(await registry.list(), keyid) }

@@ -27,6 +27,8 @@ interface InspectResult {
   code?: string
   reason: string
   keySource: string
+  labels: string[]
+  label?: string
   keyid?: string | null
   alg?: string | null
   lines: BaseLine[]
@@ -136,6 +138,9 @@ function showInspection(result: InspectResult): void {
   }
   const notes = $('notes')
   notes.replaceChildren(...result.notes.map((n) => el('li', n)))
+  if (result.labels.length > 1) {
+    notes.append(el('li', `This request carries ${result.labels.length} signatures (${result.labels.join(', ')}); this is ${result.label ?? '?'}. Name another under Signature.`))
+  }
   if (result.keySource !== 'none') notes.append(el('li', `key: ${result.keySource === 'registry' ? `the registry's key ${result.keyid ?? ''}` : 'the pasted key (not stored)'}`))
 }
 
@@ -151,7 +156,7 @@ $('inspect-form').addEventListener('submit', (event) => {
     serverAuthority: $<HTMLInputElement>('server-authority').value,
     label: $<HTMLInputElement>('label').value,
   })
-    .then(showInspection, (error: Error) => showInspection({ verdict: 'invalid', reason: error.message, keySource: 'none', lines: [], notes: [] }))
+    .then(showInspection, (error: Error) => showInspection({ verdict: 'invalid', reason: error.message, keySource: 'none', labels: [], lines: [], notes: [] }))
     .finally(() => {
       button.disabled = false
     })
@@ -239,16 +244,29 @@ function renderKeys(): void {
   $('keys-status').textContent = keys.length === 0 ? 'This registry has no keys yet (signet keys create).' : `${keys.length} key${keys.length === 1 ? '' : 's'}. Select one for its usage, rotation timeline and actions.`
 }
 
-async function loadKeys(): Promise<void> {
+let shownKeys = ''
+
+async function loadKeys(onlyIfChanged = false): Promise<void> {
+  let fresh: KeyView[]
   try {
-    keys = (await call<{ keys: KeyView[] }>('/api/keys')).keys
+    fresh = (await call<{ keys: KeyView[] }>('/api/keys')).keys
   } catch (error) {
     $('keys-status').textContent = (error as Error).message
     return
   }
+  const text = JSON.stringify(fresh)
+  if (onlyIfChanged && text === shownKeys) return
+  shownKeys = text
+  keys = fresh
   renderKeys()
   if (selected !== undefined) renderDetail()
 }
+
+// Changes made elsewhere (`signet keys`, a verifier's usage) show up without a reload; the table
+// is redrawn only when something changed, and never under an open dialog.
+setInterval(() => {
+  if (!$('keys').hidden && !$<HTMLDialogElement>('confirm').open) void loadKeys(true)
+}, 15_000)
 
 function renderDetail(): void {
   const key = keys.find((k) => k.keyid === selected)
@@ -289,6 +307,36 @@ function renderDetail(): void {
   }
   void loadUsage(key.keyid)
   void loadTimeline(key.keyid)
+  void loadHistory(key.keyid)
+}
+
+interface AuditEntry {
+  time: number
+  actor: string
+  action: string
+  details?: Record<string, Json>
+}
+
+async function loadHistory(keyid: string): Promise<void> {
+  const body = $<HTMLTableElement>('history').tBodies[0] as HTMLTableSectionElement
+  let entries: AuditEntry[]
+  try {
+    entries = (await call<{ entries: AuditEntry[] }>(`/api/keys/${encodeURIComponent(keyid)}/audit`)).entries
+  } catch (error) {
+    body.replaceChildren(el('tr', (error as Error).message))
+    return
+  }
+  if (keyid !== selected) return
+  body.replaceChildren(
+    ...entries.map((e) => {
+      const row = el('tr')
+      const details = Object.entries(e.details ?? {})
+        .map(([k, v]) => `${k} ${k === 'overlapUntil' || k === 'expires' ? time(v as number | null) : describe(v)}`)
+        .join(', ')
+      row.append(el('td', time(e.time)), el('td', e.action), el('td', e.actor), el('td', details))
+      return row
+    }),
+  )
 }
 
 function selectKey(keyid: string): void {
