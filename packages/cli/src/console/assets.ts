@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
+import { SignetError } from '@signet/core'
 
 /** The console page's files, ready to serve. */
 export interface ConsoleAssets {
@@ -38,8 +39,11 @@ async function fromDist(dir: URL): Promise<ConsoleAssets> {
 
 async function fromSources(): Promise<ConsoleAssets> {
   const page = new URL('./page/', import.meta.url)
-  // esbuild is a development dependency: it is reached only when running from the sources.
-  const esbuild = (await import('esbuild')) as typeof import('esbuild')
+  // esbuild is a development dependency, reached only when running from the sources. The name
+  // is a variable so that no bundler of the CLI (rollup for dist, esbuild in the tests) pulls
+  // esbuild itself into the bundle.
+  const builder = 'esbuild'
+  const esbuild = (await import(builder)) as typeof import('esbuild')
   const built = await esbuild.build({ ...PAGE_BUILD, entryPoints: [fileURLToPath(new URL('app.ts', page))], write: false })
   const require = createRequire(import.meta.url)
   const uplotCss = await readFile(require.resolve('uplot/dist/uPlot.min.css'), 'utf8')
@@ -55,12 +59,15 @@ async function fromSources(): Promise<ConsoleAssets> {
  * The console's files: from `dist/console/` when built, else bundled from the sources once.
  *
  * @returns the page, script and styles
- * @throws when neither the built files nor the sources (with esbuild) are present
+ * @throws {SignetError} `ERR_IO` when neither the built files nor the sources are present
  */
 export function loadConsoleAssets(): Promise<ConsoleAssets> {
   if (cached !== undefined) return cached
   const dist = new URL('./console/', import.meta.url)
-  const attempt = existsSync(new URL('app.js', dist)) ? fromDist(dist) : fromSources()
+  let attempt: Promise<ConsoleAssets>
+  if (existsSync(new URL('app.js', dist))) attempt = fromDist(dist)
+  else if (existsSync(new URL('./page/app.ts', import.meta.url))) attempt = fromSources()
+  else attempt = Promise.reject(new SignetError('ERR_IO', 'signet console: the page files are missing beside the CLI (dist/console/); build it with pnpm build'))
   cached = attempt.catch((error: unknown) => {
     cached = undefined
     throw error
