@@ -18,7 +18,6 @@ import { openRegistryFromSpec } from '@signet/registry'
 import { getString, parseArgs, usage, wantsHelp } from '../args.ts'
 import type { OptionSpecs } from '../args.ts'
 import type { CliIO, Command } from '../io.ts'
-import { startConsole } from '../console/server.ts'
 
 const COMMAND = 'console'
 
@@ -99,6 +98,8 @@ export const consoleCommand: Command = async (argv: string[], io: CliIO): Promis
   })
   let running
   try {
+    // Loaded here, not at the top: every other command starts without the console's modules.
+    const { startConsole } = await import('../console/server.ts')
     running = await startConsole({ registry, host, port: Number(portText), actor: actorOf(io) })
   } catch (error) {
     await registry.close().catch(() => undefined)
