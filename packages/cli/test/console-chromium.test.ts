@@ -91,6 +91,8 @@ describe.skipIf(!haveChromium)('signet console in Chromium', () => {
     expect(await page.$$eval('#base tr.failed', (rows) => rows.map((r) => (r as HTMLElement).dataset['component']))).toEqual(['"@target-uri"', '"@authority"'])
     expect(await page.textContent('#server-view')).toContain('http://127.0.0.1:8080/orders?x=1')
     expect(await page.textContent('#client-view')).toContain('https://api.example.com/orders?x=1')
+    expect(await page.textContent('#server-base')).toContain('"@target-uri": http://127.0.0.1:8080/orders?x=1')
+    expect(await page.textContent('#client-base')).toContain('"@target-uri": https://api.example.com/orders?x=1')
     await page.screenshot({ path: `${mkdir(images)}console-inspector.png`, fullPage: true })
 
     await page.fill('#server-authority', '')

@@ -146,6 +146,17 @@ describe('usage series', () => {
   })
 })
 
+describe('console authorities', () => {
+  it('accept the address, localhost for loopback, the name given, and every interface for a wildcard bind', () => {
+    expect(consoleAuthorities('127.0.0.1', 8081)).toEqual(['127.0.0.1:8081', '[::1]:8081', 'localhost:8081'])
+    expect(consoleAuthorities('192.0.2.5', 9000, { given: 'Console.example' })).toEqual(['192.0.2.5:9000', 'console.example:9000'])
+    expect(consoleAuthorities('0.0.0.0', 1, { interfaces: ['192.0.2.5', 'fe80::1'] })).toEqual(
+      expect.arrayContaining(['192.0.2.5:1', '[fe80::1]:1', 'localhost:1']),
+    )
+    expect(consoleAuthorities('192.0.2.5', 9000)).not.toContain('localhost:9000')
+  })
+})
+
 describe('guard', () => {
   const token = 'a'.repeat(43)
   const check = createGuard(consoleAuthorities('127.0.0.1', 8081), token)

@@ -87,15 +87,28 @@ export function createGuard(authorities: readonly string[], token: string): (req
 }
 
 /**
- * The `Host` values a console listening on `host:port` answers to: that address, and
- * `localhost` as well for a loopback address (browsers open either).
+ * The `Host` values a console listening on an address answers to: that address; `localhost` as
+ * well for a loopback address (browsers open either); the name given to `--host`, if one was;
+ * and for a wildcard address (`0.0.0.0`, `::`) every address of this machine's interfaces.
  *
- * @param host - the listening address as printed (an IPv6 address in brackets)
+ * @param listening - the address listened on as printed (an IPv6 address in brackets)
  * @param port - the listening port
+ * @param options - `given`: the `--host` value as typed; `interfaces`: this machine's addresses
+ *   (for a wildcard bind)
  * @returns the accepted authorities
+ * @example
+ * ```ts
+ * consoleAuthorities('127.0.0.1', 8081) // ['127.0.0.1:8081', 'localhost:8081', '[::1]:8081']
+ * ```
  */
-export function consoleAuthorities(host: string, port: number): string[] {
-  const list = [`${host}:${port}`]
-  if (host === '127.0.0.1' || host === '[::1]' || host === 'localhost') list.push(`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`)
-  return [...new Set(list)]
+export function consoleAuthorities(listening: string, port: number, options: { given?: string; interfaces?: readonly string[] } = {}): string[] {
+  const bracket = (a: string): string => (a.includes(':') && !a.startsWith('[') ? `[${a}]` : a)
+  const list = [`${bracket(listening)}:${port}`]
+  if (options.given !== undefined && options.given !== '') list.push(`${bracket(options.given)}:${port}`)
+  const loopback = ['127.0.0.1', '[::1]', 'localhost']
+  if (loopback.includes(listening) || listening.startsWith('127.')) list.push(...loopback.map((a) => `${a}:${port}`))
+  if (listening === '0.0.0.0' || listening === '[::]') {
+    list.push(...loopback.map((a) => `${a}:${port}`), ...(options.interfaces ?? []).map((a) => `${bracket(a)}:${port}`))
+  }
+  return [...new Set(list.map((a) => a.toLowerCase()))]
 }

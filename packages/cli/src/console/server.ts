@@ -27,6 +27,7 @@
 import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { networkInterfaces } from 'node:os'
 import { SignetError, isSignetError } from '@signet/core'
 import { assertKeyId, parseDuration } from '@signet/registry'
 import type { Registry } from '@signet/registry'
@@ -329,7 +330,8 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     server.listen(options.port ?? 8081, host, () => resolve(server.address() as AddressInfo))
   })
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address
-  check = createGuard(consoleAuthorities(shown, address.port), token)
+  const interfaces = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address))
+  check = createGuard(consoleAuthorities(shown, address.port, { given: host, interfaces }), token)
 
   // A registry without usage buckets: sample the totals so the chart has a history. The first
   // sample is the baseline and is taken before the console announces itself.

@@ -141,6 +141,12 @@ function showInspection(result: InspectResult): void {
   if (result.labels.length > 1) {
     notes.append(el('li', `This request carries ${result.labels.length} signatures (${result.labels.join(', ')}); this is ${result.label ?? '?'}. Name another under Signature.`))
   }
+  // RFC 9421 section 2.5: one line per component, `@signature-params` last, no final newline.
+  const baseText = (client: boolean): string =>
+    result.lines.map((l) => `${l.component}: ${(client && l.clientValue !== undefined ? l.clientValue : l.value) ?? '(missing)'}`).join('\n')
+  $('server-base').textContent = baseText(false)
+  $('client-base').textContent = baseText(true)
+  $('base-text').hidden = result.lines.length === 0
   if (result.keySource !== 'none') notes.append(el('li', `key: ${result.keySource === 'registry' ? `the registry's key ${result.keyid ?? ''}` : 'the pasted key (not stored)'}`))
 }
 
