@@ -1,5 +1,7 @@
-// Builds every package from its TypeScript sources: ESM (and CJS for Node users who still
-// `require`) with esbuild doing the type stripping. Declarations come from `tsc` (see
+// Builds every package from its TypeScript sources: ES modules only, with esbuild doing the type
+// stripping. No CommonJS copy: every Node release the packages support (engines: >=20.19)
+// loads them with `require()` too (require(esm)), and one copy means one module state (core's
+// backend registry, `instanceof SignetError`) instead of two. Declarations come from `tsc` (see
 // scripts/build.mjs), since isolatedDeclarations makes them a per-file transform.
 import { readFileSync, realpathSync } from 'node:fs'
 import { builtinModules } from 'node:module'
@@ -8,9 +10,12 @@ import esbuild from 'rollup-plugin-esbuild'
 
 const pkgs = {
   core: ['index', 'pure', 'signing'],
-  client: ['index', 'sign'],
-  server: ['index'],
+  // `ky`, `undici`, `axios` and `hono` are the adapters for optional peers: subpaths of their own, so the main
+  // entries (and their declarations) never refer to a package the user may not have.
+  client: ['index', 'sign', 'ky', 'undici', 'axios'],
+  server: ['index', 'hono'],
   registry: ['index'],
+  profiles: ['index', 'standard-webhooks', 'stripe', 'github', 'binance', 'sigv4', 'cavage'],
 }
 
 const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)])
@@ -92,10 +97,10 @@ const libraries = Object.entries(pkgs).map(([pkg, entries]) => ({
   input: Object.fromEntries(entries.map((e) => [e, `packages/${pkg}/src/${e}.ts`])),
   external: externalFor(pkg),
   plugins: [inline(pkg), ...plugins],
-  output: [
-    { dir: `packages/${pkg}/dist`, format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', manualChunks: pkg === 'core' ? coreChunks() : undefined, banner: inlinedNotice(pkg) },
-    { dir: `packages/${pkg}/dist`, format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs', exports: 'named', manualChunks: pkg === 'core' ? coreChunks() : undefined, banner: inlinedNotice(pkg) },
-  ],
+  // hoistTransitiveImports off: rollup would otherwise add bare `import '@signet/core'` lines to
+  // an entry whose chunks import it (a load-order hint for browsers), and bundlers warn that
+  // such side-effect imports of a `sideEffects: false` package are dropped.
+  output: { dir: `packages/${pkg}/dist`, format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', manualChunks: pkg === 'core' ? coreChunks() : undefined, banner: inlinedNotice(pkg), hoistTransitiveImports: false },
 }))
 
 const cli = {

@@ -9,12 +9,12 @@ const dist = (pkg: string): string => fileURLToPath(new URL(`./packages/${pkg}/d
 // test/runtimes run the same conformance suite against the built packages, and so does the
 // `happy-dom-dist` project here (it needs `pnpm build` first, which `pnpm test` runs).
 const alias = [
-  { find: /^@signet\/(core|client|server|registry)$/, replacement: src('$1') + 'index.ts' },
-  { find: /^@signet\/(core|client|server|registry)\/(.*)$/, replacement: src('$1') + '$2.ts' },
+  { find: /^@signet\/(core|client|server|registry|profiles)$/, replacement: src('$1') + 'index.ts' },
+  { find: /^@signet\/(core|client|server|registry|profiles)\/(.*)$/, replacement: src('$1') + '$2.ts' },
 ]
 const distAlias = [
-  { find: /^@signet\/(core|client|server|registry)$/, replacement: dist('$1') + 'index.js' },
-  { find: /^@signet\/(core|client|server|registry)\/(.*)$/, replacement: dist('$1') + '$2.js' },
+  { find: /^@signet\/(core|client|server|registry|profiles)$/, replacement: dist('$1') + 'index.js' },
+  { find: /^@signet\/(core|client|server|registry|profiles)\/(.*)$/, replacement: dist('$1') + '$2.js' },
 ]
 
 export default defineConfig({

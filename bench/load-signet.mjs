@@ -13,6 +13,7 @@ export function builtEntries() {
     '@signet/core': `${ROOT}packages/core/dist/index.js`,
     '@signet/core/pure': `${ROOT}packages/core/dist/pure.js`,
     '@signet/client': `${ROOT}packages/client/dist/index.js`,
+    '@signet/client/sign': `${ROOT}packages/client/dist/sign.js`,
     '@signet/server': `${ROOT}packages/server/dist/index.js`,
     '@signet/registry': `${ROOT}packages/registry/dist/index.js`,
   }
@@ -43,6 +44,7 @@ async function bundleSources() {
     if (existsSync(file)) entryPoints[pkg] = file
   }
   if (existsSync(`${ROOT}packages/core/src/pure.ts`)) entryPoints['core-pure'] = `${ROOT}packages/core/src/pure.ts`
+  if (existsSync(`${ROOT}packages/client/src/sign.ts`)) entryPoints['client-sign'] = `${ROOT}packages/client/src/sign.ts`
   await esbuild.build({
     entryPoints,
     outdir: out,
@@ -59,6 +61,7 @@ async function bundleSources() {
     '@signet/core': `${out}/core.mjs`,
     '@signet/core/pure': `${out}/core-pure.mjs`,
     '@signet/client': `${out}/client.mjs`,
+    '@signet/client/sign': `${out}/client-sign.mjs`,
     '@signet/server': `${out}/server.mjs`,
     '@signet/registry': `${out}/registry.mjs`,
   }

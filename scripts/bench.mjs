@@ -8,7 +8,10 @@
 // cold import time and bundle size of each entry; memory over 100k verifications. Prints the
 // tables and writes the same text to bench/results.md.
 //
-// Options: --quick (shorter sampling), --only=throughput,server,backends,runtimes,imports,bundles,memory,
+// Also: the native HMAC path on each Node release (20, this process's; 22 and 24, installed into
+// .tmp by test/support/node-releases.mjs), since its fast path depends on crypto.hash.
+//
+// Options: --quick (shorter sampling), --only=throughput,client,server,backends,runtimes,nodes,imports,bundles,memory,
 // --sources (bundle the TypeScript sources instead of using packages/*/dist), --loadgen=wrk (drive
 // the loopback server with wrk instead of the built-in Node load generator)
 // Benchmarks are never tests: no figure here fails the build; the targets are reported.
@@ -19,12 +22,14 @@ import { ALGORITHMS, makeKeys } from '../bench/fixtures.mjs'
 import { ROOT, loadSignet } from '../bench/load-signet.mjs'
 import { peers, rawLimit } from '../bench/peers.mjs'
 import { missingExports, signetContender } from '../bench/signet.mjs'
+import { clientSignContender, fetchOverhead, fetchVerifyContender } from '../bench/client.mjs'
 import { runCases } from '../bench/throughput.mjs'
 import { runBackends } from '../bench/backends.mjs'
 import { measureImports } from '../bench/import-time.mjs'
 import { measureBundles } from '../bench/bundle-size.mjs'
 import { runOtherRuntimes } from '../bench/runtimes.mjs'
 import { SERVER_ALGORITHMS, runServerThroughput, serverVerifierContender } from '../bench/server-throughput.mjs'
+import { nodeReleases } from '../test/support/node-releases.mjs'
 
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
@@ -148,7 +153,9 @@ if (wants('throughput')) {
   for (const alg of ALGORITHMS) for (const kind of ['GET', 'POST']) for (const op of ['sign', 'verify']) cases.push({ alg: alg.name, kind, op })
   const find = (c, name) => rows.find((r) => r.alg === c.alg && r.kind === c.kind && r.op === c.op && r.contender === name)
 
-  say('## Signet against the limit and the peers')
+  say('## Internals: core signMessage / verifyMessage against the limit and the peers')
+  say()
+  say('These rows are **internals**: `signMessage` and `verifyMessage` of @signet/core on a prepared message model, a building block no application calls directly. The public entry points (client `sign()`, `signedFetch`, `verify(request)`) are in "Public API: what users call"; a claim about being ahead of the peers holds only for those rows.')
   say()
   say('Share of limit = Signet ops/s / node:crypto ops/s on the same signature base (plus the body digest on POST).')
   say('Peer columns = Signet ops/s / peer ops/s (above 1.00x: Signet is faster); blank where the peer lacks the algorithm.')
@@ -225,7 +232,138 @@ if (wants('throughput')) {
       if (s.opsPerSecond <= r.opsPerSecond) behind.push(`${c.alg} ${c.kind} ${c.op} vs ${p}`)
     }
   }
-  targets.push(['ahead of every peer in every row', compared === 0 ? 'n/a' : behind.length === 0 ? `${compared} of ${compared} comparisons` : `behind in: ${behind.join('; ')}`, compared === 0 ? 'n/a' : behind.length === 0 ? 'met' : 'NOT met'])
+  targets.push(['internals (core) ahead of every peer in every row', compared === 0 ? 'n/a' : behind.length === 0 ? `${compared} of ${compared} comparisons` : `behind in: ${behind.join('; ')}`, compared === 0 ? 'n/a' : behind.length === 0 ? 'met' : 'NOT met'])
+}
+
+// ---------------------------------------------------------------- client (issue 10)
+// The public entry points a user calls, beside the limit and the RFC 9421 peers, in one run.
+const RFC9421_PEERS = ['http-message-signatures', 'http-message-sig', 'web-bot-auth']
+if (wants('client')) {
+  const client = signet.modules['@signet/client']
+  const lean = signet.modules['@signet/client/sign']
+  say('## Public API: what users call (issue 10)')
+  say()
+  if (client?.createSigner === undefined || server?.createVerifier === undefined) {
+    say('n/a: @signet/client or @signet/server is not loaded.')
+    say()
+  } else {
+    const keys = makeKeys()
+    const publicContenders = [
+      clientSignContender(client, { name: 'client sign(description)', path: 'description' }),
+      clientSignContender(client, { name: 'client sign(Request)', path: 'request' }),
+      ...(lean?.createSigner ? [clientSignContender(lean, { name: 'lean sign(description)', path: 'description', lean: true })] : []),
+      fetchVerifyContender(server, core, client, { name: 'verify(Fetch Request)' }),
+      fetchVerifyContender(server, core, client, { name: 'Request construction only', constructOnly: true }),
+      verifierContender,
+    ]
+    const rfcPeers = peers.filter((p) => RFC9421_PEERS.includes(p.name))
+    const rows = await runCases({
+      algorithms: ALGORITHMS.filter((a) => a.name === 'hmac-sha256' || a.name === 'ed25519'),
+      kinds: ['GET', 'POST'],
+      ops: ['sign', 'verify'],
+      contenders: [rawLimit, signetContender(core ?? {}, { name: 'core (internal)' }), ...publicContenders, ...rfcPeers],
+      keys,
+      time: TIME,
+      warmupTime: WARMUP,
+      onCase: (caseRows) => {
+        const c = caseRows[0]
+        process.stderr.write(`  client ${c.alg} ${c.kind} ${c.op}: ${caseRows.map((r) => `${r.contender} ${r.error ? 'ERR ' + r.error : fmtOps(r.opsPerSecond)}`).join(', ')}\n`)
+      },
+    })
+    const at = (alg, kind, op, name) => rows.find((r) => r.alg === alg && r.kind === kind && r.op === op && r.contender === name)
+    const bestPeer = (alg, kind, op) =>
+      rows.filter((r) => r.alg === alg && r.kind === kind && r.op === op && RFC9421_PEERS.includes(r.contender) && r.opsPerSecond).sort((a, b) => b.opsPerSecond - a.opsPerSecond)[0]
+    say('Rows marked **public** are what an application calls; `core (internal)` is `signMessage`/`verifyMessage` on a prepared message model, an internal building block. Share of limit = ops/s / node:crypto ops/s on the same base (plus the body digest on POST). vs best peer = ops/s / the fastest RFC 9421 peer in the same case (http-message-signatures, http-message-sig, web-bot-auth). Signers sign the peers\' profile (the same components, `created`, `keyid`, no nonce) and digest the body themselves. `verify(Fetch Request)` builds the Request in each call (Node has none to hand over); `Request construction only` is that cost alone, and the net column takes it out (1 / (1/verify - 1/construction)): what a runtime that hands over a Request pays. `verifier.verify (message model)` is what the Node adapter calls after reading the body (no nonce store in the client rows; the server section has one).')
+    say()
+    const caseList = []
+    for (const alg of ['hmac-sha256', 'ed25519']) for (const kind of ['GET', 'POST']) for (const op of ['sign', 'verify']) caseList.push([alg, kind, op])
+    table(
+      ['case', 'contender', 'API', 'ops/s', 'p50 µs', 'p99 µs', 'share of limit', 'vs best peer'],
+      caseList.flatMap(([alg, kind, op]) => {
+        const limit = at(alg, kind, op, rawLimit.name)
+        const peer = bestPeer(alg, kind, op)
+        return rows
+          .filter((r) => r.alg === alg && r.kind === kind && r.op === op && r.contender !== rawLimit.name)
+          .map((r) => {
+            const contender = publicContenders.find((c) => c.name === r.contender)
+            const kindOf = contender?.publicApi === true || r.contender === verifierContender.name ? 'public' : RFC9421_PEERS.includes(r.contender) ? 'peer' : 'internal'
+            return [
+              `${alg} ${kind} ${op}`,
+              r.contender,
+              kindOf,
+              r.error ? `error: ${r.error}` : fmtOps(r.opsPerSecond),
+              fmtUs(r.p50us),
+              fmtUs(r.p99us),
+              fmtPct(r.opsPerSecond && limit?.opsPerSecond ? r.opsPerSecond / limit.opsPerSecond : undefined),
+              kindOf === 'peer' ? '' : fmtRatio(r.opsPerSecond, peer?.opsPerSecond),
+            ]
+          })
+      }),
+    )
+    const share = (alg, kind, op, name) => {
+      const r = at(alg, kind, op, name)
+      const l = at(alg, kind, op, rawLimit.name)
+      return r?.opsPerSecond && l?.opsPerSecond ? r.opsPerSecond / l.opsPerSecond : undefined
+    }
+    const netVerify = (alg, kind) => {
+      const v = at(alg, kind, 'verify', 'verify(Fetch Request)')
+      const c = at(alg, kind, 'verify', 'Request construction only')
+      if (!v?.opsPerSecond || !c?.opsPerSecond) return undefined
+      const us = 1e6 / v.opsPerSecond - 1e6 / c.opsPerSecond
+      return us > 0 ? 1e6 / us : undefined
+    }
+    const limitOps = (alg, kind, op) => at(alg, kind, op, rawLimit.name)?.opsPerSecond
+    say('Net verify(Fetch Request) (Request construction taken out): ' + ['hmac-sha256', 'ed25519'].flatMap((alg) => ['GET', 'POST'].map((kind) => {
+      const n = netVerify(alg, kind)
+      return `${alg} ${kind} ${fmtOps(n)}/s (${fmtPct(n && limitOps(alg, kind, 'verify') ? n / limitOps(alg, kind, 'verify') : undefined)} of limit)`
+    })).join('; '))
+    say()
+    const target = (label, value, min) => targets.push([label, value === undefined ? 'n/a' : fmtPct(value), value === undefined ? 'n/a' : value >= min ? 'met' : 'NOT met'])
+    target('client sign(description) HMAC POST >= 50% of limit', share('hmac-sha256', 'POST', 'sign', 'client sign(description)'), 0.5)
+    target('client sign(description) Ed25519 POST >= 80% of limit', share('ed25519', 'POST', 'sign', 'client sign(description)'), 0.8)
+    target('client sign(Request) HMAC POST >= 20% of limit', share('hmac-sha256', 'POST', 'sign', 'client sign(Request)'), 0.2)
+    target('verify(Fetch Request) HMAC POST >= 25% of limit (Request construction included)', share('hmac-sha256', 'POST', 'verify', 'verify(Fetch Request)'), 0.25)
+    const net = netVerify('hmac-sha256', 'POST')
+    target('verify(Fetch Request) HMAC POST >= 25% of limit (net of Request construction)', net && limitOps('hmac-sha256', 'POST', 'verify') ? net / limitOps('hmac-sha256', 'POST', 'verify') : undefined, 0.25)
+    const behindPeers = []
+    for (const [alg, kind] of [['hmac-sha256', 'GET'], ['hmac-sha256', 'POST'], ['ed25519', 'GET'], ['ed25519', 'POST']]) {
+      const s = at(alg, kind, 'sign', 'client sign(description)')
+      const p = bestPeer(alg, kind, 'sign')
+      if (s?.opsPerSecond && p?.opsPerSecond && s.opsPerSecond < p.opsPerSecond) behindPeers.push(`${alg} ${kind} (${fmtRatio(s.opsPerSecond, p.opsPerSecond)} of ${p.contender})`)
+    }
+    targets.push(['client sign(description) >= 1.0x the best RFC 9421 peer, every sign row', behindPeers.length === 0 ? '4 of 4 rows' : `behind: ${behindPeers.join('; ')}`, behindPeers.length === 0 ? 'met' : 'NOT met'])
+
+    process.stderr.write('  client: signedFetch against fetch on loopback...\n')
+    const f = await fetchOverhead({ client, keys, requests: quick ? 400 : 1500, rounds: quick ? 3 : 5 })
+    say(`### signedFetch against plain fetch (HMAC, POST with the 256-byte body, loopback, one request at a time)`)
+    say()
+    table(
+      ['', 'µs per round trip (median of rounds)', 'each round'],
+      [
+        ['fetch', fmtUs(f.plainUs), f.plainAll.map(fmtUs).join(', ')],
+        ['signedFetch(createSigner(...))', fmtUs(f.signedUs), f.signedAll.map(fmtUs).join(', ')],
+      ],
+    )
+    say(`Overhead: ${(f.overhead * 100).toFixed(1)}% (${f.requests} requests per round, ${f.rounds} interleaved rounds; the server runs in this process).`)
+    say()
+    targets.push(['signedFetch adds <= 10% to a plain fetch round trip (HMAC POST, loopback)', `${(f.overhead * 100).toFixed(1)}%`, f.overhead <= 0.1 ? 'met' : 'NOT met'])
+
+    const clientEntry = signet.entries['@signet/client']
+    if (clientEntry !== undefined) {
+      const total = quick ? 30_000 : 100_000
+      const r = spawnSync(process.execPath, ['--expose-gc', `${ROOT}bench/client-memory.mjs`, clientEntry, String(total)], { encoding: 'utf8' })
+      if (r.status === 0) {
+        const m = JSON.parse(r.stdout)
+        const growth = m.endBytes - m.at10kBytes
+        say(`Memory over ${m.total / 1000}k description signatures (HMAC POST, heapUsed after GC): start ${fmtKB(m.startBytes)}, after 10k ${fmtKB(m.at10kBytes)}, end ${fmtKB(m.endBytes)} (${(growth / 1024).toFixed(0)} KB growth after 10k; ${m.seconds.toFixed(1)} s).`)
+        say()
+        targets.push([`memory flat over ${m.total / 1000}k client signatures`, `${(growth / 1024).toFixed(0)} KB growth after 10k`, growth < 1024 * 1024 ? 'met' : 'NOT met'])
+      } else {
+        say(`Client memory: n/a (${(r.stderr || '').split('\n')[0]})`)
+        say()
+      }
+    }
+  }
 }
 
 // ---------------------------------------------------------------- server (issue 5, item 9)
@@ -401,6 +539,45 @@ if (selectionNotes.length > 0) {
   say()
 }
 
+// ---------------------------------------------------------------- Node releases
+if (wants('nodes')) {
+  say('## Native HMAC per Node release')
+  say()
+  say('Signet\'s HMAC-SHA256 sign and verify on the native backend, end to end on the message model, in each Node release the packages support (spawned, timed in process), beside createHmac over the same signature base. The native HMAC over text is RFC 2104 on `crypto.hash` where the release has it, createHmac elsewhere.')
+  say()
+  const core = signet.entries['@signet/core']
+  if (core === undefined || missing.length > 0) {
+    say('n/a: Signet core is not built or not complete.')
+    say()
+  } else {
+    const nodes = [{ version: process.version, bin: process.execPath }]
+    for (const release of nodeReleases()) {
+      if (release.bin === undefined) say(`- Node ${release.version}: skipped (${release.problem})`)
+      else nodes.push({ version: `v${release.version}`, bin: release.bin })
+    }
+    const results = []
+    for (const node of nodes) {
+      const r = spawnSync(node.bin, [`${ROOT}bench/node-hmac.mjs`, core, String(quick ? 150 : 400)], { encoding: 'utf8', timeout: 120_000 })
+      if (r.status !== 0) {
+        say(`- Node ${node.version}: failed (${(r.stderr || String(r.error)).split('\n').filter(Boolean).slice(0, 2).join(' ')})`)
+        continue
+      }
+      results.push(JSON.parse(r.stdout.trim().split('\n').pop()))
+    }
+    if (results.length > 0) {
+      const tasks = results[0].rows.map((row) => row.task)
+      table(
+        ['ops/s', ...results.map((x) => `Node ${x.node}${x.cryptoHash ? '' : ' (no crypto.hash)'}`)],
+        tasks.map((task) => [task, ...results.map((x) => fmtOps(x.rows.find((row) => row.task === task)?.ops))]),
+      )
+      for (const kind of ['GET', 'POST']) {
+        say(`- verify ${kind} as a share of the createHmac limit: ${results.map((x) => `Node ${x.node} ${fmtPct(x.rows.find((row) => row.task === `Signet verify ${kind}`).ops / x.rows.find((row) => row.task === `createHmac ${kind} base (limit)`).ops)}`).join(', ')}`)
+      }
+      say()
+    }
+  }
+}
+
 // ---------------------------------------------------------------- cold import
 if (wants('imports')) {
   say('## Cold import time')
@@ -493,7 +670,7 @@ if (wants('memory')) {
 
 // ---------------------------------------------------------------- targets
 if (targets.length > 0) {
-  say('## Targets (issues 3 and 5)')
+  say('## Targets (issues 3, 5 and 10)')
   say()
   table(['target', 'measured', 'status'], targets)
 }

@@ -1,5 +1,6 @@
 import ky from 'ky'
-import { createSigner, kySigner } from '@signet/client'
+import { createSigner } from '@signet/client'
+import { kySigner } from '@signet/client/ky'
 
 const signer = createSigner({ key: JSON.parse(process.env.SIGNET_KEY!) })
 

@@ -1,8 +1,11 @@
 import { Hono } from 'hono'
 import type { MiddlewareHandler } from 'hono'
-import { createVerifier, jwksKeys, MemoryNonceStore, signetHono } from '@signet/server'
+import { createVerifier, DurableObjectNonceStore, jwksKeys } from '@signet/server'
+import type { DurableObjectNamespaceLike } from '@signet/server'
+import { signetHono } from '@signet/server/hono'
+export { SignetNonces } from '@signet/server'
 
-type Env = { Bindings: { CALLER_JWKS: string } }
+type Env = { Bindings: { CALLER_JWKS: string; SIGNET_NONCES: DurableObjectNamespaceLike } }
 
 const app = new Hono<Env>()
 let signet: MiddlewareHandler | undefined
@@ -10,7 +13,11 @@ let signet: MiddlewareHandler | undefined
 // Built once per isolate, on the first request: bindings are not available before.
 app.use('/api/*', async (c, next) => {
   signet ??= signetHono(
-    createVerifier({ keys: await jwksKeys(JSON.parse(c.env.CALLER_JWKS)), nonces: new MemoryNonceStore(), cfConnectingIp: true }),
+    createVerifier({
+      keys: await jwksKeys(JSON.parse(c.env.CALLER_JWKS)),
+      nonces: new DurableObjectNonceStore(c.env.SIGNET_NONCES),
+      cfConnectingIp: true,
+    }),
     { requiredScopes: (c) => (c.req.method === 'GET' ? ['orders:read'] : ['orders:write']) },
   )
   return signet(c, next)

@@ -41,8 +41,8 @@ function packageSideEffects(pkg: string, file: string): boolean {
 const sources: Plugin = {
   name: 'signet-sources',
   setup(b) {
-    b.onResolve({ filter: /^@signet\/[a-z]+(?:\/[a-z-]+)?$/ }, (args) => {
-      const [, pkg, entry = 'index'] = /^@signet\/([a-z]+)(?:\/([a-z-]+))?$/.exec(args.path) as unknown as [string, string, string?]
+    b.onResolve({ filter: /^@signet\/[a-z]+(?:\/[a-z0-9-]+)?$/ }, (args) => {
+      const [, pkg, entry = 'index'] = /^@signet\/([a-z]+)(?:\/([a-z0-9-]+))?$/.exec(args.path) as unknown as [string, string, string?]
       return { path: `${root}packages/${pkg}/src/${entry}.ts`, sideEffects: packageSideEffects(pkg, entry) }
     })
   },

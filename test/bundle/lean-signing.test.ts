@@ -62,7 +62,7 @@ interface Vectors {
   readonly messages: Record<string, { readonly raw_crlf: string; readonly start_line: string }>
   readonly examples: readonly Example[]
 }
-const vectors = JSON.parse(readFileSync(new URL('../../../shared/vectors/rfc9421-vectors.json', import.meta.url), 'utf8')) as Vectors
+const vectors = JSON.parse(readFileSync(new URL('../vectors/rfc9421-vectors.json', import.meta.url), 'utf8')) as Vectors
 
 const SECRET_JWK = vectors.keys['test-shared-secret']!.jwk
 const ED25519_JWK = vectors.keys['test-key-ed25519']!.jwk

@@ -193,6 +193,45 @@ export function defineClientConformance(core: CoreLibrary, client: ClientLibrary
       },
     })
   }
+  // The description path (issue 10): a plain { method, url, headers, body } in, a plain object
+  // out, no Fetch Request built, the input untouched; what it signs verifies everywhere.
+  for (const alg of ['hmac-sha256', 'ed25519', 'ecdsa-p256-sha256'] as const) {
+    cases.push({
+      name: `client: createSigner (${alg}) signs a request description; core verifies`,
+      run: async () => {
+        const { key, verifyKey } = await keyPair(core, alg, `client-desc-${alg}`)
+        const headers = Object.freeze({ 'Content-Type': 'application/json' })
+        const input = Object.freeze({ method: 'POST', url: URL_, headers, body: BODY })
+        const signed = await client.createSigner({ key, now: () => NOW }).sign(input)
+        equal(Object.getPrototypeOf(signed), Object.prototype, 'a plain object out')
+        equal(signed.body, BODY, 'the body as given')
+        equal(JSON.stringify(input.headers), '{"Content-Type":"application/json"}', 'input headers untouched')
+        const out = signed.headers as Record<string, string>
+        ok(out['signature-input']?.startsWith('sig1=(') === true, 'Signature-Input added')
+        await core.verifyContentDigest(out['content-digest'] as string, new TextEncoder().encode(BODY))
+        const message = core.describedMessage('POST', URL_, core.fieldsOf(signed.headers), new TextEncoder().encode(BODY))
+        const [verified] = await core.verifyMessage(message, { key: verifyKey, now: () => NOW + 1, maxAgeSeconds: 300 })
+        equal(verified?.keyid, `client-desc-${alg}`, 'keyid')
+        equal(verified?.components.join(' '), '"@method" "@target-uri" "content-digest" "content-type"', 'covered')
+      },
+    })
+  }
+  cases.push({
+    name: 'client: a description with Headers and a byte body comes back with new Headers; same signature as the Request path',
+    run: async () => {
+      const { key } = await keyPair(core, 'ed25519', 'client-desc-same')
+      const options = { key, now: () => NOW, nonce: () => 'fixed-nonce' }
+      const headers = new Headers({ 'content-type': 'application/json' })
+      const bytes = new TextEncoder().encode(BODY)
+      const described = await client.createSigner(options).sign({ method: 'PUT', url: URL_, headers, body: bytes })
+      ok(described.headers instanceof Headers && described.headers !== headers, 'a new Headers')
+      equal(headers.get('signature'), null, 'input Headers untouched')
+      equal(described.body, bytes, 'the same bytes')
+      const request = await client.createSigner(options).sign(new Request(URL_, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: BODY }))
+      equal((described.headers as Headers).get('signature'), request.headers.get('signature'), 'same signature')
+      equal((described.headers as Headers).get('signature-input'), request.headers.get('signature-input'), 'same Signature-Input')
+    },
+  })
   for (const kind of BODY_KINDS) {
     cases.push({
       name: `client: createSigner signs a body (${kind.name}); it arrives as the digested bytes`,

@@ -11,6 +11,8 @@
 import { type ConformanceCase, type RunReport, runCases } from './harness.ts'
 import { type ClientLibrary, type ServerLibrary, defineClientConformance, defineServerConformance } from './client-server.ts'
 import { type CoreLibrary, defineConformance } from './suite.ts'
+import { profileVectors } from './profile-vectors.ts'
+import { type ProfilesLibrary, defineProfileConformance } from './profiles.ts'
 import type { VectorFile } from './vectors.ts'
 
 /** The libraries under test. */
@@ -18,6 +20,8 @@ export interface Libraries {
   readonly core: CoreLibrary
   readonly client?: ClientLibrary | undefined
   readonly server?: ServerLibrary | undefined
+  /** @signet/profiles, with its vectors (Standard Webhooks, Stripe, Binance, SigV4, draft-cavage). */
+  readonly profiles?: ProfilesLibrary | undefined
 }
 
 /**
@@ -32,6 +36,7 @@ export function collectCases(libs: Libraries, vectors: VectorFile | undefined): 
     ...defineConformance(libs.core, vectors).map((c) => ({ name: `core: ${c.name}`, run: c.run })),
     ...(libs.client === undefined ? [] : defineClientConformance(libs.core, libs.client)),
     ...(libs.server === undefined ? [] : defineServerConformance(libs.core, libs.server, libs.client)),
+    ...(libs.profiles === undefined ? [] : defineProfileConformance(libs.core, libs.profiles, profileVectors)),
   ]
 }
 

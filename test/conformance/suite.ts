@@ -4,8 +4,8 @@
  *
  * The same cases run under vitest (on the sources) and, through test/runtimes, against the
  * built package in Deno, Bun, workerd and Chromium. The suite does no I/O: each host reads
- * ../shared/vectors/rfc9421-vectors.json in place and passes the parsed file in. When the
- * host has no vectors, only the generated-key round trips run (the host says so).
+ * test/vectors/rfc9421-vectors.json (the repository's copy) and passes the parsed file in. When
+ * a host passes no vectors, only the generated-key round trips run (the host says so).
  *
  * Sources of the oracle: RFC 9421 Appendix B (B.2.1-B.2.6, B.3, B.4) and Sections 2.1-2.5,
  * 3.2, 4.3; RFC 9530 Section 2 and Appendices B and D; each case names its section.

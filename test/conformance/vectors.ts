@@ -1,5 +1,5 @@
 /**
- * The shape of ../shared/vectors/rfc9421-vectors.json and small helpers to use it.
+ * The shape of test/vectors/rfc9421-vectors.json and small helpers to use it.
  *
  * The file is read in place by each host (vitest, the runtime launchers) and handed to the
  * suite as parsed JSON, so nothing here does I/O. Field names follow the file; see its
@@ -99,8 +99,8 @@ export interface VectorFile {
   readonly syntax_examples: Readonly<Record<string, { readonly signature_input?: string; readonly signature?: string; readonly value?: string }>>
 }
 
-/** Where the vectors live, relative to the repository root (CI always has this folder). */
-export const VECTORS_FROM_REPO_ROOT = '../shared/vectors/rfc9421-vectors.json'
+/** Where the vectors live, relative to the repository root (a copy kept in the repository). */
+export const VECTORS_FROM_REPO_ROOT = 'test/vectors/rfc9421-vectors.json'
 
 /** Bytes of a base64 (standard alphabet, padded or not) string. */
 export function fromBase64(text: string): Uint8Array {

@@ -32,9 +32,11 @@ export async function currentSurface() {
     const model = JSON.parse(await readFile(json, 'utf8'))
     const surface = {}
     for (const module of [...model.children].sort((a, b) => a.name.localeCompare(b.name))) {
-      // Modules are named by their path, "core/src": the package's own name is in its package.json.
-      const dirName = module.name.split('/')[0]
-      const { name } = JSON.parse(await readFile(join(root, 'packages', dirName, 'package.json'), 'utf8'))
+      // Modules are named by their path, "core/src" (a package's main entry) or "client/src/ky"
+      // (its subpath `@signet/client/ky`): the package's own name is in its package.json.
+      const [dirName, , subpath] = module.name.split('/')
+      const manifest = JSON.parse(await readFile(join(root, 'packages', dirName, 'package.json'), 'utf8'))
+      const name = subpath === undefined ? manifest.name : `${manifest.name}/${subpath}`
       const names = {}
       for (const child of [...(module.children ?? [])].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
         names[child.name] = ReflectionKind[child.kind]

@@ -4,11 +4,13 @@
  */
 import http from 'node:http'
 import type { Server } from 'node:http'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { exportJwk, generateKey, publicKey } from '@signet/core'
 import { createSigner } from '@signet/client'
 import type { Signer } from '@signet/client'
-import { jwksKeys, createVerifier, withSignetNode } from '@signet/server'
+import { jwksKeys, createVerifier, SignetKeyState, SignetNonces, withSignetNode } from '@signet/server'
+import type { KVNamespaceLike } from '@signet/server'
+import { fakeNamespace } from '../../packages/server/test/durable-object-fake.ts'
 import { clientKeyText, clientSigner, close, freePort, jwksText, listening, runSnippet } from './helpers.ts'
 
 type Handler = (request: Request, ...rest: unknown[]) => Promise<Response>
@@ -68,8 +70,8 @@ describe('bun-server', () => {
 })
 
 describe('readme-worker', () => {
-  let worker: { fetch: (request: Request, env: { CALLER_JWKS: string }) => Promise<Response> }
-  const env = { CALLER_JWKS: jwksText }
+  let worker: { fetch: (request: Request, env: object) => Promise<Response> }
+  const env = { CALLER_JWKS: jwksText, SIGNET_NONCES: fakeNamespace((state) => new SignetNonces(state)) }
   beforeAll(async () => {
     worker = (await runSnippet<{ default: typeof worker }>('readme-worker')).module.default
   })
@@ -88,11 +90,20 @@ describe('readme-worker', () => {
     expect((await worker.fetch(signed.clone(), env)).status).toBe(200)
     expect(await problemCode(await worker.fetch(signed, env))).toBe('ERR_NONCE_REPLAYED')
   })
+
+  it('keeps its nonces in the Durable Object namespace: a second isolate (another module instance) refuses the replay', async () => {
+    vi.resetModules()
+    const other = (await runSnippet<{ default: typeof worker }>('readme-worker')).module
+    expect(other.default).not.toBe(worker)
+    const signed = await clientSigner().sign(new Request('https://api.example.workers.dev/orders'))
+    expect((await worker.fetch(signed.clone(), env)).status).toBe(200)
+    expect(await problemCode(await other.default.fetch(signed, env))).toBe('ERR_NONCE_REPLAYED')
+  })
 })
 
 describe('workers-hono', () => {
-  let app: { fetch: (request: Request, env: { CALLER_JWKS: string }) => Response | Promise<Response> }
-  let env: { CALLER_JWKS: string }
+  let app: { fetch: (request: Request, env: object) => Response | Promise<Response> }
+  let env: object
   let reader: Signer
   beforeAll(async () => {
     // A second caller that may only read.
@@ -100,7 +111,7 @@ describe('workers-hono', () => {
     reader = createSigner({ key: readerKey })
     const jwks = JSON.parse(jwksText) as { keys: object[] }
     jwks.keys.push({ ...(await exportJwk(publicKey(readerKey))), owner: 'reporting', scopes: ['orders:read'] })
-    env = { CALLER_JWKS: JSON.stringify(jwks) }
+    env = { CALLER_JWKS: JSON.stringify(jwks), SIGNET_NONCES: fakeNamespace((state) => new SignetNonces(state)) }
     app = (await runSnippet<{ default: typeof app }>('workers-hono')).module.default
   })
 
@@ -125,6 +136,28 @@ describe('workers-hono', () => {
   it('refuses an unsigned request', async () => {
     const response = await app.fetch(new Request('https://api.example.workers.dev/api/orders'), env)
     expect(await problemCode(response)).toBe('ERR_SIGNATURE_MISSING')
+  })
+})
+
+describe('workers-kv-keys', () => {
+  it('serves keys from KV; an admin key revokes one through its SignetKeyState object; a plain key may not', async () => {
+    const worker = (await runSnippet<{ default: { fetch: (request: Request, env: object) => Promise<Response> } }>('workers-kv-keys')).module.default
+    const adminKey = await generateKey('ed25519', { kid: 'admin-1' })
+    const entries = new Map<string, string>()
+    const caller = (JSON.parse(jwksText) as { keys: { kid: string }[] }).keys[0]!
+    entries.set(caller.kid, JSON.stringify(caller))
+    entries.set('admin-1', JSON.stringify({ ...(await exportJwk(publicKey(adminKey))), owner: 'ops', scopes: ['keys:admin'] }))
+    const kv: KVNamespaceLike = { get: async (name) => entries.get(name) ?? null }
+    const env = { SIGNET_KEYS: kv, SIGNET_KEY_STATE: fakeNamespace((state) => new SignetKeyState(state)), SIGNET_NONCES: fakeNamespace((state) => new SignetNonces(state)) }
+    const ok = await worker.fetch(await clientSigner().sign(new Request('https://api.example.workers.dev/orders')), env)
+    expect(ok.status).toBe(200)
+    expect(await ok.json()).toEqual({ hello: 'acme' })
+    const revoke = (signer: Signer) => signer.sign(post('https://api.example.workers.dev/admin/keys/state', { keyid: caller.kid, state: 'revoked' }))
+    expect(await problemCode(await worker.fetch(await revoke(clientSigner()), env))).toBe('ERR_SCOPE_DENIED')
+    const done = await worker.fetch(await revoke(createSigner({ key: adminKey })), env)
+    expect(done.status).toBe(200)
+    expect(await done.json()).toEqual({ keyid: caller.kid, state: 'revoked', by: 'admin-1' })
+    expect(await problemCode(await worker.fetch(await clientSigner().sign(new Request('https://api.example.workers.dev/orders')), env))).toBe('ERR_KEY_REVOKED')
   })
 })
 

@@ -23,6 +23,7 @@ const OWNED_OPTIONS = [
   'clockOffsetSeconds', 'keyId', 'rawBody', 'remoteAddr', 'requestIP', 'maxEntries', 'maxBodyBytes', 'clientIp',
   'enableOfflineQueue', 'onVerified', 'onRejected', 'originalUrl', 'signatureBases', 'captureRequest',
   'allowIps', 'denyIps', 'notBefore', 'dispatchFetch', 'CryptoKey', 'forwardedHeader', 'authorities', 'maxEntriesPerOwner',
+  'timeoutMs', 'materialCacheMs', 'kvNamespaces', 'durableObjects', 'expireIn', 'openKv', 'moduleResolution',
 ]
 const OPTION_OR_MEMBER = new Set(OWNED_OPTIONS)
 
@@ -58,7 +59,7 @@ describe('docs snippets', () => {
     const exported = new Set(Object.values(surface).flatMap((names) => Object.keys(names)))
     // Names that are not Signet exports but are meant: web and runtime APIs, the snippets' own
     // helpers, and option and method names shown as calls.
-    const other = new Set(['fetch', 'set', 'signatureBases', 'captureRequest', 'onRejected', 'onVerified', 'Request', 'Response', 'URL'])
+    const other = new Set(['fetch', 'set', 'signatureBases', 'captureRequest', 'onRejected', 'onVerified', 'Request', 'Response', 'URL', 'require', 'import'])
     const unknown: string[] = []
     for (const page of pages.filter((p) => OWNED.test(p.path))) {
       const text = readFileSync(join(root, page.path), 'utf8').replace(/```[\s\S]*?```/g, '')

@@ -13,7 +13,7 @@ import { resolve } from 'node:path'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const CI = process.env.CI === 'true' || process.env.CI === '1'
-export const VECTORS_PATH = fileURLToPath(new URL('../../../shared/vectors/rfc9421-vectors.json', import.meta.url))
+export const VECTORS_PATH = fileURLToPath(new URL('../vectors/rfc9421-vectors.json', import.meta.url))
 export const SUITE_ENTRY = fileURLToPath(new URL('../conformance/collect.ts', import.meta.url))
 /** A tsconfig without `paths`, for Bun and esbuild (see the file). */
 export const TSCONFIG = fileURLToPath(new URL('./tsconfig.runtime.json', import.meta.url))
@@ -41,7 +41,9 @@ Runs the conformance suite (test/conformance) in ${runtime} against the built pa
                  outside CI)
   --server FILE  built @signet/server entry (default packages/server/dist/index.js, optional
                  outside CI)
-Vectors are read in place from ../shared/vectors/rfc9421-vectors.json (required when CI=true).
+  --profiles FILE  built @signet/profiles entry (default packages/profiles/dist/index.js,
+                 optional outside CI)
+Vectors are read from test/vectors/rfc9421-vectors.json (the repository's copy).
 Prints failures, then a final line "N passed, N failed"; exits 1 on any failure.`
 
 /**
@@ -54,6 +56,7 @@ export function locate(runtime, argv = process.argv.slice(2)) {
     core: 'packages/core/dist/index.js',
     client: 'packages/client/dist/index.js',
     server: 'packages/server/dist/index.js',
+    profiles: 'packages/profiles/dist/index.js',
   }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
@@ -78,15 +81,15 @@ export function locate(runtime, argv = process.argv.slice(2)) {
     else console.log(`${runtime}: ${pure} not found; the pure backend's cases are skipped`)
   }
   else found.problems.push(`@signet/core is not built (${core} missing): run node scripts/build.mjs`)
-  for (const pkg of ['client', 'server']) {
+  for (const pkg of ['client', 'server', 'profiles']) {
     const file = resolve(ROOT, paths[pkg])
     if (existsSync(file)) found[pkg] = file
     else if (CI) found.problems.push(`@signet/${pkg} is not built (${file} missing; required in CI)`)
     else console.log(`${runtime}: @signet/${pkg} not built (${file}); its cases are skipped`)
   }
+  // Part of the repository: missing means a broken checkout, a failure everywhere.
   if (existsSync(VECTORS_PATH)) found.vectors = VECTORS_PATH
-  else if (CI) found.problems.push(`vectors missing: ${VECTORS_PATH} (required in CI)`)
-  else console.log(`${runtime}: ${VECTORS_PATH} not found; vector cases skipped, round trips only`)
+  else found.problems.push(`vectors missing: ${VECTORS_PATH} (part of the repository)`)
   return found
 }
 
@@ -173,8 +176,9 @@ export function entrySource(found, tail) {
     found.pure === undefined ? '' : `import ${spec(found.pure)}`,
     found.client === undefined ? 'const client = undefined' : `import * as client from ${spec(found.client)}`,
     found.server === undefined ? 'const server = undefined' : `import * as server from ${spec(found.server)}`,
+    found.profiles === undefined ? 'const profiles = undefined' : `import * as profiles from ${spec(found.profiles)}`,
     `import { runConformance } from ${spec(SUITE_ENTRY)}`,
-    'const run = (vectors) => runConformance({ core, client, server }, vectors)',
+    'const run = (vectors) => runConformance({ core, client, server, profiles }, vectors)',
     tail,
   ].join('\n')
 }
@@ -214,7 +218,7 @@ export async function bundle(source, { conditions = [], problems = [] } = {}) {
 /** Prints what is under test, one line. */
 export function announce(runtime, found, extra = '') {
   const rel = (f) => (f === undefined ? 'absent' : f.startsWith(ROOT) ? f.slice(ROOT.length) : f)
-  console.log(`${runtime}: core ${rel(found.core)}${found.pure === undefined ? '' : ' (+ pure.js)'}, client ${rel(found.client)}, server ${rel(found.server)}, vectors ${found.vectors === undefined ? 'absent' : 'present'}${extra}`)
+  console.log(`${runtime}: core ${rel(found.core)}${found.pure === undefined ? '' : ' (+ pure.js)'}, client ${rel(found.client)}, server ${rel(found.server)}, profiles ${rel(found.profiles)}, vectors ${found.vectors === undefined ? 'absent' : 'present'}${extra}`)
 }
 
 /**
@@ -237,7 +241,7 @@ export async function launchEntry(runtime, binary, args, env = {}) {
   }
   announce(runtime, found)
   const entry = fileURLToPath(new URL('./entry.ts', import.meta.url))
-  const config = JSON.stringify({ core: found.core, pure: found.pure, client: found.client, server: found.server, vectors: found.vectors })
+  const config = JSON.stringify({ core: found.core, pure: found.pure, client: found.client, server: found.server, profiles: found.profiles, vectors: found.vectors })
   try {
     const out = await run(binary, args(entry, config), { env: { ...process.env, NO_COLOR: '1', ...env } })
     const report = parseReport(out.stdout)

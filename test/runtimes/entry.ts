@@ -19,6 +19,7 @@ interface EntryConfig {
   readonly pure?: string
   readonly client?: string
   readonly server?: string
+  readonly profiles?: string
   readonly vectors?: string
 }
 
@@ -30,7 +31,7 @@ const vectors = config.vectors === undefined ? undefined : (JSON.parse(readFileS
 // Importing the pure entry registers the pure backend (before the cases are defined).
 await load(config.pure)
 const report = await runConformance(
-  { core: await load(config.core), client: await load(config.client), server: await load(config.server) },
+  { core: await load(config.core), client: await load(config.client), server: await load(config.server), profiles: await load(config.profiles) },
   vectors,
 )
 console.log(MARK + JSON.stringify(report))

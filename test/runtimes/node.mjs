@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// Runs the conformance suite in this Node process against the built packages, twice: the ESM
-// build (dist/index.js, through import) and the CJS build (dist/index.cjs, through require),
-// as Node users load them. vitest covers Node on the sources; this covers what is published.
-// Usage: node test/runtimes/node.mjs [--core FILE] [--client FILE] [--server FILE]
-// (FILE names the ESM entry; the CJS entry is the .cjs beside it.) esbuild bundles only the
-// suite (TypeScript); the packages stay external and load through Node's own resolution.
-// Ends with `N passed, N failed`.
-import { existsSync } from 'node:fs'
+// Runs the conformance suite in this Node process against the built packages (dist/index.js,
+// through import), as Node users load them; then loads each entry with require() too, as a
+// CommonJS user does: the packages are ES modules only, and every Node release they support
+// (>=20.19) loads them through require(esm), which must hand back the very module instance
+// that import() gave (one copy, one backend registry). vitest covers Node on the sources; this
+// covers what is published. Usage: node test/runtimes/node.mjs [--core FILE] [--client FILE]
+// [--server FILE]. esbuild bundles only the suite (TypeScript); the packages stay external and
+// load through Node's own resolution. Ends with `N passed, N failed`.
 import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
 import { SUITE_ENTRY, TSCONFIG, announce, crashed, finish, locate, readVectors } from './common.mjs'
@@ -16,7 +16,7 @@ const found = locate(runtime)
 if (found.core === undefined) {
   finish(runtime, { passed: 0, failed: 0, failures: [] }, found.problems)
 } else {
-  announce(runtime, found, `, ${process.version}, ESM and CJS builds`)
+  announce(runtime, found, `, ${process.version}, import and require(esm)`)
   try {
     const esbuild = await import('esbuild')
     const built = await esbuild.build({
@@ -36,22 +36,22 @@ if (found.core === undefined) {
     const esm = async (file) => (file === undefined ? undefined : import(pathToFileURL(file).href))
     const core = await esm(found.core)
     await esm(found.pure)
-    const esmReport = await runConformance({ core, client: await esm(found.client), server: await esm(found.server) }, vectors)
+    const esmReport = await runConformance({ core, client: await esm(found.client), server: await esm(found.server), profiles: await esm(found.profiles) }, vectors)
 
+    // require(esm): the same namespace object as import(), or a clear failure per entry.
     const require = createRequire(import.meta.url)
-    const cjsOf = (file) => file?.replace(/\.js$/, '.cjs')
-    const cjs = (file) => {
-      if (file === undefined) return undefined
-      if (existsSync(cjsOf(file))) return require(cjsOf(file))
-      problems.push(`${cjsOf(file)} missing (the CJS build of ${file})`)
-      return undefined
+    const cjsReport = { passed: 0, failed: 0, failures: [] }
+    for (const file of [found.core, found.pure, found.client, found.server, found.profiles]) {
+      if (file === undefined) continue
+      try {
+        const required = require(file)
+        if (required === (await esm(file))) cjsReport.passed += 1
+        else throw new Error('require() returned another instance than import()')
+      } catch (error) {
+        cjsReport.failed += 1
+        cjsReport.failures.push({ name: `require(${file})`, message: error instanceof Error ? error.message : String(error) })
+      }
     }
-    const coreCjs = cjs(found.core)
-    cjs(found.pure)
-    const cjsReport =
-      coreCjs === undefined
-        ? { passed: 0, failed: 0, failures: [] }
-        : await runConformance({ core: coreCjs, client: cjs(found.client), server: cjs(found.server) }, vectors)
 
     const tagged = (tag, r) => r.failures.map((f) => ({ name: `${tag}: ${f.name}`, message: f.message }))
     finish(
@@ -59,7 +59,7 @@ if (found.core === undefined) {
       {
         passed: esmReport.passed + cjsReport.passed,
         failed: esmReport.failed + cjsReport.failed,
-        failures: [...tagged('esm', esmReport), ...tagged('cjs', cjsReport)],
+        failures: [...tagged('esm', esmReport), ...tagged('require', cjsReport)],
       },
       problems,
     )

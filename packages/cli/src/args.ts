@@ -1,26 +1,49 @@
 /**
  * Command-line option parsing for `signet` and the option values its commands share.
  *
+ * Tokenizing is `node:util` `parseArgs` (in its `tokens` mode); this module checks the tokens
+ * against a command's {@link OptionSpecs} table, which also writes the command's `--help`.
  * CLI.md: options may come in any order before the message file, and `-` or no file reads
- * standard input. Options are long (`--name VALUE` or `--name=VALUE`); a string option always
- * takes the next argument as its value, even an empty one (`--components ""` is the empty
- * list) or one that starts with `-`. `--` ends the options. An unknown option, a missing value,
- * a repeated single-valued option or too many file arguments is a usage error (`ERR_USAGE`,
- * exit 2). The order in which options were given is kept: `signet sign` puts signature
- * parameters in flag order (CLI.md "Parameters given as flags appear in the order of the
- * flags").
+ * standard input. Options are long (`--name VALUE` or `--name=VALUE`), or a single letter where
+ * the table gives one (`signet fetch -H "Name: value"`, as curl spells them). A string option
+ * always takes the next argument as its value, even an empty one (`--components ""` is the
+ * empty list) or one that starts with `-`. `--` ends the options. An unknown option, a missing
+ * value, a repeated single-valued option or too many file arguments is a usage error
+ * (`ERR_USAGE`, exit 2). `--help` or `-h` anywhere before `--` asks for the usage instead
+ * ({@link HelpRequest}). The order in which options were given is kept: `signet sign` puts
+ * signature parameters in flag order (CLI.md "Parameters given as flags appear in the order of
+ * the flags").
+ *
+ * `parseArgs`'s strict mode is not used: it refuses a value that starts with `-`
+ * (`--key --weird`), which the command line has always accepted, and its messages are not
+ * coded. Its non-strict tokens carry everything needed to apply the rules above here.
  *
  * @module
  */
+import { parseArgs as tokenize } from 'node:util'
 import { SignetError } from '@signet/core'
 import type { BackendName } from '@signet/core'
+import { HelpRequest, formatUsage } from './help.ts'
+import type { CommandUsage } from './help.ts'
 
-/** How one long option behaves. */
+export { ALGORITHM_HELP, ALGORITHM_NAMES, parseAlgorithm } from './algorithm-option.ts'
+export { HelpRequest, formatOptions, formatUsage, helpSpec, isHelpRequest } from './help.ts'
+export type { CommandUsage } from './help.ts'
+
+/** How one option behaves, and how `--help` describes it. */
 export interface OptionSpec {
   /** `string` takes a value; `boolean` is a bare switch. */
   readonly type: 'string' | 'boolean'
   /** May be given more than once (values kept in order). */
   readonly multiple?: boolean
+  /** A one-letter alias (`H` for `-H`), for options named as curl names them. */
+  readonly short?: string
+  /** One line for `--help`: what the option does. */
+  readonly description?: string
+  /** The default `--help` states, as the user would type it or in words (`https`, `the clock`). */
+  readonly default?: string
+  /** The placeholder `--help` shows for the value (`KEY`, `UNIX`); default the name upper-cased. */
+  readonly valueName?: string
 }
 
 /** The options a command accepts, by long name without the leading `--`. */
@@ -36,12 +59,14 @@ export interface ParsedArgs {
   readonly positionals: readonly string[]
 }
 
-/** Limits on positional arguments. */
+/** Limits on positional arguments, and the usage `--help` prints. */
 export interface ParseArgsOptions {
   /** The command name, for error messages (`sign`, `keys create`). */
   readonly command: string
   /** At most this many positional arguments (default: unlimited). */
   readonly maxPositionals?: number
+  /** The usage text around the option table; default a one-line synopsis. */
+  readonly usage?: CommandUsage
 }
 
 /**
@@ -50,19 +75,45 @@ export interface ParseArgsOptions {
  * types.
  */
 export const messageOptionSpecs: OptionSpecs = {
-  request: { type: 'string' },
-  scheme: { type: 'string' },
-  'field-type': { type: 'string', multiple: true },
+  request: {
+    type: 'string',
+    valueName: 'FILE',
+    description: 'the related request of a response, for components with ;req',
+    default: 'none',
+  },
+  scheme: {
+    type: 'string',
+    valueName: 'S',
+    description: 'the scheme of an origin-form request, for @target-uri and @scheme',
+    default: 'https',
+  },
+  'field-type': {
+    type: 'string',
+    multiple: true,
+    valueName: 'NAME=item|list|dictionary',
+    description: 'the structured type of a field, for ;sf and ;key (repeatable)',
+    default: 'registered types only',
+  },
 }
 
 /** The options `sign` and `verify` share: {@link messageOptionSpecs} and the key and signature selection. */
 export const signatureOptionSpecs: OptionSpecs = {
   ...messageOptionSpecs,
-  key: { type: 'string' },
-  alg: { type: 'string' },
-  label: { type: 'string' },
-  tag: { type: 'string' },
-  backend: { type: 'string' },
+  key: { type: 'string', valueName: 'KEY', description: 'a JWK, JWKS or PEM file' },
+  alg: {
+    type: 'string',
+    valueName: 'ALG',
+    description: 'the algorithm, an RFC 9421 or JOSE name; also adds the alg parameter on sign',
+    default: 'the one the key implies',
+  },
+  label: { type: 'string', valueName: 'L', description: 'the signature label', default: 'sig1 on sign; every label on verify' },
+  tag: { type: 'string', valueName: 'T', description: 'the tag parameter, naming the application', default: 'none' },
+  backend: {
+    type: 'string',
+    valueName: 'native|webcrypto|pure',
+    description: 'the crypto backend',
+    default: 'the fastest present',
+  },
 }
 
 /**
@@ -70,8 +121,9 @@ export const signatureOptionSpecs: OptionSpecs = {
  *
  * @param argv - the raw arguments
  * @param specs - the options the command accepts
- * @param options - command name and positional limit
+ * @param options - command name, positional limit and usage text
  * @returns the values, their order and the positional arguments
+ * @throws {HelpRequest} when `--help` or `-h` comes before any `--` (not an error: exit 0)
  * @throws {SignetError} `ERR_USAGE` for an unknown option, a missing value, a repeated
  *   single-valued option or too many positional arguments
  * @example
@@ -82,36 +134,35 @@ export const signatureOptionSpecs: OptionSpecs = {
  * ```
  */
 export function parseArgs(argv: readonly string[], specs: OptionSpecs, options: ParseArgsOptions): ParsedArgs {
+  if (!Object.hasOwn(specs, 'help') && wantsHelp(argv)) throw new HelpRequest(formatUsage(specs, options))
+  const config: Record<string, { type: 'string' | 'boolean'; short?: string }> = {}
+  const byShort = new Map<string, string>()
+  for (const [name, spec] of Object.entries(specs)) {
+    config[name] = spec.short === undefined ? { type: spec.type } : { type: spec.type, short: spec.short }
+    if (spec.short !== undefined) byShort.set(spec.short, name)
+  }
+  const { tokens } = tokenize({ args: [...argv], options: config, strict: false, allowPositionals: true, tokens: true })
   const values = new Map<string, string[]>()
   const order: string[] = []
   const positionals: string[] = []
-  let optionsEnded = false
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string
-    if (optionsEnded || arg === '-' || !arg.startsWith('-')) {
-      positionals.push(arg)
+  for (const token of tokens) {
+    if (token.kind === 'positional') {
+      positionals.push(token.value)
       continue
     }
-    if (arg === '--') {
-      optionsEnded = true
-      continue
-    }
-    if (!arg.startsWith('--')) {
-      throw usage(options.command, `unknown option ${quote(arg)}`)
-    }
-    const eq = arg.indexOf('=')
-    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq)
-    const spec = Object.hasOwn(specs, name) ? specs[name] : undefined
-    if (spec === undefined) throw usage(options.command, `unknown option ${quote(`--${name}`)}`)
+    if (token.kind === 'option-terminator') continue
+    const long = token.rawName.startsWith('--')
+    // Non-strict tokens name an unknown letter by itself; a known one by its long name.
+    const name = long ? token.name : byShort.get(token.rawName.slice(1))
+    const spec = name !== undefined && Object.hasOwn(specs, name) ? specs[name] : undefined
+    if (name === undefined || spec === undefined) throw usage(options.command, `unknown option ${quote(token.rawName)}`)
     let value: string
     if (spec.type === 'boolean') {
-      if (eq !== -1) throw usage(options.command, `option --${name} takes no value`)
+      if (token.inlineValue === true) throw usage(options.command, `option ${token.rawName} takes no value`)
       value = 'true'
-    } else if (eq !== -1) {
-      value = arg.slice(eq + 1)
     } else {
-      if (i + 1 >= argv.length) throw usage(options.command, `option --${name} needs a value`)
-      value = argv[++i] as string
+      if (token.value === undefined) throw usage(options.command, `option ${token.rawName} needs a value`)
+      value = token.value
     }
     const list = values.get(name)
     if (list === undefined) {

@@ -5,8 +5,8 @@
  */
 export { USAGE, VERSION, commands, main } from './main.ts'
 export type { CliIO, Command } from './io.ts'
-export { describeFailure, readInput, verificationFailure } from './io.ts'
-export { getAll, getString, has, parseArgs, splitComponents } from './args.ts'
-export type { OptionSpec, OptionSpecs, ParsedArgs } from './args.ts'
+export { describeFailure, readInput, redactSecrets, verificationFailure } from './io.ts'
+export { HelpRequest, formatUsage, getAll, getString, has, isHelpRequest, parseAlgorithm, parseArgs, splitComponents } from './args.ts'
+export type { CommandUsage, OptionSpec, OptionSpecs, ParseArgsOptions, ParsedArgs } from './args.ts'
 export { loadJwks, loadKey } from './key-file.ts'
 export type { JwksEntry, LoadKeyOptions } from './key-file.ts'

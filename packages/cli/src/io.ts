@@ -37,8 +37,15 @@ export interface CliIO {
    * string. Without it, such output is written through `stdout` as UTF-8 text.
    */
   readonly stdoutBytes?: (bytes: Uint8Array) => void
-  /** Whether standard output is a terminal (the demo colors its table only then). */
+  /** Whether standard output is a terminal (tables and color are used only then). */
   readonly stdoutIsTTY?: boolean | undefined
+  /**
+   * Text to standard output that must not be lost: resolves once the system took it, rejects
+   * with the write error (a closed pipe included) instead of ending the process. `keys create`
+   * prints its one-time secret this way, so a failed write can revoke the key whose secret no
+   * one saw. Without it, {@link CliIO.stdout} is used and the write is taken as done.
+   */
+  readonly stdoutConfirmed?: (text: string) => Promise<void>
 }
 
 /** A command: receives the arguments after its name and returns the exit code. */
@@ -79,9 +86,48 @@ export function verificationFailure<T>(error: T): T {
 export function describeFailure(error: unknown): { exitCode: number; report: { code: string; message: string } } {
   const exitCode =
     typeof error === 'object' && error !== null && failures.has(error) ? EXIT_VERIFICATION_FAILED : EXIT_USAGE
-  if (isSignetError(error)) return { exitCode, report: { code: error.code, message: error.message } }
+  if (isSignetError(error)) return { exitCode, report: { code: error.code, message: redactSecrets(error.message) } }
   const message = error instanceof Error ? error.message : String(error)
-  return { exitCode, report: { code: 'ERR_USAGE', message } }
+  return { exitCode, report: { code: 'ERR_USAGE', message: redactSecrets(message) } }
+}
+
+/** What {@link redactSecrets} looks for, each with its replacement. */
+const SECRET_PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
+  // A registry secret (sgn_sk_ and 49 base62 characters), or anything that starts like one.
+  [/sgn_sk_[A-Za-z0-9]*/g, 'sgn_sk_[redacted]'],
+  // The user information of a URL (RFC 3986 section 3.2.1): `redis://user:password@host`.
+  [/\b([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^\s/@"'?#]*@/g, '$1[redacted]@'],
+  // The private members of a JWK quoted in a message (RFC 7517/7518: `k`, `d`, `p`, `q`, ...).
+  [/("(?:k|d|p|q|dp|dq|qi)"\s*:\s*")[^"]*"/g, '$1[redacted]"'],
+]
+
+/**
+ * Remove secrets from a message before it is shown: a registry secret, the password (and user)
+ * in a URL, a JWK's private members. CLI.md: no error message ever repeats a secret. The
+ * modules that raise errors avoid quoting secrets in the first place; this is the last guard,
+ * for a message that quotes what the user typed.
+ *
+ * @param message - an error message
+ * @returns the message with each secret replaced by `[redacted]`
+ * @example redactSecrets('cannot reach rediss://me:hunter2@db:6380') // 'cannot reach rediss://[redacted]@db:6380'
+ */
+export function redactSecrets(message: string): string {
+  let text = message
+  for (const [pattern, replacement] of SECRET_PATTERNS) text = text.replace(pattern, replacement)
+  return text
+}
+
+/**
+ * Write text that must not be lost (see {@link CliIO.stdoutConfirmed}).
+ *
+ * @param io - the command's surroundings
+ * @param text - the text
+ * @returns resolves once written
+ * @throws the write error, when the host can tell
+ */
+export async function writeConfirmed(io: CliIO, text: string): Promise<void> {
+  if (io.stdoutConfirmed !== undefined) await io.stdoutConfirmed(text)
+  else io.stdout(text)
 }
 
 /**

@@ -11,7 +11,8 @@
  *
  * @module
  */
-import { SignetError, getAlgorithm, importKey, isSignetError, toBase64Url, utf8 } from '@signet/core'
+import { SignetError, exportJwk, getAlgorithm, importKey, isSignetError, publicKey, thumbprint, toBase64Url, utf8 } from '@signet/core'
+import { parseAlgorithm } from './args.ts'
 import { KEY_ID_PREFIX, SECRET_PREFIX, assertKeyId, secretFromJwk } from '@signet/registry'
 import type { AlgorithmName, SignetKey } from '@signet/core'
 import { readInput } from './io.ts'
@@ -154,8 +155,28 @@ export async function loadJwks(
 }
 
 function checkAlg(alg: string | undefined): AlgorithmName | undefined {
-  // getAlgorithm throws ERR_ALG_UNSUPPORTED for a name outside RFC 9421 section 6.2.2.
-  return alg === undefined ? undefined : getAlgorithm(alg).name
+  // An RFC 9421 name or its JOSE alias; anything else is ERR_ALG_UNSUPPORTED listing both.
+  return alg === undefined ? undefined : parseAlgorithm(alg, 'alg')
+}
+
+/**
+ * The `keyid` a signature made with KEY carries (CLI.md "Keys and key ids"): `--keyid` when
+ * given, else the `kid` the file declared, else, for a public-key algorithm, the RFC 7638
+ * thumbprint, the same `kid` that `signet pubkey` prints for that PEM or JWK. A shared secret
+ * without a declared `kid` gets none: its thumbprint is a hash of the secret, which has no
+ * business in a header.
+ *
+ * @param loaded - the key and the kid its file declared
+ * @param keyidOption - the `--keyid` value, if given
+ * @returns the keyid, or null for none
+ * @example signingKeyId(await loadKeyFile(io, 'ed.pem'), undefined) // the PEM's thumbprint
+ */
+export async function signingKeyId(loaded: LoadedKey, keyidOption: string | undefined): Promise<string | null> {
+  if (keyidOption !== undefined) return keyidOption
+  if (loaded.declaredKid !== undefined) return loaded.declaredKid
+  if (loaded.key.algorithm.symmetric) return null
+  const pub = loaded.key.type === 'public' ? loaded.key : publicKey(loaded.key)
+  return thumbprint(await exportJwk(pub, { private: false }))
 }
 
 async function readKeyText(io: CliIO, file: string): Promise<string> {

@@ -4,8 +4,9 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { getAll, getString, parseArgs, parseFieldTypes, parseSeconds, splitComponents } from '../src/args.ts'
-import type { OptionSpecs } from '../src/args.ts'
+import { formatUsage, getAll, getString, isHelpRequest, parseAlgorithm, parseArgs, parseFieldTypes, parseSeconds, splitComponents } from '../src/args.ts'
+import type { HelpRequest, OptionSpecs } from '../src/args.ts'
+import { redactSecrets } from '../src/io.ts'
 import { headerLayout, spliceFieldLines } from '../src/message-file.ts'
 
 const specs: OptionSpecs = {
@@ -144,5 +145,77 @@ describe('splicing field lines', () => {
         },
       ),
     )
+  })
+})
+
+describe('parseArgs on node:util parseArgs: short options, help, the usage text', () => {
+  const curl: OptionSpecs = {
+    request: { type: 'string', short: 'X', description: 'the method', default: 'GET' },
+    header: { type: 'string', short: 'H', multiple: true, valueName: '"Name: value"' },
+    include: { type: 'boolean', short: 'i' },
+  }
+
+  it('a short alias fills its long option, in order with the long ones; -iH groups like curl', () => {
+    const a = parseArgs(['-X', 'PUT', '-H', 'A: 1', '--header', 'B: 2', '-iHC: 3', 'http://x/'], curl, { command: 'fetch' })
+    expect(getString(a, 'request')).toBe('PUT')
+    expect(getAll(a, 'header')).toEqual(['A: 1', 'B: 2', 'C: 3'])
+    expect(a.order).toEqual(['request', 'header', 'include'])
+    expect(a.positionals).toEqual(['http://x/'])
+  })
+
+  it('an unknown letter, a value on a switch and a missing value are ERR_USAGE', () => {
+    for (const argv of [['-k'], ['-Z', 'x'], ['--include=yes'], ['-X'], ['--request']]) {
+      expect(usageCode(() => parseArgs(argv, curl, { command: 'fetch' })), argv.join(' ')).toBe('ERR_USAGE')
+    }
+  })
+
+  it('--help or -h before -- is a HelpRequest carrying the usage with every option and default', () => {
+    let thrown: unknown
+    try {
+      parseArgs(['-X', 'bad', '--nope', '-h'], curl, { command: 'fetch', usage: { synopsis: 'fetch URL', summary: 'Send it.', notes: 'Exit 0.' } })
+    } catch (error) {
+      thrown = error
+    }
+    expect(isHelpRequest(thrown)).toBe(true)
+    const text = (thrown as HelpRequest).text
+    expect(text.startsWith('Usage: signet fetch URL\n\nSend it.\n\nOptions:\n')).toBe(true)
+    expect(text).toMatch(/-X, --request REQUEST\s+the method \(default: GET\)/)
+    expect(text).toContain('-H, --header "Name: value"')
+    expect(text).toContain('-h, --help')
+    expect(text.endsWith('Exit 0.\n')).toBe(true)
+    expect(usageCode(() => parseArgs(['--', '--help'], curl, { command: 'fetch' }))).toBeUndefined()
+  })
+
+  it('formatUsage wraps long descriptions under their column', () => {
+    const text = formatUsage({ long: { type: 'string', description: 'word '.repeat(40).trim() } }, { command: 'x' })
+    for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(96)
+  })
+
+  it('parseAlgorithm takes RFC 9421 names and JOSE aliases; anything else lists both', () => {
+    expect(parseAlgorithm('ES256', 'alg', 'keygen')).toBe('ecdsa-p256-sha256')
+    expect(parseAlgorithm('EdDSA', 'alg', 'keygen')).toBe('ed25519')
+    expect(parseAlgorithm('PS512', 'alg')).toBe('rsa-pss-sha512')
+    expect(parseAlgorithm('RS256', 'alg')).toBe('rsa-v1_5-sha256')
+    expect(parseAlgorithm('HS256', 'alg')).toBe('hmac-sha256')
+    expect(parseAlgorithm('ecdsa-p384-sha384', 'alg')).toBe('ecdsa-p384-sha384')
+    try {
+      parseAlgorithm('es256', 'alg', 'sign')
+      expect.unreachable()
+    } catch (error) {
+      expect((error as { code: string }).code).toBe('ERR_ALG_UNSUPPORTED')
+      expect((error as Error).message).toContain('hmac-sha256, ed25519, rsa-pss-sha512, rsa-v1_5-sha256, ecdsa-p256-sha256, ecdsa-p384-sha384 (or HS256, EdDSA, PS512, RS256, ES256, ES384)')
+    }
+  })
+})
+
+describe('redactSecrets', () => {
+  it('removes registry secrets, URL passwords and private JWK members, and leaves the rest', () => {
+    const secret = `sgn_sk_${'A1b2'.repeat(12)}Z`
+    expect(redactSecrets(`malformed key id "${secret}"`)).toBe('malformed key id "sgn_sk_[redacted]"')
+    expect(redactSecrets('cannot reach rediss://user:hunter2@db.local:6380/0')).toBe('cannot reach rediss://[redacted]@db.local:6380/0')
+    expect(redactSecrets('got "redis://:pw@127.0.0.1:1"')).toBe('got "redis://[redacted]@127.0.0.1:1"')
+    expect(redactSecrets('{"kty":"oct","k":"c2VjcmV0","kid":"a"} {"d": "abc"}')).toBe('{"kty":"oct","k":"[redacted]","kid":"a"} {"d": "[redacted]"}')
+    const plain = 'no secret in https://example.com/a@b here, kid "sgn_id_abc"'
+    expect(redactSecrets(plain)).toBe(plain)
   })
 })

@@ -55,7 +55,9 @@ describe('signet executable', () => {
     for (const args of [['sign', '--nope'], ['verify', '--key', 'missing.jwk', 'x.http'], []]) {
       const r = signet(args)
       expect(r.code, args.join(' ')).toBe(2)
-      expect(r.stdout.length).toBe(0)
+      // `signet` alone also prints the general usage on standard output (CLI.md "Every command").
+      if (args.length === 0) expect(r.stdout.toString('utf8')).toContain('Usage: signet')
+      else expect(r.stdout.length).toBe(0)
       const report = JSON.parse(r.stderr) as { code: string; message: string }
       expect(report.code).toMatch(/^ERR_(USAGE|IO)$/)
       expect(typeof report.message).toBe('string')

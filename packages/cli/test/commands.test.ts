@@ -430,7 +430,9 @@ describe('exit 2 for usage, file, message and key errors', () => {
     it(name, async () => {
       const r = await run(argv, { cwd })
       expect(r.code).toBe(2)
-      expect(r.stdout).toBe('')
+      // CLI.md: `signet` alone prints the general usage (exit 2); every other error prints nothing.
+      if (argv.length === 0) expect(r.stdout).toContain('Usage: signet <command>')
+      else expect(r.stdout).toBe('')
       const report = errorReport(r)
       if (code !== undefined) expect(report.code).toBe(code)
       else expect(report.code).toMatch(/^ERR_[A-Z_]+$/)

@@ -19,7 +19,7 @@ interface DigestExample {
   field_member: string
   computed_matches: boolean
 }
-const file = JSON.parse(readFileSync(new URL('../../../../shared/vectors/rfc9421-vectors.json', import.meta.url), 'utf8')) as {
+const file = JSON.parse(readFileSync(new URL('../../../test/vectors/rfc9421-vectors.json', import.meta.url), 'utf8')) as {
   component_examples: ComponentExample[]
   content_digest_examples: DigestExample[]
 }

@@ -1,6 +1,6 @@
 /**
  * In-process harness for the `signet` command: a memory CliIO, a scratch directory, and the
- * RFC 9421 vectors read in place from ../shared/vectors (never copied into the project).
+ * RFC 9421 vectors from test/vectors (the repository's copy, see its README).
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -103,7 +103,7 @@ export interface Vectors {
 
 /** RFC 9421 vectors (source: RFC 9421 Appendix B and sections 2.4, 3.2, 4.3). */
 export const vectors: Vectors = JSON.parse(
-  readFileSync(new URL('../../../../shared/vectors/rfc9421-vectors.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../../test/vectors/rfc9421-vectors.json', import.meta.url), 'utf8'),
 ) as Vectors
 
 /** The JOSE name of each RFC 9421 algorithm (RFC 7518 section 3.1, RFC 8037 section 3.1). */

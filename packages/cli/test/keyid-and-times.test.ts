@@ -24,8 +24,8 @@ function signatureInput(text: string): string {
   return line.slice('signature-input:'.length).trim()
 }
 
-describe('sign: keyid only from a declared kid', () => {
-  it('a JWK with kid signs with keyid; without kid, and a PEM key, sign without keyid', async () => {
+describe('sign: keyid from the declared kid, else the thumbprint signet pubkey prints', () => {
+  it('a JWK with kid signs with keyid; a PEM or a JWK without kid with its thumbprint; an HMAC key without kid with none', async () => {
     const withKid = vectorJwk('test-key-ed25519')
     const { kid: _kid, ...withoutKid } = withKid
     work.write('with-kid.jwk', JSON.stringify(withKid))
@@ -39,11 +39,16 @@ describe('sign: keyid only from a declared kid', () => {
     const a = await run(['sign', '--key', 'with-kid.jwk', '--created', '1', '--nonce', 'none', 'get.http'], { cwd })
     expect(a.code, a.stderr).toBe(0)
     expect(signatureInput(a.stdout)).toBe('sig1=("@method" "@target-uri");created=1;keyid="test-key-ed25519"')
-    for (const key of ['without-kid.jwk', 'p256.pem', 'hmac-without-kid.jwk']) {
+    for (const key of ['without-kid.jwk', 'p256.pem']) {
       const r = await run(['sign', '--key', key, '--created', '1', '--nonce', 'none', 'get.http'], { cwd })
       expect(r.code, `${key}: ${r.stderr}`).toBe(0)
-      expect(signatureInput(r.stdout), key).toBe('sig1=("@method" "@target-uri");created=1')
+      const pub = await run(['pubkey', key], { cwd })
+      const kid = (JSON.parse(pub.stdout) as { kid: string }).kid
+      expect(kid).toMatch(/^[A-Za-z0-9_-]{43}$/)
+      expect(signatureInput(r.stdout), key).toBe(`sig1=("@method" "@target-uri");created=1;keyid="${kid}"`)
     }
+    const hmacSigned = await run(['sign', '--key', 'hmac-without-kid.jwk', '--created', '1', '--nonce', 'none', 'get.http'], { cwd })
+    expect(signatureInput(hmacSigned.stdout)).toBe('sig1=("@method" "@target-uri");created=1')
     // --keyid still names one explicitly.
     const named = await run(['sign', '--key', 'p256.pem', '--keyid', 'ops-1', '--created', '1', '--nonce', 'none', 'get.http'], { cwd })
     expect(signatureInput(named.stdout)).toBe('sig1=("@method" "@target-uri");keyid="ops-1";created=1')

@@ -1,6 +1,6 @@
 /**
  * `signet verify`, `signet sign` and `signet base` against the published RFC 9421 examples
- * (Appendix B.2-B.4, sections 2.4, 3.2 and 4.3), read in place from ../shared/vectors.
+ * (Appendix B.2-B.4, sections 2.4, 3.2 and 4.3), read from test/vectors.
  */
 import { beforeAll, describe, expect, it } from 'vitest'
 import {

@@ -15,8 +15,10 @@
  *
  * @module
  */
-import { digestBytes, importJwk, isSignetKey, requestMessage, shortBase64, signBasic, SignetError } from '@signet/core/signing'
+import { describedMessage, digestBytes, fieldsOf, importJwk, isSignetKey, shortBase64, signBasic, SignetError } from '@signet/core/signing'
 import type { SignetKey } from '@signet/core/signing'
+import { descriptionBody, isDescription } from './description.ts'
+import type { RequestDescription, SignedDescription } from './description.ts'
 import { checkDigest, checkKeyId, checkLabel, checkNonceOption } from './signer-options.ts'
 
 /** Options of the lean {@link createSigner}. */
@@ -55,7 +57,7 @@ export interface BasicSignerOptions {
 /** A signer made by the lean {@link createSigner}. */
 export interface BasicSigner {
   /**
-   * Sign a request.
+   * Sign a Fetch `Request`.
    *
    * @param request - the request; its body is consumed.
    * @returns a new signed `Request` whose body is exactly the digested bytes, with redirect mode
@@ -67,6 +69,16 @@ export interface BasicSigner {
    *   component errors.
    */
   sign(request: Request): Promise<Request>
+  /**
+   * Sign a plain request description `{ method, url, headers, body }`, the fast path: no Fetch
+   * `Request`, no clone, the input untouched (a frozen header record is fine).
+   *
+   * @param description - the request as data (body a string or bytes).
+   * @returns a new description with `headers` a new object of the input's kind carrying
+   *   `content-digest`, `signature-input` and `signature`; send the body exactly as given.
+   * @throws {SignetError} `ERR_BODY_TOO_LARGE`, `ERR_LABEL_EXISTS`, key and component errors.
+   */
+  sign<D extends RequestDescription>(description: D): Promise<SignedDescription<D>>
   /** The imported key (imported once, on first use). */
   key(): Promise<SignetKey>
   /** The signature label. */
@@ -119,46 +131,57 @@ export function createSigner(options: BasicSignerOptions): BasicSigner {
   return {
     label,
     key: loadKey,
-    async sign(request: Request): Promise<Request> {
-      if (!(request instanceof Request)) throw new TypeError('"request" must be a Request')
+    sign: (async (input: Request | RequestDescription): Promise<Request | SignedDescription<RequestDescription>> => {
+      // A description is signed as given (the fast path: no Request, no clone, the input
+      // untouched); a Request is read once and rebuilt around the same bytes.
+      const described = isDescription(input)
+      if (!described && typeof (input as Partial<Request> | null)?.arrayBuffer !== 'function') throw new TypeError('"request" must be a Request or a request description')
       const key = await loadKey()
-      if (request.bodyUsed) throw new SignetError('ERR_BODY_USED', 'the request body was already read')
-      // Read once: these bytes are digested, signed over and sent. A declared length over the
-      // limit is refused before reading.
-      if (Number(request.headers.get('content-length')) > maxBodyBytes) throw tooLarge()
-      const body = request.body === null ? undefined : new Uint8Array(await request.arrayBuffer())
-      if (body !== undefined && body.length > maxBodyBytes) throw tooLarge()
-      const headers = new Headers(request.headers)
-      // RFC 9421 section 4.1: labels are unique within a message. Without a parser, a member
-      // key is a label after a comma (spaces dropped); a false match only refuses to sign.
-      if ((',' + headers.get('signature-input')).replace(/\s/g, '').includes(',' + label + '=')) {
-        throw new SignetError('ERR_LABEL_EXISTS', `the request already has a signature labelled "${label}"`)
+      let body: Uint8Array | undefined
+      if (described) body = descriptionBody(input.body, maxBodyBytes)
+      else {
+        const request = input as Request
+        if (request.bodyUsed) throw new SignetError('ERR_BODY_USED', 'the request body was already read')
+        // A declared length over the limit is refused before reading.
+        if (Number(request.headers.get('content-length')) > maxBodyBytes) throw tooLarge()
+        body = request.body === null ? undefined : new Uint8Array(await request.arrayBuffer())
+        if (body !== undefined && body.length > maxBodyBytes) throw tooLarge()
       }
+      let contentDigest: string | undefined
       if (digest !== 'none' && (body !== undefined || components?.includes('content-digest') === true)) {
         // RFC 9530 section 2: an absent body still has a digest, of zero bytes.
-        headers.set('content-digest', digest + '=:' + shortBase64(await digestBytes(digest, body ?? new Uint8Array(0))) + ':')
+        contentDigest = digest + '=:' + shortBase64(await digestBytes(digest, body ?? new Uint8Array(0))) + ':'
       }
-      // The input request lends everything else (signal, credentials, mode, ...). Not its
-      // `follow`: a plain fetch would carry the signature to wherever a redirect points, another
-      // origin included, so the signed request stops at a 3xx (`signedFetch` follows safely).
-      const signed = new Request(request, { headers, body: body?.slice() ?? null, redirect: request.redirect === 'error' ? 'error' : 'manual' })
+      // Field lines with lower-case names, repeats combined: both what is signed over and,
+      // with the signature members added, the headers handed back.
+      const fields = fieldsOf(input.headers, contentDigest === undefined ? undefined : 'content-digest')
+      if (contentDigest !== undefined) fields.push({ name: 'content-digest', value: contentDigest })
+      const out: Record<string, string> = {}
+      for (const { name, value } of fields) out[name] = value
+      // RFC 9421 section 4.1: labels are unique within a message. Without a parser, a member
+      // key is a label after a comma (spaces dropped); a false match only refuses to sign.
+      if ((',' + out['signature-input']).replace(/\s/g, '').includes(',' + label + '=')) {
+        throw new SignetError('ERR_LABEL_EXISTS', `the request already has a signature labelled "${label}"`)
+      }
       const created = Math.floor(clock())
-      const covered =
-        components ?? ['@method', '@target-uri', ...(digest !== 'none' && body !== undefined ? ['content-digest'] : []), ...(headers.has('content-type') ? ['content-type'] : [])]
-      const nonceValue = nonce === true ? shortBase64(crypto.getRandomValues(new Uint8Array(16)), true) : nonce === false ? undefined : nonce()
-      const result = await signBasic(requestMessage(signed, body), {
+      const covered = components ?? ['@method', '@target-uri', ...(body !== undefined && contentDigest !== undefined ? ['content-digest'] : []), ...('content-type' in out ? ['content-type'] : [])]
+      const result = await signBasic(describedMessage(input.method ?? 'GET', input.url, fields, body?.length ? body : undefined), {
         key,
         label,
         components: covered,
         created: options.created === false ? undefined : created,
         expires: expires === undefined ? undefined : created + expires,
-        nonce: nonceValue,
+        nonce: nonce === true ? shortBase64(crypto.getRandomValues(new Uint8Array(16)), true) : nonce === false ? undefined : nonce(),
         tag,
         keyid: keyId ?? key.kid ?? null,
       })
-      signed.headers.append('signature-input', result.signatureInput)
-      signed.headers.append('signature', result.signature)
-      return signed
-    },
+      for (const [name, value] of [['signature-input', result.signatureInput], ['signature', result.signature]] as const) out[name] = out[name] === undefined ? value : out[name] + ', ' + value
+      // A record in, a record out (lower-case names); Headers in, Headers out.
+      if (described) return { ...input, headers: typeof (input.headers as Headers | undefined)?.get === 'function' ? new Headers(out) : out } as SignedDescription<RequestDescription>
+      // The input request lends everything else (signal, credentials, mode, ...). Not its
+      // `follow`: a plain fetch would carry the signature to wherever a redirect points, another
+      // origin included, so the signed request stops at a 3xx (`signedFetch` follows safely).
+      return new Request(input as Request, { headers: out, body: (body as Uint8Array<ArrayBuffer> | undefined) ?? null, redirect: (input as Request).redirect === 'error' ? 'error' : 'manual' })
+    }) as BasicSigner['sign'],
   }
 }

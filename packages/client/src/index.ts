@@ -1,15 +1,15 @@
 /**
  * @signet/client: sign HTTP requests with RFC 9421 HTTP Message Signatures and RFC 9530
- * Content-Digest, from browsers, Node, Deno, Bun and Workers, with `fetch` or ky.
+ * Content-Digest, from browsers, Node, Deno, Bun and Workers, with `fetch`. The ky hooks
+ * are on their own subpath, `@signet/client/ky` (ky is an optional peer).
  *
  * @module
  */
 export { createSigner } from './signer.ts'
 export type { DigestOption, Signer, SignerKeyInput, SignerOptions, SignOverrides } from './signer.ts'
+export type { DescriptionSigner, HeaderRecord, RequestDescription, SignedDescription } from './description.ts'
 export { signedFetch } from './signed-fetch.ts'
 export type { CrossOriginRedirect, FetchLike, SignedFetch, SignedFetchOptions } from './signed-fetch.ts'
-export { kySigner, signetKyHooks } from './ky.ts'
-export type { SignetKyHooks, SignetKyOptions } from './ky.ts'
 export { verifySignedResponse } from './verify-response.ts'
 export type { ResponseVerification } from './verify-response.ts'
 export { ACCEPT_SIGNATURE_RETRY_CODES, acceptSignatureMayHelp, meetAcceptSignature } from './accept-signature.ts'

@@ -1,5 +1,6 @@
 /**
- * ky integration: hooks that sign in `beforeRequest` and sign afresh in `beforeRetry`.
+ * `@signet/client/ky`, the ky integration (a subpath of its own: ky is an optional peer, and
+ * these declarations import its types): hooks that sign in `beforeRequest` and sign afresh in `beforeRetry`.
  *
  * ky (2.x) clones the request it sent to prepare a retry, so the clone still carries the old
  * `Signature`: sending it again would reuse `created` and `nonce`, which a verifier with a
@@ -17,6 +18,8 @@
  * @module
  */
 import type { BeforeRequestHook, BeforeRequestState, BeforeRetryHook, BeforeRetryState } from 'ky'
+import { isProfileSigner, sendWithProfile } from './profile-fetch.ts'
+import type { ProfileSignerLike } from './profile-fetch.ts'
 import { checkFetchOptions, runSigned } from './signed-fetch.ts'
 import type { SignedFetchOptions } from './signed-fetch.ts'
 import { removeSignatureMember, signerInternals } from './signer.ts'
@@ -65,8 +68,16 @@ function makeHooks(signer: Signer, manualRedirect: boolean): SignetKyHooks {
  * const api = ky.create({ prefix: 'https://api.example', hooks: signetKyHooks(signer) })
  * ```
  */
-export function signetKyHooks(signer: Signer): SignetKyHooks {
+export function signetKyHooks(signer: Signer | ProfileSignerLike): SignetKyHooks {
+  if (isProfileSigner(signer)) return profileHooks(signer)
   return makeHooks(signer, true)
+}
+
+/** ky hooks for a profile signer: sign before each request and each retry. */
+function profileHooks(signer: ProfileSignerLike): SignetKyHooks {
+  // Redirects are not followed with the signature attached (ky's own fetch would follow any).
+  const sign = (request: Request): Promise<Request> => signer.sign(new Request(request, { redirect: 'manual' }))
+  return { beforeRequest: [(state) => sign(state.request)], beforeRetry: [(state) => sign(state.request)] }
 }
 
 /**
@@ -84,7 +95,15 @@ export function signetKyHooks(signer: Signer): SignetKyHooks {
  * const api = ky.create({ prefix: 'https://api.example', ...kySigner(signer) })
  * ```
  */
-export function kySigner(signer: Signer, options: SignedFetchOptions = {}): SignetKyOptions {
+export function kySigner(signer: Signer | ProfileSignerLike, options: SignedFetchOptions = {}): SignetKyOptions {
+  if (isProfileSigner(signer)) {
+    if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new TypeError('"fetch" expected a function')
+    const own = options.fetch as ((r: Request) => Promise<Response>) | undefined
+    // The fetch signs every attempt (first, redirects, the signer's retry), so the hooks need not.
+    const fetch = (resource: string | URL | Request, init?: RequestInit): Promise<Response> =>
+      sendWithProfile(signer, resource instanceof Request && init === undefined ? resource : new Request(resource, init), own)
+    return { hooks: { beforeRequest: [], beforeRetry: [] }, fetch }
+  }
   const hooks = makeHooks(signer, false)
   const settings = checkFetchOptions(options)
   const internals = signerInternals(signer)

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { SignetError, utf8 } from '@signet/core/signing'
 import { readRequestBody } from './body.ts'
 
 /** The parts of a request the client rebuilds from. */
@@ -65,4 +66,45 @@ export function toRequest(parts: RequestParts, headers: Headers = parts.headers,
   // A fresh copy per Request: some runtimes transfer (detach) the buffer they are given.
   if (parts.body !== undefined) init.body = parts.body.slice()
   return new Request(parts.url, init)
+}
+
+// Fetch normalizes these method names to upper case (Fetch standard, "normalize a method").
+const NORMALIZED_METHODS: ReadonlySet<string> = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT'])
+
+/**
+ * The parts of `fetch(input, init)` read straight from the arguments, with no `Request` built
+ * and no stream read, when that is exact: a URL input, and a string, byte or absent body.
+ * Everything else (a `Request` input, `FormData`, `Blob`, `URLSearchParams`, a stream, a body
+ * on GET or HEAD, which Fetch refuses) returns undefined and goes through a `Request`.
+ *
+ * What Fetch would do is done here: the URL resolved (against the page in a browser), the
+ * method normalized, and a string body without a Content-Type given `text/plain;charset=UTF-8`.
+ *
+ * @param input - `fetch`'s first argument.
+ * @param init - `fetch`'s second argument.
+ * @param maxBodyBytes - the body size limit.
+ * @returns the parts, or undefined when a `Request` must be built.
+ * @throws {SignetError} `ERR_BODY_TOO_LARGE` when the body is over the limit.
+ */
+export function directParts(input: unknown, init: RequestInit | undefined, maxBodyBytes: number): RequestParts | undefined {
+  if (typeof input !== 'string' && !(input instanceof URL)) return undefined
+  const source = init ?? {}
+  const given = source.body
+  let body: Uint8Array | undefined
+  if (typeof given === 'string') body = utf8(given)
+  else if (given instanceof Uint8Array) body = new Uint8Array(given as Uint8Array)
+  else if (given instanceof ArrayBuffer) body = new Uint8Array(given.slice(0))
+  else if (given !== undefined && given !== null) return undefined
+  const method = source.method === undefined ? 'GET' : NORMALIZED_METHODS.has(source.method.toUpperCase()) ? source.method.toUpperCase() : source.method
+  if (body !== undefined && (method === 'GET' || method === 'HEAD')) return undefined
+  if (body !== undefined && body.length > maxBodyBytes) throw new SignetError('ERR_BODY_TOO_LARGE', `body is larger than the limit of ${maxBodyBytes} bytes`)
+  const base = (globalThis as { location?: { href?: string } }).location?.href
+  const url = new URL(String(input), base).href
+  const headers = new Headers(source.headers)
+  if (typeof given === 'string' && !headers.has('content-type')) headers.set('content-type', 'text/plain;charset=UTF-8')
+  const kept: RequestInit = {}
+  for (const name of ['signal', 'credentials', 'cache', 'mode', 'redirect', 'referrerPolicy', 'integrity', 'keepalive', 'priority'] as const) {
+    if (source[name] !== undefined && source[name] !== null) (kept as Record<string, unknown>)[name] = source[name]
+  }
+  return { url, method, headers, body, init: kept }
 }

@@ -20,14 +20,17 @@
  *
  * @module
  */
+import { isProfileSigner, sendWithProfile } from './profile-fetch.ts'
+import type { ProfileSignerLike } from './profile-fetch.ts'
 import { fromFetchRequest, SignetError } from '@signet/core'
 import type { HttpRequestMessage } from '@signet/core'
 import { acceptSignatureMayHelp, meetAcceptSignature } from './accept-signature.ts'
 import { clockSkewDate, problemCode } from './clock-offset.ts'
 import { isRedirect, redirectParts } from './redirect.ts'
-import { toRequest } from './request-parts.ts'
+import { directParts, toRequest } from './request-parts.ts'
 import type { RequestParts } from './request-parts.ts'
-import { lowerCaseFields, signerInternals } from './signer.ts'
+import { isFullSigner, lowerCaseFields, signerInternals } from './signer.ts'
+import type { DescriptionSigner } from './description.ts'
 import type { Signer, SignOverrides } from './signer.ts'
 import { checkResponseVerification, verifySignedResponse } from './verify-response.ts'
 import type { ResponseVerification } from './verify-response.ts'
@@ -86,6 +89,8 @@ function discard(response: Response): void {
 /** The checked options, shared by `signedFetch` and the ky integration. */
 export interface FetchSettings {
   readonly send: FetchLike
+  /** No `fetch` option: the global fetch, called with (url, init) for signed requests. */
+  readonly direct: boolean
   readonly crossOrigin: CrossOriginRedirect
   readonly maxRedirects: number
   readonly clockSkewRetry: boolean
@@ -116,7 +121,7 @@ export function checkFetchOptions(options: SignedFetchOptions): FetchSettings {
   const verification = options.verifyResponse === undefined ? undefined : checkResponseVerification(options.verifyResponse)
   // The global fetch is looked up per call, so it can be replaced after start-up (tests, polyfills).
   const send: FetchLike = fetchImpl === undefined ? (request) => globalThis.fetch(request) : (fetchImpl as FetchLike)
-  return { send, crossOrigin, maxRedirects, clockSkewRetry, acceptSignature, verification }
+  return { send, direct: fetchImpl === undefined, crossOrigin, maxRedirects, clockSkewRetry, acceptSignature, verification }
 }
 
 /**
@@ -132,7 +137,7 @@ export function checkFetchOptions(options: SignedFetchOptions): FetchSettings {
  * request was signed.
  */
 async function sendFollowingRedirects(
-  signer: Signer,
+  signer: Signer | DescriptionSigner,
   settings: FetchSettings,
   first: RequestParts,
   overrides?: SignOverrides,
@@ -144,18 +149,27 @@ async function sendFollowingRedirects(
   let parts = first
   let signed = true
   for (let redirects = 0; ; redirects++) {
-    let request: Request
     let message: HttpRequestMessage | undefined
+    let response: Response
     if (redirects === 0 && presigned !== undefined) {
-      request = new Request(presigned, { redirect: 'manual' })
+      const request = new Request(presigned, { redirect: 'manual' })
       message = settings.verification === undefined ? undefined : lowerCaseFields(await fromFetchRequest(request.clone()))
+      response = await settings.send(request)
+    } else if (signed && settings.direct) {
+      // The global fetch gets (url, init) and builds the one Request it sends: a Request handed
+      // to Node's fetch is wrapped in another, its signal followed (see signInit).
+      let init: RequestInit
+      ;({ init, message } = await internals.signInit(parts, overrides, 'manual'))
+      response = await globalThis.fetch(parts.url, init)
     } else if (signed) {
+      let request: Request
       ;({ request, message } = await internals.signParts(parts, overrides, 'manual'))
+      response = await settings.send(request)
     } else {
-      request = toRequest(parts, parts.headers, 'manual')
+      const request = toRequest(parts, parts.headers, 'manual')
       message = settings.verification === undefined ? undefined : lowerCaseFields(await fromFetchRequest(request.clone()))
+      response = await settings.send(request)
     }
-    const response = await settings.send(request)
     // A browser hides the target of a manual redirect (an opaque-redirect response): it can
     // neither be followed nor leak anything, so it goes back to the caller as is.
     if (mode !== 'follow' || response.type === 'opaqueredirect' || !isRedirect(response)) {
@@ -191,13 +205,14 @@ async function sendFollowingRedirects(
  * @returns the overrides for the next attempt, or undefined when the response is final.
  */
 async function retryAfter(
-  signer: Signer,
+  signer: Signer | DescriptionSigner,
   settings: FetchSettings,
   outcome: Outcome,
   state: { clockRetried: boolean; acceptRetried: boolean },
 ): Promise<SignOverrides | null | undefined> {
   const { response } = outcome
-  if (response.status !== 401 || !outcome.signed) return undefined
+  // Only a signer of createSigner learns a clock offset or changes its profile.
+  if (response.status !== 401 || !outcome.signed || !isFullSigner(signer)) return undefined
   if (settings.clockSkewRetry && !state.clockRetried) {
     const date = await clockSkewDate(response)
     if (date !== undefined) {
@@ -234,7 +249,9 @@ async function checkResponse(settings: FetchSettings, outcome: Outcome): Promise
 /**
  * Wrap a fetch so every request it sends is signed.
  *
- * @param signer - from `createSigner`.
+ * @param signer - from `createSigner`, or any object with its `sign(description)` method (the
+ * lean signer, another scheme's signer): each request and each same-origin redirect is signed
+ * through it; clock-skew and Accept-Signature retries need a signer of `createSigner`.
  * @param options - see {@link SignedFetchOptions}.
  * @returns a function with `fetch`'s signature.
  * @throws {TypeError} or {RangeError} naming the option at fault.
@@ -244,10 +261,15 @@ async function checkResponse(settings: FetchSettings, outcome: Outcome): Promise
  * const response = await fetchSigned('https://api.example/orders', { method: 'POST', body: '{}' })
  * ```
  */
-export function signedFetch(signer: Signer, options: SignedFetchOptions = {}): SignedFetch {
+export function signedFetch(signer: Signer | DescriptionSigner | ProfileSignerLike, options: SignedFetchOptions = {}): SignedFetch {
+  if (isProfileSigner(signer)) return profileSignedFetch(signer, options)
   const internals = signerInternals(signer)
   const settings = checkFetchOptions(options)
   return async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    // A URL with a string or byte body is read as it is: the one Request built is the signed
+    // one (plain fetch builds one too), so signing adds no Request and no stream read.
+    const direct = directParts(input, init, internals.maxBodyBytes)
+    if (direct !== undefined) return runSigned(signer, settings, direct)
     let request: Request
     if (input instanceof Request && init === undefined) request = input
     else {
@@ -257,6 +279,17 @@ export function signedFetch(signer: Signer, options: SignedFetchOptions = {}): S
     }
     const parts = await internals.readParts(request)
     return runSigned(signer, settings, parts)
+  }
+}
+
+/** {@link signedFetch} for a profile signer (Binance, SigV4, draft-cavage, webhooks). */
+function profileSignedFetch(signer: ProfileSignerLike, options: SignedFetchOptions): SignedFetch {
+  if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new TypeError('"fetch" expected a function')
+  const own = options.fetch as FetchLike | undefined
+  return (input: RequestInfo | URL, init?: RequestInit) => {
+    const withDuplex = init !== undefined && isStream(init.body) ? { ...init, duplex: 'half' } : init
+    const request = input instanceof Request && init === undefined ? input : new Request(input, withDuplex as RequestInit)
+    return sendWithProfile(signer, request, own)
   }
 }
 
@@ -271,7 +304,7 @@ export function signedFetch(signer: Signer, options: SignedFetchOptions = {}): S
  * @returns the final response.
  * @throws {SignetError} local failures before I/O, or response verification failures.
  */
-export async function runSigned(signer: Signer, settings: FetchSettings, parts: RequestParts, presigned?: Request): Promise<Response> {
+export async function runSigned(signer: Signer | DescriptionSigner, settings: FetchSettings, parts: RequestParts, presigned?: Request): Promise<Response> {
   const state = { clockRetried: false, acceptRetried: false }
   let overrides: SignOverrides | undefined
   let first: Request | undefined = presigned

@@ -18,7 +18,8 @@
 import {
   algorithms,
   createContentDigest,
-  fromFetchRequest,
+  describedMessage,
+  fieldsOf,
   importKey,
   parseSignatureField,
   parseSignatureInput,
@@ -33,8 +34,10 @@ import type {
   AlgorithmName,
   BackendName,
   ComponentIdentifier,
+  FieldLine,
   HttpRequestMessage,
   SignetKey,
+  SignOptions,
 } from '@signet/core'
 import { DEFAULT_MAX_BODY_BYTES } from './body.ts'
 import { checkComponents, defaultComponents, serializeComponents } from './components.ts'
@@ -42,10 +45,13 @@ import type { ComponentInput } from './components.ts'
 import { checkNonce, createNonce } from './nonce.ts'
 import { exportPublicJwk, isCryptoKey, isKeyPair } from './public-jwk.ts'
 import type { KeyPairLike } from './public-jwk.ts'
+import { checkSigner, descriptionBody, isDescription, signedHeaders } from './description.ts'
+import type { DescriptionSigner, KeptFields, RequestDescription, SignatureFields, SignedDescription } from './description.ts'
 import { readRequestParts, toRequest } from './request-parts.ts'
 import type { RequestParts } from './request-parts.ts'
 import { checkKeyInput, isSignetKeyShape as isSignetKey, refusePublic } from './key-checks.ts'
 import { checkDigest, checkKeyId, checkLabel, checkNonceOption } from './signer-options.ts'
+import { MAX_WEB_BOT_AUTH_VALIDITY_SECONDS, webBotAuthProfile } from './web-bot-auth.ts'
 
 /**
  * Key input a signer accepts; imported once through core's `importKey`. A WebCrypto key pair
@@ -77,6 +83,12 @@ export interface SignerOptions {
   readonly nonce?: boolean | (() => string) | undefined
   /** The `tag` parameter (RFC 9421 section 2.3), naming the application profile. */
   readonly tag?: string | undefined
+  /**
+   * Sign as a Web Bot Auth agent whose key directory is at this URL (see web-bot-auth.ts):
+   * adds `Signature-Agent: LABEL="URL"` and covers it, `tag="web-bot-auth"`, `created`, `expires`
+   * (default 300 s, at most 86 400), `keyid` = the RFC 7638 thumbprint. Refuses shared secrets.
+   */
+  readonly signatureAgent?: string | undefined
   /** The Content-Digest algorithm; `none` leaves the body undigested. Default `sha-256`. */
   readonly digest?: DigestOption | undefined
   /** Force a crypto backend (default: the fastest present for the algorithm). */
@@ -108,9 +120,9 @@ export interface SignOverrides {
 /** A signer made by {@link createSigner}. */
 export interface Signer {
   /**
-   * Sign a request.
+   * Sign a Fetch `Request`.
    *
-   * @param request - the request; its body is consumed.
+   * @param request - the request; its body is consumed (read once, never cloned).
    * @param overrides - per-call profile changes (Accept-Signature).
    * @returns a new signed `Request` whose body is exactly the digested bytes, with redirect mode
    * `manual` (or `error`, when the request had it): a plain `fetch` of it returns a 3xx as is
@@ -120,6 +132,25 @@ export interface Signer {
    * component errors from `signMessage`.
    */
   sign(request: Request, overrides?: SignOverrides): Promise<Request>
+  /**
+   * Sign a plain request description `{ method, url, headers, body }`: the fast path. No Fetch
+   * `Request` is built and nothing is cloned; the input and its headers are not modified (a
+   * frozen record is fine). The body (a string, as UTF-8, or bytes) is digested once.
+   *
+   * @param description - the request as data; other members are copied to the result.
+   * @param overrides - per-call profile changes (Accept-Signature, `alg`).
+   * @returns a new description: the input's members with `headers` a new object of the same
+   * kind (`Headers` for `Headers`, else a record) carrying `content-digest`, `signature-input`
+   * and `signature`, and the body as given (send exactly it).
+   * @throws {TypeError} for a body that is not a string or bytes, or a URL that is not absolute.
+   * @throws {SignetError} `ERR_BODY_TOO_LARGE`, key and component errors.
+   * @example
+   * ```ts
+   * const signed = await signer.sign({ method: 'POST', url: 'https://api.example/orders', headers: { 'content-type': 'application/json' }, body })
+   * await undiciRequest(signed.url, { method: signed.method, headers: signed.headers, body: signed.body })
+   * ```
+   */
+  sign<D extends RequestDescription>(description: D, overrides?: SignOverrides): Promise<SignedDescription<D>>
   /** The clock offset learned from servers, in seconds (server minus local). */
   readonly clockOffsetSeconds: number
   /**
@@ -148,19 +179,60 @@ export interface SignerInternals {
     overrides?: SignOverrides,
     redirect?: RequestRedirect,
   ): Promise<{ request: Request; message: HttpRequestMessage }>
+  /**
+   * Sign parts into `fetch(url, init)` arguments, building no `Request`: `fetch` builds the one
+   * it sends (a `Request` handed to Node's `fetch` is wrapped again, its signal followed).
+   */
+  signInit(parts: RequestParts, overrides?: SignOverrides, redirect?: RequestRedirect): Promise<{ init: RequestInit; message: HttpRequestMessage }>
+}
+
+/** `fetch` options for parts with the given headers, as `toRequest` would build them. */
+function initOf(parts: RequestParts, headers: HeadersInit, redirect?: RequestRedirect): RequestInit {
+  const init: RequestInit = { ...parts.init, method: parts.method, headers }
+  if (redirect !== undefined) init.redirect = redirect
+  if (parts.body !== undefined) init.body = parts.body.slice()
+  return init
 }
 
 const internals = new WeakMap<object, SignerInternals>()
+const foreign = new WeakMap<object, SignerInternals>()
 
 /**
- * The internals of a signer made by {@link createSigner}.
+ * The internals of a signer: those of one made by {@link createSigner}, or, for any other
+ * object with a `sign(description)` method (another scheme's signer, the lean signer), parts
+ * signed through that method. Such a signer learns no clock offset and meets no
+ * Accept-Signature; it signs each request and each same-origin redirect.
  *
- * @throws {TypeError} when `signer` did not come from `createSigner`.
+ * @throws {TypeError} when `signer` has no `sign` method.
  */
-export function signerInternals(signer: Signer): SignerInternals {
+export function signerInternals(signer: Signer | DescriptionSigner): SignerInternals {
   const found = typeof signer === 'object' && signer !== null ? internals.get(signer) : undefined
-  if (found === undefined) throw new TypeError('"signer" must be created by createSigner()')
-  return found
+  if (found !== undefined) return found
+  checkSigner(signer)
+  let adapted = foreign.get(signer)
+  if (adapted === undefined) {
+    const describe = signer as DescriptionSigner
+    adapted = {
+      maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+      expiresSeconds: undefined,
+      readParts: (request) => readRequestParts(request, DEFAULT_MAX_BODY_BYTES),
+      async signParts(parts, overrides, redirect) {
+        const { init, message } = await this.signInit(parts, overrides, redirect)
+        return { request: new Request(parts.url, init), message }
+      },
+      async signInit(parts, _overrides, redirect) {
+        const signed = await describe.sign({ method: parts.method, url: parts.url, headers: parts.headers, body: parts.body })
+        return { init: initOf(parts, signed.headers, redirect), message: describedMessage(parts.method, parts.url, fieldsOf(signed.headers), parts.body?.length ? parts.body : undefined) }
+      },
+    }
+    foreign.set(signer, adapted)
+  }
+  return adapted
+}
+
+/** True when `signer` was made by {@link createSigner} (it learns offsets, meets Accept-Signature). */
+export function isFullSigner(signer: unknown): signer is Signer {
+  return typeof signer === 'object' && signer !== null && internals.has(signer)
 }
 
 // sf-string (RFC 8941 section 3.3.3): printable ASCII.
@@ -182,6 +254,14 @@ function needsExplicitKeyId(key: unknown, jwk: JsonWebKey | undefined): boolean 
   // A non-extractable key has no members to take a thumbprint of; pass the pair instead.
   if (isCryptoKey(key)) return key.algorithm.name === 'HMAC' || !key.extractable
   if (isSignetKey(key)) return key.algorithm.symmetric && key.kid === undefined
+  return false
+}
+
+function isSharedSecret(key: unknown, jwk: JsonWebKey | undefined, alg: AlgorithmName | undefined): boolean {
+  if (alg === 'hmac-sha256' || key instanceof Uint8Array) return true
+  if (jwk !== undefined) return jwk.kty === 'oct'
+  if (isCryptoKey(key)) return key.algorithm.name === 'HMAC'
+  if (isSignetKey(key)) return key.algorithm.symmetric
   return false
 }
 
@@ -224,13 +304,14 @@ export function createSigner(options: SignerOptions): Signer {
     throw new TypeError('"keyId" is required for a shared-secret or raw key without a kid')
   }
   const label = checkLabel(options.label)
-  const tag = checkTag(options.tag)
+  const agent = webBotAuthProfile(options, isSharedSecret(keyInput, jwk, options.alg))
+  const tag = agent?.tag ?? checkTag(options.tag)
   const componentIds = options.components === undefined ? undefined : checkComponents(options.components)
   const components = componentIds === undefined ? undefined : serializeComponents(componentIds)
   const coversDigest = componentIds?.some((c) => c.name === 'content-digest') ?? false
   if (options.created !== undefined && typeof options.created !== 'boolean') throw new TypeError('"created" must be a boolean')
   const includeCreated = options.created ?? true
-  const expiresSeconds = options.expires
+  const expiresSeconds = agent?.expiresSeconds ?? options.expires
   if (expiresSeconds !== undefined) {
     if (typeof expiresSeconds !== 'number' || !Number.isInteger(expiresSeconds)) throw new TypeError('"expires" must be an integer number of seconds')
     if (expiresSeconds <= 0 || expiresSeconds > 31_536_000) throw new RangeError(`"expires" must be between 1 and 31536000 seconds, got ${expiresSeconds}`)
@@ -260,7 +341,8 @@ export function createSigner(options: SignerOptions): Signer {
     keyIdPromise ??= loadKey().then(async (key) => {
       if (configuredKeyId !== undefined) return configuredKeyId
       if (isKeyPair(keyInput)) return (await exportPublicJwk(keyInput.publicKey)).kid
-      if (key.kid !== undefined) return key.kid
+      // Web Bot Auth: the keyid is the thumbprint, whatever kid the key carries.
+      if (key.kid !== undefined && agent === undefined) return key.kid
       if (key.algorithm.symmetric) throw new TypeError('"keyId" is required for a shared-secret key without a kid')
       return thumbprint(publicKey(key))
     })
@@ -275,54 +357,112 @@ export function createSigner(options: SignerOptions): Signer {
     return value
   }
 
+  /**
+   * The one signing pipeline of both paths: digest the body once, build the message from the
+   * fields and bytes at hand (no Fetch object), sign. `fields` are the outgoing header fields;
+   * a stale `Content-Digest` and every `Signature-Input`/`Signature` line are replaced here.
+   */
+  const signFields = async (
+    method: string,
+    url: string | URL,
+    fields: readonly FieldLine[],
+    kept: KeptMembers | undefined,
+    body: Uint8Array | undefined,
+    overrides: SignOverrides,
+    useLabel: string,
+    cacheDigest: boolean,
+  ): Promise<{ added: SignatureFields; message: HttpRequestMessage }> => {
+    const key = await loadKey()
+    const keyId = await loadKeyId()
+    const digestCovered = overrides.components === undefined ? coversDigest : overrides.components.some((c) => c.name === 'content-digest')
+    let contentDigest: string | undefined
+    if (digest !== 'none' && (body !== undefined || digestCovered)) {
+      // RFC 9530 section 2: an empty or absent body still has a digest, of zero bytes.
+      contentDigest = cacheDigest && body !== undefined ? await digestOf(body) : await createContentDigest(body ?? EMPTY, [digest as 'sha-256' | 'sha-512'])
+    }
+    const outFields: FieldLine[] = []
+    let hasContentType = false
+    for (const field of fields) {
+      const name = field.name
+      if (name === 'signature-input' || name === 'signature' || (contentDigest !== undefined && name === 'content-digest')) continue
+      if (name === 'content-type') hasContentType = true
+      outFields.push(field)
+    }
+    if (kept?.input !== undefined) outFields.push({ name: 'signature-input', value: kept.input })
+    if (kept?.signature !== undefined) outFields.push({ name: 'signature', value: kept.signature })
+    if (contentDigest !== undefined) outFields.push({ name: 'content-digest', value: contentDigest })
+    let covered: readonly (string | ComponentIdentifier)[] = overrides.components ?? components ?? []
+    const defaulted = overrides.components === undefined && components === undefined
+    if (defaulted) covered = defaultComponents(digest !== 'none' && body !== undefined, hasContentType)
+    let signatureAgent: string | undefined
+    if (agent !== undefined) {
+      // Web Bot Auth: this label's Signature-Agent member is set (others kept) and covered.
+      let existing: string | undefined
+      for (let i = outFields.length - 1; i >= 0; i--) {
+        const field = outFields[i] as FieldLine
+        if (field.name !== 'signature-agent') continue
+        existing = existing === undefined ? field.value : field.value + ', ' + existing
+        outFields.splice(i, 1)
+      }
+      const applied = agent.apply(existing, useLabel, covered, defaulted)
+      signatureAgent = applied.value
+      covered = applied.covered
+      outFields.push({ name: 'signature-agent', value: signatureAgent })
+    }
+    const message = describedMessage(method, typeof url === 'string' ? parsedUrl(url) : url, outFields, body !== undefined && body.byteLength === 0 ? undefined : body)
+    const created = Math.floor(clock() + offsetSeconds)
+    const wantCreated = agent !== undefined || (overrides.created ?? includeCreated)
+    const validity = agent === undefined ? (overrides.expires ?? expiresSeconds) : Math.min(overrides.expires ?? agent.expiresSeconds, MAX_WEB_BOT_AUTH_VALIDITY_SECONDS)
+    const wantNonce = overrides.nonce ?? nonceOption !== false
+    const useTag = agent?.tag ?? overrides.tag ?? tag
+    // One object literal, undefined for what is absent (core reads undefined as absent).
+    const signOptions: SignOptions = {
+      key,
+      label: useLabel,
+      components: covered,
+      created: wantCreated ? created : null,
+      keyid: overrides.keyid === false ? null : keyId,
+      expires: validity === undefined ? undefined : created + validity,
+      nonce: wantNonce ? (typeof nonceOption === 'function' ? checkNonce(nonceOption()) : createNonce()) : undefined,
+      tag: useTag,
+      alg: overrides.alg === true,
+      backend,
+    }
+    const result = await signMessage(message, signOptions)
+    outFields.push({ name: 'signature-input', value: result.signatureInput }, { name: 'signature', value: result.signature })
+    return { added: { contentDigest, signatureAgent, signatureInput: result.signatureInput, signature: result.signature }, message }
+  }
+
   const signParts = async (
     parts: RequestParts,
     overrides: SignOverrides = {},
     redirect?: RequestRedirect,
   ): Promise<{ request: Request; message: HttpRequestMessage }> => {
-    const key = await loadKey()
-    const keyId = await loadKeyId()
     const useLabel = overrides.label ?? label
-    const headers = new Headers(parts.headers)
-    removeSignatureMember(headers, useLabel)
-    let covered: readonly (string | ComponentIdentifier)[] = overrides.components ?? components ?? []
-    const digestCovered = overrides.components === undefined ? coversDigest : overrides.components.some((c) => c.name === 'content-digest')
-    if (digest !== 'none' && (parts.body !== undefined || digestCovered)) {
-      // RFC 9530 section 2: an empty or absent body still has a digest, of zero bytes.
-      headers.set('content-digest', await digestOf(parts.body ?? EMPTY))
+    const kept = keptMembers(parts.headers.get('signature-input'), parts.headers.get('signature'), useLabel)
+    const { added, message } = await signFields(parts.method, parts.url, fieldsOf(parts.headers), kept, parts.body, overrides, useLabel, true)
+    // The one Request of this path, built from the bytes already read: no clone, no re-read.
+    const request = toRequest(parts, signedHeaders(parts.headers, kept, added) as Headers, redirect)
+    return { request, message }
+  }
+
+  const signDescription = async <D extends RequestDescription>(input: D, overrides: SignOverrides = {}): Promise<SignedDescription<D>> => {
+    const useLabel = overrides.label ?? label
+    const method = input.method ?? 'GET'
+    if (typeof method !== 'string') throw new TypeError('"method" of a request description must be a string')
+    const headers = input.headers
+    const body = descriptionBody(input.body, maxBodyBytes)
+    const fields = fieldsOf(headers)
+    // Field lines are lower-case and combined per header: one pass finds earlier signatures.
+    let oldInput: string | undefined
+    let oldSignature: string | undefined
+    for (const field of fields) {
+      if (field.name === 'signature-input') oldInput = oldInput === undefined ? field.value : oldInput + ', ' + field.value
+      else if (field.name === 'signature') oldSignature = oldSignature === undefined ? field.value : oldSignature + ', ' + field.value
     }
-    if (overrides.components === undefined && components === undefined) {
-      covered = defaultComponents(digest !== 'none' && parts.body !== undefined, headers.has('content-type'))
-    }
-    const request = toRequest({ ...parts, headers }, headers, redirect)
-    const message = lowerCaseFields(await fromFetchRequest(request.clone()))
-    const created = Math.floor(clock() + offsetSeconds)
-    const wantCreated = overrides.created ?? includeCreated
-    const validity = overrides.expires ?? expiresSeconds
-    const wantNonce = overrides.nonce ?? nonceOption !== false
-    const result = await signMessage(message, {
-      key,
-      label: useLabel,
-      components: covered,
-      created: wantCreated ? created : null,
-      ...(validity === undefined ? {} : { expires: created + validity }),
-      ...(wantNonce ? { nonce: typeof nonceOption === 'function' ? checkNonce(nonceOption()) : createNonce() } : {}),
-      ...((overrides.tag ?? tag) === undefined ? {} : { tag: (overrides.tag ?? tag) as string }),
-      keyid: overrides.keyid === false ? null : keyId,
-      ...(overrides.alg === true ? { alg: true } : {}),
-      ...(backend === undefined ? {} : { backend }),
-    })
-    request.headers.append('signature-input', result.signatureInput)
-    request.headers.append('signature', result.signature)
-    const signedMessage: HttpRequestMessage = {
-      ...message,
-      fields: [
-        ...message.fields,
-        { name: 'signature-input', value: result.signatureInput },
-        { name: 'signature', value: result.signature },
-      ],
-    }
-    return { request, message: signedMessage }
+    const kept = keptMembers(oldInput, oldSignature, useLabel)
+    const { added } = await signFields(method, input.url, fields, kept, body, overrides, useLabel, false)
+    return { ...input, headers: signedHeaders(headers, kept, added) } as SignedDescription<D>
   }
 
   const signer: Signer = {
@@ -340,24 +480,47 @@ export function createSigner(options: SignerOptions): Signer {
     },
     key: loadKey,
     keyId: loadKeyId,
-    async sign(request: Request, overrides?: SignOverrides): Promise<Request> {
-      if (!(request instanceof Request)) throw new TypeError('"request" must be a Request')
-      const parts = await readRequestParts(request, maxBodyBytes)
+    sign: (async (input: Request | RequestDescription, overrides?: SignOverrides): Promise<Request | SignedDescription<RequestDescription>> => {
+      if (isDescription(input)) return signDescription(input, overrides)
+      if (typeof (input as Partial<Request> | null)?.arrayBuffer !== 'function') throw new TypeError('"request" must be a Request or a request description { method, url, headers, body }')
+      const parts = await readRequestParts(input, maxBodyBytes)
       // Fetch follows a redirect with every header, the signature included, to any origin
       // (redirect.ts): the signed request stops at a 3xx instead, unless it already would.
       return (await signParts(parts, overrides, parts.init.redirect === 'error' ? 'error' : 'manual')).request
-    },
+    }) as Signer['sign'],
   }
   internals.set(signer, {
     maxBodyBytes,
     expiresSeconds,
     readParts: (request) => readRequestParts(request, maxBodyBytes),
     signParts,
+    signInit: async (parts, overrides = {}, redirect) => {
+      const useLabel = overrides.label ?? label
+      const kept = keptMembers(parts.headers.get('signature-input'), parts.headers.get('signature'), useLabel)
+      const { added, message } = await signFields(parts.method, parts.url, fieldsOf(parts.headers), kept, parts.body, overrides, useLabel, true)
+      return { init: initOf(parts, signedHeaders(parts.headers, kept, added) as Headers, redirect), message }
+    },
   })
   return signer
 }
 
 const EMPTY = new Uint8Array(0)
+
+// A client calls the same few URLs again and again (an API's endpoints), and parsing one costs
+// about as much as an HMAC over the base: the last parses are kept, keyed by the exact text.
+// The URL objects are only read.
+const parsedUrls = new Map<string, URL>()
+const PARSED_URLS = 64
+
+function parsedUrl(text: string): URL {
+  let url = parsedUrls.get(text)
+  if (url === undefined) {
+    url = new URL(text)
+    if (parsedUrls.size >= PARSED_URLS) parsedUrls.clear()
+    parsedUrls.set(text, url)
+  }
+  return url
+}
 
 // Fetch says Headers iterate with lower-case names; happy-dom keeps the case they were set
 // with. Component names are lower-case (RFC 9421 section 2.1), so normalise before signing.
@@ -388,27 +551,49 @@ async function importSigningKey(
   return key
 }
 
+/** The `Signature-Input` and `Signature` members of other labels that a re-signed request keeps. */
+export type KeptMembers = KeptFields
+
 /**
- * Remove the members named `label` from `Signature-Input` and `Signature`, so a re-signed
- * request (a retry) carries one current signature under that label, not a stale one beside it
- * (RFC 9421 section 4.1: labels are unique within a message).
+ * The members of `Signature-Input` and `Signature` not named `label`, so a re-signed request (a
+ * retry) carries one current signature under that label, not a stale one beside it (RFC 9421
+ * section 4.1: labels are unique within a message).
+ *
+ * @param input - the outgoing `Signature-Input` value, or null.
+ * @param signature - the outgoing `Signature` value, or null.
+ * @param label - the label about to be signed.
+ * @returns undefined when neither field is present; otherwise the values to keep (undefined
+ * for a field left with no member). Unparseable fields on an outgoing request can only be
+ * stale or broken and are dropped.
  */
-export function removeSignatureMember(headers: Headers, label: string): void {
-  const input = headers.get('signature-input')
-  const signature = headers.get('signature')
-  if (input === null && signature === null) return
+export function keptMembers(input: string | null | undefined, signature: string | null | undefined, label: string): KeptMembers | undefined {
+  if (input == null && signature == null) return undefined
   try {
-    const inputs = parseSignatureInput(input === null ? [] : [input])
-    const signatures = parseSignatureField(signature === null ? [] : [signature])
+    const inputs = parseSignatureInput(input == null ? [] : [input])
+    const signatures = parseSignatureField(signature == null ? [] : [signature])
     const keptInputs = [...inputs].filter(([l]) => l !== label).map(([l, m]) => `${l}=${m.serialized}`)
     const keptSignatures = [...signatures].filter(([l]) => l !== label).map(([l, b]) => `${l}=:${toBase64(b)}:`)
-    headers.delete('signature-input')
-    headers.delete('signature')
-    if (keptInputs.length > 0) headers.set('signature-input', keptInputs.join(', '))
-    if (keptSignatures.length > 0) headers.set('signature', keptSignatures.join(', '))
+    return {
+      input: keptInputs.length > 0 ? keptInputs.join(', ') : undefined,
+      signature: keptSignatures.length > 0 ? keptSignatures.join(', ') : undefined,
+    }
   } catch {
-    // Unparseable signature fields on an outgoing request can only be stale or broken: drop them.
-    headers.delete('signature-input')
-    headers.delete('signature')
+    return { input: undefined, signature: undefined }
   }
+}
+
+/**
+ * Remove the members named `label` from `Signature-Input` and `Signature` of `headers`, in
+ * place (see {@link keptMembers}).
+ *
+ * @param headers - the outgoing headers, modified.
+ * @param label - the label about to be signed.
+ */
+export function removeSignatureMember(headers: Headers, label: string): void {
+  const kept = keptMembers(headers.get('signature-input'), headers.get('signature'), label)
+  if (kept === undefined) return
+  headers.delete('signature-input')
+  headers.delete('signature')
+  if (kept.input !== undefined) headers.set('signature-input', kept.input)
+  if (kept.signature !== undefined) headers.set('signature', kept.signature)
 }

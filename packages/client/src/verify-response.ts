@@ -11,6 +11,8 @@
  *   the response has a body, `"content-digest"`;
  * - a `requiredComponents` of the caller's must name at least one `;req` component, or the
  *   verification settings are refused when they are made.
+ * A covered `content-digest` is always recomputed over the body received, an absent body being
+ * the empty one (core `verifyMessage`), so an emptied response fails with `ERR_DIGEST_MISMATCH`.
  * Everything else in the policy (parameters, algorithms, age, label or tag) is passed straight
  * to core's `verifyMessage`.
  *

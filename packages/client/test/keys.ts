@@ -29,7 +29,7 @@ export interface RfcVectors {
 }
 
 export const vectors: RfcVectors = JSON.parse(
-  readFileSync(new URL('../../../../shared/vectors/rfc9421-vectors.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../../test/vectors/rfc9421-vectors.json', import.meta.url), 'utf8'),
 ) as RfcVectors
 
 export const ed25519Jwk: JsonWebKey & { kid: string } = vectors.keys['test-key-ed25519']!.jwk

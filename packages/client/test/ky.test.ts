@@ -1,11 +1,16 @@
 /**
  * ky 2.x hooks against a loopback server: every request signed, every retry signed afresh
- * (new created and nonce), bodies byte-identical, cross-origin redirects stripped.
+ * (new created and nonce), bodies byte-identical, cross-origin redirects stripped. The whole
+ * file runs on both ends of the peer range `>=2 <3`: the newest 2.x (`ky`) and the oldest,
+ * 2.0.0 (the dev dependency `ky-oldest`, an alias of ky@2.0.0).
  */
+import { readFileSync } from 'node:fs'
 import { importKey, verifyMessage, verifyMessageDigest } from '@signet/core'
-import ky from 'ky'
+import kyNewest from 'ky'
+import kyOldest from 'ky-oldest'
 import { describe, expect, it } from 'vitest'
-import { createSigner, kySigner, signetKyHooks } from '../src/index.ts'
+import { createSigner } from '../src/index.ts'
+import { kySigner, signetKyHooks } from '../src/ky.ts'
 import { ed25519Jwk, publicJwk } from './keys.ts'
 import { arrivalMessage, ok, useLoopbacks } from './loopback.ts'
 import type { Arrival, Loopback } from './loopback.ts'
@@ -29,7 +34,14 @@ function tickingClock(): () => number {
   return () => t++
 }
 
-describe('ky hooks', () => {
+// Both are dev dependencies of this package (ky does not export its package.json).
+const kyVersion = (name: string): string =>
+  (JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as { version: string }).version
+
+describe.each([
+  [`ky ${kyVersion('ky-oldest')} (oldest in range)`, kyOldest as unknown as typeof kyNewest],
+  [`ky ${kyVersion('ky')} (newest)`, kyNewest],
+])('ky hooks, %s', (_label, ky) => {
   it('beforeRequest signs a JSON body; the body arrives byte-identical', async () => {
     const api = ky.create({ prefix: a.origin, hooks: signetKyHooks(createSigner({ key: ed25519Jwk })) })
     const result = await api.post('items', { json: { name: 'pen', price: 1.5 } }).text()

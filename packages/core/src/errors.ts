@@ -66,6 +66,9 @@ export type SignetErrorCode =
   | 'ERR_SCOPE_DENIED'
   | 'ERR_RATE_LIMITED'
   | 'ERR_STORE_UNAVAILABLE'
+  // Web Bot Auth key directories
+  | 'ERR_DIRECTORY_UNAVAILABLE'
+  | 'ERR_DIRECTORY_REFUSED'
   // Registry
   | 'ERR_KEY_ID_MALFORMED'
   | 'ERR_SECRET_MALFORMED'
@@ -78,6 +81,8 @@ export type SignetErrorCode =
   // CLI
   | 'ERR_USAGE'
   | 'ERR_IO'
+  // signet fetch --fail: the server answered with a status of 400 or more
+  | 'ERR_HTTP_STATUS'
 
 /** Options accepted by every {@link SignetError} constructor. */
 export interface SignetErrorOptions {

@@ -27,7 +27,8 @@ export {
 
 export type { FieldLine, HttpMessage, HttpRequestMessage, HttpResponseMessage } from './message.ts'
 export type { FromNodeRequestOptions, NodeRequestLike, ParseHttpMessageOptions } from './message/index.ts'
-export { fromFetchRequest, fromFetchResponse, fromNodeRequest, parseHttpMessage } from './message/index.ts'
+export { describedMessage, fieldsOf, fromFetchRequest, fromFetchResponse, fromNodeRequest, headerEntries, parseHttpMessage, requestMessage } from './message/index.ts'
+export type { DescriptionHeaders, HeaderEntry } from './message/index.ts'
 
 export type { ComponentIdentifier, ComponentOptions, FieldOptions } from './components/index.ts'
 export {
@@ -88,7 +89,7 @@ export type {
 } from './verify.ts'
 export { checkRequired, checkTimes, parseSignatures, selectSignatures, verifyMessage, verifySignature } from './verify.ts'
 
-export type { KeyRecord, KeyResolver, KeyState } from './key-record.ts'
+export type { KeyRecord, KeyResolveContext, KeyResolver, KeyState } from './key-record.ts'
 
 export * from './keys/index.ts'
 export * from './backends/index.ts'

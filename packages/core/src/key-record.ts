@@ -8,6 +8,7 @@
  * @module
  */
 import type { SignetKey } from './keys/signet-key.ts'
+import type { HttpMessage } from './message.ts'
 
 /** The lifecycle state of a key. `revoked` is final; `disabled` can be re-enabled. */
 export type KeyState = 'active' | 'disabled' | 'revoked'
@@ -41,5 +42,27 @@ export interface KeyRecord {
  * (the server answers 503, fail closed).
  */
 export interface KeyResolver {
-  resolve(keyid: string): KeyRecord | undefined | Promise<KeyRecord | undefined>
+  /**
+   * @param keyid - the untrusted `keyid` parameter.
+   * @param context - the signature being verified and its message, for resolvers that find
+   *   keys through the request itself (Web Bot Auth's `Signature-Agent` directories). The
+   *   server's verifier builds it only for a `resolve` that declares this second parameter
+   *   (`resolve.length >= 2`), so the other resolvers cost nothing for it.
+   */
+  resolve(keyid: string, context?: KeyResolveContext): KeyRecord | undefined | Promise<KeyRecord | undefined>
+}
+
+/**
+ * What a verifier knows about the signature whose key is being looked up. All of it is
+ * untrusted until the signature verifies.
+ */
+export interface KeyResolveContext {
+  /** The message being verified. */
+  readonly message: HttpMessage
+  /** The signature's label. */
+  readonly label: string
+  /** The covered components, as serialized identifiers (`"signature-agent";key="sig1"`). */
+  readonly components: readonly string[]
+  /** The signature's `tag` parameter, when present. */
+  readonly tag: string | undefined
 }

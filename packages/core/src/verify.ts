@@ -254,7 +254,7 @@ function checkTimesOf(params: SignatureParams, now: number, maxAge: number | und
     if (typeof maxAge !== 'number' || !(maxAge >= 0)) throw new RangeError('"maxAgeSeconds" must be a non-negative number')
     if (created === undefined) throw new SignetError('ERR_REQUIRED_PARAMETER', 'a maximum age is set but the signature has no "created" parameter')
     if (now - created > maxAge + skew) {
-      throw new SignetError('ERR_SIGNATURE_TOO_OLD', `the signature was created ${now - created} s ago, over the limit of ${maxAge} s`)
+      throw new SignetError('ERR_SIGNATURE_TOO_OLD', `the signature was created ${Math.round(now - created)} s ago, over the limit of ${maxAge} s`)
     }
   }
 }
@@ -407,7 +407,7 @@ export interface VerifiedSignature {
  * @returns The verified signatures.
  * @throws {SignetError} every error of the building blocks, `ERR_KEY_NOT_FOUND` when the
  *   lookup finds no key, `ERR_KEY_ID_MISMATCH` when a fixed key's `kid` differs from `keyid`,
- *   and the digest errors when `content-digest` is covered and the message has a body.
+ *   and the digest errors when `content-digest` is covered (an absent body being the empty one).
  * @example const [verified] = await verifyMessage(message, { key, now: () => 1618884473 })
  */
 export async function verifyMessage(message: HttpMessage, options: VerifyOptions): Promise<VerifiedSignature[]> {
@@ -439,7 +439,9 @@ export async function verifyMessage(message: HttpMessage, options: VerifyOptions
     // At most one await per step, and none when the backend is synchronous.
     const verified = verifySignatureDirect(message, parsed, key, options)
     if (typeof verified !== 'string') await verified
-    if (!digestChecked && message.body !== undefined && components.some(coversContentDigest)) {
+    // A covered Content-Digest is checked whatever the body: an absent body is the empty one,
+    // so a man in the middle cannot strip a signed body and keep the signature (issue 11.4).
+    if (!digestChecked && components.some(coversContentDigest)) {
       const pending = verifyMessageDigestDirect(message)
       if (pending !== undefined) await pending
       digestChecked = true

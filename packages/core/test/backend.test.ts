@@ -20,7 +20,7 @@ import { fromBase64, toHex, utf8 } from '../src/bytes.ts'
 import { SignetError } from '../src/errors.ts'
 import { exportJwk, generateKey, importKey, publicKey, signBytes, verifyBytes } from '../src/keys/index.ts'
 
-const vectors = JSON.parse(readFileSync(new URL('../../../../shared/vectors/rfc9421-vectors.json', import.meta.url), 'utf8')) as {
+const vectors = JSON.parse(readFileSync(new URL('../../../test/vectors/rfc9421-vectors.json', import.meta.url), 'utf8')) as {
   keys: Record<string, { usable_with: AlgorithmName[]; jwk: JsonWebKey; private_pem?: string; public_pem?: string }>
   examples: { id: string; keyid: string; alg: AlgorithmName; expect: string; deterministic: boolean; signature_base: string; signature_b64: string }[]
 }

@@ -10,7 +10,7 @@ import type { AlgorithmName } from '../src/algorithms.ts'
 import { fromBase64, utf8 } from '../src/bytes.ts'
 import { generateKey, importKey, publicKey, signBytes, verifyBytes } from '../src/keys/index.ts'
 
-const vectors = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../../../../shared/vectors/rfc9421-vectors.json'), 'utf8')) as {
+const vectors = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../../../test/vectors/rfc9421-vectors.json'), 'utf8')) as {
   keys: Record<string, { usable_with: AlgorithmName[]; jwk: JsonWebKey; private_pem?: string; public_pem?: string }>
   examples: { id: string; keyid: string; alg: AlgorithmName; expect: string; signature_base: string; signature_b64: string }[]
 }

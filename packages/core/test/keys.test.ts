@@ -27,7 +27,7 @@ interface Example {
   signature_base: string
   signature_b64: string
 }
-const vectors = JSON.parse(readFileSync(new URL('../../../../shared/vectors/rfc9421-vectors.json', import.meta.url), 'utf8')) as {
+const vectors = JSON.parse(readFileSync(new URL('../../../test/vectors/rfc9421-vectors.json', import.meta.url), 'utf8')) as {
   keys: Record<string, VectorKey>
   examples: Example[]
 }

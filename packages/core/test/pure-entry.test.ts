@@ -15,7 +15,7 @@ import { isSignetError } from '../src/errors.ts'
 import { generateKey, importKey, signBytes, verifyBytes } from '../src/keys/index.ts'
 
 const vectors = JSON.parse(
-  readFileSync(new URL('../../../../shared/vectors/rfc9421-vectors.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../../test/vectors/rfc9421-vectors.json', import.meta.url), 'utf8'),
 ) as { keys: Record<string, { jwk: JsonWebKey; usable_with: AlgorithmName[] }> }
 
 const data = utf8('"@method": GET\n"@signature-params": ("@method");created=1618884473')

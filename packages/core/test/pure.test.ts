@@ -25,7 +25,7 @@ interface VectorExample {
   signature_b64: string
 }
 const vectors = JSON.parse(
-  readFileSync(new URL('../../../../shared/vectors/rfc9421-vectors.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../../test/vectors/rfc9421-vectors.json', import.meta.url), 'utf8'),
 ) as { keys: Record<string, VectorKey>; examples: VectorExample[] }
 
 /** A fresh key pair for `alg` from node:crypto, as JWK private and public halves. */

@@ -1,5 +1,5 @@
 /**
- * Loads ../shared/vectors/rfc9421-vectors.json in place (never copied into the project).
+ * Loads test/vectors/rfc9421-vectors.json (the repository's copy, see its README).
  * Source: RFC 9421 Appendix B and sections 2-5, RFC 9530 Appendix D (see the file's `sources`).
  */
 import { readFileSync } from 'node:fs'
@@ -68,7 +68,7 @@ export interface Vectors {
 }
 
 export const vectors: Vectors = JSON.parse(
-  readFileSync(new URL('../../../../shared/vectors/rfc9421-vectors.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../../test/vectors/rfc9421-vectors.json', import.meta.url), 'utf8'),
 ) as Vectors
 
 /** The signed message of an example: the vector message, plus the two fields for B.2.x. */

@@ -27,7 +27,15 @@ export interface Sealed {
   readonly ct: string
 }
 
-const DATA_KEY_AAD = 'signet-registry/v1/data-key'
+/**
+ * The data key's associated data names the registry format: a version 2 registry (records
+ * versioned, a manifest and an audit chain, see integrity.ts) wraps its data key under
+ * `.../v2/...`, so metadata set back to version 1 to skip those checks no longer opens.
+ */
+const DATA_KEY_AAD: Readonly<Record<RegistryFormat, string>> = { 1: 'signet-registry/v1/data-key', 2: 'signet-registry/v2/data-key' }
+
+/** The registry format versions: 1 (records only), 2 (versioned records, manifest, audit chain). */
+export type RegistryFormat = 1 | 2
 const SECRET_AAD = 'signet-registry/v1/secret/'
 const ENCRYPTION_INFO = 'signet-registry/v1/secret-encryption'
 const INTEGRITY_INFO = 'signet-registry/v1/record-integrity'
@@ -118,9 +126,9 @@ async function deriveKeys(dataKey: Uint8Array): Promise<DataKeys> {
  * @param masterKey - the 32 master key bytes
  * @returns the wrapped data key to store, and the derived keys to use
  */
-export async function createDataKeys(masterKey: Uint8Array): Promise<{ wrapped: Sealed; keys: DataKeys }> {
+export async function createDataKeys(masterKey: Uint8Array, format: RegistryFormat = 2): Promise<{ wrapped: Sealed; keys: DataKeys }> {
   const dataKey = randomBytes(32)
-  const wrapped = await seal(await aesKey(masterKey), dataKey, DATA_KEY_AAD)
+  const wrapped = await seal(await aesKey(masterKey), dataKey, DATA_KEY_AAD[format])
   const keys = await deriveKeys(dataKey)
   dataKey.fill(0)
   return { wrapped, keys }
@@ -129,10 +137,17 @@ export async function createDataKeys(masterKey: Uint8Array): Promise<{ wrapped: 
 /**
  * Unwrap a stored data key.
  *
- * @throws {SignetError} `ERR_MASTER_KEY` when the master key is not the one it was wrapped under
+ * @param format - the format the metadata claims
+ * @throws {SignetError} `ERR_MASTER_KEY` when the master key is not the one it was wrapped
+ *   under; `ERR_REGISTRY_CORRUPT` when metadata claiming version 1 holds a version 2 data key
+ *   (a downgrade, to skip the rollback and audit checks)
  */
-export async function openDataKeys(masterKey: Uint8Array, wrapped: Sealed): Promise<DataKeys> {
-  const dataKey = await open(await aesKey(masterKey), wrapped, DATA_KEY_AAD)
+export async function openDataKeys(masterKey: Uint8Array, wrapped: Sealed, format: RegistryFormat = 2): Promise<DataKeys> {
+  const aes = await aesKey(masterKey)
+  const dataKey = await open(aes, wrapped, DATA_KEY_AAD[format])
+  if (dataKey === undefined && format === 1 && (await open(aes, wrapped, DATA_KEY_AAD[2])) !== undefined) {
+    throw new SignetError('ERR_REGISTRY_CORRUPT', 'the registry metadata was set back to format 1 under a format 2 data key (a downgrade)')
+  }
   if (dataKey === undefined || dataKey.length !== 32) {
     throw new SignetError('ERR_MASTER_KEY', 'the master key does not open this registry (wrong key, or the registry belongs to another master key)')
   }
@@ -145,14 +160,22 @@ export async function openDataKeys(masterKey: Uint8Array, wrapped: Sealed): Prom
  * Re-wrap a stored data key under a new master key (master key rotation): the secrets and
  * record MACs stay as they are, only the 32-byte wrapped data key changes.
  *
+ * Also moves a data key from format `from` to `to` (the migration to format 2).
+ *
  * @throws {SignetError} `ERR_MASTER_KEY` when `oldMasterKey` does not open `wrapped`
  */
-export async function rewrapDataKey(oldMasterKey: Uint8Array, newMasterKey: Uint8Array, wrapped: Sealed): Promise<Sealed> {
-  const dataKey = await open(await aesKey(oldMasterKey), wrapped, DATA_KEY_AAD)
+export async function rewrapDataKey(
+  oldMasterKey: Uint8Array,
+  newMasterKey: Uint8Array,
+  wrapped: Sealed,
+  from: RegistryFormat = 2,
+  to: RegistryFormat = from,
+): Promise<Sealed> {
+  const dataKey = await open(await aesKey(oldMasterKey), wrapped, DATA_KEY_AAD[from])
   if (dataKey === undefined || dataKey.length !== 32) {
     throw new SignetError('ERR_MASTER_KEY', 'the current master key does not open this registry')
   }
-  const rewrapped = await seal(await aesKey(newMasterKey), dataKey, DATA_KEY_AAD)
+  const rewrapped = await seal(await aesKey(newMasterKey), dataKey, DATA_KEY_AAD[to])
   dataKey.fill(0)
   return rewrapped
 }

@@ -126,6 +126,11 @@ export function isSecret(value: unknown): value is string {
  */
 export function assertKeyId(value: unknown): string {
   if (isKeyId(value)) return value
+  // A secret pasted where a key id belongs must not be repeated in the error (which may reach
+  // a log or a problem body): name its prefix only.
+  if (typeof value === 'string' && value.startsWith(SECRET_PREFIX)) {
+    throw new SignetError('ERR_KEY_ID_MALFORMED', `malformed key id: this is a secret (${SECRET_PREFIX}...), not a key id (sgn_id_...); the secret is not shown`)
+  }
   const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 64)) : typeof value
   throw new SignetError('ERR_KEY_ID_MALFORMED', `malformed key id ${shown}: expected sgn_id_ followed by 28 base62 chars with a valid checksum`)
 }

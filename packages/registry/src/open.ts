@@ -15,6 +15,7 @@ import type { Registry, RegistryOptions, RegistryResolver, ResolvedKey } from '.
 import { FileStore } from './stores/file.ts'
 import type { FileStoreOptions } from './stores/file.ts'
 import { connectRedisStore } from './stores/redis.ts'
+import { isRedisUrl } from './stores/redis-connection.ts'
 import type { RedisStoreOptions } from './stores/redis.ts'
 import type { RegistryStore } from './stores/store.ts'
 import type { VerificationEvent } from './usage.ts'
@@ -38,9 +39,9 @@ export interface OpenRegistrySpecOptions {
   readonly mustExist?: boolean
 }
 
-/** True when `spec` names a Redis registry. */
+/** True when `spec` names a Redis registry (one node, a cluster or Sentinel: see redis-connection.ts). */
 export function isRedisSpec(spec: string): boolean {
-  return /^rediss?:\/\//i.test(spec)
+  return isRedisUrl(spec)
 }
 
 /**
@@ -70,7 +71,8 @@ export async function loadMasterKey(options: { env?: Readonly<Record<string, str
 /**
  * Open the registry named by `spec`.
  *
- * @param spec - `redis://host:port[/db]`, `rediss://...`, or a file path (created on first write)
+ * @param spec - `redis://host:port[/db]`, `rediss://...`, `redis://h1:p1,h2:p2,...` (a cluster),
+ *   `redis+sentinel://h:p/NAME`, or a file path (created on first write)
  * @param options - master key source, base directory, store tuning
  * @returns the open registry
  * @throws {SignetError} `ERR_MASTER_KEY`, `ERR_REGISTRY_CORRUPT`, `ERR_STORE_UNAVAILABLE`, `ERR_IO`

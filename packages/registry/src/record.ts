@@ -49,6 +49,12 @@ export interface StoredKey {
    * member existed (their rotation generates a pair, as it always did).
    */
   readonly generated?: boolean
+  /**
+   * The registry counter at this record's last write (format 2; absent in format 1 records).
+   * Bound into the MAC and listed in the registry's {@link Manifest}, so an earlier copy of the
+   * record written back into storage no longer matches (issue 11.7).
+   */
+  readonly version?: number
   /** HMAC-SHA256 over {@link canonicalRecordText}. */
   readonly mac: string
 }
@@ -72,12 +78,45 @@ function canonical(value: unknown): string {
 
 /**
  * The text a record's `mac` covers: a version tag and every member, in a fixed order.
- * `generated` adds a last line only when present, so records written before it existed keep
- * their text (and MAC), and a line cannot be added or removed without failing the check.
+ * `generated` and `version` add a line each only when present, so records written before they
+ * existed keep their text (and MAC), and a line cannot be added or removed without failing the
+ * check.
  */
 export function canonicalRecordText(record: UnsignedKey): string {
-  const text = `signet-key-record/v1\n${FIELDS.map((f) => canonical(record[f])).join('\n')}`
-  return record.generated === undefined ? text : `${text}\ngenerated:${canonical(record.generated)}`
+  let text = `signet-key-record/v1\n${FIELDS.map((f) => canonical(record[f])).join('\n')}`
+  if (record.generated !== undefined) text += `\ngenerated:${canonical(record.generated)}`
+  if (record.version !== undefined) text += `\nversion:${canonical(record.version)}`
+  return text
+}
+
+/**
+ * The registry-wide state that binds records and audit log together (format 2), authenticated
+ * under the data key: a counter raised by every write, the version of every record, and the
+ * length and last link of the audit chain. A record whose version is not the one listed, or
+ * an audit log that does not end where the manifest says, is corrupt.
+ */
+export interface Manifest {
+  /** Raised by one on every write; a reader that has seen N refuses anything below N. */
+  readonly counter: number
+  /** Every record's version, by key id. */
+  readonly versions: Readonly<Record<string, number>>
+  /** How many audit entries there are, and the chain link of the last one ('' for none). */
+  readonly audit: { readonly length: number; readonly head: string }
+  /** HMAC-SHA256 over the manifest's canonical text. */
+  readonly mac: string
+}
+
+/** True when `value` has the shape of a {@link Manifest} (its `mac` is checked elsewhere). */
+export function isManifestShape(value: unknown): value is Manifest {
+  if (typeof value !== 'object' || value === null) return false
+  const m = value as Record<string, unknown>
+  const audit = m['audit'] as Record<string, unknown> | null | undefined
+  return (
+    Number.isSafeInteger(m['counter']) && typeof m['versions'] === 'object' && m['versions'] !== null &&
+    Object.values(m['versions'] as object).every((v) => Number.isSafeInteger(v)) &&
+    typeof audit === 'object' && audit !== null && Number.isSafeInteger(audit['length']) && typeof audit['head'] === 'string' &&
+    typeof m['mac'] === 'string'
+  )
 }
 
 const STATES: readonly string[] = ['active', 'disabled', 'revoked']
@@ -100,7 +139,8 @@ export function isStoredKeyShape(value: unknown): value is StoredKey {
     isNumOrNull(r['notBefore']) && isNumOrNull(r['expires']) && STATES.includes(r['state'] as string) &&
     isNum(r['created']) && isNum(r['updated']) && isStrOrNull(r['replaces']) && isStrOrNull(r['replacedBy']) &&
     isNumOrNull(r['overlapUntil']) && typeof r['labels'] === 'object' && r['labels'] !== null &&
-    (r['generated'] === undefined || typeof r['generated'] === 'boolean') && typeof r['mac'] === 'string'
+    (r['generated'] === undefined || typeof r['generated'] === 'boolean') &&
+    (r['version'] === undefined || (Number.isSafeInteger(r['version']) && (r['version'] as number) >= 0)) && typeof r['mac'] === 'string'
   )
 }
 
@@ -155,6 +195,11 @@ export interface AuditEntry {
   readonly owner: string
   /** Action details (e.g. the successor of a rotation, the overlap end). */
   readonly details?: Readonly<Record<string, string | number | boolean | null>>
+  /**
+   * Format 2: this entry's link in the audit chain, an HMAC under the data key over the
+   * previous link and this entry (audit-chain.ts). Absent on format 1 entries.
+   */
+  readonly mac?: string
 }
 
 /** Empty counters for a key. */

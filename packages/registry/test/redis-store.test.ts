@@ -92,7 +92,7 @@ describeRedis('RedisStore', () => {
     const { Redis } = await import('ioredis')
     const raw = new Redis(redis.url)
     try {
-      const keys = await raw.keys(`${p}:*`)
+      const keys = await raw.keys(`{${p}}:*`) // the prefix is a hash tag (Redis Cluster slots)
       let dump = ''
       for (const key of keys) {
         const type = await raw.type(key)
@@ -306,7 +306,7 @@ describeRedis('RedisStore', () => {
     const p = prefix()
     const { Redis } = await import('ioredis')
     const raw = new Redis(redis.url)
-    await raw.set(`${p}:meta`, 'not a hash')
+    await raw.set(`{${p}}:meta`, 'not a hash')
     raw.disconnect()
     expect(await codeOf(openRegistry({ store: await connectRedisStore({ url: redis.url, prefix: p }), masterKey: generateMasterKey() }))).toBe('ERR_REGISTRY_CORRUPT')
   })

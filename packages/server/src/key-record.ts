@@ -12,7 +12,7 @@
 import { SignetError } from '@signet/core'
 import type { KeyRecord } from '@signet/core'
 
-export type { KeyRecord, KeyResolver, KeyState } from '@signet/core'
+export type { KeyRecord, KeyResolveContext, KeyResolver, KeyState } from '@signet/core'
 
 /**
  * Refuse a key that is not usable at `nowSeconds`: disabled, revoked, not yet valid or expired.

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { createContentDigest, fromFetchRequest, fromFetchResponse, signMessage } from '@signet/core'
+import { createContentDigest, fromFetchRequest, fromFetchResponse, requestMessage as requestMessageOf, signMessage } from '@signet/core'
 import type { HttpRequestMessage, HttpResponseMessage, SignetKey } from '@signet/core'
 
 /** Options of {@link signResponse}. */
@@ -97,7 +97,14 @@ export async function signResponseFields(response: HttpResponseMessage, request:
  * ```
  */
 export async function signResponse(response: Response, request: Request | HttpRequestMessage, options: SignResponseOptions): Promise<Response> {
-  const requestMessage = (request as { kind?: unknown }).kind === 'request' ? (request as HttpRequestMessage) : await fromFetchRequest(request as Request)
+  // `;req` components name the request's fields, never its body: a request whose body the
+  // verifier already read (verify consumes it) is bound by its fields alone.
+  const requestMessage =
+    (request as { kind?: unknown }).kind === 'request'
+      ? (request as HttpRequestMessage)
+      : (request as Request).bodyUsed
+        ? requestMessageOf(request as Request, undefined)
+        : await fromFetchRequest(request as Request)
   const bytes = new Uint8Array(await response.arrayBuffer())
   const headers = new Headers(response.headers)
   const rebuilt = new Response(bytes.length === 0 ? null : bytes, { status: response.status, statusText: response.statusText, headers })

@@ -6,7 +6,7 @@
 import { BlockList, isIP } from 'node:net'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { inNetwork, parseIpAddress, parseIpNetwork } from '../src/ip-address.ts'
+import { inNetwork, isLoopback, isPublicUnicast, parseIpAddress, parseIpNetwork } from '../src/ip-address.ts'
 
 const NUM_RUNS = 2000
 
@@ -131,5 +131,21 @@ describe('CIDR matching', () => {
       }),
       { numRuns: NUM_RUNS },
     )
+  })
+})
+
+describe('isPublicUnicast and isLoopback (the directory fetcher refuses the host\'s own networks)', () => {
+  const refused = ['10.1.2.3', '127.0.0.1', '169.254.169.254', '172.16.0.1', '192.168.1.1', '100.64.0.1', '0.0.0.0',
+    '224.0.0.1', '255.255.255.255', '::1', '::', 'fe80::1', 'fc00::1', 'fd12::1', 'ff02::1', '2001:db8::1',
+    '2002:a00:1::1', '2001:0:4136:e378::1', '::ffff:10.0.0.1', '64:ff9b::a00:1']
+  for (const text of refused) {
+    it(`${text} is not public`, () => expect(isPublicUnicast(parseIpAddress(text)!)).toBe(false))
+  }
+  for (const text of ['8.8.8.8', '1.1.1.1', '2606:4700::1111', '::ffff:8.8.4.4']) {
+    it(`${text} is public`, () => expect(isPublicUnicast(parseIpAddress(text)!)).toBe(true))
+  }
+  it('loopback is 127.0.0.0/8 and ::1 only', () => {
+    expect(['127.0.0.1', '127.255.0.9', '::1'].map((t) => isLoopback(parseIpAddress(t)!))).toEqual([true, true, true])
+    expect(['10.0.0.1', '::2', '::ffff:8.8.8.8'].map((t) => isLoopback(parseIpAddress(t)!))).toEqual([false, false, false])
   })
 })

@@ -1,6 +1,6 @@
 /**
  * RFC 9421 Appendix B and sections 2.4, 3.2, 4.3 examples, verified through createVerifier.
- * Source: ../shared/vectors/rfc9421-vectors.json (read in place). The examples date from 2021,
+ * Source: test/vectors/rfc9421-vectors.json (the repository's copy). The examples date from 2021,
  * so the clock is injected and the policy relaxed to what each example covers.
  */
 import { readFileSync, existsSync } from 'node:fs'
@@ -12,7 +12,7 @@ import { createVerifier } from '../src/verifier.ts'
 import { MemoryNonceStore } from '../src/nonce-stores/memory.ts'
 import type { KeyRecord } from '../src/key-record.ts'
 
-const path = fileURLToPath(new URL('../../../../shared/vectors/rfc9421-vectors.json', import.meta.url))
+const path = fileURLToPath(new URL('../../../test/vectors/rfc9421-vectors.json', import.meta.url))
 const present = existsSync(path)
 if (!present) {
   if (process.env['CI']) throw new Error(`RFC 9421 vectors missing at ${path}`)

@@ -68,8 +68,9 @@ describe('createVerifier: accepted requests', () => {
     const id = await verifier.verify(request)
     expect(id.keyid).toBe('k-ed')
     expect(id.alg).toBe('ed25519')
-    // The caller's request is untouched: the verifier read a clone.
-    expect(await request.text()).toBe('hello')
+    // The body was read once, from the request itself (issue 10): the identity carries it.
+    expect(new TextDecoder().decode(id.body)).toBe('hello')
+    expect(request.bodyUsed).toBe(true)
   })
 
   it('accepts @authority + @path + @query instead of @target-uri', async () => {
@@ -523,8 +524,9 @@ describe('Fetch Request bodies', () => {
     const { verifier } = verifierWith({ limits: { maxBodyBytes: 64 } })
     const request = await streamed('{"streamed":true,"n":12345}')
     expect(request.headers.get('content-length')).toBeNull()
-    await expect(verifier.verify(request)).resolves.toMatchObject({ keyid: 'k-hmac' })
-    expect(await request.text()).toBe('{"streamed":true,"n":12345}')
+    const identity = await verifier.verify(request)
+    expect(identity.keyid).toBe('k-hmac')
+    expect(new TextDecoder().decode(identity.body)).toBe('{"streamed":true,"n":12345}')
     const swapped = await streamed('{"streamed":true,"n":99999}', '{"streamed":true,"n":12345}')
     expect(await codeOf(verifier.verify(swapped))).toBe('ERR_DIGEST_MISMATCH')
   })

@@ -12,14 +12,22 @@
  */
 import { SignetError, createSignatureBase, parseSignatureInput } from '@signet/core'
 import { getString, messageOptionSpecs, parseArgs, parseMessageOptions } from '../args.ts'
-import type { OptionSpecs } from '../args.ts'
+import type { CommandUsage, OptionSpecs } from '../args.ts'
 import { verificationFailure } from '../io.ts'
 import type { CliIO, Command } from '../io.ts'
 import { fieldValues, readCommandMessage } from '../message-file.ts'
 
 const options: OptionSpecs = {
+  label: { type: 'string', valueName: 'L', description: 'print only the base of this signature', default: 'every signature' },
   ...messageOptionSpecs,
-  label: { type: 'string' },
+}
+
+const USAGE: CommandUsage = {
+  synopsis: 'base [--label L] [options] [MESSAGE]',
+  summary: `Print the RFC 9421 signature base of each signature on a message: a line "# LABEL", then
+the base, with a blank line between signatures. MESSAGE is a file; "-" or none reads standard
+input.`,
+  notes: 'Exit codes: 0 printed, 1 no Signature-Input or an unknown label, 2 usage, file or message error.',
 }
 
 /**
@@ -33,7 +41,7 @@ const options: OptionSpecs = {
  * @example `signet base --label sig1 signed.http`
  */
 export const baseCommand: Command = async (argv: string[], io: CliIO): Promise<number> => {
-  const args = parseArgs(argv, options, { command: 'base', maxPositionals: 1 })
+  const args = parseArgs(argv, options, { command: 'base', maxPositionals: 1, usage: USAGE })
   const label = getString(args, 'label')
   const { fieldTypes, scheme } = parseMessageOptions(args, 'base')
   const { message } = await readCommandMessage(io, args, scheme, 'base')

@@ -15,32 +15,34 @@
 import { isIP } from 'node:net'
 import { hostname, userInfo } from 'node:os'
 import { openRegistryFromSpec } from '@signet/registry'
-import { getString, parseArgs, usage, wantsHelp } from '../args.ts'
-import type { OptionSpecs } from '../args.ts'
+import { getString, parseArgs, usage } from '../args.ts'
+import type { CommandUsage, OptionSpecs } from '../args.ts'
 import type { CliIO, Command } from '../io.ts'
 
 const COMMAND = 'console'
 
 const options: OptionSpecs = {
-  registry: { type: 'string' },
-  'master-key-file': { type: 'string' },
-  host: { type: 'string' },
-  port: { type: 'string' },
+  registry: { type: 'string', valueName: 'PATH|REDIS-URL', description: 'the registry (it must exist: signet keys create makes one)' },
+  'master-key-file': { type: 'string', valueName: 'FILE', description: 'the registry master key', default: 'SIGNET_MASTER_KEY' },
+  host: {
+    type: 'string',
+    valueName: 'H',
+    description: 'the address to listen on; anything but loopback lets other machines manage these keys',
+    default: '127.0.0.1',
+  },
+  port: { type: 'string', valueName: 'N', description: 'the port to listen on (0: any free port)', default: '8081' },
 }
 
-/** The help text of `signet console`. */
-const CONSOLE_USAGE: string = `Usage: signet console --registry PATH|redis://H:P [--host H] [--port N] [--master-key-file FILE]
-
-A local web page over a registry: inspect a signed request line by line, see every key with
-its state, scopes, IP lists, limits, credits, expiry, usage over time and rotation timeline,
-and disable, enable, revoke or rotate a key after confirming. Prints "console on http://H:P"
-once ready; SIGINT or SIGTERM finish the requests in flight and exit 0.
-  --registry PATH        the registry (it must exist; the master key comes from
-                         --master-key-file FILE or SIGNET_MASTER_KEY)
-  --host H               listening address (default 127.0.0.1; anything else lets other
-                         machines manage your keys)
-  --port N               listening port (default 8081; 0 picks a free one)
-`
+const USAGE: CommandUsage = {
+  synopsis: 'console --registry PATH|REDIS-URL [--host H] [--port N]',
+  summary: `A local web page over a registry: every key with its state, scopes, IP lists, limits,
+credits, expiry, usage over time, rotation timeline and history; disable, enable, revoke and
+rotate after a confirmation; and an inspector that shows a pasted request's signature base line
+by line with the failing line marked. Prints "console on http://H:P" once ready.`,
+  notes: `The page changes nothing without its user's confirmation; state-changing calls need the
+page's per-session token and its origin, and every request its own Host (see docs/keys.md).
+SIGINT or SIGTERM: finish the requests in flight, exit 0.`,
+}
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'))
@@ -69,17 +71,13 @@ function waitForAbort(signal: AbortSignal | undefined): Promise<void> {
  *
  * @param argv - the arguments after `console`
  * @param io - the command's surroundings; aborting `io.signal` stops the console
- * @returns 0 after a clean shutdown or `--help`
+ * @returns 0 after a clean shutdown
  * @throws {SignetError} `ERR_USAGE` for bad options, `ERR_IO` for a missing registry or a port
  *   in use, `ERR_MASTER_KEY`, `ERR_STORE_UNAVAILABLE`: the dispatcher prints it, exit 2
  * @example `signet console --registry keys.signet --port 0`
  */
 export const consoleCommand: Command = async (argv: string[], io: CliIO): Promise<number> => {
-  if (wantsHelp(argv)) {
-    io.stdout(CONSOLE_USAGE)
-    return 0
-  }
-  const args = parseArgs(argv, options, { command: COMMAND, maxPositionals: 0 })
+  const args = parseArgs(argv, options, { command: COMMAND, maxPositionals: 0, usage: USAGE })
   const spec = getString(args, 'registry')
   if (spec === undefined || spec === '') throw usage(COMMAND, '--registry PATH is required')
   const host = getString(args, 'host') ?? '127.0.0.1'

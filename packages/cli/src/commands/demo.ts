@@ -9,21 +9,24 @@
  *
  * @module
  */
-import { has, parseArgs, wantsHelp } from '../args.ts'
+import { has, parseArgs } from '../args.ts'
+import type { CommandUsage, OptionSpecs } from '../args.ts'
 import { runDemo } from '../demo/run.ts'
 import type { DemoOptions } from '../demo/run.ts'
 import type { CliIO, Command } from '../io.ts'
 
-/** The help text of `signet demo`. */
-const DEMO_USAGE: string = `Usage: signet demo [--no-color]
+const demoOptions: OptionSpecs = {
+  'no-color': { type: 'boolean', description: 'plain text even on a terminal (color is used only on a terminal with NO_COLOR unset)' },
+}
 
-Runs the end-to-end walkthrough on an embedded default: an in-memory key registry, an
+const USAGE: CommandUsage = {
+  synopsis: 'demo [--no-color]',
+  summary: `Runs the end-to-end walkthrough on an embedded default: an in-memory key registry, an
 in-memory nonce store and a verifying server on 127.0.0.1 (ephemeral port). Real signed
 requests (signedFetch and ky) are accepted or refused; a table shows request, expected, got
-and why. Exit 0 when every row is as expected, 1 when any differs.
-
-Color is used only on a terminal with NO_COLOR unset.
-`
+and why.`,
+  notes: 'Exit codes: 0 when every row is as expected, 1 when any differs.',
+}
 
 /**
  * Make a `signet demo` command with fixed options (tests plant a wrong expectation this way).
@@ -37,12 +40,8 @@ Color is used only on a terminal with NO_COLOR unset.
  */
 export function createDemoCommand(options: DemoOptions = {}): Command {
   return async (argv: string[], io: CliIO): Promise<number> => {
-    // `--help` or `-h` anywhere before `--` wins over other arguments, as for every command.
-    if (wantsHelp(argv)) {
-      io.stdout(DEMO_USAGE)
-      return 0
-    }
-    const args = parseArgs(argv, { 'no-color': { type: 'boolean' } }, { command: 'demo', maxPositionals: 0 })
+    // `--help` or `-h` anywhere before `--` wins over other arguments (parseArgs), as for every command.
+    const args = parseArgs(argv, demoOptions, { command: 'demo', maxPositionals: 0, usage: USAGE })
     return runDemo(io, has(args, 'no-color') ? { ...options, color: false } : options)
   }
 }

@@ -35,9 +35,13 @@
  * positional argument). The master key comes from `--master-key-file FILE` or
  * `SIGNET_MASTER_KEY`. Every argument is checked before the registry is opened, so bad input
  * writes nothing; the registry itself checks key ids (CRC-32), IP lists and expiry before it
- * writes. Secrets appear only in the output of `create` and `rotate`. Output is JSON: one
- * document for `create`, `list`, `show`, `rotate`, `disable`, `enable` and `revoke`; JSON lines
- * for `usage` and `audit`. Failures are coded errors (exit 2) reported by the dispatcher.
+ * writes. Secrets appear only in the output of `create` and `rotate`, and only once: when that
+ * output cannot be written, the new key is revoked and the command fails (`ERR_IO`), so no live
+ * key has a secret no one saw. Output is JSON: one document for `create`, `list`, `show`,
+ * `rotate`, `disable`, `enable` and `revoke`; JSON lines for `usage` and `audit`; on a terminal
+ * `list`, `show`, `usage` and `audit` print tables instead. The read-only commands (`list`,
+ * `show`, `usage`, `audit`) refuse a path with no registry (`ERR_IO`) rather than create one.
+ * Failures are coded errors (exit 2) reported by the dispatcher.
  *
  * @module
  */
@@ -48,45 +52,98 @@ import { SignetError, fromUtf8 } from '@signet/core'
 import type { AlgorithmName, JwkInput } from '@signet/core'
 import { assertKeyId, openRegistryFromSpec, parseDuration, parseMasterKey } from '@signet/registry'
 import type { Registry } from '@signet/registry'
-import { getString, parseArgs, parseSeconds, usage, wantsHelp } from '../args.ts'
-import type { OptionSpecs, ParsedArgs } from '../args.ts'
-import { printJson, readInput } from '../io.ts'
+import { ALGORITHM_HELP, formatOptions, getString, parseAlgorithm, parseArgs, parseSeconds, usage, wantsHelp } from '../args.ts'
+import type { OptionSpec, OptionSpecs, ParsedArgs } from '../args.ts'
+import { printJson, readInput, writeConfirmed } from '../io.ts'
+import { printRecords } from '../terminal-table.ts'
 import type { CliIO, Command } from '../io.ts'
 
 const common: OptionSpecs = {
-  registry: { type: 'string' },
-  'master-key-file': { type: 'string' },
+  registry: { type: 'string', valueName: 'PATH|redis://H:P', description: 'the registry (or the first argument)' },
+  'master-key-file': { type: 'string', valueName: 'FILE', description: 'the master key, 32 bytes in base64url', default: 'SIGNET_MASTER_KEY' },
 }
+
+const scopesSpec: OptionSpec = { type: 'string', valueName: '"s1 s2"', description: 'scopes, separated by spaces', default: 'none' }
+const allowSpec: OptionSpec = { type: 'string', valueName: '"CIDR ..."', description: 'client addresses allowed (spaces or commas)', default: 'any' }
+const denySpec: OptionSpec = { type: 'string', valueName: '"CIDR ..."', description: 'client addresses refused (spaces or commas)', default: 'none' }
+const expiresInSpec: OptionSpec = { type: 'string', valueName: 'DURATION|never', description: 'lifetime from now', default: 'never' }
 
 const specs: Readonly<Record<string, OptionSpecs>> = {
   create: {
     ...common,
-    owner: { type: 'string' },
-    alg: { type: 'string' },
-    'public-key': { type: 'string' },
-    scopes: { type: 'string' },
-    'allow-ip': { type: 'string' },
-    'deny-ip': { type: 'string' },
-    'expires-in': { type: 'string' },
-    'not-before': { type: 'string' },
+    owner: { type: 'string', valueName: 'O', description: 'who the key is for (required)' },
+    alg: { type: 'string', valueName: 'ALG', description: 'generate a key for this algorithm, an RFC 9421 or JOSE name' },
+    'public-key': { type: 'string', valueName: 'FILE', description: "register the owner's public key (JWK or PEM) instead" },
+    scopes: scopesSpec,
+    'allow-ip': allowSpec,
+    'deny-ip': denySpec,
+    'expires-in': expiresInSpec,
+    'not-before': { type: 'string', valueName: 'UNIX', description: 'the key verifies from this time', default: 'now' },
   },
-  list: { ...common, owner: { type: 'string' } },
+  list: { ...common, owner: { type: 'string', valueName: 'O', description: 'only the keys of this owner', default: 'every owner' } },
   show: common,
-  rotate: { ...common, overlap: { type: 'string' }, 'expires-in': { type: 'string' }, 'public-key': { type: 'string' } },
+  rotate: {
+    ...common,
+    overlap: { type: 'string', valueName: 'DURATION', description: 'how long the old key keeps verifying, at most 30d', default: '1d' },
+    'expires-in': { ...expiresInSpec, default: "the old key's remaining lifetime" },
+    'public-key': { type: 'string', valueName: 'FILE', description: "the successor's public key (required for a key registered from one)" },
+  },
   disable: common,
   enable: common,
   revoke: common,
   usage: common,
-  audit: { ...common, since: { type: 'string' } },
-  rewrap: { ...common, 'new-master-key-file': { type: 'string' } },
+  audit: { ...common, since: { type: 'string', valueName: 'UNIX', description: 'only entries from this time', default: 'every entry' } },
+  rewrap: { ...common, 'new-master-key-file': { type: 'string', valueName: 'FILE', description: 'the new master key (required)' } },
+}
+
+/** Subcommands that only read: they refuse a registry path where there is none. */
+const READ_ONLY: ReadonlySet<string> = new Set(['list', 'show', 'usage', 'audit'])
+
+/** The columns of `keys list` on a terminal (a pipe gets every member, as JSON). */
+const LIST_COLUMNS: readonly string[] = ['keyid', 'owner', 'alg', 'state', 'scopes', 'created', 'expires', 'lastUsed']
+/** The columns of `keys audit` on a terminal. */
+const AUDIT_COLUMNS: readonly string[] = ['time', 'action', 'keyid', 'owner', 'actor', 'details']
+
+/**
+ * `keys create --public-key`: the registered public JWK, with `kid` set to the registry's key
+ * id, as `jwk` (for a JWKS), and `sign`, the command line that signs with the matching private
+ * key (CLI.md "Keys and key ids"). The registry returns that JWK as `publicKey`.
+ */
+function withSigningHint<T extends { keyid: string; generated?: boolean; publicKey?: JsonWebKey }>(created: T): T {
+  if (created.generated !== false || created.publicKey === undefined) return created
+  return Object.assign(created, {
+    jwk: created.publicKey,
+    sign: `signet sign --key YOUR-PRIVATE-KEY --keyid ${created.keyid} MESSAGE`,
+  })
+}
+
+/**
+ * Print the output of \`create\`, which holds a secret shown this once, and make sure it arrived.
+ * When standard output cannot take it (a closed pipe, a full disk), no one will ever see that
+ * secret: the new key is revoked at once, so no live key exists whose secret is unknown, and
+ * the failure is reported (ERR_IO, exit 2) naming the revoked key id. Run create again.
+ */
+async function deliverOnce(io: CliIO, registry: Registry, keyid: string, text: string, retry = 'run create again'): Promise<void> {
+  try {
+    await writeConfirmed(io, text)
+  } catch (cause) {
+    let outcome = `it was revoked, so no key is live whose secret no one saw; ${retry}`
+    try {
+      await registry.revoke(keyid)
+    } catch {
+      outcome = 'revoking it failed too: revoke it with signet keys revoke'
+    }
+    const reason = (cause as { code?: unknown }).code
+    throw new SignetError(
+      'ERR_IO',
+      `cannot write the new key to standard output${typeof reason === 'string' ? ` (${reason})` : ''}: key ${keyid} was created, ${outcome}`,
+      { cause },
+    )
+  }
 }
 
 /** Subcommands that name one key. */
 const takesKeyId = new Set(['show', 'rotate', 'disable', 'enable', 'revoke', 'usage'])
-
-const ALGORITHMS: readonly AlgorithmName[] = [
-  'hmac-sha256', 'ed25519', 'rsa-pss-sha512', 'rsa-v1_5-sha256', 'ecdsa-p256-sha256', 'ecdsa-p384-sha384',
-]
 
 const SUBCOMMANDS = 'create|list|show|rotate|disable|enable|revoke|usage|audit|rewrap'
 
@@ -125,7 +182,7 @@ Subcommands:
   audit   REGISTRY [--since UNIX]                JSON lines
   rewrap  REGISTRY --new-master-key-file FILE    rotate the master key
 
-ALG: ${ALGORITHMS.join(', ')}.
+${ALGORITHM_HELP}
 DURATION: a whole number and a unit s, m, h, d or w (90d, 12h, 30m); at most 100 years.
 --overlap: how long the old key keeps verifying (default 1d, 0 for none), at most 30d and
 never past the old key's own expiry.
@@ -195,14 +252,18 @@ async function createOptions(args: ParsedArgs, io: CliIO) {
   const alg = getString(args, 'alg')
   const publicKeyFile = getString(args, 'public-key')
   if (alg === undefined && publicKeyFile === undefined) throw usage(command, 'one of --alg or --public-key is required')
-  if (alg !== undefined && !ALGORITHMS.includes(alg as AlgorithmName)) {
-    throw usage(command, `--alg expects one of ${ALGORITHMS.join(', ')}, got ${JSON.stringify(alg.slice(0, 40))}`)
+  let algName: AlgorithmName | undefined
+  try {
+    algName = alg === undefined ? undefined : parseAlgorithm(alg, 'alg', command)
+  } catch (error) {
+    // keys create has always called an unknown name a usage error; the message lists the names.
+    throw new SignetError('ERR_USAGE', (error as Error).message)
   }
-  if (alg === 'hmac-sha256' && publicKeyFile !== undefined) throw usage(command, 'HMAC keys are generated here: --public-key does not apply')
+  if (algName === 'hmac-sha256' && publicKeyFile !== undefined) throw usage(command, 'HMAC keys are generated here: --public-key does not apply')
   const notBefore = getString(args, 'not-before')
   return {
     owner,
-    ...(alg === undefined ? {} : { alg: alg as AlgorithmName }),
+    ...(algName === undefined ? {} : { alg: algName }),
     ...(publicKeyFile === undefined ? {} : { publicKey: await readPublicKey(io, publicKeyFile) }),
     ...(scopeWords(getString(args, 'scopes')) === undefined ? {} : { scopes: scopeWords(getString(args, 'scopes')) as string[] }),
     ...(words(getString(args, 'allow-ip')) === undefined ? {} : { allowIps: words(getString(args, 'allow-ip')) as string[] }),
@@ -244,7 +305,8 @@ function shown<T extends { keyid: string; alg: string; owner: string; expires: n
 export const keysCommand: Command = async (argv: string[], io: CliIO): Promise<number> => {
   const sub = argv[0]
   if (sub === 'help' || wantsHelp(argv)) {
-    io.stdout(KEYS_USAGE)
+    const one = sub !== undefined && Object.hasOwn(specs, sub) ? sub : undefined
+    io.stdout(one === undefined ? KEYS_USAGE : `${KEYS_USAGE}\nOptions of keys ${one}:\n${formatOptions(specs[one] as OptionSpecs)}`)
     return 0
   }
   if (sub === undefined || !Object.hasOwn(specs, sub)) {
@@ -278,6 +340,11 @@ export const keysCommand: Command = async (argv: string[], io: CliIO): Promise<n
   if (sub === 'rewrap' && !/^rediss?:\/\//.test(spec) && !existsSync(resolve(io.cwd, spec))) {
     throw new SignetError('ERR_IO', `there is no registry at ${JSON.stringify(spec.slice(0, 200))} to rewrap`)
   }
+  // CLI.md: the read-only commands refuse a path with no registry (a typo would otherwise
+  // print an empty list and succeed), and create nothing there.
+  if (READ_ONLY.has(sub) && !/^rediss?:\/\//.test(spec) && !existsSync(resolve(io.cwd, spec))) {
+    throw new SignetError('ERR_IO', `there is no registry at ${JSON.stringify(spec.slice(0, 200))} (signet keys create makes one)`)
+  }
 
   const masterKeyFile = getString(args, 'master-key-file')
   const registry: Registry = await openRegistryFromSpec(spec, {
@@ -289,22 +356,27 @@ export const keysCommand: Command = async (argv: string[], io: CliIO): Promise<n
   try {
     const id = keyid as string
     switch (sub) {
-      case 'create':
-        printJson(io, shown(await registry.create(create as NonNullable<typeof create>)))
+      case 'create': {
+        const created = await registry.create(create as NonNullable<typeof create>)
+        await deliverOnce(io, registry, created.keyid, `${JSON.stringify(withSigningHint(shown(created)))}\n`)
         break
+      }
       case 'list':
-        printJson(io, await registry.list(owner === undefined ? {} : { owner }))
+        printRecords(io, await registry.list(owner === undefined ? {} : { owner }), 'document', LIST_COLUMNS)
         break
       case 'show':
-        printJson(io, await registry.get(id))
+        printRecords(io, await registry.get(id), 'document')
         break
-      case 'rotate':
-        printJson(io, shown(await registry.rotate(id, {
+      case 'rotate': {
+        const successor = await registry.rotate(id, {
           ...(overlapSeconds === undefined ? {} : { overlapSeconds }),
           ...(rotateExpires === undefined ? {} : { expiresIn: rotateExpires }),
           ...(rotateKey === undefined ? {} : { publicKey: rotateKey }),
-        })))
+        })
+        // The successor's secret is shown once too; the old key keeps verifying until the overlap ends.
+        await deliverOnce(io, registry, successor.keyid, `${JSON.stringify(shown(successor))}\n`, `the old key ${id} verifies until ${successor.previous.overlapUntil}: issue a new key with signet keys create before then`)
         break
+      }
       case 'disable':
         printJson(io, await registry.disable(id))
         break
@@ -315,10 +387,10 @@ export const keysCommand: Command = async (argv: string[], io: CliIO): Promise<n
         printJson(io, await registry.revoke(id))
         break
       case 'usage':
-        printJson(io, await registry.usage(id))
+        printRecords(io, await registry.usage(id), 'document')
         break
       case 'audit':
-        for (const entry of await registry.audit(since === undefined ? {} : { since })) printJson(io, entry)
+        printRecords(io, await registry.audit(since === undefined ? {} : { since }), 'lines', AUDIT_COLUMNS)
         break
       case 'rewrap':
         await registry.rewrapMasterKey(newMasterKey as Uint8Array)

@@ -8,14 +8,26 @@
  * @module
  */
 import { SignetError, exportJwk, publicKey, thumbprint } from '@signet/core'
-import { getString, parseArgs, usage } from '../args.ts'
-import type { OptionSpecs } from '../args.ts'
+import { ALGORITHM_HELP, getString, parseArgs, usage } from '../args.ts'
+import type { CommandUsage, OptionSpecs } from '../args.ts'
 import { printJson } from '../io.ts'
 import type { CliIO, Command } from '../io.ts'
 import { loadKey } from '../key-file.ts'
 
 const options: OptionSpecs = {
-  alg: { type: 'string' },
+  alg: {
+    type: 'string',
+    valueName: 'ALG',
+    description: 'the algorithm of a key whose type allows several (RSA), an RFC 9421 or JOSE name',
+    default: 'the one the key implies',
+  },
+}
+
+const USAGE: CommandUsage = {
+  synopsis: 'pubkey KEY [--alg ALG]',
+  summary: `Print the public JWK of KEY (a JWK or PEM file), keeping its kid and alg; a PEM gets its
+RFC 7638 thumbprint as kid, the keyid signet sign sends for it. An HMAC key has no public part.`,
+  notes: `${ALGORITHM_HELP}`,
 }
 
 /**
@@ -29,7 +41,7 @@ const options: OptionSpecs = {
  * @example `signet pubkey key.jwk > public.jwk`
  */
 export const pubkeyCommand: Command = async (argv: string[], io: CliIO): Promise<number> => {
-  const args = parseArgs(argv, options, { command: 'pubkey', maxPositionals: 1 })
+  const args = parseArgs(argv, options, { command: 'pubkey', maxPositionals: 1, usage: USAGE })
   const file = args.positionals[0]
   if (file === undefined) throw usage('pubkey', 'KEY file is required')
   const key = await loadKey(io, file, { alg: getString(args, 'alg') })

@@ -32,50 +32,127 @@ import { createServer, request as httpRequest } from 'node:http'
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { SignetError } from '@signet/core'
+import { SignetError, fromNodeRequest, isSignetError } from '@signet/core'
 import {
-  MemoryNonceStore,
-  RedisNonceStore,
+  chainKeys,
   createVerifier,
+  directoryKeys,
   parseJwks,
   problemFor,
   verifyNodeRequest,
   writeProblem,
 } from '@signet/server'
 import { openRegistryResolver } from '@signet/registry'
-import type { KeyResolver, NonceStore, VerificationEvent, VerifiedIdentity, Verifier, VerifierPolicy } from '@signet/server'
-import { getAll, getString, parseArgs, resolveBackend, splitComponents, usage, wantsHelp } from '../args.ts'
+import type { RedisLocation } from '@signet/registry'
+import type { KeyResolver, NonceStore, ProblemResponse, VerificationEvent, VerifiedIdentity, Verifier, VerifierPolicy } from '@signet/server'
+import { getAll, getString, has, parseArgs, resolveBackend, splitComponents, usage } from '../args.ts'
+import type { CommandUsage, OptionSpecs, ParsedArgs } from '../args.ts'
 import type { CliIO, Command } from '../io.ts'
 import { readInput } from '../io.ts'
+import { openNonceStore, parseNonceStoreOption } from '../nonce-store-option.ts'
+import { rebuiltTarget } from './verify.ts'
 
 const COMMAND = 'serve'
 
-/** The help text of `signet serve` (`signet serve --help`). */
-const SERVE_USAGE: string = `Usage: signet serve [--host H] [--port N] (--jwks FILE | --registry PATH|redis://H:P)
-       [--master-key-file FILE] [--nonce-store memory|redis://H:P] [--require "C1 C2 ..."]
-       [--max-age S] [--upstream URL] [--backend native|webcrypto|pure]
-       [--authority HOST[:PORT]]... [--trust-proxy CIDR]... [--forwarded-header x-forwarded-for|forwarded]
-       [--nonce-quota N]
+/** The options of `signet serve`, which also write its `--help`. */
+const options: OptionSpecs = {
+  host: { type: 'string', valueName: 'H', description: 'the address to listen on', default: '127.0.0.1' },
+  port: { type: 'string', valueName: 'N', description: 'the port to listen on (0: any free port)', default: '8080' },
+  jwks: { type: 'string', valueName: 'FILE', description: 'the keys, a JWKS file (each key with its kid)' },
+  registry: { type: 'string', valueName: 'PATH|REDIS-URL', description: 'the keys, from a registry made with signet keys' },
+  'master-key-file': { type: 'string', valueName: 'FILE', description: 'the registry master key', default: 'SIGNET_MASTER_KEY' },
+  'nonce-store': { type: 'string', valueName: 'memory|REDIS-URL', description: 'where nonces are recorded against replay', default: 'memory' },
+  require: {
+    type: 'string',
+    valueName: '"C1 C2 ..."',
+    description: 'the components every signature must cover, replacing the default',
+    default: '"@method" "@target-uri" (or "@authority" "@path" "@query"), plus "content-digest" with a body',
+  },
+  'max-age': { type: 'string', valueName: 'S', description: 'the largest signature age in seconds', default: '300' },
+  upstream: {
+    type: 'string',
+    valueName: 'URL',
+    description: 'proxy verified requests to this http(s) URL; it receives only the covered fields, Content-Type, Content-Length, Signet-Key-Id and the forwarding fields serve sets itself',
+    default: 'answer with the identity',
+  },
+  backend: { type: 'string', valueName: 'native|webcrypto|pure', description: 'the crypto backend', default: 'the fastest present' },
+  authority: {
+    type: 'string',
+    multiple: true,
+    valueName: 'HOST[:PORT]',
+    description: 'repeatable: the only @authority values accepted; a request signed for another gets 421 ERR_AUTHORITY_MISMATCH',
+    default: 'any',
+  },
+  'trust-proxy': {
+    type: 'string',
+    multiple: true,
+    valueName: 'CIDR',
+    description: 'repeatable: peers whose --forwarded-header field is believed, walked from the right to the first untrusted hop',
+    default: 'none',
+  },
+  'forwarded-header': {
+    type: 'string',
+    valueName: 'x-forwarded-for|forwarded',
+    description: 'the one field trusted proxies write (with X-Forwarded-Proto, or RFC 7239 Forwarded); the other is never read',
+    default: 'x-forwarded-for',
+  },
+  'nonce-quota': {
+    type: 'string',
+    valueName: 'N',
+    description: 'live nonces one key may hold in the memory nonce store; a key past it gets 429 while every other key is served',
+    default: '75000',
+  },
+  directory: {
+    type: 'boolean',
+    description: 'also take keys from Web Bot Auth Signature-Agent key directories (fetched over https, cached); --jwks and --registry become optional',
+  },
+  'allow-private-directories': {
+    type: 'boolean',
+    description: 'with --directory: allow loopback and private addresses and plain http there (for tests)',
+  },
+  debug: {
+    type: 'boolean',
+    description: 'on ERR_SIGNATURE_INVALID, name the rebuilt @target-uri and @authority in a "debug" member of the problem body',
+  },
+}
 
-A verifying HTTP server on 127.0.0.1:8080 by default; prints "listening on http://H:P" once
+const USAGE: CommandUsage = {
+  synopsis: 'serve (--jwks FILE | --registry PATH|REDIS-URL | --directory) [options]',
+  summary: `A verifying HTTP server, on 127.0.0.1:8080 by default; prints "listening on http://H:P" once
 ready. A verified request gets 200 with the verified identity as JSON, or is proxied to
---upstream with the verified key id in Signet-Key-Id; a rejected one gets a problem+json
-answer with its code. A nonce store is always set (memory by default), so every signature
-needs a nonce. Keys come from a JWKS file or a registry (master key from --master-key-file
-or SIGNET_MASTER_KEY); a registry's revocations reach the server without a restart.
---require replaces the default required components; --max-age bounds the signature age.
---authority (repeatable): the only authorities accepted, others get 421 (default: any).
---trust-proxy (repeatable): proxies whose --forwarded-header field (default x-forwarded-for)
-is believed, walked from the right. --upstream receives only the covered fields, Content-Type,
-Content-Length, Signet-Key-Id and the forwarding fields serve sets itself.
---nonce-quota N: live nonces one key may hold in the memory nonce store (default 75000);
-a key past it gets 429 while every other key is served.
-`
+--upstream with the verified key id in Signet-Key-Id; a refused one gets a problem+json answer
+with its code. A nonce store is always set (memory by default), so every signature needs a
+nonce. A registry's revocations reach the server without a restart.`,
+  notes: `The scheme of @target-uri is http (serve has no TLS): sign with --scheme http.
+REDIS-URL: redis://H:P[/DB] (one node), redis://H:P,H:P,... (a Redis Cluster),
+redis+cluster://H:P (a cluster from one seed), redis+sentinel://H:P,.../NAME[/DB] (Sentinel).
+SIGINT or SIGTERM: stop accepting connections, finish the requests in flight, exit 0.`,
+}
+
+/**
+ * `--directory`: Web Bot Auth agents' keys from their `Signature-Agent` directories, asked
+ * after the configured keys (CLI.md "signet serve"). A directory that cannot be used answers
+ * with the server package's status for `ERR_DIRECTORY_*` (401).
+ *
+ * @param configured - the `--jwks` or `--registry` keys, if any.
+ * @param args - the parsed command line.
+ * @returns the resolver to verify with.
+ * @throws {SignetError} `ERR_USAGE` when neither keys nor `--directory` are given, or
+ *   `--allow-private-directories` comes without `--directory`.
+ */
+function withDirectories(configured: KeyResolver | undefined, args: ParsedArgs): KeyResolver {
+  const allowPrivate = has(args, 'allow-private-directories')
+  if (!has(args, 'directory')) {
+    if (allowPrivate) throw usage(COMMAND, '--allow-private-directories needs --directory')
+    if (configured === undefined) throw usage(COMMAND, 'give exactly one of --jwks FILE or --registry PATH')
+    return configured
+  }
+  const directories = directoryKeys({ allowPrivateNetworks: allowPrivate })
+  return configured === undefined ? directories : chainKeys(configured, directories)
+}
 
 /** How long requests in flight may run after shutdown begins, ms. */
 const SHUTDOWN_GRACE_MS = 2000
-/** How long Redis may take to answer at start-up, ms. */
-const REDIS_CONNECT_TIMEOUT_MS = 2000
 
 /** Keys from a registry, the usage recorder that feeds its records, and how to release it. */
 interface OpenedRegistry {
@@ -117,85 +194,6 @@ async function loadJwks(io: CliIO, file: string): Promise<KeyResolver> {
   return keys
 }
 
-interface RedisLike {
-  set(key: string, value: string, px: 'PX', ttlMs: number, nx: 'NX'): Promise<'OK' | null>
-  connect(): Promise<void>
-  ping(): Promise<string>
-  quit(): Promise<unknown>
-  disconnect(): void
-  on(event: 'error', listener: (error: unknown) => void): unknown
-}
-
-/** A nonce store and how to release it. */
-interface OpenedStore {
-  readonly store: NonceStore
-  readonly close: () => Promise<void>
-}
-
-function parseRedisAddress(value: string): { host: string; port: number; db?: number } {
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    throw usage(COMMAND, `--nonce-store expects memory or redis://HOST:PORT, got ${JSON.stringify(value)}`)
-  }
-  if (url.protocol !== 'redis:' || url.hostname === '') {
-    throw usage(COMMAND, `--nonce-store expects memory or redis://HOST:PORT, got ${JSON.stringify(value)}`)
-  }
-  const port = url.port === '' ? 6379 : Number(url.port)
-  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
-  const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : undefined
-  if (db !== undefined && (!Number.isInteger(db) || db < 0)) throw usage(COMMAND, `--nonce-store has an invalid database number in ${JSON.stringify(value)}`)
-  return db === undefined ? { host, port } : { host, port, db }
-}
-
-async function openRedisStore(value: string): Promise<OpenedStore> {
-  const address = parseRedisAddress(value)
-  const { default: Redis } = (await import('ioredis')) as unknown as { default: new (options: Record<string, unknown>) => RedisLike }
-  const client = new Redis({
-    host: address.host,
-    port: address.port,
-    ...(address.db === undefined ? {} : { db: address.db }),
-    lazyConnect: true,
-    // Fail fast instead of queueing: a verifier that cannot record a nonce answers 503 at once.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    connectTimeout: 1000,
-    commandTimeout: 1000,
-    // Keep trying in the background so service resumes when Redis is back.
-    retryStrategy: (times: number) => Math.min(50 * times, 500),
-  })
-  client.on('error', () => {
-    // Connection errors surface as ERR_STORE_UNAVAILABLE per request; the event itself is noise.
-  })
-  let timer: ReturnType<typeof setTimeout> | undefined
-  try {
-    await Promise.race([
-      client.connect().then(() => client.ping()),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('timed out')), REDIS_CONNECT_TIMEOUT_MS)
-      }),
-    ])
-  } catch (cause) {
-    client.disconnect()
-    const reason = cause instanceof Error ? cause.message : String(cause)
-    throw new SignetError('ERR_STORE_UNAVAILABLE', `signet serve: cannot reach Redis at ${address.host}:${address.port} (${reason})`, { cause })
-  } finally {
-    clearTimeout(timer)
-  }
-  return {
-    store: new RedisNonceStore(client, { timeoutMs: 1000 }),
-    close: async () => {
-      try {
-        await Promise.race([client.quit(), new Promise((resolve) => setTimeout(resolve, 500))])
-      } catch {
-        // Already gone.
-      }
-      client.disconnect()
-    },
-  }
-}
-
 function parsePort(value: string | undefined): number {
   if (value === undefined) return 8080
   if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) throw usage(COMMAND, `--port expects a number from 0 to 65535, got ${JSON.stringify(value)}`)
@@ -208,7 +206,7 @@ function parseMaxAge(value: string | undefined): number | undefined {
   return Number(value)
 }
 
-function parseNonceQuota(value: string | undefined, store: string): number | undefined {
+function parseNonceQuota(value: string | undefined, store: 'memory' | RedisLocation): number | undefined {
   if (value === undefined) return undefined
   if (!/^\d{1,9}$/.test(value) || Number(value) === 0) throw usage(COMMAND, `--nonce-quota expects a positive whole number, got ${JSON.stringify(value)}`)
   // A Redis store is shared by every verifier and has no per-key share to set here.
@@ -356,7 +354,29 @@ function identityJson(identity: VerifiedIdentity): string {
   })
 }
 
-function handler(verifier: Verifier, upstream: URL | undefined): (req: IncomingMessage, res: ServerResponse) => void {
+/**
+ * `--debug`: a refusal for ERR_SIGNATURE_INVALID also names, in a `debug` member of the problem
+ * body, the `@target-uri` and `@authority` this server rebuilt, the usual reason a signature
+ * made elsewhere does not hold (signed for https, or for another host). Off by default: a
+ * production server need not tell a caller how it sees itself.
+ */
+function withDebug(problem: ProblemResponse, error: unknown, verifier: Verifier, req: IncomingMessage): ProblemResponse {
+  if (!isSignetError(error) || error.code !== 'ERR_SIGNATURE_INVALID') return problem
+  let rebuilt: { targetUri: string; authority: string } | undefined
+  try {
+    let message = fromNodeRequest(req, { scheme: 'http' })
+    const proto = verifier.forwarded(req.socket.remoteAddress, message.fields).proto
+    if (proto !== undefined) message = { ...message, scheme: proto }
+    rebuilt = rebuiltTarget(message)
+  } catch {
+    rebuilt = undefined
+  }
+  if (rebuilt === undefined) return problem
+  const body = { ...(JSON.parse(problem.body) as Record<string, unknown>), debug: { '@target-uri': rebuilt.targetUri, '@authority': rebuilt.authority } }
+  return { ...problem, body: JSON.stringify(body) }
+}
+
+function handler(verifier: Verifier, upstream: URL | undefined, debug = false): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     verifyNodeRequest(verifier, req).then(
       ({ identity, body, message }) => {
@@ -369,7 +389,10 @@ function handler(verifier: Verifier, upstream: URL | undefined): (req: IncomingM
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), 'cache-control': 'no-store' })
         res.end(text)
       },
-      (error: unknown) => writeProblem(res, problemFor(error, { policy: verifier.policy, now: verifier.now(), withBody: req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined })),
+      (error: unknown) => {
+        const problem = problemFor(error, { policy: verifier.policy, now: verifier.now(), withBody: req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined })
+        writeProblem(res, debug ? withDebug(problem, error, verifier, req) : problem)
+      },
     )
   }
 }
@@ -420,30 +443,7 @@ function waitForAbort(signal: AbortSignal | undefined): Promise<void> {
  *   at start: the dispatcher prints it and exits 2.
  */
 export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<number> => {
-  if (wantsHelp(argv)) {
-    io.stdout(SERVE_USAGE)
-    return 0
-  }
-  const args = parseArgs(
-    argv,
-    {
-      host: { type: 'string' },
-      port: { type: 'string' },
-      jwks: { type: 'string' },
-      registry: { type: 'string' },
-      'master-key-file': { type: 'string' },
-      'nonce-store': { type: 'string' },
-      require: { type: 'string' },
-      'max-age': { type: 'string' },
-      upstream: { type: 'string' },
-      backend: { type: 'string' },
-      authority: { type: 'string', multiple: true },
-      'trust-proxy': { type: 'string', multiple: true },
-      'forwarded-header': { type: 'string' },
-      'nonce-quota': { type: 'string' },
-    },
-    { command: COMMAND, maxPositionals: 0 },
-  )
+  const args = parseArgs(argv, options, { command: COMMAND, maxPositionals: 0, usage: USAGE })
   const host = getString(args, 'host') ?? '127.0.0.1'
   if (host === '') throw usage(COMMAND, '--host expects an address')
   const port = parsePort(getString(args, 'port'))
@@ -451,11 +451,10 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
   const upstream = parseUpstream(getString(args, 'upstream'))
   const jwksFile = getString(args, 'jwks')
   const registry = getString(args, 'registry')
-  if ((jwksFile === undefined) === (registry === undefined)) throw usage(COMMAND, 'give exactly one of --jwks FILE or --registry PATH')
-  const storeOption = getString(args, 'nonce-store') ?? 'memory'
-  if (storeOption !== 'memory' && !storeOption.startsWith('redis://')) {
-    throw usage(COMMAND, `--nonce-store expects memory or redis://HOST:PORT, got ${JSON.stringify(storeOption)}`)
-  }
+  if (jwksFile !== undefined && registry !== undefined) throw usage(COMMAND, 'give exactly one of --jwks FILE or --registry PATH')
+  // Checked before anything is opened; withDirectories applies it once the keys are loaded.
+  if (jwksFile === undefined && registry === undefined && !has(args, 'directory')) throw usage(COMMAND, 'give exactly one of --jwks FILE or --registry PATH')
+  const storeOption = parseNonceStoreOption(COMMAND, getString(args, 'nonce-store') ?? 'memory')
   const nonceQuota = parseNonceQuota(getString(args, 'nonce-quota'), storeOption)
   const policy: { -readonly [K in keyof VerifierPolicy]: VerifierPolicy[K] } = { requireNonce: true }
   const required = getString(args, 'require')
@@ -478,28 +477,23 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
   }
   let server: Server | undefined
   try {
-    let keys: KeyResolver
+    let keys: KeyResolver | undefined
     let recordUsage: ((event: VerificationEvent) => void) | undefined
     if (jwksFile !== undefined) {
       keys = await loadJwks(io, jwksFile)
-    } else {
-      const opened = await openRegistryKeys(registry as string, io, getString(args, 'master-key-file'))
+    } else if (registry !== undefined) {
+      const opened = await openRegistryKeys(registry, io, getString(args, 'master-key-file'))
       releases.push(opened.close)
       keys = opened.keys
       recordUsage = opened.recordUsage
     }
-    let nonces: NonceStore
-    if (storeOption === 'memory') {
-      nonces = new MemoryNonceStore(nonceQuota === undefined ? {} : { maxEntriesPerOwner: nonceQuota })
-    } else {
-      const opened = await openRedisStore(storeOption)
-      releases.push(opened.close)
-      nonces = opened.store
-    }
+    const openedNonces = await openNonceStore(COMMAND, storeOption, nonceQuota === undefined ? {} : { maxEntriesPerOwner: nonceQuota })
+    releases.push(openedNonces.close)
+    const nonces: NonceStore = openedNonces.store
     let verifier: Verifier
     try {
       verifier = createVerifier({
-        keys,
+        keys: withDirectories(keys, args),
         nonces,
         policy,
         ...(backend === undefined ? {} : { backend }),
@@ -510,7 +504,7 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
     } catch (cause) {
       throw usage(COMMAND, cause instanceof Error ? cause.message : String(cause))
     }
-    server = createServer(handler(verifier, upstream))
+    server = createServer(handler(verifier, upstream, has(args, 'debug')))
     // Slow-loris protection: a request must arrive in full within 30 s.
     server.requestTimeout = 30_000
     server.headersTimeout = 10_000

@@ -4,7 +4,8 @@
  * Without `--label` or `--tag` every signature on the message must verify. No components are
  * required unless `--require` names them; `created` is held to `--max-age` only when given;
  * `expires` is always enforced against `--now` (default: the clock). When `content-digest` is
- * covered and the message has a body, the digest is recomputed and must match (RFC 9530
+ * covered, the digest is recomputed over the body (an absent body is the empty one: a stripped
+ * body fails) and must match (RFC 9530
  * section 2; RFC 9421 section 7.2.8). With `--key`, a `keyid` that differs from the key's
  * `kid` fails; with `--jwks`, `keyid` selects the key.
  *
@@ -15,10 +16,13 @@
  *
  * @module
  */
-import { SignetError, getAlgorithm, isSignetError, parseComponentIdentifier, serializeComponentIdentifier, verifyMessage } from '@signet/core'
-import type { SignetKey, VerifyOptions } from '@signet/core'
+import { SignetError, componentValue, isSignetError, parseComponentIdentifier, serializeComponentIdentifier, verifyMessage } from '@signet/core'
+import type { HttpMessage, HttpRequestMessage, SignetKey, VerifyOptions } from '@signet/core'
 import {
+  ALGORITHM_HELP,
   getString,
+  messageOptionSpecs,
+  parseAlgorithm,
   parseArgs,
   parseMessageOptions,
   parseSeconds,
@@ -27,19 +31,51 @@ import {
   splitComponents,
   usage,
 } from '../args.ts'
-import type { OptionSpecs } from '../args.ts'
+import type { CommandUsage, OptionSpec, OptionSpecs } from '../args.ts'
 import { printJson, verificationFailure } from '../io.ts'
 import type { CliIO, Command } from '../io.ts'
 import { loadJwks, loadKeyFile } from '../key-file.ts'
 import type { LoadedKey } from '../key-file.ts'
 import { readCommandMessage } from '../message-file.ts'
+import { otherProfile, profileVerifyOptionSpecs, verifyProfile } from '../profiles.ts'
 
 const options: OptionSpecs = {
-  ...signatureOptionSpecs,
-  jwks: { type: 'string' },
-  now: { type: 'string' },
-  'max-age': { type: 'string' },
-  require: { type: 'string' },
+  // Repeatable for the profiles' sake (rotation); RFC 9421 verification refuses a second one.
+  key: {
+    type: 'string',
+    multiple: true,
+    valueName: 'KEY',
+    description: 'the key: a JWK, a JWKS holding one key, or a PEM file (public or private); with a --profile other than rfc9421, repeatable (any that verifies is enough)',
+  },
+  jwks: { type: 'string', valueName: 'FILE', description: "a JWKS file; each signature's keyid selects the key" },
+  alg: {
+    type: 'string',
+    valueName: 'ALG',
+    description: 'the one algorithm accepted, an RFC 9421 or JOSE name; also completes a key that implies none',
+    default: "the key's own",
+  },
+  label: { type: 'string', valueName: 'L', description: 'verify only the signature with this label', default: 'every signature' },
+  tag: { type: 'string', valueName: 'T', description: 'verify only the signatures with this tag', default: 'every signature' },
+  now: { type: 'string', valueName: 'UNIX', description: 'the time expires and --max-age are checked against', default: 'the clock' },
+  'max-age': { type: 'string', valueName: 'S', description: 'refuse a signature created more than S seconds ago', default: 'no limit, created not checked' },
+  require: { type: 'string', valueName: '"C1 C2 ..."', description: 'components every signature must cover', default: 'none' },
+  backend: signatureOptionSpecs['backend'] as OptionSpec,
+  ...profileVerifyOptionSpecs,
+  ...messageOptionSpecs,
+}
+
+const USAGE: CommandUsage = {
+  synopsis: 'verify (--key KEY | --jwks FILE) [options] [MESSAGE]',
+  summary: `Verify the signatures on a raw HTTP/1.1 message. MESSAGE is a file; "-" or none reads
+standard input. Prints one JSON line per verified signature:
+{ "label", "keyid", "alg", "components", "params" }.`,
+  notes: `With --key, a keyid that differs from the key's kid fails (a key without kid: no check).
+When content-digest is covered, the digest is recomputed over the body and must match.
+On ERR_SIGNATURE_INVALID the message names the @target-uri and @authority rebuilt here: a
+request signed for http://... needs --scheme http.
+${ALGORITHM_HELP}
+Exit codes: 0 every selected signature verified, 1 verification failed, 2 usage, file,
+message or key error.`,
 }
 
 type KeySelector = Exclude<VerifyOptions['key'], SignetKey | undefined>
@@ -55,7 +91,9 @@ type KeySelector = Exclude<VerifyOptions['key'], SignetKey | undefined>
  * @example `signet verify --jwks keys.json --now 1618884473 signed.http`
  */
 export const verifyCommand: Command = async (argv: string[], io: CliIO): Promise<number> => {
-  const args = parseArgs(argv, options, { command: 'verify', maxPositionals: 1 })
+  const args = parseArgs(argv, options, { command: 'verify', maxPositionals: 1, usage: USAGE })
+  const profile = otherProfile(args, 'verify')
+  if (profile !== undefined) return verifyProfile(io, args, profile)
   const keyFile = getString(args, 'key')
   const jwksFile = getString(args, 'jwks')
   if ((keyFile === undefined) === (jwksFile === undefined)) throw usage('verify', 'give exactly one of --key KEY and --jwks FILE')
@@ -79,7 +117,7 @@ export const verifyCommand: Command = async (argv: string[], io: CliIO): Promise
   const verifyOptions: VerifyOptions = {
     key,
     // --alg names the one algorithm accepted (RFC 9421 section 7.3.6: never the signer's pick).
-    ...(alg === undefined ? {} : { algorithms: [getAlgorithm(alg).name] }),
+    ...(alg === undefined ? {} : { algorithms: [parseAlgorithm(alg, 'alg', 'verify')] }),
     ...(label === undefined ? {} : { label }),
     ...(tag === undefined ? {} : { tag }),
     ...(requiredComponents === undefined ? {} : { requiredComponents }),
@@ -94,7 +132,7 @@ export const verifyCommand: Command = async (argv: string[], io: CliIO): Promise
   try {
     verified = await verifyMessage(message, verifyOptions)
   } catch (error) {
-    throw verificationFailure(error)
+    throw verificationFailure(withRebuiltTarget(error, message))
   }
   for (const signature of verified) {
     printJson(io, {
@@ -106,6 +144,42 @@ export const verifyCommand: Command = async (argv: string[], io: CliIO): Promise
     })
   }
   return 0
+}
+
+/**
+ * An `ERR_SIGNATURE_INVALID` that names the `@target-uri` and `@authority` rebuilt here: the
+ * usual cause is a request signed for another scheme or host than the one verify assumed
+ * (`--scheme` defaults to `https`), and nothing else in the failure shows it.
+ */
+function withRebuiltTarget(error: unknown, message: HttpMessage): unknown {
+  if (!isSignetError(error) || error.code !== 'ERR_SIGNATURE_INVALID') return error
+  const request = message.kind === 'request' ? message : message.request
+  if (request === undefined) return error
+  const rebuilt = rebuiltTarget(request)
+  if (rebuilt === undefined) return error
+  return new SignetError(
+    'ERR_SIGNATURE_INVALID',
+    `${error.message} (rebuilt @target-uri ${JSON.stringify(rebuilt.targetUri)}, @authority ${JSON.stringify(rebuilt.authority)}; a request signed for another scheme or host fails here: see --scheme)`,
+    { cause: error },
+  )
+}
+
+/**
+ * The `@target-uri` and `@authority` a verifier rebuilds for a request, or undefined when
+ * the request has none (an asterisk-form target).
+ *
+ * @param request - the request message
+ * @returns both values
+ */
+export function rebuiltTarget(request: HttpRequestMessage): { targetUri: string; authority: string } | undefined {
+  try {
+    return {
+      targetUri: componentValue(request, parseComponentIdentifier('"@target-uri"')),
+      authority: componentValue(request, parseComponentIdentifier('"@authority"')),
+    }
+  } catch {
+    return undefined
+  }
 }
 
 /** `--key`: one key for every signature; a `keyid` naming another key fails. */

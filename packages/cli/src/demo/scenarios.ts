@@ -13,7 +13,8 @@
  *
  * @module
  */
-import { kySigner, signedFetch } from '@signet/client'
+import { signedFetch } from '@signet/client'
+import { kySigner } from '@signet/client/ky'
 import type { Signer, SignerOptions } from '@signet/client'
 import type { SignetErrorCode } from '@signet/core'
 import type { Registry } from '@signet/registry'

@@ -18,6 +18,7 @@ import type { Base64Signer } from '../keys/sign.ts'
 import type { GenerateJwkOptions, KeyBackend } from './key-backend.ts'
 import { nodeKeyObject, secretBytes } from './key-objects.ts'
 import { nodeCrypto, type NodeCrypto, type NodeDigester, type NodeKeyObject, type NodeSignKeyInput } from './runtime.ts'
+import { withArticle } from '../article.ts'
 
 const nodeHash: Readonly<Record<HashName, string>> = { 'sha-256': 'sha256', 'sha-384': 'sha384', 'sha-512': 'sha512' }
 
@@ -321,7 +322,7 @@ export const nativeBackend: KeyBackend & Base64Signer & Base64Digester = {
     if (spec === undefined) throw new SignetError('ERR_KEY_UNSUPPORTED', `the native backend does not generate ${alg.name} keys`)
     return new Promise((resolve, reject) => {
       c.generateKeyPair(spec[0], spec[1], (error, _publicKey, privateKey) => {
-        if (error !== null) reject(new SignetError('ERR_BACKEND_UNAVAILABLE', `node:crypto could not generate a ${alg.name} key`, { cause: error }))
+        if (error !== null) reject(new SignetError('ERR_BACKEND_UNAVAILABLE', `node:crypto could not generate ${withArticle(alg.name)} key`, { cause: error }))
         else resolve(privateKey.export({ format: 'jwk' }))
       })
     })

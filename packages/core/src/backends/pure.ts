@@ -32,6 +32,7 @@ import { generateRsaJwk } from './rsa/generate.ts'
 import type { RsaHash } from './rsa/hash.ts'
 import { rsaPrivateKeyFromJwk, rsaPublicKeyFromJwk } from './rsa/key.ts'
 import { rsaPkcs1v15Sign, rsaPkcs1v15Verify, rsaPssSign, rsaPssVerify } from './rsa/rsassa.ts'
+import { withArticle } from '../article.ts'
 
 /** SHA-2 by RFC 9530 name, in the shape the RSA encodings take. */
 const hashes: Readonly<Record<HashName, RsaHash>> = {
@@ -228,7 +229,7 @@ function prepared(alg: AlgorithmDescriptor, key: KeyMaterial): Prepared {
   // A key is bound to one algorithm; an entry for another one is replaced, never reused.
   if (entry === undefined || entry.alg !== alg) {
     if (key.jwk.kty !== alg.kty) {
-      throw new SignetError('ERR_ALG_MISMATCH', `a ${String(key.jwk.kty)} key cannot be used with ${alg.name}`)
+      throw new SignetError('ERR_ALG_MISMATCH', `${withArticle(String(key.jwk.kty))} key cannot be used with ${alg.name}`)
     }
     entry = { alg }
     cache.set(key, entry)

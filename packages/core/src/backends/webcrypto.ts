@@ -18,6 +18,7 @@ import { pkcs8FromJwk } from '../keys/pem.ts'
 import type { GenerateJwkOptions, KeyBackend } from './key-backend.ts'
 import { secretBytes, webCryptoRefusal } from './key-objects.ts'
 import { subtleCrypto } from './runtime.ts'
+import { withArticle } from '../article.ts'
 
 const webHash: Readonly<Record<HashName, string>> = { 'sha-256': 'SHA-256', 'sha-384': 'SHA-384', 'sha-512': 'SHA-512' }
 
@@ -142,7 +143,7 @@ export async function generateCryptoKey(
   try {
     generated = (await subtle.generateKey(params, options.extractable, ['sign', 'verify'])) as CryptoKey | CryptoKeyPair
   } catch (error) {
-    throw new SignetError('ERR_BACKEND_UNAVAILABLE', `WebCrypto could not generate a ${alg.name} key`, { cause: error })
+    throw new SignetError('ERR_BACKEND_UNAVAILABLE', `WebCrypto could not generate ${withArticle(alg.name)} key`, { cause: error })
   }
   if ('privateKey' in generated) {
     return { key: generated.privateKey, publicJwk: await subtle.exportKey('jwk', generated.publicKey) }

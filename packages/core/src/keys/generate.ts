@@ -19,6 +19,7 @@ import { SignetError, isSignetError } from '../errors.ts'
 import { publicJwk, validateJwk } from './jwk.ts'
 import { createSignetKey, type SignetKey } from './signet-key.ts'
 import { thumbprintOfNormalized } from './thumbprint.ts'
+import { withArticle } from '../article.ts'
 
 /** Options for {@link generateKey}. */
 export interface GenerateKeyOptions {
@@ -43,7 +44,7 @@ async function generateJwk(alg: AlgorithmDescriptor, modulusLength: number): Pro
       lastError = error
     }
   }
-  throw new SignetError('ERR_BACKEND_UNAVAILABLE', `no backend here can generate a ${alg.name} key`, { cause: lastError })
+  throw new SignetError('ERR_BACKEND_UNAVAILABLE', `no backend here can generate ${withArticle(alg.name)} key`, { cause: lastError })
 }
 
 /**

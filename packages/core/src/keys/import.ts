@@ -22,6 +22,7 @@ import { MIN_SECRET_BYTES } from './jwk-members.ts'
 import { parseDer, parsePem, type ParsedKey } from './pem.ts'
 import { createSignetKey, type SignetKey } from './signet-key.ts'
 import { thumbprintOfNormalized } from './thumbprint.ts'
+import { withArticle } from '../article.ts'
 
 /** Options for {@link importKey}. */
 export interface ImportKeyOptions {
@@ -98,7 +99,7 @@ function resolveAlgorithm(jwk: JsonWebKey, declared: AlgorithmDescriptor | undef
   }
   if (explicit !== undefined) {
     if (explicit.kty !== jwk.kty || (explicit.crv !== undefined && explicit.crv !== jwk.crv)) {
-      const what = jwk.crv === undefined ? `a ${String(jwk.kty)} key` : `a ${jwk.crv} key`
+      const what = `${withArticle(String(jwk.crv ?? jwk.kty))} key`
       throw new SignetError('ERR_ALG_MISMATCH', `"alg" ${explicit.name} cannot be used with ${what}`)
     }
     if (declared !== undefined && declared !== explicit) {
@@ -128,7 +129,7 @@ async function derivePublic(alg: AlgorithmDescriptor, jwk: JsonWebKey): Promise<
       lastError = error
     }
   }
-  throw new SignetError('ERR_BACKEND_UNAVAILABLE', `no backend here can compute the public part of a ${alg.name} key`, { cause: lastError })
+  throw new SignetError('ERR_BACKEND_UNAVAILABLE', `no backend here can compute the public part of ${withArticle(alg.name)} key`, { cause: lastError })
 }
 
 /** Fill in the public point of a parsed EC/OKP private key that came without one. */
@@ -183,7 +184,7 @@ async function finish(
     throw new SignetError('ERR_ALG_MISMATCH', `the key says both ${validated.alg.name} and ${declared.name}`)
   }
   if (options.type !== undefined && options.type !== validated.type) {
-    invalid(`expected a ${options.type} key, got a ${validated.type} key`)
+    invalid(`expected ${withArticle(options.type)} key, got ${withArticle(validated.type)} key`)
   }
   if (validated.type === 'private' && !derived && (alg.kty === 'EC' || alg.kty === 'OKP')) await checkPair(alg, validated.jwk)
   const material: KeyMaterial = Object.freeze({ jwk: Object.freeze(validated.jwk) })
@@ -204,7 +205,7 @@ async function fromRaw(bytes: Uint8Array, options: NormalizedOptions): Promise<S
     if (bytes.length < MIN_SECRET_BYTES) {
       throw new SignetError('ERR_KEY_TOO_SHORT', `"secret" expected at least ${MIN_SECRET_BYTES} bytes, got ${bytes.length}`)
     }
-    if (options.type !== undefined && options.type !== 'secret') invalid(`expected a ${options.type} key, got a secret key`)
+    if (options.type !== undefined && options.type !== 'secret') invalid(`expected ${withArticle(options.type)} key, got a secret key`)
     return finish(validateJwk({ kty: 'oct', k: toBase64Url(bytes) }, options), undefined, false, options)
   }
   if (alg?.family === 'eddsa' && bytes.length === 32) {
@@ -245,7 +246,7 @@ async function fromCryptoKey(key: CryptoKey, options: NormalizedOptions, pairPub
     return finish(validateJwk(members, options), alg, false, { ...options, alg })
   }
   const type: KeyType = key.type === 'secret' ? 'secret' : key.type === 'private' ? 'private' : 'public'
-  if (options.type !== undefined && options.type !== type) invalid(`expected a ${options.type} key, got a ${type} key`)
+  if (options.type !== undefined && options.type !== type) invalid(`expected ${withArticle(options.type)} key, got ${withArticle(type)} key`)
   let jwk: JsonWebKey = alg.crv === undefined ? { kty: alg.kty } : { kty: alg.kty, crv: alg.crv }
   let kid = options.kid
   if (pairPublic !== undefined && subtle !== undefined) {

@@ -32,6 +32,7 @@ import {
   type Tlv,
 } from './asn1/der.ts'
 import { coordinateBytes } from './jwk.ts'
+import { withArticle } from '../article.ts'
 
 /** A key read from PEM or DER, as a JWK that may still lack public members (EC/OKP private). */
 export interface ParsedKey {
@@ -340,7 +341,7 @@ function readEcPrivateKey(root: Tlv, outerCurve: string | undefined): JsonWebKey
   }
   if (crv === undefined) invalid('SEC1 key does not name its curve')
   const size = coordinateBytes(crv) as number
-  if (d.length > size || d.length === 0) invalid(`EC private key is not a ${crv} scalar`)
+  if (d.length > size || d.length === 0) invalid(`EC private key is not ${withArticle(crv)} scalar`)
   // RFC 5915 says ceiling(log2(n)/8) octets; a few encoders drop leading zeros. Pad them back.
   if (d.length < size) {
     const padded = new Uint8Array(size)
@@ -366,7 +367,7 @@ function algorithmIdentifier(jwk: JsonWebKey): Uint8Array {
     case 'OKP':
       return encodeSequence([encodeOid(OID.ed25519)])
     default:
-      return unsupported(`a ${String(jwk.kty)} key has no PEM form`)
+      return unsupported(`${withArticle(String(jwk.kty))} key has no PEM form`)
   }
 }
 

@@ -32,7 +32,7 @@ async function readBody(source: Request | Response): Promise<Uint8Array | undefi
  * The request target a Fetch client sends for a URL: path and query as serialized by the URL
  * parser, an empty query kept as a lone `?`, the fragment never sent.
  */
-function originForm(url: URL): string {
+export function originForm(url: URL): string {
   if (url.search !== '') return url.pathname + url.search
   let href = url.href
   const hash = href.indexOf('#')

@@ -3,7 +3,9 @@
  *
  * @module
  */
-export { fromFetchRequest, fromFetchResponse } from './from-fetch.ts'
+export { fromFetchRequest, fromFetchResponse, requestMessage } from './from-fetch.ts'
+export { describedMessage, fieldsOf, headerEntries } from './from-description.ts'
+export type { DescriptionHeaders, HeaderEntry } from './from-description.ts'
 export type { FromNodeRequestOptions, NodeRequestLike } from './from-node.ts'
 export { fromNodeRequest } from './from-node.ts'
 export type { ParseHttpMessageOptions } from './parse-http-message.ts'

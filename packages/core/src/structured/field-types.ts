@@ -21,6 +21,8 @@ export const registeredFieldTypes: ReadonlyMap<string, StructuredFieldType> = /*
   ['repr-digest', 'dictionary'],
   ['want-content-digest', 'dictionary'],
   ['want-repr-digest', 'dictionary'],
+  // draft-ietf-webbotauth-httpsig-protocol, section "Signature-Agent"
+  ['signature-agent', 'dictionary'],
   // RFC 9218, RFC 9211, RFC 9209, RFC 9213, RFC 9297, RFC 9440
   ['priority', 'dictionary'],
   ['cache-status', 'list'],

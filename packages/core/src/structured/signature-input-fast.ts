@@ -120,6 +120,9 @@ export function fastSignatureInputMember(text: string, maxComponents: number, ma
           if (!isComponentName(name)) return undefined
         }
         components.push(unparameterized(name))
+        // Over the limit: stop now rather than build thousands of identifiers the general path
+        // then refuses anyway (issue 11.10).
+        if (components.length > maxComponents) return undefined
         p = end
         const c = text.charCodeAt(p)
         if (c === 0x29) break

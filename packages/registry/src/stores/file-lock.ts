@@ -5,10 +5,14 @@
  * name (only one link can succeed on any local filesystem) and holding `{ pid, host, token,
  * time }`. A writer holds it for the few
  * milliseconds of a read-modify-write. A lock left by a crashed writer is stale when its process
- * no longer exists on this host, or when it is older than `staleMs`; it is broken by renaming
- * it away (only one breaker's rename can succeed) and checking that what was renamed is the
- * lock that was judged stale, putting it back otherwise. Waiting writers retry with jittered
- * backoff until `timeoutMs`, then fail with `ERR_REGISTRY_LOCKED`.
+ * no longer exists on this host, or when it is older than `staleMs`. It is broken by one
+ * waiter at a time, under a second lock (`<file>.lock.break`, taken the same way): that waiter
+ * reads the lock again and removes it only if it is still the one judged stale. (Renaming the
+ * lock aside without that second lock let two breakers at once move a live writer's fresh lock
+ * away, so two writers held it together and one's committed change was lost: the 200-kill test
+ * found it.) A breaker killed while breaking leaves a break lock naming a dead process, or an
+ * old one, which the next waiter clears. Waiting writers retry with jittered backoff until
+ * `timeoutMs`, then fail with `ERR_REGISTRY_LOCKED`.
  *
  * @module
  */
@@ -52,6 +56,50 @@ async function isStale(lockPath: string, content: string, staleMs: number): Prom
   }
 }
 
+/** A break lock older than this belongs to a breaker that stopped (breaking takes milliseconds). */
+const BREAKER_STALE_MS = 10_000
+
+/** Take a lock name by hard-linking a fully written file to it; false when it is held. */
+async function linkLock(lockPath: string, body: string): Promise<boolean> {
+  const pending = `${lockPath}.${toHex(randomBytes(6))}.tmp`
+  try {
+    const fh = await open(pending, 'wx', 0o600)
+    try {
+      await fh.writeFile(body)
+    } finally {
+      await fh.close()
+    }
+    await link(pending, lockPath)
+    return true
+  } catch (err) {
+    const code = (err as { code?: unknown }).code
+    if (code === 'EEXIST') return false
+    throw new SignetError('ERR_IO', `cannot create the lock file ${lockPath} (${String(code)})`, { cause: err })
+  } finally {
+    await unlink(pending).catch(() => undefined)
+  }
+}
+
+/** Remove a break lock left by a breaker that died or stopped. */
+async function clearStaleBreaker(breaker: string): Promise<void> {
+  let content: string
+  try {
+    content = await readFile(breaker, 'utf8')
+  } catch {
+    return
+  }
+  if (!(await isStale(breaker, content, BREAKER_STALE_MS))) return
+  const aside = `${breaker}.stale-${toHex(randomBytes(6))}`
+  try {
+    await rename(breaker, aside)
+  } catch {
+    return
+  }
+  const moved = await readFile(aside, 'utf8').catch(() => '')
+  if (moved !== content) await link(aside, breaker).catch(() => undefined)
+  await unlink(aside).catch(() => undefined)
+}
+
 async function breakIfStale(lockPath: string, staleMs: number): Promise<void> {
   let content: string
   try {
@@ -60,19 +108,21 @@ async function breakIfStale(lockPath: string, staleMs: number): Promise<void> {
     return // gone already: retry at once
   }
   if (!(await isStale(lockPath, content, staleMs))) return
-  const aside = `${lockPath}.stale-${toHex(randomBytes(6))}`
+  const breaker = `${lockPath}.break`
+  const mine = JSON.stringify({ pid: process.pid, host: hostname(), token: toHex(randomBytes(8)), time: Date.now() })
+  if (!(await linkLock(breaker, mine))) {
+    await clearStaleBreaker(breaker)
+    return
+  }
   try {
-    await rename(lockPath, aside)
-  } catch {
-    return // another waiter broke it first
+    // Under the break lock no one else removes the lock, and no one can take its name while
+    // it exists: if it still holds what was judged stale, it is that lock.
+    const again = await readFile(lockPath, 'utf8').catch(() => undefined)
+    if (again === content) await unlink(lockPath).catch(() => undefined)
+  } finally {
+    const current = await readFile(breaker, 'utf8').catch(() => '')
+    if (current === mine) await unlink(breaker).catch(() => undefined)
   }
-  const moved = await readFile(aside, 'utf8').catch(() => '')
-  if (moved !== content) {
-    // Between our read and our rename the stale lock was broken and a live writer took the
-    // lock: give it back (if nobody has taken the name since).
-    await link(aside, lockPath).catch(() => undefined)
-  }
-  await unlink(aside).catch(() => undefined)
 }
 
 /**
@@ -93,27 +143,10 @@ export async function acquireLock(lockPath: string, options: LockOptions = {}): 
     // Write the holder's record to a private file first, then link it to the lock's name: link
     // fails atomically with EEXIST when the lock is held, and the lock is never seen empty, so
     // a writer killed at any point leaves either no lock or one naming its (dead) process.
-    const pending = `${lockPath}.${toHex(randomBytes(6))}.tmp`
-    try {
-      const fh = await open(pending, 'wx', 0o600)
-      try {
-        await fh.writeFile(body)
-      } finally {
-        await fh.close()
-      }
-      try {
-        await link(pending, lockPath)
-      } finally {
-        await unlink(pending).catch(() => undefined)
-      }
+    if (await linkLock(lockPath, body)) {
       return async () => {
         const current = await readFile(lockPath, 'utf8').catch(() => '')
         if (current === body) await unlink(lockPath).catch(() => undefined)
-      }
-    } catch (err) {
-      const code = (err as { code?: unknown }).code
-      if (code !== 'EEXIST') {
-        throw new SignetError('ERR_IO', `cannot create the lock file ${lockPath} (${String(code)})`, { cause: err })
       }
     }
     await breakIfStale(lockPath, staleMs)

@@ -5,9 +5,14 @@
  * that before the store sees them); the master key is never written here. The file holds:
  *
  * ```json
- * { "format": "signet-registry", "version": 1, "dataKey": { "iv", "ct" },
- *   "keys": { "<keyid>": {...} }, "usage": { "<keyid>": {...} }, "audit": [ ... ] }
+ * { "format": "signet-registry", "version": 2, "dataKey": { "iv", "ct" }, "manifest": {...},
+ *   "keys": { "<keyid>": {...} }, "usage": {}, "audit": [ ... ] }
  * ```
+ *
+ * Usage counters live beside it in `PATH.usage` (`{ "format": "signet-usage", "usage": {...} }`,
+ * with its own lock), so the verifiers' counting never rewrites the registry file and never
+ * waits on a management write (issue 11.12). A `usage` section left in the registry file by
+ * format 1 is still read and added in.
  *
  * Writes are atomic: the new content goes to a temporary file in the same directory, is
  * fsync'd, and replaces the old file with `rename(2)`, which POSIX makes atomic; then the
@@ -20,16 +25,16 @@
  *
  * @module
  */
-import { open, readdir, rename, unlink } from 'node:fs/promises'
+import { open, readFile, readdir, rename, unlink } from 'node:fs/promises'
 import { basename, dirname } from 'node:path'
 import { SignetError, fromUtf8, randomBytes, toHex, utf8 } from '@signet/core'
 import { isSealed } from '../envelope.ts'
-import type { Sealed } from '../envelope.ts'
-import { addUsage, emptyUsage } from '../record.ts'
-import type { AuditEntry, StoredKey, UsageDelta, UsageStats } from '../record.ts'
+import type { RegistryFormat, Sealed } from '../envelope.ts'
+import { addUsage, emptyUsage, isManifestShape } from '../record.ts'
+import type { AuditEntry, Manifest, StoredKey, UsageDelta, UsageStats } from '../record.ts'
 import { acquireLock } from './file-lock.ts'
 import type { LockOptions } from './file-lock.ts'
-import type { Mutation, RegistryStore, StoreMeta } from './store.ts'
+import type { Mutation, RegistryStore, StoreMeta, TransactionContext } from './store.ts'
 
 /** Options of {@link FileStore}. */
 export interface FileStoreOptions extends LockOptions {
@@ -39,8 +44,9 @@ export interface FileStoreOptions extends LockOptions {
 
 interface FileState {
   format: 'signet-registry'
-  version: 1
+  version: RegistryFormat
   dataKey: Sealed
+  manifest?: Manifest
   keys: Record<string, StoredKey>
   usage: Record<string, UsageStats>
   audit: AuditEntry[]
@@ -61,8 +67,9 @@ function parseState(path: string, bytes: Uint8Array): FileState {
     throw corrupt(path, 'no "format": "signet-registry" marker (a foreign file?)')
   }
   const s = value as FileState
-  if (s.version !== 1) throw corrupt(path, `unsupported version ${JSON.stringify(s.version)}`)
+  if (s.version !== 1 && s.version !== 2) throw corrupt(path, `unsupported version ${JSON.stringify(s.version)}`)
   if (!isSealed(s.dataKey)) throw corrupt(path, 'no wrapped data key')
+  if (s.manifest !== undefined && !isManifestShape(s.manifest)) throw corrupt(path, 'a malformed manifest')
   const isMap = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v)
   if (!isMap(s.keys) || !isMap(s.usage) || !Array.isArray(s.audit)) throw corrupt(path, 'missing keys, usage or audit')
   return s
@@ -78,6 +85,8 @@ export class FileStore implements RegistryStore {
   readonly #refreshMs: number
   #cached: { signature: string; state: FileState | undefined } | undefined
   #checkedAt = 0
+  /** Registry file writes by this store (for tests and metrics). */
+  readonly stats: { writes: number; usageWrites: number } = { writes: 0, usageWrites: 0 }
 
   /**
    * @param path - the registry file (created on first write)
@@ -127,34 +136,35 @@ export class FileStore implements RegistryStore {
   }
 
   async #write(state: FileState): Promise<void> {
-    const dir = dirname(this.path)
-    const tmp = `${dir}/.${basename(this.path)}.tmp-${process.pid}-${toHex(randomBytes(6))}`
-    try {
-      const fh = await open(tmp, 'wx', 0o600)
-      try {
-        await fh.writeFile(utf8(`${JSON.stringify(state)}\n`))
-        await fh.sync()
-      } finally {
-        await fh.close()
-      }
-      await rename(tmp, this.path)
-    } catch (err) {
-      await unlink(tmp).catch(() => undefined)
-      throw new SignetError('ERR_IO', `cannot write ${this.path} (${String((err as { code?: unknown }).code)})`, { cause: err })
-    }
-    // Make the rename durable; some filesystems refuse fsync on a directory, which is harmless.
-    try {
-      const d = await open(dir, 'r')
-      try {
-        await d.sync()
-      } finally {
-        await d.close()
-      }
-    } catch {
-      // best effort
-    }
+    await writeAtomically(this.path, state)
+    this.stats.writes++
     this.#cached = undefined
     await this.#read()
+  }
+
+  get #usagePath(): string {
+    return `${this.path}.usage`
+  }
+
+  async #readUsage(): Promise<Record<string, UsageStats>> {
+    let text: string
+    try {
+      text = fromUtf8(new Uint8Array(await readFile(this.#usagePath)))
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'ENOENT') return {}
+      throw new SignetError('ERR_IO', `cannot read ${this.#usagePath} (${String((err as { code?: unknown }).code)})`, { cause: err })
+    }
+    let value: unknown
+    try {
+      value = JSON.parse(text)
+    } catch {
+      throw corrupt(this.#usagePath, 'not JSON')
+    }
+    const usage = (value as { format?: unknown; usage?: unknown } | null)?.usage
+    if ((value as { format?: unknown } | null)?.format !== 'signet-usage' || typeof usage !== 'object' || usage === null) {
+      throw corrupt(this.#usagePath, 'no "format": "signet-usage" marker')
+    }
+    return usage as Record<string, UsageStats>
   }
 
   /** Run `fn` on the current file under the lock; write what it returns, if anything. */
@@ -171,15 +181,17 @@ export class FileStore implements RegistryStore {
   }
 
   async loadMeta(): Promise<StoreMeta | undefined> {
-    const state = await this.#read()
-    return state === undefined ? undefined : { format: 'signet-registry', version: 1, dataKey: state.dataKey }
+    // The same snapshot getKey reads, so a record and the manifest it is checked against agree.
+    const state = await this.#snapshot()
+    return state === undefined ? undefined : metaOf(state)
   }
 
   async initMeta(meta: StoreMeta): Promise<StoreMeta> {
     return this.#locked(async (state) => {
-      if (state !== undefined) return { result: { format: 'signet-registry', version: 1, dataKey: state.dataKey } }
+      if (state !== undefined) return { result: metaOf(state) }
       await this.#removeOrphans()
-      const fresh: FileState = { format: 'signet-registry', version: 1, dataKey: meta.dataKey, keys: {}, usage: {}, audit: [] }
+      const fresh: FileState = { format: 'signet-registry', version: meta.version, dataKey: meta.dataKey, keys: {}, usage: {}, audit: [] }
+      if (meta.manifest !== undefined) fresh.manifest = meta.manifest
       return { write: fresh, result: meta }
     })
   }
@@ -189,7 +201,9 @@ export class FileStore implements RegistryStore {
       if (state === undefined || state.dataKey.iv !== expected.dataKey.iv || state.dataKey.ct !== expected.dataKey.ct) {
         return { result: false }
       }
-      return { write: { ...state, dataKey: next.dataKey, audit: [...state.audit, ...audit] }, result: true }
+      const written: FileState = { ...state, version: next.version, dataKey: next.dataKey, audit: [...state.audit, ...audit] }
+      if (next.manifest !== undefined) written.manifest = next.manifest
+      return { write: written, result: true }
     })
   }
 
@@ -223,38 +237,60 @@ export class FileStore implements RegistryStore {
     return state === undefined ? [] : Object.values(state.keys)
   }
 
-  async transact(ids: readonly string[], change: (current: ReadonlyMap<string, StoredKey | undefined>) => Promise<Mutation>): Promise<void> {
+  async transact(
+    ids: readonly string[],
+    change: (current: ReadonlyMap<string, StoredKey | undefined>, context: TransactionContext) => Promise<Mutation>,
+  ): Promise<void> {
     await this.#locked(async (state) => {
       if (state === undefined) throw new SignetError('ERR_REGISTRY_CORRUPT', `${this.path} disappeared while in use`)
       const current = new Map<string, StoredKey | undefined>(ids.map((id) => [id, Object.hasOwn(state.keys, id) ? state.keys[id] : undefined]))
-      const mutation = await change(current)
-      if (mutation.put.length === 0 && mutation.audit.length === 0) return { result: undefined }
+      const mutation = await change(current, {
+        meta: metaOf(state),
+        listKeys: async () => Object.values(state.keys),
+        readAudit: async () => state.audit.slice(),
+      })
+      if (mutation.put.length === 0 && mutation.audit.length === 0 && mutation.meta === undefined) return { result: undefined }
       const keys = { ...state.keys }
       for (const record of mutation.put) keys[record.id] = record
       await this.#removeOrphans()
-      return { write: { ...state, keys, audit: [...state.audit, ...mutation.audit] }, result: undefined }
+      const written: FileState = { ...state, keys, audit: [...(mutation.replaceAudit ?? state.audit), ...mutation.audit] }
+      if (mutation.meta !== undefined) {
+        written.version = mutation.meta.version
+        written.dataKey = mutation.meta.dataKey
+        if (mutation.meta.manifest !== undefined) written.manifest = mutation.meta.manifest
+      }
+      return { write: written, result: undefined }
     })
   }
 
   async addUsage(deltas: readonly UsageDelta[]): Promise<void> {
     if (deltas.length === 0) return
-    await this.#locked(async (state) => {
-      if (state === undefined) return { result: undefined }
-      const usage = { ...state.usage }
-      let changed = false
-      for (const delta of deltas) {
-        if (!Object.hasOwn(state.keys, delta.keyid)) continue
+    const state = await this.#snapshot()
+    if (state === undefined) return
+    const known = deltas.filter((d) => Object.hasOwn(state.keys, d.keyid))
+    if (known.length === 0) return
+    // Its own lock: counting never waits on a management write, nor holds one up.
+    const release = await acquireLock(`${this.#usagePath}.lock`, this.#lock)
+    try {
+      const usage = { ...(await this.#readUsage()) }
+      for (const delta of known) {
         const before = Object.hasOwn(usage, delta.keyid) ? (usage[delta.keyid] as UsageStats) : emptyUsage(delta.keyid)
         usage[delta.keyid] = addUsage(before, delta)
-        changed = true
       }
-      return changed ? { write: { ...state, usage }, result: undefined } : { result: undefined }
-    })
+      await writeAtomically(this.#usagePath, { format: 'signet-usage', version: 1, usage })
+      this.stats.usageWrites++
+    } finally {
+      await release()
+    }
   }
 
   async getUsage(id: string): Promise<UsageStats | undefined> {
     const state = await this.#read()
-    return state !== undefined && Object.hasOwn(state.usage, id) ? state.usage[id] : undefined
+    const legacy = state !== undefined && Object.hasOwn(state.usage, id) ? state.usage[id] : undefined
+    const usage = await this.#readUsage()
+    const current = Object.hasOwn(usage, id) ? usage[id] : undefined
+    if (legacy === undefined || current === undefined) return current ?? legacy
+    return addUsage(legacy, current)
   }
 
   async readAudit(sinceSeconds?: number): Promise<AuditEntry[]> {
@@ -268,3 +304,39 @@ export class FileStore implements RegistryStore {
   }
 }
 
+/**
+ * Write `value` as JSON to `path` atomically: a temporary file in the same directory, fsync'd,
+ * renamed over `path`, then the directory fsync'd.
+ */
+async function writeAtomically(path: string, value: unknown): Promise<void> {
+  const dir = dirname(path)
+  const tmp = `${dir}/.${basename(path)}.tmp-${process.pid}-${toHex(randomBytes(6))}`
+  try {
+    const fh = await open(tmp, 'wx', 0o600)
+    try {
+      await fh.writeFile(utf8(`${JSON.stringify(value)}\n`))
+      await fh.sync()
+    } finally {
+      await fh.close()
+    }
+    await rename(tmp, path)
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined)
+    throw new SignetError('ERR_IO', `cannot write ${path} (${String((err as { code?: unknown }).code)})`, { cause: err })
+  }
+  // Make the rename durable; some filesystems refuse fsync on a directory, which is harmless.
+  try {
+    const d = await open(dir, 'r')
+    try {
+      await d.sync()
+    } finally {
+      await d.close()
+    }
+  } catch {
+    // best effort
+  }
+}
+
+function metaOf(state: FileState): StoreMeta {
+  return { format: 'signet-registry', version: state.version, dataKey: state.dataKey, manifest: state.manifest }
+}

@@ -5,7 +5,7 @@
  */
 import { addUsage, emptyUsage } from '../record.ts'
 import type { AuditEntry, StoredKey, UsageDelta, UsageStats } from '../record.ts'
-import type { Mutation, RegistryStore, StoreMeta } from './store.ts'
+import type { Mutation, RegistryStore, StoreMeta, TransactionContext } from './store.ts'
 
 /** A {@link RegistryStore} held in this process's memory. */
 export class MemoryStore implements RegistryStore {
@@ -13,7 +13,7 @@ export class MemoryStore implements RegistryStore {
   #meta: StoreMeta | undefined
   readonly #keys = new Map<string, StoredKey>()
   readonly #usage = new Map<string, UsageStats>()
-  readonly #audit: AuditEntry[] = []
+  #audit: AuditEntry[] = []
   // Transactions run one at a time: the callback is async, and two interleaved
   // read-modify-writes of one record would lose one of them.
   #queue: Promise<unknown> = Promise.resolve()
@@ -42,12 +42,21 @@ export class MemoryStore implements RegistryStore {
     return [...this.#keys.values()]
   }
 
-  transact(ids: readonly string[], change: (current: ReadonlyMap<string, StoredKey | undefined>) => Promise<Mutation>): Promise<void> {
+  transact(
+    ids: readonly string[],
+    change: (current: ReadonlyMap<string, StoredKey | undefined>, context: TransactionContext) => Promise<Mutation>,
+  ): Promise<void> {
     const run = this.#queue.then(async () => {
       const current = new Map<string, StoredKey | undefined>(ids.map((id) => [id, this.#keys.get(id)]))
-      const mutation = await change(current)
+      const mutation = await change(current, {
+        meta: this.#meta,
+        listKeys: async () => [...this.#keys.values()],
+        readAudit: async () => this.#audit.slice(),
+      })
       for (const record of mutation.put) this.#keys.set(record.id, record)
+      if (mutation.replaceAudit !== undefined) this.#audit = [...mutation.replaceAudit]
       this.#audit.push(...mutation.audit)
+      if (mutation.meta !== undefined) this.#meta = mutation.meta
     })
     this.#queue = run.catch(() => undefined)
     return run

@@ -1,15 +1,21 @@
 /**
  * The Redis store: one registry shared by any number of verifier processes and machines.
  *
- * Layout (all under `prefix`, default `signet:registry`):
+ * Layout (all under `<p>`, the prefix as a hash tag: `{signet:registry}` by default, or the
+ * prefix as given when it already holds a `{...}` tag):
  *
  * ```
- * <p>:meta          hash   format, version, dataKey (wrapped)
+ * <p>:meta          hash   format, version, dataKey (wrapped), manifest (format 2, JSON)
  * <p>:keys          hash   keyid -> stored record (JSON, encrypted secret, MAC)
  * <p>:usage:<keyid> hash   requests, lastUsed, lastIp, lastRejected, rej:<code>
  * <p>:audit         list   audit entries (JSON), append-only (RPUSH)
  * <p>:changed       pub/sub channel: the key id of every changed record
  * ```
+ *
+ * The hash tag puts every key of one registry in one Redis Cluster slot, so the scripts and
+ * `MULTI` transactions that touch several of them (a record and its audit entry, usage and the
+ * record it counts for) run on a Redis Cluster as on one node. The URL chooses the topology
+ * (one node, a cluster, Sentinel: redis-connection.ts); the layout is the same on all three.
  *
  * Verifiers keep a bounded local cache of records (LRU, with a TTL as a backstop) so the hot
  * path rarely touches Redis. Every write publishes the changed key ids inside the same
@@ -26,16 +32,25 @@
  * @module
  */
 import { SignetError } from '@signet/core'
-import type { Redis as RedisClient } from 'ioredis'
 import { isSealed } from '../envelope.ts'
+import { isManifestShape } from '../record.ts'
 import type { AuditEntry, StoredKey, UsageDelta, UsageStats } from '../record.ts'
-import type { Mutation, RegistryStore, StoreMeta } from './store.ts'
+import type { Mutation, RegistryStore, StoreMeta, TransactionContext } from './store.ts'
+import { openRedisConnection, parseRedisUrl, redact } from './redis-connection.ts'
+import type { RedisConnection } from './redis-connection.ts'
+
+type RedisClient = RedisConnection
+
+/** `prefix` as a Redis Cluster hash tag, unless it already holds one. */
+export function hashTagged(prefix: string): string {
+  return /\{[^}]+\}/.test(prefix) ? prefix : `{${prefix}}`
+}
 
 /** Options of {@link connectRedisStore}. */
 export interface RedisStoreOptions {
-  /** `redis://[user:pass@]host:port[/db]` or `rediss://...`. */
+  /** One node, a cluster or Sentinel: `redis://H:P[/db]`, `redis://H:P,H:P,...`, `redis+sentinel://H:P/NAME` (redis-connection.ts). */
   readonly url: string
-  /** Key prefix (default `signet:registry`). */
+  /** Key prefix (default `signet:registry`), used as a hash tag: `{signet:registry}:keys`. */
   readonly prefix?: string
   /** Records cached per process (default 10000). */
   readonly cacheSize?: number
@@ -80,13 +95,21 @@ function parseJson(text: string, what: string): unknown {
   }
 }
 
-function describeUrl(url: string): string {
-  try {
-    const u = new URL(url)
-    return `${u.protocol}//${u.host}`
-  } catch {
-    return 'redis'
+/** The metadata hash as {@link StoreMeta}; undefined when empty. */
+function parseMeta(fields: Record<string, string>): StoreMeta | undefined {
+  if (Object.keys(fields).length === 0) return undefined
+  const dataKey = parseJson(fields['dataKey'] ?? '', 'data key')
+  const version = fields['version'] === '1' ? 1 : fields['version'] === '2' ? 2 : undefined
+  if (fields['format'] !== 'signet-registry' || version === undefined || !isSealed(dataKey)) {
+    throw new SignetError('ERR_REGISTRY_CORRUPT', 'the Redis keys under this prefix are not a Signet registry')
   }
+  const manifest = fields['manifest'] === undefined ? undefined : parseJson(fields['manifest'], 'manifest')
+  if (manifest !== undefined && !isManifestShape(manifest)) throw new SignetError('ERR_REGISTRY_CORRUPT', 'the Redis registry holds a malformed manifest')
+  return { format: 'signet-registry', version, dataKey, manifest }
+}
+
+function describeUrl(url: string): string {
+  return redact(url)
 }
 
 /** A {@link RegistryStore} on Redis; create it with {@link connectRedisStore}. */
@@ -98,6 +121,8 @@ export class RedisStore implements RegistryStore {
   readonly #cacheSize: number
   readonly #ttl: number
   readonly #cache = new Map<string, { value: StoredKey | undefined; at: number }>()
+  /** The metadata, cached like records; every write publishes, and any message drops it. */
+  #meta: { value: StoreMeta | undefined; at: number } | undefined
   #subscribed = false
   #generation = 0
   #queue: Promise<unknown> = Promise.resolve()
@@ -110,7 +135,7 @@ export class RedisStore implements RegistryStore {
   constructor(client: RedisClient, sub: RedisClient, options: RedisStoreOptions) {
     this.#client = client
     this.#sub = sub
-    this.#p = options.prefix ?? 'signet:registry'
+    this.#p = hashTagged(options.prefix ?? 'signet:registry')
     this.#cacheSize = options.cacheSize ?? 10_000
     this.#ttl = options.cacheTtlMs ?? 60_000
     sub.on('message', (_channel: string, message: string) => this.#invalidate(message))
@@ -121,6 +146,15 @@ export class RedisStore implements RegistryStore {
     sub.on('close', down)
     sub.on('reconnecting', down)
     sub.on('end', down)
+    // A cluster's subscriber moves to another node when its node fails, and messages published
+    // meanwhile are lost: forget everything and trust the cache again once resubscribed.
+    sub.on('-node', () => {
+      down()
+      sub.subscribe(this.#channel).then(() => {
+        this.#invalidate('*')
+        this.#subscribed = true
+      }, () => undefined)
+    })
     sub.on('ready', () => {
       // After a reconnect: subscribe again before trusting the cache (idempotent if ioredis
       // already resubscribed).
@@ -146,22 +180,23 @@ export class RedisStore implements RegistryStore {
     this.stats.invalidations++
     if (keyid === '*') this.#cache.clear()
     else this.#cache.delete(keyid)
+    this.#meta = undefined
     this.onInvalidate?.(keyid)
   }
 
   async loadMeta(): Promise<StoreMeta | undefined> {
+    const cached = this.#meta
+    if (this.#subscribed && cached !== undefined && Date.now() - cached.at < this.#ttl) return cached.value
+    const generation = this.#generation
     let fields: Record<string, string>
     try {
       fields = await this.#client.hgetall(`${this.#p}:meta`)
     } catch (err) {
       throw unavailable(err)
     }
-    if (Object.keys(fields).length === 0) return undefined
-    const dataKey = parseJson(fields['dataKey'] ?? '', 'data key')
-    if (fields['format'] !== 'signet-registry' || fields['version'] !== '1' || !isSealed(dataKey)) {
-      throw new SignetError('ERR_REGISTRY_CORRUPT', 'the Redis keys under this prefix are not a Signet registry')
-    }
-    return { format: 'signet-registry', version: 1, dataKey }
+    const value = parseMeta(fields)
+    if (this.#subscribed && generation === this.#generation) this.#meta = { value, at: Date.now() }
+    return value
   }
 
   async initMeta(meta: StoreMeta): Promise<StoreMeta> {
@@ -169,12 +204,13 @@ export class RedisStore implements RegistryStore {
     try {
       // HSETNX on dataKey decides the winner; format and version are written by the same script.
       await this.#client.eval(
-        "if redis.call('HSETNX', KEYS[1], 'dataKey', ARGV[1]) == 1 then redis.call('HSET', KEYS[1], 'format', 'signet-registry', 'version', '1') end return 1",
-        1, key, JSON.stringify(meta.dataKey),
+        "if redis.call('HSETNX', KEYS[1], 'dataKey', ARGV[1]) == 1 then redis.call('HSET', KEYS[1], 'format', 'signet-registry', 'version', ARGV[2]) end return 1",
+        1, key, JSON.stringify(meta.dataKey), String(meta.version),
       )
     } catch (err) {
       throw unavailable(err)
     }
+    this.#meta = undefined
     const stored = await this.loadMeta()
     if (stored === undefined) throw new SignetError('ERR_STORE_UNAVAILABLE', 'the Redis registry lost its metadata')
     return stored
@@ -235,20 +271,32 @@ export class RedisStore implements RegistryStore {
     return Object.values(all).map((raw) => parseJson(raw, 'key record') as StoredKey)
   }
 
-  transact(ids: readonly string[], change: (current: ReadonlyMap<string, StoredKey | undefined>) => Promise<Mutation>): Promise<void> {
+  transact(
+    ids: readonly string[],
+    change: (current: ReadonlyMap<string, StoredKey | undefined>, context: TransactionContext) => Promise<Mutation>,
+  ): Promise<void> {
     // One transaction at a time per process: WATCH state belongs to the connection.
     const run = this.#queue.then(() => this.#transact(ids, change))
     this.#queue = run.catch(() => undefined)
     return run
   }
 
-  async #transact(ids: readonly string[], change: (current: ReadonlyMap<string, StoredKey | undefined>) => Promise<Mutation>): Promise<void> {
+  async #transact(
+    ids: readonly string[],
+    change: (current: ReadonlyMap<string, StoredKey | undefined>, context: TransactionContext) => Promise<Mutation>,
+  ): Promise<void> {
     const keysKey = `${this.#p}:keys`
+    const metaKey = `${this.#p}:meta`
+    const auditKey = `${this.#p}:audit`
     for (let attempt = 0; attempt < 20; attempt++) {
       let raws: (string | null)[]
+      let metaFields: Record<string, string>
       try {
-        await this.#client.watch(keysKey)
+        // The metadata (manifest) and the audit log change with every write: watching them
+        // makes two writers' counters and audit chains follow one another, never fork.
+        await this.#client.watch(keysKey, metaKey, auditKey)
         raws = ids.length === 0 ? [] : await this.#client.hmget(keysKey, ...ids)
+        metaFields = await this.#client.hgetall(metaKey)
       } catch (err) {
         throw unavailable(err)
       }
@@ -256,18 +304,33 @@ export class RedisStore implements RegistryStore {
       ids.forEach((id, i) => current.set(id, raws[i] == null ? undefined : (parseJson(raws[i] as string, 'key record') as StoredKey)))
       let mutation: Mutation
       try {
-        mutation = await change(current)
+        mutation = await change(current, {
+          meta: parseMeta(metaFields),
+          listKeys: () => this.listKeys(),
+          readAudit: () => this.readAudit(),
+        })
       } catch (err) {
         await this.#client.unwatch().catch(() => undefined)
         throw err
       }
-      if (mutation.put.length === 0 && mutation.audit.length === 0) {
+      if (mutation.put.length === 0 && mutation.audit.length === 0 && mutation.meta === undefined) {
         await this.#client.unwatch().catch(() => undefined)
         return
       }
       const multi = this.#client.multi()
       for (const record of mutation.put) multi.hset(keysKey, record.id, JSON.stringify(record))
-      for (const entry of mutation.audit) multi.rpush(`${this.#p}:audit`, JSON.stringify(entry))
+      if (mutation.replaceAudit !== undefined) {
+        multi.del(auditKey)
+        for (const entry of mutation.replaceAudit) multi.rpush(auditKey, JSON.stringify(entry))
+      }
+      for (const entry of mutation.audit) multi.rpush(auditKey, JSON.stringify(entry))
+      if (mutation.meta !== undefined) {
+        const m = mutation.meta
+        multi.hset(metaKey, 'format', m.format, 'version', String(m.version), 'dataKey', JSON.stringify(m.dataKey))
+        if (m.manifest !== undefined) multi.hset(metaKey, 'manifest', JSON.stringify(m.manifest))
+        // Every process drops its cached metadata on any message; this one names no key.
+        if (mutation.put.length === 0) multi.publish(this.#channel, '')
+      }
       for (const record of mutation.put) multi.publish(this.#channel, record.id)
       let result: [Error | null, unknown][] | null
       try {
@@ -279,6 +342,7 @@ export class RedisStore implements RegistryStore {
       const failed = result.find(([err]) => err !== null)
       if (failed !== undefined) throw unavailable(failed[0])
       for (const record of mutation.put) this.#invalidate(record.id)
+      this.#meta = undefined
       return
     }
     throw new SignetError('ERR_REGISTRY_LOCKED', 'the Redis registry is too busy: the change lost 20 races with other writers')
@@ -357,22 +421,12 @@ export class RedisStore implements RegistryStore {
  * ```
  */
 export async function connectRedisStore(options: RedisStoreOptions): Promise<RedisStore> {
-  if (typeof options?.url !== 'string' || !/^rediss?:\/\//.test(options.url)) {
-    throw new TypeError('"url" expected redis://host:port or rediss://host:port')
-  }
-  const mod = (await import('ioredis')) as unknown as { Redis?: typeof RedisClient; default?: typeof RedisClient }
-  const Redis = (mod.Redis ?? mod.default) as typeof RedisClient
+  if (typeof options?.url !== 'string') throw new TypeError('"url" expected a Redis URL such as redis://host:port')
+  const location = parseRedisUrl(options.url)
   const connectTimeout = options.connectTimeoutMs ?? 2000
-  const base = {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout,
-    retryStrategy: (times: number): number => Math.min(50 * times, 1000),
-  }
-  const client = new Redis(options.url, { ...base, commandTimeout: options.commandTimeoutMs ?? 1000 })
+  const client = await openRedisConnection(location, { connectTimeoutMs: connectTimeout, commandTimeoutMs: options.commandTimeoutMs ?? 1000 })
   // The subscriber waits for messages indefinitely: no command timeout there.
-  const sub = new Redis(options.url, base)
+  const sub = await openRedisConnection(location, { connectTimeoutMs: connectTimeout, commandTimeoutMs: null })
   // Errors surface through commands; unhandled 'error' events would crash the process.
   client.on('error', () => undefined)
   sub.on('error', () => undefined)
@@ -383,7 +437,7 @@ export async function connectRedisStore(options: RedisStoreOptions): Promise<Red
     ])
   try {
     await timeout(Promise.all([client.connect(), sub.connect()]))
-    await timeout(client.ping())
+    await timeout(client.hlen(`${hashTagged(options.prefix ?? 'signet:registry')}:keys`))
     const store = new RedisStore(client, sub, options)
     await timeout(store.start())
     return store

@@ -9,20 +9,37 @@
  *
  * @module
  */
-import type { Sealed } from '../envelope.ts'
-import type { AuditEntry, StoredKey, UsageDelta, UsageStats } from '../record.ts'
+import type { RegistryFormat, Sealed } from '../envelope.ts'
+import type { AuditEntry, Manifest, StoredKey, UsageDelta, UsageStats } from '../record.ts'
 
-/** Registry-wide data: the data key, wrapped under the master key. */
+/**
+ * Registry-wide data: the format, the data key wrapped under the master key and, from format
+ * 2, the manifest that binds record versions and the audit chain (record.ts).
+ */
 export interface StoreMeta {
   readonly format: 'signet-registry'
-  readonly version: 1
+  readonly version: RegistryFormat
   readonly dataKey: Sealed
+  readonly manifest?: Manifest | undefined
 }
 
-/** What a transaction writes. */
+/** What a transaction writes, all in one atomic step. */
 export interface Mutation {
   readonly put: readonly StoredKey[]
   readonly audit: readonly AuditEntry[]
+  /** New metadata (format, data key, manifest). */
+  readonly meta?: StoreMeta | undefined
+  /** The whole audit log to keep before `audit` is appended (the migration to format 2 links the old entries). */
+  readonly replaceAudit?: readonly AuditEntry[] | undefined
+}
+
+/** What a transaction's callback may read, as of the same atomic step. */
+export interface TransactionContext {
+  readonly meta: StoreMeta | undefined
+  /** Every record (the migration to format 2 re-signs them all). */
+  listKeys(): Promise<StoredKey[]>
+  /** The whole audit log. */
+  readAudit(): Promise<AuditEntry[]>
 }
 
 /** A registry's backing storage. */
@@ -44,11 +61,18 @@ export interface RegistryStore {
   /** Every record. */
   listKeys(): Promise<StoredKey[]>
   /**
-   * Read the records `ids`, let `change` decide, and write its result atomically.
-   * A `change` that throws writes nothing and the error propagates.
+   * Read the records `ids` and the metadata, let `change` decide, and write its result
+   * atomically; another writer's change in between makes it read and decide again (or wait
+   * for the lock). A `change` that throws writes nothing and the error propagates.
    */
-  transact(ids: readonly string[], change: (current: ReadonlyMap<string, StoredKey | undefined>) => Promise<Mutation>): Promise<void>
-  /** Add usage counters; deltas for ids with no record are dropped. */
+  transact(
+    ids: readonly string[],
+    change: (current: ReadonlyMap<string, StoredKey | undefined>, context: TransactionContext) => Promise<Mutation>,
+  ): Promise<void>
+  /**
+   * Add usage counters; deltas for ids with no record are dropped. Usage is kept apart from
+   * the records (its own file, or its own Redis keys), so counting never rewrites them.
+   */
   addUsage(deltas: readonly UsageDelta[]): Promise<void>
   /** Counters for one key, or undefined when nothing was recorded. */
   getUsage(id: string): Promise<UsageStats | undefined>

@@ -2,8 +2,10 @@
  * The adapter for fetch-style handlers: Cloudflare Workers, Deno, Bun, and anything else whose
  * handler is `(request, ...rest) => Response`.
  *
- * The verified identity is handed to the wrapped handler as its second argument; the original
- * `Request` is passed on unread (the verifier reads the body of a clone). The client address is
+ * The verified identity is handed to the wrapped handler as its second argument. The verifier
+ * reads the request body once, with no clone or tee (on Node 20 a clone and a second read cost
+ * 25-80 µs); the handler gets a request rebuilt around the bytes it read, so it reads the body
+ * as usual (or takes `identity.body`). The client address is
  * taken from the runtime's own report when it can be recognised in the handler's extra
  * arguments (Deno's `info.remoteAddr`, Bun's `server.requestIP`); on Workers, set the verifier's
  * `cfConnectingIp` so `CF-Connecting-IP` is believed.
@@ -39,6 +41,19 @@ export function defaultClientIp(request: Request, ...rest: unknown[]): string | 
     if (found !== null && typeof found?.address === 'string') return found.address
   }
   return undefined
+}
+
+/**
+ * The request a handler sees after `verify` consumed the body: the same request around the
+ * bytes that were verified. A request without a body is handed on as it is.
+ *
+ * @param request - the verified request (its body consumed by `verify`).
+ * @param identity - the identity `verify` returned.
+ * @returns a request whose body is `identity.body`.
+ */
+export function withVerifiedBody(request: Request, identity: VerifiedIdentity): Request {
+  if (request.body === null) return request
+  return new Request(request, { body: (identity.body as Uint8Array<ArrayBuffer> | undefined) ?? new Uint8Array(0) })
 }
 
 /** Resolve a scope rule for one request. */
@@ -187,6 +202,6 @@ export function withSignet<A extends unknown[]>(
       const p = problemFor(error, { policy: active.policy, realm: options.realm, now: active.now(), withBody: request.body !== null })
       return new Response(p.body, { status: p.status, headers: p.headers })
     }
-    return handler(request, identity, ...rest)
+    return handler(withVerifiedBody(request, identity), identity, ...rest)
   }
 }

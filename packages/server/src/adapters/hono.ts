@@ -14,7 +14,7 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { problemFor } from '../problem.ts'
 import type { VerifiedIdentity, Verifier } from '../verifier.ts'
-import { checkScopes, defaultClientIp, madeBy, markVerified, scopesFor, validateAdapterOptions } from './fetch.ts'
+import { checkScopes, defaultClientIp, madeBy, markVerified, scopesFor, validateAdapterOptions, withVerifiedBody } from './fetch.ts'
 import type { ScopeRule } from './fetch.ts'
 
 declare module 'hono' {
@@ -76,6 +76,8 @@ export function signetHono(verifier: Verifier, options: HonoAdapterOptions = {})
     } catch (error) {
       return refusal(c, error)
     }
+    // The body was read once by verify; the route reads the same bytes.
+    c.req.raw = withVerifiedBody(c.req.raw, identity)
     c.set('signet', markVerified(identity, verifier))
     await next()
     return undefined

@@ -6,6 +6,10 @@
  * answer within the timeout, a reply of the wrong shape) becomes `ERR_STORE_UNAVAILABLE`: a
  * verifier that cannot record a nonce must not accept the request (fail closed, DESIGN.md).
  *
+ * Each nonce is one key and the store sends one single-key command, so an ioredis `Cluster`
+ * works as it is (nonces spread over every slot; no command spans two), and so does a client
+ * that reaches its primary through Sentinel.
+ *
  * @module
  */
 import { SignetError } from '@signet/core'

@@ -8,6 +8,10 @@
  * and the cache is older than its allowed staleness, lookups throw `ERR_STORE_UNAVAILABLE`
  * (503, fail closed): a removed key must not stay valid because the issuer is unreachable.
  *
+ * Not jose's `createRemoteJWKSet`: it has the same cooldown and timeout, but it picks a key by a
+ * JWS header and hands back a bare `CryptoKey` (our records need the JWK with its state, owner
+ * and scopes), and it has no body-size limit, no bounded staleness and no injectable clock.
+ *
  * @module
  */
 import { SignetError } from '@signet/core'

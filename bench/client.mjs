@@ -1,0 +1,122 @@
+// Issue 10: the public entry points a user calls, as contenders beside the peers and the raw
+// limit: createSigner().sign() of @signet/client on a request description and on a Fetch
+// Request, the lean signer of @signet/client/sign, and createVerifier().verify() on a Fetch
+// Request (the Workers/Deno/Bun path). Plus signedFetch against plain fetch on loopback and the
+// heap over 100k description signatures.
+//
+// Each signer signs what the peers sign: the fixtures' components, `created` and `keyid`, no
+// nonce (the peers add none), and makes the Content-Digest itself on POST.
+import { createServer } from 'node:http'
+import { CREATED, KEY_ID, REQUESTS, componentsFor } from './fixtures.mjs'
+
+function headerRecord(req) {
+  const out = {}
+  for (const [name, value] of req.headers) if (name !== 'host') out[name] = value
+  return out
+}
+
+function signerOptions(jwk, kind, lean) {
+  return { key: jwk, keyId: KEY_ID, components: componentsFor(kind), nonce: false, now: () => CREATED, ...(lean ? {} : {}) }
+}
+
+/** A client signer contender: `path` is 'description' or 'request'. */
+export function clientSignContender(client, { name, path, lean = false }) {
+  return {
+    name,
+    signet: true,
+    publicApi: true,
+    supports: (alg, _kind, op) => op === 'sign' && typeof client?.createSigner === 'function' && (alg.name === 'hmac-sha256' || alg.name === 'ed25519'),
+    async prepare({ alg, kind, keys }) {
+      const req = REQUESTS[kind]
+      const signer = client.createSigner(signerOptions(keys[alg.name].privateJwk, kind, lean))
+      const headers = Object.freeze(headerRecord(req))
+      if (path === 'description') {
+        const input = Object.freeze({ method: req.method, url: req.url, headers, body: req.body })
+        const sign = () => signer.sign(input)
+        const out = await sign()
+        if (typeof out.headers['signature'] !== 'string') throw new Error(`${name}: no signature`)
+        return sign
+      }
+      // The Request path: the caller's Request is built per call (its body can be read once).
+      const sign = () => signer.sign(new Request(req.url, { method: req.method, headers, body: req.body }))
+      const out = await sign()
+      if (out.headers.get('signature') === null) throw new Error(`${name}: no signature`)
+      return sign
+    },
+  }
+}
+
+/**
+ * createVerifier().verify(request) on a Fetch Request. `withConstruction`: each call builds the
+ * Request as well (a runtime hands one over; Node has to build it), so the cost of the Request
+ * itself is measured by the `Request construction only` contender and can be taken out.
+ */
+export function fetchVerifyContender(server, core, client, { name, constructOnly = false }) {
+  return {
+    name,
+    signet: !constructOnly,
+    publicApi: !constructOnly,
+    supports: (alg, _kind, op) => op === 'verify' && typeof server?.createVerifier === 'function' && (alg.name === 'hmac-sha256' || alg.name === 'ed25519'),
+    async prepare({ alg, kind, keys }) {
+      const req = REQUESTS[kind]
+      const k = keys[alg.name]
+      const signer = client.createSigner(signerOptions(k.privateJwk, kind, false))
+      const signed = await signer.sign({ method: req.method, url: req.url, headers: headerRecord(req), body: req.body })
+      const headers = Object.freeze({ ...signed.headers })
+      const key = await core.importKey(alg.name === 'hmac-sha256' ? k.privateJwk : k.publicJwk, { alg: alg.name, kid: KEY_ID })
+      // No nonce store: the peers check none, and the same request is verified again and again.
+      const verifier = server.createVerifier({ keys: [{ id: KEY_ID, key }], nonces: false, clock: () => CREATED * 1000 + 1000 })
+      const build = () => new Request(req.url, { method: req.method, headers, body: req.body })
+      if (constructOnly) return () => build()
+      const verify = () => verifier.verify(build())
+      const identity = await verify()
+      if (identity.keyid !== KEY_ID) throw new Error(`${name}: did not verify`)
+      return verify
+    },
+  }
+}
+
+/**
+ * signedFetch against plain fetch, POST with the 256-byte body, to a loopback server in this
+ * process, one request at a time; interleaved rounds, medians.
+ */
+export async function fetchOverhead({ client, keys, requests = 1500, rounds = 5 }) {
+  const server = createServer((req, res) => {
+    req.resume()
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' })
+      res.end('ok')
+    })
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const url = `http://127.0.0.1:${server.address().port}/v1/items`
+  const req = REQUESTS.POST
+  const signer = client.createSigner({ key: keys['hmac-sha256'].privateJwk, keyId: KEY_ID })
+  const signed = client.signedFetch(signer)
+  const init = () => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: req.body })
+  const run = async (send) => {
+    const t0 = performance.now()
+    for (let i = 0; i < requests; i++) {
+      const response = await send(url, init())
+      await response.arrayBuffer()
+    }
+    return ((performance.now() - t0) * 1000) / requests
+  }
+  try {
+    await run(fetch)
+    await run(signed)
+    const plain = []
+    const withSig = []
+    for (let r = 0; r < rounds; r++) {
+      plain.push(await run(fetch))
+      withSig.push(await run(signed))
+    }
+    const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+    const p = median(plain)
+    const s = median(withSig)
+    return { plainUs: p, signedUs: s, overhead: s / p - 1, plainAll: plain, signedAll: withSig, requests, rounds }
+  } finally {
+    server.closeAllConnections?.()
+    await new Promise((resolve) => server.close(resolve))
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * Signing as a Web Bot Auth agent (draft-ietf-webbotauth-httpsig-protocol section "Generating
+ * HTTP Message Signature"): the `signatureAgent` option of `createSigner`.
+ *
+ * With it, every signature
+ * - carries `Signature-Agent: LABEL="URL"` (the Dictionary form the draft requires of signers;
+ *   members of other labels already on the request are kept) and covers
+ *   `"signature-agent";key="LABEL"`;
+ * - has `tag="web-bot-auth"`, `created`, and `expires` at most 24 hours after `created`
+ *   (default 300 s; the draft RECOMMENDS no more than 24 h);
+ * - has `keyid` set to the RFC 7638 thumbprint of the public key, whatever `kid` the key has;
+ * - is made with an asymmetric key: the draft's section "Shared Secrets Considered Harmful"
+ *   forbids HMAC.
+ *
+ * This module turns the option into the signer's settings once, at `createSigner`; the signer
+ * calls {@link WebBotAuthProfile.apply} for each request.
+ *
+ * @module
+ */
+import { componentValue, parseComponentIdentifier } from '@signet/core'
+import type { ComponentIdentifier, HttpRequestMessage } from '@signet/core'
+
+/** The `tag` of a Web Bot Auth signature. */
+export const WEB_BOT_AUTH_TAG = 'web-bot-auth'
+/** The longest `expires - created` accepted, in seconds (24 hours). */
+export const MAX_WEB_BOT_AUTH_VALIDITY_SECONDS = 86_400
+const DEFAULT_VALIDITY_SECONDS = 300
+
+/** The settings `signatureAgent` imposes on a signer. */
+export interface WebBotAuthProfile {
+  /** The `Signature-Agent` URL, as sent. */
+  readonly agentUrl: string
+  readonly tag: string
+  /** Seconds from `created` to `expires`. */
+  readonly expiresSeconds: number
+  /**
+   * Put this signer's member into `Signature-Agent` and make sure it is covered.
+   *
+   * @param existing - the outgoing request's `Signature-Agent` field, if any (not changed).
+   * @param label - the signature label, which keys the member.
+   * @param covered - the components the signature will cover.
+   * @param defaulted - whether `covered` is the signer's default list: `"@target-uri"` is then
+   *   covered as `"@authority"`, `"@path"` and `"@query"`, since the draft requires `@authority`
+   *   or `@target-uri` and verifiers (Cloudflare's among them) look for `@authority`.
+   * @returns the field's new value (this member set, other members kept) and the components,
+   *   with `"signature-agent";key="LABEL"` added when missing.
+   */
+  apply(
+    existing: string | undefined,
+    label: string,
+    covered: readonly (string | ComponentIdentifier)[],
+    defaulted: boolean,
+  ): { readonly value: string; readonly covered: readonly (string | ComponentIdentifier)[] }
+}
+
+/** The options of `createSigner` this module reads. */
+export interface WebBotAuthSignerOptions {
+  readonly signatureAgent?: string | undefined
+  readonly tag?: string | undefined
+  readonly created?: boolean | undefined
+  readonly expires?: number | undefined
+  readonly keyId?: string | undefined
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
+}
+
+/**
+ * Read `signatureAgent` and the options it constrains.
+ *
+ * @param options - the signer options.
+ * @param symmetricKey - whether the key is a shared secret (known from its shape).
+ * @returns the profile, or undefined without `signatureAgent`.
+ * @throws {TypeError} for a URL that is not absolute `https:` (plain `http:` is accepted on
+ *   loopback only, for tests), a `tag` other than `web-bot-auth`, `created: false`, an explicit
+ *   `keyId`, or a shared-secret key.
+ * @throws {RangeError} for `expires` over 86 400 seconds.
+ * @example
+ * ```ts
+ * webBotAuthProfile({ signatureAgent: 'https://agent.example' }, false)?.tag // 'web-bot-auth'
+ * ```
+ */
+export function webBotAuthProfile(options: WebBotAuthSignerOptions, symmetricKey: boolean): WebBotAuthProfile | undefined {
+  const value = options.signatureAgent
+  if (value === undefined) return undefined
+  if (typeof value !== 'string') throw new TypeError('"signatureAgent" must be a URL string')
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new TypeError('"signatureAgent" must be an absolute https URL')
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+    throw new TypeError('"signatureAgent" must be an https URL (http only on loopback, for tests)')
+  }
+  // An sf-string member value: printable ASCII (RFC 8941 section 3.3.3).
+  if (!/^[\x20-\x7e]+$/.test(value)) throw new TypeError('"signatureAgent" must be printable ASCII')
+  if (options.tag !== undefined && options.tag !== WEB_BOT_AUTH_TAG) throw new TypeError(`"tag" must be "${WEB_BOT_AUTH_TAG}" (or absent) with "signatureAgent"`)
+  if (options.created === false) throw new TypeError('"created" cannot be false with "signatureAgent": Web Bot Auth requires it')
+  if (options.keyId !== undefined) throw new TypeError('"keyId" cannot be set with "signatureAgent": the keyid is the key\'s RFC 7638 thumbprint')
+  if (symmetricKey) throw new TypeError('"signatureAgent" needs an asymmetric key: Web Bot Auth forbids shared secrets')
+  const expiresSeconds = options.expires ?? DEFAULT_VALIDITY_SECONDS
+  if (expiresSeconds > MAX_WEB_BOT_AUTH_VALIDITY_SECONDS) {
+    throw new RangeError(`"expires" must be at most ${MAX_WEB_BOT_AUTH_VALIDITY_SECONDS} seconds with "signatureAgent", got ${expiresSeconds}`)
+  }
+  const member = `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
+  return {
+    agentUrl: value,
+    tag: WEB_BOT_AUTH_TAG,
+    expiresSeconds,
+    apply(existing, label, covered, defaulted) {
+      const value = mergeMember(existing ?? null, label, member)
+      if (defaulted) covered = covered.flatMap((c) => (isNamed(c, '@target-uri') ? ['"@authority"', '"@path"', '"@query"'] : [c]))
+      const id = `"signature-agent";key="${label}"`
+      const has = covered.some((c) => (typeof c === 'string' ? c === id : c.name === 'signature-agent' && c.params.get('key') === label))
+      return { value, covered: has ? covered : [...covered, parseComponentIdentifier(id)] }
+    },
+  }
+}
+
+function isNamed(component: string | ComponentIdentifier, name: string): boolean {
+  return typeof component === 'string' ? component === `"${name}"` || component === name : component.name === name && component.params.size === 0
+}
+
+/**
+ * Set one member of a `Signature-Agent` dictionary, keeping the others (another signer's
+ * member on a forwarded request) in order. A field that is not a dictionary (the older
+ * bare-String form) is replaced.
+ */
+function mergeMember(existing: string | null, label: string, member: string): string {
+  if (existing === null || existing.trim() === '') return `${label}=${member}`
+  const kept: string[] = []
+  let replaced = false
+  const message: HttpRequestMessage = { kind: 'request', method: 'GET', scheme: 'https', authority: 'x', target: '/', fields: [{ name: 'signature-agent', value: existing }], trailers: [], body: undefined }
+  for (const part of splitMembers(existing)) {
+    const name = /^([a-z*][a-z0-9_\-.*]*)=/.exec(part)?.[1]
+    if (name === undefined) return `${label}=${member}`
+    try {
+      // Each kept member re-read through core's strict parser: a malformed field is replaced whole.
+      componentValue(message, { name: 'signature-agent', params: new Map([['key', name]]) })
+    } catch {
+      return `${label}=${member}`
+    }
+    if (name === label) {
+      kept.push(`${label}=${member}`)
+      replaced = true
+    } else kept.push(part)
+  }
+  if (!replaced) kept.push(`${label}=${member}`)
+  return kept.join(', ')
+}
+
+/** Split a dictionary at top-level commas (commas inside strings do not count). */
+function splitMembers(value: string): string[] {
+  const parts: string[] = []
+  let start = 0
+  let quoted = false
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i]
+    if (quoted) {
+      if (ch === '\\') i++
+      else if (ch === '"') quoted = false
+    } else if (ch === '"') quoted = true
+    else if (ch === ',') {
+      parts.push(value.slice(start, i).trim())
+      start = i + 1
+    }
+  }
+  parts.push(value.slice(start).trim())
+  return parts
+}
