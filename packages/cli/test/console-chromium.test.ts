@@ -14,7 +14,10 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
+import { connect } from 'node:net'
 import { startConsole } from '../src/console/server.ts'
+import { main } from '../src/main.ts'
+import type { CliIO } from '../src/io.ts'
 import type { RunningConsole } from '../src/console/server.ts'
 import { ed25519Key, registryFixture, signedRequest } from './console-support.ts'
 import type { Fixture } from './console-support.ts'
@@ -83,18 +86,35 @@ describe.skipIf(!haveChromium)('signet console in Chromium', () => {
     expect(await page.textContent('#verdict')).toContain('ERR_DIGEST_MISMATCH')
     expect(await page.$$eval('#base tr.failed', (rows) => rows.map((r) => (r as HTMLElement).dataset['component']))).toEqual(['"content-digest"'])
 
-    await page.fill('#request', request)
-    await page.selectOption('#server-scheme', 'http')
-    await page.fill('#server-authority', '127.0.0.1:8080')
+    // The request sent to a real `signet serve --debug` (plain http, behind which the client
+    // signed https): its answer names what it rebuilt, and pasted here sets what the server saw.
+    const local = await ed25519Key(fixture.registry, 'local-client', [])
+    const sent = await signedRequest(local.signing, local.keyid)
+    const answer = await sendToServeDebug(sent)
+    expect(JSON.parse(answer).debug['@target-uri']).toBe('http://api.example.com/orders?x=1')
+    await page.fill('#request', sent)
+    await page.fill('#key', JSON.stringify(local.publicJwk, null, 2))
+    await page.fill('#debug-answer', answer)
+    expect(await page.inputValue('#server-authority')).toBe('api.example.com')
+    expect(await page.inputValue('#server-scheme')).toBe('http')
     await page.click('#inspect')
     await page.waitForFunction(() => document.querySelector('#verdict')?.textContent?.includes("client's base") === true)
+    expect(await page.$$eval('#base tr.failed', (rows) => rows.map((r) => (r as HTMLElement).dataset['component']))).toEqual(['"@target-uri"'])
+
+    await page.screenshot({ path: `${mkdir(images)}console-inspector.png`, fullPage: true })
+
+    // A proxy that also rewrote Host: the authority line is marked too.
+    await page.fill('#server-authority', '127.0.0.1:8080')
+    await page.click('#inspect')
+    await page.waitForFunction(() => document.querySelectorAll('#base tr.failed').length === 2)
     expect(await page.$$eval('#base tr.failed', (rows) => rows.map((r) => (r as HTMLElement).dataset['component']))).toEqual(['"@target-uri"', '"@authority"'])
     expect(await page.textContent('#server-view')).toContain('http://127.0.0.1:8080/orders?x=1')
     expect(await page.textContent('#client-view')).toContain('https://api.example.com/orders?x=1')
     expect(await page.textContent('#server-base')).toContain('"@target-uri": http://127.0.0.1:8080/orders?x=1')
     expect(await page.textContent('#client-base')).toContain('"@target-uri": https://api.example.com/orders?x=1')
-    await page.screenshot({ path: `${mkdir(images)}console-inspector.png`, fullPage: true })
 
+    await page.fill('#request', request)
+    await page.fill('#key', JSON.stringify(signer.publicJwk, null, 2))
     await page.fill('#server-authority', '')
     await page.selectOption('#server-scheme', 'https')
     await page.click('#inspect')
@@ -107,7 +127,7 @@ describe.skipIf(!haveChromium)('signet console in Chromium', () => {
     await page.click('#tab-keys')
     await page.waitForSelector('#key-table tbody tr')
     const rows = await page.$$eval('#key-table tbody tr', (list) => list.map((r) => r.textContent ?? ''))
-    expect(rows).toHaveLength(5)
+    expect(rows).toHaveLength(6)
     expect(rows.join('\n')).toContain('no rate limit set')
     expect(rows.join('\n')).toContain('allow 203.0.113.7/32')
     expect(rows.join('\n')).not.toContain('sgn_sk_')
@@ -147,6 +167,55 @@ describe.skipIf(!haveChromium)('signet console in Chromium', () => {
     expect(pageErrors).toEqual([])
   })
 })
+
+/**
+ * Send a raw request to `signet serve --debug --registry FILE` (run in-process, stopped after)
+ * as a client reaching it by the name in the request's Host, and return the answer's body.
+ */
+async function sendToServeDebug(raw: string): Promise<string> {
+  const controller = new AbortController()
+  let announced: (url: string) => void = () => {}
+  const ready = new Promise<string>((resolve) => {
+    announced = resolve
+  })
+  let out = ''
+  const io: CliIO = {
+    stdin: async () => new Uint8Array(0),
+    stdout: (text) => {
+      out += text
+      const m = /listening on (http:\/\/\S+)\n/.exec(out)
+      if (m !== null) announced(m[1] as string)
+    },
+    stderr: () => {},
+    env: fixture.env,
+    cwd: fixture.dir,
+    signal: controller.signal,
+  }
+  const exit = main(['serve', '--debug', '--registry', fixture.file, '--port', '0'], io)
+  const url = new URL(await ready)
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      // Written, not ended: a half-closed connection gets no answer. The answer is complete when
+      // its Content-Length of body bytes has arrived.
+      const socket = connect(Number(url.port), url.hostname, () => socket.write(raw))
+      let answer = Buffer.alloc(0)
+      socket.on('data', (chunk: Buffer) => {
+        answer = Buffer.concat([answer, chunk])
+        const text = answer.toString('latin1')
+        const head = text.indexOf('\r\n\r\n')
+        const length = /\r\ncontent-length: *(\d+)/i.exec(text.slice(0, head))
+        if (head < 0 || length === null || answer.length < head + 4 + Number(length[1])) return
+        socket.destroy()
+        resolve(answer.subarray(head + 4, head + 4 + Number(length[1])).toString('utf8'))
+      })
+      socket.on('error', reject)
+      socket.setTimeout(5000, () => socket.destroy(new Error('signet serve did not answer')))
+    })
+  } finally {
+    controller.abort()
+    await exit
+  }
+}
 
 function mkdir(dir: string): string {
   mkdirSync(dir, { recursive: true })

@@ -31,8 +31,12 @@ export async function registryFixture(): Promise<Fixture> {
 }
 
 /** An Ed25519 registry key and its private key, ready to sign with. */
-export async function ed25519Key(registry: Registry, owner = 'acme'): Promise<{ keyid: string; privateJwk: JsonWebKey; signing: SignetKey; publicJwk: JsonWebKey }> {
-  const created = await registry.create({ owner, alg: 'ed25519', scopes: ['orders:write'], allowIps: ['10.0.0.0/8'] })
+export async function ed25519Key(
+  registry: Registry,
+  owner = 'acme',
+  allowIps: readonly string[] = ['10.0.0.0/8'],
+): Promise<{ keyid: string; privateJwk: JsonWebKey; signing: SignetKey; publicJwk: JsonWebKey }> {
+  const created = await registry.create({ owner, alg: 'ed25519', scopes: ['orders:write'], allowIps })
   const privateJwk = created.privateKey as JsonWebKey
   const publicJwk = created.publicKey as JsonWebKey
   return { keyid: created.keyid, privateJwk, publicJwk, signing: await importKey(privateJwk as JsonWebKey & { kid: string }) }

@@ -150,6 +150,28 @@ function showInspection(result: InspectResult): void {
   if (result.keySource !== 'none') notes.append(el('li', `key: ${result.keySource === 'registry' ? `the registry's key ${result.keyid ?? ''}` : 'the pasted key (not stored)'}`))
 }
 
+// `signet serve --debug` names, in its problem body, the @target-uri and @authority it rebuilt:
+// the scheme and authority the server saw, which is what the inspector needs to rebuild its base.
+$('debug-answer').addEventListener('input', () => {
+  const text = $<HTMLInputElement>('debug-answer').value.trim()
+  const status = $('debug-status')
+  if (text === '') {
+    status.textContent = ''
+    return
+  }
+  try {
+    const debug = (JSON.parse(text) as { debug?: Record<string, unknown> }).debug
+    const target = debug?.['@target-uri']
+    if (typeof target !== 'string') throw new Error('no "debug" member with "@target-uri" (was serve started with --debug?)')
+    const url = new URL(target)
+    $<HTMLSelectElement>('server-scheme').value = url.protocol === 'https:' ? 'https' : 'http'
+    $<HTMLInputElement>('server-authority').value = typeof debug?.['@authority'] === 'string' ? debug['@authority'] : url.host
+    status.textContent = `the server saw ${target}`
+  } catch (error) {
+    status.textContent = error instanceof SyntaxError ? 'not JSON' : (error as Error).message
+  }
+})
+
 $('inspect-form').addEventListener('submit', (event) => {
   event.preventDefault()
   const button = $<HTMLButtonElement>('inspect')
