@@ -158,8 +158,162 @@ async function pastedKey(text: string): Promise<{ key: SignetKey; kid: string | 
 
 const STATE_CODES = { disabled: 'ERR_KEY_DISABLED', revoked: 'ERR_KEY_REVOKED' } as const
 
+/** A base line while the inspection marks it. */
+type MutableLine = { -readonly [K in keyof BaseLine]: BaseLine[K] }
+
+/** A signature being inspected: both views of the request, its base lines, and what is known so far. */
+interface Inspection {
+  readonly client: HttpRequestMessage
+  readonly server: HttpRequestMessage
+  readonly parsed: ParsedSignature
+  readonly lines: MutableLine[]
+  readonly notes: string[]
+  keySource: InspectResult['keySource']
+  /** Everything of the result but the verdict. */
+  readonly report: () => Omit<InspectResult, 'verdict' | 'code' | 'reason'>
+}
+
+function mark(inspection: Inspection, component: string, note: string): void {
+  for (const line of inspection.lines) {
+    if (line.component === component) {
+      line.failed = true
+      line.note = note
+    }
+  }
+}
+
 /**
- * Inspect one signature of a raw request.
+ * The base lines of the server's view, each with the client's value where it differs. The first
+ * component that cannot be built is returned as the failure (its line marked).
+ */
+function baseLines(client: HttpRequestMessage, server: HttpRequestMessage, parsed: ParsedSignature): { lines: MutableLine[]; missing?: { code: string; message: string } } {
+  const lines: MutableLine[] = []
+  let missing: { code: string; message: string } | undefined
+  for (const component of parsed.input.components) {
+    const id = serializeComponentIdentifier(component)
+    let value: string | null = null
+    let note: string | undefined
+    try {
+      value = componentValue(server, component)
+    } catch (error) {
+      note = `${codeOf(error)}: ${messageOf(error)}`
+      missing ??= { code: codeOf(error), message: `${id}: ${messageOf(error)}` }
+    }
+    const line: MutableLine = { component: id, value, failed: note !== undefined }
+    const clientValue = valueOrNull(client, id)
+    if (clientValue !== value) line.clientValue = clientValue
+    if (note !== undefined) line.note = note
+    lines.push(line)
+  }
+  lines.push({ component: SIGNATURE_PARAMS, value: parsed.input.serialized, failed: false })
+  return missing === undefined ? { lines } : { lines, missing }
+}
+
+/**
+ * The key to verify with: the pasted one (its `kid`, when written, must be the signature's
+ * `keyid`), else the registry's for the `keyid`, refused as the server refuses it when disabled,
+ * revoked, expired or not yet valid.
+ *
+ * @returns the key, or the verdict that ends the inspection
+ */
+async function resolveKey(inspection: Inspection, pasted: string, lookup: RegistryLookup | undefined, now: number): Promise<SignetKey | InspectResult> {
+  const keyid = inspection.parsed.input.params.keyid ?? null
+  const fail = (code: string, reason: string): InspectResult => invalid(code, reason, inspection.report())
+  try {
+    if (pasted !== '') {
+      inspection.keySource = 'pasted'
+      const given = await pastedKey(pasted)
+      if (given.kid !== undefined && keyid !== null && given.kid !== keyid) {
+        mark(inspection, SIGNATURE_PARAMS, `keyid ${JSON.stringify(keyid)} is not the pasted key's kid ${JSON.stringify(given.kid)}`)
+        return fail('ERR_KEY_ID_MISMATCH', `the signature names keyid ${JSON.stringify(keyid)}, the pasted key is ${JSON.stringify(given.kid)}`)
+      }
+      return given.key
+    }
+    if (keyid === null) return fail('ERR_KEY_NOT_FOUND', 'no key was pasted and the signature names no keyid to look up')
+    if (lookup === undefined) return fail('ERR_KEY_NOT_FOUND', 'no key was pasted')
+    const record = await lookup(keyid)
+    if (record === undefined) return fail('ERR_KEY_NOT_FOUND', `no key was pasted and the registry has no key ${JSON.stringify(keyid.slice(0, 64))}`)
+    inspection.keySource = 'registry'
+    if (record.state === 'disabled' || record.state === 'revoked') {
+      return fail(STATE_CODES[record.state], `the registry's key ${keyid} is ${record.state}: the server refuses it whatever the signature`)
+    }
+    if (record.expires !== undefined && now >= record.expires) return fail('ERR_KEY_EXPIRED', `the registry's key ${keyid} has expired`)
+    if (record.notBefore !== undefined && now < record.notBefore) return fail('ERR_KEY_NOT_YET_VALID', `the registry's key ${keyid} is not valid yet`)
+    return record.key
+  } catch (error) {
+    return fail(codeOf(error), `the key cannot be used: ${messageOf(error)}`)
+  }
+}
+
+/**
+ * Times: `expires` always counts (RFC 9421 section 3.2.1); age and a future `created` are held
+ * to the default policy as notes, since a request pasted for inspection is often old.
+ *
+ * @returns the verdict for an expired signature, else undefined
+ */
+function checkInspectionTimes(inspection: Inspection, now: number): InspectResult | undefined {
+  const params = inspection.parsed.input.params
+  try {
+    checkTimes(params, { now, allowCreatedInFuture: true })
+  } catch (error) {
+    mark(inspection, SIGNATURE_PARAMS, messageOf(error))
+    return invalid(codeOf(error), `the signature has expired: ${messageOf(error)}`, inspection.report())
+  }
+  try {
+    checkTimes(params, { now, maxAgeSeconds: DEFAULT_MAX_AGE_SECONDS, clockSkewSeconds: DEFAULT_SKEW_SECONDS })
+  } catch (error) {
+    inspection.notes.push(`${codeOf(error)}: ${messageOf(error)}; a server with the default policy (max age ${DEFAULT_MAX_AGE_SECONDS} s) refuses it`)
+  }
+  return undefined
+}
+
+/** The Content-Digest failure of a body under a covered `content-digest`, or undefined when it holds. */
+async function digestFailure(inspection: Inspection): Promise<unknown> {
+  const covered = inspection.lines.some((l) => l.component === '"content-digest"')
+  if (!covered || inspection.server.body === undefined) return undefined
+  return verifyMessageDigest(inspection.server).then(() => undefined, (error: unknown) => error)
+}
+
+/**
+ * The signature does not hold over the server's base: find the line to blame. If it holds over
+ * the client's base, the lines where the two differ; else `content-digest` when the body does
+ * not match it either; else no line (another key, or a value changed in transit).
+ */
+async function blameInvalidSignature(inspection: Inspection, key: SignetKey): Promise<InspectResult> {
+  const report = inspection.report
+  const differing = inspection.lines.filter((l) => l.clientValue !== undefined)
+  if (differing.length > 0) {
+    const clientSignature = parseSignatures(inspection.client).find((p) => p.label === inspection.parsed.label) as ParsedSignature
+    const holdsForClient = await verifySignature(inspection.client, clientSignature, key).then(() => true, () => false)
+    if (holdsForClient) {
+      for (const line of differing) {
+        line.failed = true
+        line.note = `signed as ${JSON.stringify(line.clientValue)}, the server rebuilds ${JSON.stringify(line.value)}`
+      }
+      const { client, server } = report()
+      return invalid(
+        'ERR_SIGNATURE_INVALID',
+        `invalid: the signature holds over the client's base but not over the server's rebuild; the marked lines differ (the client signed ${client?.targetUri ?? '?'}, the server sees ${server?.targetUri ?? '?'})`,
+        report(),
+      )
+    }
+  }
+  const digest = await digestFailure(inspection)
+  if (digest !== undefined) {
+    mark(inspection, '"content-digest"', `${codeOf(digest)}: ${messageOf(digest)}`)
+    return invalid('ERR_SIGNATURE_INVALID', 'invalid: the signature does not verify, and the body does not match Content-Digest either: the body and its digest were changed after signing', report())
+  }
+  return invalid(
+    'ERR_SIGNATURE_INVALID',
+    'invalid: the signature does not verify over this base; a covered value was changed after signing, or the key is not the one that signed',
+    report(),
+  )
+}
+
+/**
+ * Inspect one signature of a raw request: read it from both sides, build the base lines, find
+ * the key, check the times, verify over the server's base, then the body's digest; the first
+ * stage that fails gives the verdict and marks its line.
  *
  * @param input - the request text, an optional key, the schemes and authority to compare
  * @param lookup - the registry's key lookup, used when no key is pasted
@@ -168,6 +322,7 @@ const STATE_CODES = { disabled: 'ERR_KEY_DISABLED', revoked: 'ERR_KEY_REVOKED' }
  *   words and the rebuilt `@target-uri` and `@authority` of both sides; never throws for a bad
  *   request or key (they are verdicts), only for misuse
  * @throws {TypeError} for a scheme other than http or https, or a request that is not text
+ * @throws {RangeError} for a request over {@link MAX_REQUEST_CHARS} characters
  * @example
  * ```ts
  * const result = await inspectRequest({ request: text, key: jwkText }, lookup, Date.now() / 1000)
@@ -182,6 +337,7 @@ export async function inspectRequest(input: InspectRequest, lookup: RegistryLook
   const serverAuthority = input.serverAuthority === undefined || input.serverAuthority.trim() === '' ? undefined : input.serverAuthority.trim()
   const empty = { labels: [], keySource: 'none', lines: [], notes: [] } as const
 
+  // 1. The request as the client signed it, and as the server sees it.
   let client: HttpRequestMessage
   try {
     const parsed = parseHttpMessage(input.request, { scheme: clientScheme })
@@ -196,6 +352,7 @@ export async function inspectRequest(input: InspectRequest, lookup: RegistryLook
     client: { targetUri: valueOrNull(client, '"@target-uri"'), authority: valueOrNull(client, '"@authority"') },
   }
 
+  // 2. The signature.
   let all: ParsedSignature[]
   try {
     all = parseSignatures(server)
@@ -207,137 +364,56 @@ export async function inspectRequest(input: InspectRequest, lookup: RegistryLook
   if (parsed === undefined) {
     return invalid('ERR_LABEL_NOT_FOUND', `no signature is labelled ${JSON.stringify(String(input.label).slice(0, 64))}`, { ...empty, labels, ...sides })
   }
+
+  // 3. Its base, line by line.
+  const { lines, missing } = baseLines(client, server, parsed)
   const params = parsed.input.params
-  const keyid = params.keyid ?? null
-
-  // The base, line by line, on both sides.
-  const lines: Array<{ -readonly [K in keyof BaseLine]: BaseLine[K] }> = []
-  let missing: { code: string; message: string } | undefined
-  for (const component of parsed.input.components) {
-    const id = serializeComponentIdentifier(component)
-    let value: string | null = null
-    let note: string | undefined
-    try {
-      value = componentValue(server, component)
-    } catch (error) {
-      note = `${codeOf(error)}: ${messageOf(error)}`
-      missing ??= { code: codeOf(error), message: `${id}: ${messageOf(error)}` }
-    }
-    const line: { -readonly [K in keyof BaseLine]: BaseLine[K] } = { component: id, value, failed: note !== undefined }
-    const clientValue = valueOrNull(client, id)
-    if (clientValue !== value) line.clientValue = clientValue
-    if (note !== undefined) line.note = note
-    lines.push(line)
+  const inspection: Inspection = {
+    client,
+    server,
+    parsed,
+    lines,
+    notes: [],
+    keySource: 'none',
+    report: () => ({
+      labels,
+      label: parsed.label,
+      keyid: params.keyid ?? null,
+      alg: typeof params.alg === 'string' ? params.alg : null,
+      keySource: inspection.keySource,
+      lines,
+      ...sides,
+      notes: inspection.notes,
+    }),
   }
-  lines.push({ component: SIGNATURE_PARAMS, value: parsed.input.serialized, failed: false })
-  const paramsLine = lines[lines.length - 1] as { -readonly [K in keyof BaseLine]: BaseLine[K] }
-  const mark = (component: string, note: string): void => {
-    for (const line of lines) {
-      if (line.component === component) {
-        line.failed = true
-        line.note = note
-      }
-    }
-  }
-  const notes: string[] = []
-  const alg = typeof params.alg === 'string' ? params.alg : null
-  let keySource: InspectResult['keySource'] = 'none'
-  const result = (): Omit<InspectResult, 'verdict' | 'code' | 'reason'> => ({ labels, label: parsed.label, keyid, alg, keySource, lines, ...sides, notes })
+  if (missing !== undefined) return invalid(missing.code, `the base cannot be built: ${missing.message}`, inspection.report())
 
-  if (missing !== undefined) return invalid(missing.code, `the base cannot be built: ${missing.message}`, result())
+  // 4. The key, 5. the times.
+  const key = await resolveKey(inspection, input.key?.trim() ?? '', lookup, now)
+  if (!isKey(key)) return key
+  const expired = checkInspectionTimes(inspection, now)
+  if (expired !== undefined) return expired
 
-  // The key: pasted, or the registry's for this keyid.
-  let key: SignetKey
-  const pasted = input.key?.trim() ?? ''
-  try {
-    if (pasted !== '') {
-      keySource = 'pasted'
-      const given = await pastedKey(pasted)
-      key = given.key
-      if (given.kid !== undefined && keyid !== null && given.kid !== keyid) {
-        mark(SIGNATURE_PARAMS, `keyid ${JSON.stringify(keyid)} is not the pasted key's kid ${JSON.stringify(given.kid)}`)
-        return invalid('ERR_KEY_ID_MISMATCH', `the signature names keyid ${JSON.stringify(keyid)}, the pasted key is ${JSON.stringify(given.kid)}`, result())
-      }
-    } else {
-      if (keyid === null) return invalid('ERR_KEY_NOT_FOUND', 'no key was pasted and the signature names no keyid to look up', result())
-      if (lookup === undefined) return invalid('ERR_KEY_NOT_FOUND', 'no key was pasted', result())
-      const record = await lookup(keyid)
-      if (record === undefined) return invalid('ERR_KEY_NOT_FOUND', `no key was pasted and the registry has no key ${JSON.stringify(keyid.slice(0, 64))}`, result())
-      keySource = 'registry'
-      key = record.key
-      if (record.state === 'disabled' || record.state === 'revoked') {
-        return invalid(STATE_CODES[record.state], `the registry's key ${keyid} is ${record.state}: the server refuses it whatever the signature`, result())
-      }
-      if (record.expires !== undefined && now >= record.expires) return invalid('ERR_KEY_EXPIRED', `the registry's key ${keyid} has expired`, result())
-      if (record.notBefore !== undefined && now < record.notBefore) return invalid('ERR_KEY_NOT_YET_VALID', `the registry's key ${keyid} is not valid yet`, result())
-    }
-  } catch (error) {
-    return invalid(codeOf(error), `the key cannot be used: ${messageOf(error)}`, result())
-  }
-
-  // Times: `expires` always counts; age and a future `created` are held to the default policy
-  // as warnings, since a request pasted for inspection is often old.
-  try {
-    checkTimes(params, { now, allowCreatedInFuture: true })
-  } catch (error) {
-    paramsLine.failed = true
-    paramsLine.note = messageOf(error)
-    return invalid(codeOf(error), `the signature has expired: ${messageOf(error)}`, result())
-  }
-  try {
-    checkTimes(params, { now, maxAgeSeconds: DEFAULT_MAX_AGE_SECONDS, clockSkewSeconds: DEFAULT_SKEW_SECONDS })
-  } catch (error) {
-    notes.push(`${codeOf(error)}: ${messageOf(error)}; a server with the default policy (max age ${DEFAULT_MAX_AGE_SECONDS} s) refuses it`)
-  }
-
-  const digestCovered = lines.some((l) => l.component === '"content-digest"')
-  const digestError = async (): Promise<unknown> => {
-    if (!digestCovered || server.body === undefined) return undefined
-    return verifyMessageDigest(server).then(() => undefined, (error: unknown) => error)
-  }
-
+  // 6. The signature over the server's base, 7. the body against Content-Digest.
   try {
     await verifySignature(server, parsed, key)
   } catch (error) {
     const code = codeOf(error)
     if (code === 'ERR_ALG_MISMATCH' || code === 'ERR_ALG_NOT_ALLOWED') {
-      paramsLine.failed = true
-      paramsLine.note = messageOf(error)
-      return invalid(code, messageOf(error), result())
+      mark(inspection, SIGNATURE_PARAMS, messageOf(error))
+      return invalid(code, messageOf(error), inspection.report())
     }
-    if (code !== 'ERR_SIGNATURE_INVALID') return invalid(code, messageOf(error), result())
-    // Does it hold over the client's base? Then the lines where the bases differ are to blame.
-    const differing = lines.filter((l) => l.clientValue !== undefined)
-    if (differing.length > 0) {
-      const clientSignature = parseSignatures(client).find((p) => p.label === parsed.label) as ParsedSignature
-      const holdsForClient = await verifySignature(client, clientSignature, key).then(() => true, () => false)
-      if (holdsForClient) {
-        for (const line of differing) {
-          line.failed = true
-          line.note = `signed as ${JSON.stringify(line.clientValue)}, the server rebuilds ${JSON.stringify(line.value)}`
-        }
-        return invalid(
-          'ERR_SIGNATURE_INVALID',
-          `invalid: the signature holds over the client's base but not over the server's rebuild; the marked lines differ (the client signed ${sides.client.targetUri ?? '?'}, the server sees ${sides.server.targetUri ?? '?'})`,
-          result(),
-        )
-      }
-    }
-    const digest = await digestError()
-    if (digest !== undefined) {
-      mark('"content-digest"', `${codeOf(digest)}: ${messageOf(digest)}`)
-      return invalid('ERR_SIGNATURE_INVALID', 'invalid: the signature does not verify, and the body does not match Content-Digest either: the body and its digest were changed after signing', result())
-    }
-    return invalid(
-      'ERR_SIGNATURE_INVALID',
-      'invalid: the signature does not verify over this base; a covered value was changed after signing, or the key is not the one that signed',
-      result(),
-    )
+    if (code !== 'ERR_SIGNATURE_INVALID') return invalid(code, messageOf(error), inspection.report())
+    return blameInvalidSignature(inspection, key)
   }
-  const digest = await digestError()
+  const digest = await digestFailure(inspection)
   if (digest !== undefined) {
-    mark('"content-digest"', `${codeOf(digest)}: ${messageOf(digest)}`)
-    return invalid(codeOf(digest), 'invalid: the signature holds, but the body is not the one signed (it does not match Content-Digest)', result())
+    mark(inspection, '"content-digest"', `${codeOf(digest)}: ${messageOf(digest)}`)
+    return invalid(codeOf(digest), 'invalid: the signature holds, but the body is not the one signed (it does not match Content-Digest)', inspection.report())
   }
-  return { verdict: 'valid', reason: `valid: signature ${JSON.stringify(parsed.label)} verifies over the server's base with the ${keySource} key`, ...result() }
+  return { verdict: 'valid', reason: `valid: signature ${JSON.stringify(parsed.label)} verifies over the server's base with the ${inspection.keySource} key`, ...inspection.report() }
+}
+
+function isKey(value: SignetKey | InspectResult): value is SignetKey {
+  return !('verdict' in value)
 }
