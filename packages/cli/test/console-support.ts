@@ -46,7 +46,7 @@ export async function ed25519Key(
  * A POST signed over `@method @target-uri @authority content-digest content-type` as a client
  * calling `https://HOST` signs it.
  */
-export async function signedRequest(key: SignetKey, keyid: string, options: { host?: string; body?: string; created?: number } = {}): Promise<string> {
+export async function signedRequest(key: SignetKey, keyid: string, options: { host?: string; body?: string; created?: number; expires?: number } = {}): Promise<string> {
   const body = options.body ?? '{"item":42}'
   const host = options.host ?? 'api.example.com'
   const digest = await createContentDigest(new TextEncoder().encode(body))
@@ -58,6 +58,7 @@ export async function signedRequest(key: SignetKey, keyid: string, options: { ho
     components: ['@method', '@target-uri', '@authority', 'content-digest', 'content-type'],
     created: options.created ?? Math.floor(Date.now() / 1000),
     nonce: randomBytes(8).toString('base64url'),
+    ...(options.expires === undefined ? {} : { expires: options.expires }),
   })
   return `${head}Signature-Input: ${signed.signatureInput}\r\nSignature: ${signed.signature}\r\n\r\n${body}`
 }

@@ -5,7 +5,7 @@
  * in-process by the dispatcher.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { exportJwk, generateKey } from '@signet/core'
+import { exportJwk, generateKey, importKey } from '@signet/core'
 import { inspectRequest } from '../src/console/inspect.ts'
 import type { RegistryLookup } from '../src/console/inspect.ts'
 import { keyView, rotationChain } from '../src/console/key-view.ts'
@@ -80,6 +80,19 @@ describe('inspector', () => {
     await fixture.registry.disable(other.keyid)
     const refused = await inspectRequest({ request: await signedRequest(other.signing, other.keyid), serverScheme: 'https' }, lookup, now())
     expect(refused.code).toBe('ERR_KEY_DISABLED')
+  })
+
+  it('verifies an HMAC signature with the pasted secret JWK, or with the registry secret it never shows', async () => {
+    const hmac = await fixture.registry.create({ owner: 'hmac-client' })
+    const request = await signedRequest(await importKey(hmac.jwk as JsonWebKey & { kid: string }), hmac.keyid)
+    const pasted = await inspectRequest({ request, key: JSON.stringify(hmac.jwk), serverScheme: 'https' }, lookup, now())
+    expect([pasted.verdict, pasted.keySource, pasted.alg ?? null]).toEqual(['valid', 'pasted', null])
+    const fromRegistry = await inspectRequest({ request, serverScheme: 'https' }, lookup, now())
+    expect([fromRegistry.verdict, fromRegistry.keySource]).toEqual(['valid', 'registry'])
+    expect(JSON.stringify(fromRegistry)).not.toContain((hmac.jwk as { k: string }).k)
+    const expired = await inspectRequest({ request: await signedRequest(signer.signing, signer.keyid, { expires: Math.floor(now()) - 10 }), serverScheme: 'https' }, lookup, now())
+    expect(expired.code).toBe('ERR_SIGNATURE_EXPIRED')
+    expect(expired.lines.find((l) => l.failed)?.component).toBe('"@signature-params"')
   })
 
   it('reports a keyid that is not the pasted key, an expired signature and a request it cannot read', async () => {
