@@ -390,6 +390,7 @@ async function loadUsage(keyid: string): Promise<void> {
   const refused = series.buckets.map((b) => Object.values(b.rejections).reduce((n, v) => n + v, 0))
   const codes = new Map<string, number>()
   for (const b of series.buckets) for (const [code, n] of Object.entries(b.rejections)) codes.set(code, (codes.get(code) ?? 0) + n)
+  const half = ({ minute: 60, hour: 3600, day: 86_400 }[series.by] ?? 60) / 2
   const box = $('usage-chart')
   chart?.destroy()
   box.replaceChildren()
@@ -398,7 +399,11 @@ async function loadUsage(keyid: string): Promise<void> {
     {
       width,
       height: 220,
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+      // Half a bucket of room at each end, so the first and last bars are drawn whole.
+      scales: {
+        x: { time: true, range: (_u, min, max) => [min - half, max + half] },
+        y: { range: (_u, _min, max) => [0, Math.max(1, max)] },
+      },
       // Bars: a bucket is a count over its whole interval, and one bucket still reads as one.
       series: [
         {},
