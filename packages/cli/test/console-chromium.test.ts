@@ -3,7 +3,8 @@
  * clicks through the inspector (a tampered body marks `content-digest`; a server behind a proxy
  * marks `@target-uri` and `@authority`; the untouched request is valid), the keys view (state,
  * scopes, IP lists, limits, a usage chart, the rotation timeline), a cancelled and then a
- * confirmed revoke, and keeps screenshots in docs/images/.
+ * confirmed revoke, and keeps screenshots in .tmp/console-screenshots/ (in docs/images/, the
+ * pictures the README shows, with SIGNET_UPDATE_SCREENSHOTS=1).
  *
  * The console server runs in-process (`startConsole`) and is closed in `afterAll`; its clock is
  * the test's, so the usage chart gets several minutes of samples in a second. The browser is
@@ -24,7 +25,8 @@ import type { Fixture } from './console-support.ts'
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-const images = fileURLToPath(new URL('../../../docs/images/', import.meta.url))
+// A test run must not change tracked files: the docs' pictures are refreshed only when asked.
+const images = fileURLToPath(new URL(process.env['SIGNET_UPDATE_SCREENSHOTS'] === '1' ? '../../../docs/images/' : '../../../.tmp/console-screenshots/', import.meta.url))
 const haveChromium = existsSync(CHROMIUM)
 if (!haveChromium) {
   if (process.env['CI'] === 'true') throw new Error(`${CHROMIUM} is required in CI for the console's browser test`)
