@@ -296,11 +296,10 @@ export class Registry {
       )
     }
     // The successor inherits what is left of the old key's lifetime (a 30-day key rotated on
-    // day 10 gives a key that expires on day 30), unless a lifetime is given.
-    if (options.expiresIn === undefined && old.expires !== null && old.expires <= now) {
-      throw new SignetError('ERR_INVALID_EXPIRY', `key ${id} has expired: give the successor a lifetime (expiresIn, or --expires-in)`)
-    }
-    const expires = expiryOf(now, options, old.expires)
+    // day 10 gives a key that expires on day 30), unless a lifetime is given. A key already
+    // expired has none left: its successor gets the default lifetime.
+    const inherited = old.expires === null ? null : old.expires > now ? old.expires : now + this.#lifetime
+    const expires = expiryOf(now, options, inherited)
     const newId = generateKeyId()
     const m = await keyMaterial(newId, old.algorithm, options.publicKey)
     const keys = await this.#keyring.keys()
