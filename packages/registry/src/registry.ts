@@ -129,6 +129,7 @@ export class Registry {
   readonly #keyring: Keyring
   readonly #actor: string
   readonly #now: () => number
+  readonly #clockGiven: boolean
   readonly #lifetime: number
   readonly #overlap: number
   readonly #usageOptions: UsageRecorderOptions
@@ -145,6 +146,7 @@ export class Registry {
     this.#keyring = new Keyring(options.store, masterKey, dataKeys)
     this.#actor = options.actor ?? 'unknown'
     this.#now = options.now ?? (() => Math.floor(Date.now() / 1000))
+    this.#clockGiven = options.now !== undefined
     this.#lifetime = checkSeconds(options.defaultLifetimeSeconds ?? DEFAULT_LIFETIME_SECONDS, 'defaultLifetimeSeconds')
     if (this.#lifetime > MAX_LIFETIME_SECONDS) throw new RangeError('"defaultLifetimeSeconds" must be at most 100 years')
     this.#overlap = checkSeconds(options.defaultOverlapSeconds ?? DEFAULT_OVERLAP_SECONDS, 'defaultOverlapSeconds')
@@ -154,6 +156,11 @@ export class Registry {
     const owners = new Map<string, RateLimitSpec>()
     for (const [owner, limit] of Object.entries(options.ownerRateLimits ?? {})) owners.set(owner, checkRateLimit(limit, `ownerRateLimits.${owner}`))
     this.#ownerLimits = owners
+  }
+
+  /** The clock in ms: the system's, or the `now` option's seconds (a test clock). */
+  #nowMs(): number {
+    return this.#clockGiven ? this.#now() * 1000 : Date.now()
   }
 
   /** The backing store. */
@@ -456,7 +463,7 @@ export class Registry {
     if (a === undefined) return
     const ownerLimit = this.#ownerLimits.get(a.owner)
     if (a.rateLimit === undefined && ownerLimit === undefined && a.credits === undefined) return
-    const now = nowMs ?? this.#now() * 1000
+    const now = nowMs ?? this.#nowMs()
     const check = quotaCheck(keyid, a.owner, a.rateLimit, ownerLimit, a.credits, now)
     const decision = await this.#quota.take(check, now)
     if (decision.code !== undefined) throw limitError(check, decision)
@@ -480,7 +487,7 @@ export class Registry {
     const ownerLimit = this.#ownerLimits.get(r.owner)
     let credits: KeyLimits['credits'] = null
     if (r.credits !== undefined) {
-      const nowMs = this.#now() * 1000
+      const nowMs = this.#nowMs()
       const check = quotaCheck(id, r.owner, undefined, undefined, r.credits, nowMs)
       const used = await this.#quota.creditsUsed(check.group, check.credits?.id ?? '')
       const end = creditsWindow(r.credits.refill, nowMs).endMs
