@@ -48,6 +48,33 @@ export interface QuotaStore {
   close(): Promise<void>
 }
 
+/**
+ * One atomic decision over counters read with `get` and written with `set` (a name, a value,
+ * and when it may be forgotten, ms): the rule every store follows (the Redis script repeats it
+ * in Lua).
+ */
+export function decide(
+  check: QuotaCheck, nowMs: number, get: (name: string) => number, set: (name: string, value: number, untilMs: number) => void,
+): QuotaDecision {
+  const name = (id: string): string => `${check.group}\u0000${id}`
+  const steps = check.limits.map((l) => gcra(get(name(l.id)), nowMs, l.spec))
+  const limits = steps.map((s) => ({ remaining: s.remaining, resetSeconds: s.resetSeconds }))
+  const refused = steps.filter((s) => !s.allowed)
+  if (refused.length > 0) return { code: 'ERR_RATE_LIMITED', retryAfterSeconds: Math.max(...refused.map((s) => s.retryAfterSeconds)), limits }
+  let creditsRemaining: number | undefined
+  if (check.credits !== undefined) {
+    const used = get(name(check.credits.id))
+    if (used >= check.credits.amount) return { code: 'ERR_CREDITS_EXHAUSTED', retryAfterSeconds: check.credits.resetSeconds, limits, creditsRemaining: 0 }
+    set(name(check.credits.id), used + 1, nowMs + (check.credits.resetSeconds + 86_400) * 1000)
+    creditsRemaining = check.credits.amount - used - 1
+  }
+  check.limits.forEach((l, i) => {
+    const step = steps[i] as (typeof steps)[number]
+    set(name(l.id), step.tat, step.tat + 1000)
+  })
+  return { retryAfterSeconds: 0, limits, creditsRemaining }
+}
+
 /** Counters in this process's memory: one server process, tests, the demo. */
 export class MemoryQuota implements QuotaStore {
   readonly #counters = new Map<string, { value: number; untilMs: number }>()
@@ -66,23 +93,7 @@ export class MemoryQuota implements QuotaStore {
 
   async take(check: QuotaCheck, nowMs: number = this.#now()): Promise<QuotaDecision> {
     if (this.#counters.size > 100_000) for (const [k, c] of this.#counters) if (c.untilMs <= nowMs) this.#counters.delete(k)
-    const steps = check.limits.map((l) => gcra(this.#get(`${check.group}\u0000${l.id}`, nowMs), nowMs, l.spec))
-    const limits = steps.map((s) => ({ remaining: s.remaining, resetSeconds: s.resetSeconds }))
-    const refused = steps.filter((s) => !s.allowed)
-    if (refused.length > 0) return { code: 'ERR_RATE_LIMITED', retryAfterSeconds: Math.max(...refused.map((s) => s.retryAfterSeconds)), limits }
-    let creditsRemaining: number | undefined
-    if (check.credits !== undefined) {
-      const name = `${check.group}\u0000${check.credits.id}`
-      const used = this.#get(name, nowMs)
-      if (used >= check.credits.amount) return { code: 'ERR_CREDITS_EXHAUSTED', retryAfterSeconds: check.credits.resetSeconds, limits, creditsRemaining: 0 }
-      this.#counters.set(name, { value: used + 1, untilMs: nowMs + (check.credits.resetSeconds + 86_400) * 1000 })
-      creditsRemaining = check.credits.amount - used - 1
-    }
-    check.limits.forEach((l, i) => {
-      const step = steps[i] as (typeof steps)[number]
-      this.#counters.set(`${check.group}\u0000${l.id}`, { value: step.tat, untilMs: step.tat + 1000 })
-    })
-    return { retryAfterSeconds: 0, limits, creditsRemaining }
+    return decide(check, nowMs, (name) => this.#get(name, nowMs), (name, value, untilMs) => void this.#counters.set(name, { value, untilMs }))
   }
 
   async creditsUsed(group: string, id: string): Promise<number> {

@@ -38,6 +38,8 @@ import type { KeyBuckets, UsageGranularity, UsageRetention } from '../usage-buck
 import { acquireLock } from './file-lock.ts'
 import type { LockOptions } from './file-lock.ts'
 import type { Mutation, RegistryStore, StoreMeta, TransactionContext } from './store.ts'
+import { FileQuota } from './file-quota.ts'
+import type { QuotaStore } from '../quota.ts'
 
 /** Options of {@link FileStore}. */
 export interface FileStoreOptions extends LockOptions {
@@ -315,6 +317,11 @@ export class FileStore implements RegistryStore {
     const { buckets } = await this.#readUsageFile()
     const since = Math.max(sinceSeconds, Math.floor(Date.now() / 1000) - this.#retention[by])
     return readBuckets(Object.hasOwn(buckets, id) ? buckets[id] : undefined, by, since)
+  }
+
+  /** Rate limits and credits in `PATH.quota`, shared by every process using this file (file-quota.ts). */
+  quota(): QuotaStore {
+    return new FileQuota(this.path, this.#lock)
   }
 
   async readAudit(sinceSeconds?: number): Promise<AuditEntry[]> {
