@@ -91,4 +91,30 @@ describe('signet serve: limits, credits and leak alerts', () => {
       await reopened.close()
     }
   }, 30_000)
+
+  it('refuses --secret-scanning or --owner-rate-limit without --registry, a malformed limit, and an unusable keys file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'signet-serve-limits-bad-'))
+    const env = { SIGNET_MASTER_KEY: generateMasterKey() }
+    const registry = await openRegistryFromSpec(join(dir, 'keys.signet'), { env })
+    await registry.create({ owner: 'acme' })
+    await registry.close()
+    writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: [] }))
+    writeFileSync(join(dir, 'not-keys.json'), JSON.stringify({ keys: [] }))
+    const cases: [string[], string][] = [
+      [['--jwks', 'jwks.json', '--secret-scanning', 'not-keys.json'], 'ERR_USAGE'],
+      [['--jwks', 'jwks.json', '--owner-rate-limit', 'acme=1/1m'], 'ERR_USAGE'],
+      [['--registry', 'keys.signet', '--owner-rate-limit', 'acme'], 'ERR_USAGE'],
+      [['--registry', 'keys.signet', '--owner-rate-limit', 'acme=0/1m'], 'ERR_USAGE'],
+      [['--registry', 'keys.signet', '--secret-scanning', 'not-keys.json'], 'ERR_KEY_INVALID'],
+    ]
+    for (const [args, code] of cases) {
+      const r = await serveInProcess(['serve', '--port', '0', ...args], dir, env)
+      if ('port' in r) {
+        await r.stop()
+        throw new Error(`serve started with ${args.join(' ')}`)
+      }
+      expect(r.exit, args.join(' ')).toBe(2)
+      expect(JSON.parse(r.stderr.join('')).code, args.join(' ')).toBe(code)
+    }
+  })
 })
