@@ -6,7 +6,8 @@
  * parameters -> resolve the key (the `keyid` is untrusted input) -> key state and the algorithm
  * pinned to the key (RFC 9421 section 7.3.6) -> client IP against the key's lists -> `created`,
  * `expires` and max age with clock skew -> rebuild the base -> verify the signature -> recompute
- * `Content-Digest` over the received body -> record the nonce -> scopes -> usage hooks.
+ * `Content-Digest` over the received body -> record the nonce -> scopes -> admission (rate
+ * limits and credits: `admit`) -> usage hooks.
  *
  * Cheap checks run before cryptography so a flood of junk costs little. The nonce is recorded
  * only after the signature and the digest hold, so nobody without the key can burn nonces
@@ -110,6 +111,13 @@ export interface VerifierOptions {
    * Default: every authority.
    */
   readonly authorities?: readonly string[] | undefined
+  /**
+   * The last stage, after the signature, the nonce and the scopes held: rate limits and
+   * credits (a registry's `admission()`). Throw (`ERR_RATE_LIMITED`, `ERR_CREDITS_EXHAUSTED`)
+   * to refuse; the refusal reaches `onRejected` with the key id. A request refused earlier (IP,
+   * signature, scope) never reaches it, so it never uses quota.
+   */
+  readonly admit?: ((identity: VerifiedIdentity) => void | Promise<void>) | undefined
   /** Called after each accepted request; errors are swallowed, never awaited. */
   readonly onVerified?: ((event: VerificationEvent) => void | Promise<void>) | undefined
   /** Called after each refused request; errors are swallowed, never awaited. */
@@ -380,11 +388,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const nonces: NonceStore | undefined = options.nonces === false ? undefined : (options.nonces ?? new MemoryNonceStore({ now: clock }))
   const policy = resolvePolicy(options.policy, nonces !== undefined)
   const limits = resolveLimits(options.limits)
-  for (const name of ['onVerified', 'onRejected'] as const) {
+  for (const name of ['onVerified', 'onRejected', 'admit'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`"${name}" expected a function`)
   }
   if (policy.requireNonce && nonces === undefined) throw new TypeError('"policy.requireNonce" needs a nonce store in "nonces"')
   const checkAuthority = authorityPin(options.authorities)
+  const admit = options.admit
   const forwarding: Forwarding = createForwarding({ trustedProxies: options.trustedProxies, forwardedHeader: options.forwardedHeader, cfConnectingIp: options.cfConnectingIp })
   const fieldTypes = options.fieldTypes
   const profiles = checkProfiles(options.profiles)
@@ -556,10 +565,17 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (nonces !== undefined && typeof nonce === 'string') {
       // Recorded only now, after the signature and the digest held.
       const recorded = nonces.record(`${accepted.keyid}\u0000${nonce}`, nonceTtlMs(accepted.candidate, nowMs), accepted.keyid)
-      if (isThenable(recorded)) return recorded.then((fresh) => identityOf(accepted, options, peer, fresh))
-      return identityOf(accepted, options, peer, recorded)
+      if (isThenable(recorded)) return recorded.then((fresh) => admitted(identityOf(accepted, options, peer, fresh)))
+      return admitted(identityOf(accepted, options, peer, recorded))
     }
-    return identityOf(accepted, options, peer, true)
+    return admitted(identityOf(accepted, options, peer, true))
+  }
+
+  /** The admission stage (`admit`): the identity, once the hook let it through. */
+  function admitted(identity: VerifiedIdentity): VerifiedIdentity | Promise<VerifiedIdentity> {
+    if (admit === undefined) return identity
+    const decided = admit(identity)
+    return isThenable(decided) ? decided.then(() => identity) : identity
   }
 
   function identityOf(accepted: Accepted, options: VerifyRequestOptions, peer: ForwardedInfo, fresh: boolean): VerifiedIdentity {
