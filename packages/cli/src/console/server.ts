@@ -155,10 +155,9 @@ function objectBody(value: unknown): Record<string, unknown> {
   return value as Record<string, unknown>
 }
 
-/** The registry's `usage(keyid, { since, by })`; a registry keeping totals ignores the options. */
+/** The registry's per-key usage buckets (`usageBuckets(keyid, { since, by })`). */
 function usageReader(registry: Registry): ReadUsage {
-  const usage = registry.usage.bind(registry) as (keyid: string, options?: unknown) => Promise<unknown>
-  return (keyid, options) => usage(keyid, options)
+  return (keyid, options) => registry.usageBuckets(keyid, { since: Math.floor(options.since), by: options.by })
 }
 
 /**
