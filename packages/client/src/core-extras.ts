@@ -7,6 +7,7 @@
  */
 export {
   componentValue,
+  createContentDigest,
   fromFetchRequest,
   importKey,
   parseComponentIdentifier,

@@ -15,6 +15,7 @@
 export type FullCore = typeof import('./core-extras.ts')
 
 let loading: Promise<FullCore> | undefined
+let loaded: FullCore | undefined
 
 /**
  * Load `@signet/core` once; later calls share the first promise.
@@ -26,6 +27,29 @@ let loading: Promise<FullCore> | undefined
  * ```
  */
 export function fullCore(): Promise<FullCore> {
-  loading ??= import('./core-extras.ts')
+  loading ??= import('./core-extras.ts').then((module) => (loaded = module))
   return loading
+}
+
+/**
+ * The full core if it has finished loading, else undefined (nothing is started).
+ *
+ * @returns the module namespace or undefined.
+ */
+export function loadedFullCore(): FullCore | undefined {
+  return loaded
+}
+
+/**
+ * Start loading the full core where it costs no download: a server-side runtime (Node, Bun,
+ * Deno), where its signer, on node:crypto with string input and output, is about twice as fast
+ * per signature as the lean one. A browser keeps to the lean path until a request needs more.
+ *
+ * @returns true when loading was started (the signer then waits for it on its first request:
+ *   a loop of signatures that never yields to the event loop would otherwise never see it).
+ */
+export function preloadOnServerRuntimes(): boolean {
+  if (typeof (globalThis as { process?: { getBuiltinModule?: unknown } }).process?.getBuiltinModule !== 'function') return false
+  fullCore().catch(() => undefined)
+  return true
 }

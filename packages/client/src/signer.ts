@@ -27,7 +27,7 @@ import type {
   SignetKey,
   SignOptions,
 } from '@signet/core'
-import { fullCore } from './full-core.ts'
+import { fullCore, loadedFullCore, preloadOnServerRuntimes } from './full-core.ts'
 import { DEFAULT_MAX_BODY_BYTES } from './body.ts'
 import { checkComponents, defaultComponents, serializeComponents } from './components.ts'
 import type { ComponentInput } from './components.ts'
@@ -317,6 +317,7 @@ export function createSigner(options: SignerOptions): Signer {
   const clock = options.now ?? ((): number => Date.now() / 1000)
   if (typeof clock !== 'function') throw new TypeError('"now" must be a function returning unix seconds')
 
+  const serverRuntime = preloadOnServerRuntimes()
   let keyPromise: Promise<SignetKey> | undefined
   let keyIdPromise: Promise<string> | undefined
   let offsetSeconds = 0
@@ -364,6 +365,9 @@ export function createSigner(options: SignerOptions): Signer {
   ): Promise<{ added: SignatureFields; message: HttpRequestMessage }> => {
     const key = await loadKey()
     const keyId = await loadKeyId()
+    // Once the full core is loaded (on a server runtime, before the first signature), its
+    // digest and signer are the faster ones.
+    const full = loadedFullCore() ?? (serverRuntime ? await fullCore() : undefined)
     const digestCovered = overrides.components === undefined ? coversDigest : overrides.components.some((c) => c.name === 'content-digest')
     let contentDigest: string | undefined
     if (digest !== 'none' && (body !== undefined || digestCovered)) {
@@ -408,10 +412,10 @@ export function createSigner(options: SignerOptions): Signer {
     const nonce = wantNonce ? (typeof nonceOption === 'function' ? checkNonce(nonceOption()) : createNonce()) : undefined
     const keyid = overrides.keyid === false ? null : keyId
     let result: { readonly signatureInput: string; readonly signature: string }
-    const names = backend === undefined && LEAN_ALGORITHMS.has(key.algorithm.name) ? basicNames(covered) : undefined
+    const names = full === undefined && backend === undefined && LEAN_ALGORITHMS.has(key.algorithm.name) ? basicNames(covered) : undefined
     if (names !== undefined) {
-      // The hot path: core's lean signer on parameterless components, the same bytes as
-      // signMessage for the same profile (test/bundle/lean-signing.test.ts).
+      // A browser's hot path: core's lean signer on parameterless components, the same bytes
+      // as signMessage for the same profile (test/bundle/lean-signing.test.ts).
       result = await signBasic(message, {
         key,
         label: useLabel,
@@ -424,8 +428,9 @@ export function createSigner(options: SignerOptions): Signer {
         alg: overrides.alg === true,
       })
     } else {
-      // Components with parameters, a forced backend, RSA or ECDSA: the full signer, loaded now.
-      const { signMessage } = await fullCore()
+      // The full signer: loaded already (a server runtime), or loaded now for components with
+      // parameters, a forced backend, RSA or ECDSA.
+      const { signMessage } = full ?? (await fullCore())
       // One object literal, undefined for what is absent (core reads undefined as absent).
       const signOptions: SignOptions = {
         key,
@@ -545,6 +550,8 @@ function basicNames(covered: readonly (string | ComponentIdentifier)[]): string[
 
 /** An RFC 9530 `Content-Digest` value over `body`: `sha-256=:...:`. */
 async function contentDigestOf(alg: 'sha-256' | 'sha-512', body: Uint8Array): Promise<string> {
+  const full = loadedFullCore()
+  if (full !== undefined) return full.createContentDigest(body, [alg])
   return alg + '=:' + shortBase64(await digestBytes(alg, body)) + ':'
 }
 
