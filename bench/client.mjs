@@ -6,7 +6,8 @@
 //
 // Each signer signs what the peers sign: the fixtures' components, `created` and `keyid`, no
 // nonce (the peers add none), and makes the Content-Digest itself on POST.
-import { createServer } from 'node:http'
+import { IncomingMessage, createServer } from 'node:http'
+import { Socket } from 'node:net'
 import { CREATED, KEY_ID, REQUESTS, componentsFor } from './fixtures.mjs'
 
 function headerRecord(req) {
@@ -70,6 +71,55 @@ export function fetchVerifyContender(server, core, client, { name, constructOnly
       if (constructOnly) return () => build()
       const verify = () => verifier.verify(build())
       const identity = await verify()
+      if (identity.keyid !== KEY_ID) throw new Error(`${name}: did not verify`)
+      return verify
+    },
+  }
+}
+
+/**
+ * The Node adapter's `verifyNodeRequest(verifier, req)` on a synthetic `IncomingMessage`: what
+ * `withSignetNode` and `signetExpress` do per request once Node's HTTP parser has made the
+ * request object (raw headers, the body pushed as one chunk, as a small body arrives): read the
+ * body from the stream, build the message model, verify. The socket is never connected; the
+ * IncomingMessage is built per call, as Node builds one per request (its cost is included).
+ */
+export function nodeVerifyContender(server, core, client, { name }) {
+  return {
+    name,
+    signet: true,
+    publicApi: true,
+    supports: (alg, _kind, op) => op === 'verify' && typeof server?.verifyNodeRequest === 'function' && (alg.name === 'hmac-sha256' || alg.name === 'ed25519'),
+    async prepare({ alg, kind, keys }) {
+      const req = REQUESTS[kind]
+      const k = keys[alg.name]
+      const signer = client.createSigner(signerOptions(k.privateJwk, kind, false))
+      const url = new URL(req.url)
+      const signed = await signer.sign({ method: req.method, url: req.url, headers: headerRecord(req), body: req.body })
+      const rawHeaders = ['Host', url.host]
+      for (const [n, v] of Object.entries(signed.headers)) rawHeaders.push(n, v)
+      const body = req.body === undefined ? undefined : Buffer.from(typeof req.body === 'string' ? req.body : req.body)
+      if (body !== undefined && !('content-length' in signed.headers)) rawHeaders.push('Content-Length', String(body.length))
+      const headers = {}
+      for (let i = 0; i < rawHeaders.length; i += 2) headers[rawHeaders[i].toLowerCase()] = rawHeaders[i + 1]
+      const key = await core.importKey(alg.name === 'hmac-sha256' ? k.privateJwk : k.publicJwk, { alg: alg.name, kid: KEY_ID })
+      const verifier = server.createVerifier({ keys: [{ id: KEY_ID, key }], nonces: false, clock: () => CREATED * 1000 + 1000 })
+      // The fixtures sign https URLs: the adapter takes `https` from a TLS socket's `encrypted`.
+      const socket = new Socket()
+      socket.encrypted = true
+      const incoming = () => {
+        const m = new IncomingMessage(socket)
+        m.method = req.method
+        m.url = url.pathname + url.search
+        m.httpVersion = '1.1'
+        m.rawHeaders = rawHeaders
+        m.headers = headers
+        if (body !== undefined) m.push(body)
+        m.push(null)
+        return m
+      }
+      const verify = () => server.verifyNodeRequest(verifier, incoming())
+      const { identity } = await verify()
       if (identity.keyid !== KEY_ID) throw new Error(`${name}: did not verify`)
       return verify
     },

@@ -18,9 +18,9 @@
  *
  * @module
  */
-import { algorithms, getAlgorithm, SignetError } from '@signet/core'
+import { algorithms, getAlgorithm, SignetError } from '@signet/core/signing'
 import type { AlgorithmDescriptor, AlgorithmName, SignetErrorCode, SignetKey } from '@signet/core'
-import { isCryptoKey } from './public-jwk.ts'
+import { isCryptoKey } from './crypto-key.ts'
 
 // RFC 7468 labels core reads (PKCS#8, SPKI, PKCS#1, SEC1, and the EC PARAMETERS block that
 // `openssl ecparam -genkey` writes before the key); the prefix is the key type.

@@ -113,7 +113,7 @@ export function kySigner(signer: Signer | ProfileSignerLike, options: SignedFetc
     // The parts are the request as ky built it, minus this signer's signature, for re-signing
     // a redirect or a retry; the first attempt goes out exactly as the hook signed it.
     const parts = await internals.readParts(input.clone())
-    removeSignatureMember(parts.headers, signer.label)
+    await removeSignatureMember(parts.headers, signer.label)
     return runSigned(signer, settings, parts, input)
   }
   return { hooks, fetch }

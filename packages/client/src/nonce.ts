@@ -7,7 +7,7 @@
  *
  * @module
  */
-export { createNonce } from '@signet/core'
+export { createNonce } from '@signet/core/signing'
 
 // sf-string characters (RFC 8941 section 3.3.3): printable ASCII; '"' and '\' are escaped by
 // the serializer, but a nonce has no reason to carry them.

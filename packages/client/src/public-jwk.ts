@@ -6,34 +6,22 @@
  *
  * @module
  */
-import { getAlgorithm, thumbprint } from '@signet/core'
+import { getAlgorithm } from '@signet/core/signing'
+import { fullCore } from './full-core.ts'
+import { isCryptoKey, isKeyPair } from './crypto-key.ts'
+import type { KeyPairLike } from './crypto-key.ts'
+
+export { isCryptoKey, isKeyPair } from './crypto-key.ts'
+export type { KeyPairLike } from './crypto-key.ts'
 
 /** Algorithms a browser key pair can be generated for. */
 export type BrowserKeyAlgorithm = 'ed25519' | 'ecdsa-p256-sha256'
-
-/** A WebCrypto key pair (what `generateKey` and {@link generateBrowserKey} return). */
-export interface KeyPairLike {
-  readonly privateKey: CryptoKey
-  readonly publicKey: CryptoKey
-}
 
 /** @internal `crypto.subtle`, or a TypeError saying it is missing. */
 export function subtle(): SubtleCrypto {
   const s = globalThis.crypto?.subtle
   if (s === undefined) throw new TypeError('WebCrypto (crypto.subtle) is not available; browser keys need a secure context')
   return s
-}
-
-/** True for a `CryptoKey` in this realm. */
-export function isCryptoKey(value: unknown): value is CryptoKey {
-  return typeof CryptoKey !== 'undefined' && value instanceof CryptoKey
-}
-
-/** True for an object holding a private and a public `CryptoKey`. */
-export function isKeyPair(value: unknown): value is KeyPairLike {
-  if (typeof value !== 'object' || value === null) return false
-  const v = value as Partial<KeyPairLike>
-  return isCryptoKey(v.privateKey) && isCryptoKey(v.publicKey)
 }
 
 /**
@@ -66,6 +54,6 @@ export async function exportPublicJwk(key: KeyPairLike | CryptoKey): Promise<Jso
   if (full.crv !== undefined) jwk.crv = full.crv
   if (full.x !== undefined) jwk.x = full.x
   if (full.y !== undefined) jwk.y = full.y
-  const kid = await thumbprint(jwk)
+  const kid = await (await fullCore()).thumbprint(jwk)
   return { ...jwk, alg: alg.jose, use: 'sig', kid }
 }

@@ -22,9 +22,9 @@
  */
 import { isProfileSigner, sendWithProfile } from './profile-fetch.ts'
 import type { ProfileSignerLike } from './profile-fetch.ts'
-import { fromFetchRequest, SignetError } from '@signet/core'
+import { SignetError } from '@signet/core/signing'
 import type { HttpRequestMessage } from '@signet/core'
-import { acceptSignatureMayHelp, meetAcceptSignature } from './accept-signature.ts'
+import { acceptSignatureMayHelp } from './accept-signature-codes.ts'
 import { clockSkewDate, problemCode } from './clock-offset.ts'
 import { isRedirect, redirectParts } from './redirect.ts'
 import { directParts, toRequest } from './request-parts.ts'
@@ -32,7 +32,8 @@ import type { RequestParts } from './request-parts.ts'
 import { isFullSigner, lowerCaseFields, signerInternals } from './signer.ts'
 import type { DescriptionSigner } from './description.ts'
 import type { Signer, SignOverrides } from './signer.ts'
-import { checkResponseVerification, verifySignedResponse } from './verify-response.ts'
+import { checkResponseVerification } from './response-verification.ts'
+import { fullCore } from './full-core.ts'
 import type { ResponseVerification } from './verify-response.ts'
 
 /** Any fetch-shaped function. */
@@ -153,7 +154,7 @@ async function sendFollowingRedirects(
     let response: Response
     if (redirects === 0 && presigned !== undefined) {
       const request = new Request(presigned, { redirect: 'manual' })
-      message = settings.verification === undefined ? undefined : lowerCaseFields(await fromFetchRequest(request.clone()))
+      message = settings.verification === undefined ? undefined : lowerCaseFields(await (await fullCore()).fromFetchRequest(request.clone()))
       response = await settings.send(request)
     } else if (signed && settings.direct) {
       // The global fetch gets (url, init) and builds the one Request it sends: a Request handed
@@ -167,7 +168,7 @@ async function sendFollowingRedirects(
       response = await settings.send(request)
     } else {
       const request = toRequest(parts, parts.headers, 'manual')
-      message = settings.verification === undefined ? undefined : lowerCaseFields(await fromFetchRequest(request.clone()))
+      message = settings.verification === undefined ? undefined : lowerCaseFields(await (await fullCore()).fromFetchRequest(request.clone()))
       response = await settings.send(request)
     }
     // A browser hides the target of a manual redirect (an opaque-redirect response): it can
@@ -225,6 +226,8 @@ async function retryAfter(
   // A key or address refusal is final: re-signing cannot change it (accept-signature.ts).
   if (settings.acceptSignature && !state.acceptRetried && field !== null && acceptSignatureMayHelp(await problemCode(response))) {
     state.acceptRetried = true
+    // Loaded on the first such answer: most clients never meet one.
+    const { meetAcceptSignature } = await import('./accept-signature.ts')
     const met = meetAcceptSignature(field, await signer.key(), await signer.keyId(), signerInternals(signer).expiresSeconds)
     if (met !== undefined) return met
   }
@@ -239,6 +242,7 @@ async function retryAfter(
 async function checkResponse(settings: FetchSettings, outcome: Outcome): Promise<void> {
   if (settings.verification === undefined) return
   try {
+    const { verifySignedResponse } = await import('./verify-response.ts')
     await verifySignedResponse(outcome.response, outcome.message as HttpRequestMessage, settings.verification)
   } catch (err) {
     discard(outcome.response)

@@ -15,20 +15,8 @@
  *
  * @module
  */
-import {
-  algorithms,
-  createContentDigest,
-  describedMessage,
-  fieldsOf,
-  importKey,
-  parseSignatureField,
-  parseSignatureInput,
-  publicKey,
-  SignetError,
-  signMessage,
-  thumbprint,
-  toBase64,
-} from '@signet/core'
+import { algorithms } from '@signet/core/signing'
+import { describedMessage, digestBytes, fieldsOf, importJwk, isBasicComponent, shortBase64, signBasic } from '@signet/core/signing'
 import type {
   HttpMessage,
   AlgorithmName,
@@ -39,12 +27,13 @@ import type {
   SignetKey,
   SignOptions,
 } from '@signet/core'
+import { fullCore, loadedFullCore, preloadOnServerRuntimes } from './full-core.ts'
 import { DEFAULT_MAX_BODY_BYTES } from './body.ts'
 import { checkComponents, defaultComponents, serializeComponents } from './components.ts'
 import type { ComponentInput } from './components.ts'
 import { checkNonce, createNonce } from './nonce.ts'
-import { exportPublicJwk, isCryptoKey, isKeyPair } from './public-jwk.ts'
-import type { KeyPairLike } from './public-jwk.ts'
+import { isCryptoKey, isKeyPair } from './crypto-key.ts'
+import type { KeyPairLike } from './crypto-key.ts'
 import { checkSigner, descriptionBody, isDescription, signedHeaders } from './description.ts'
 import type { DescriptionSigner, KeptFields, RequestDescription, SignatureFields, SignedDescription } from './description.ts'
 import { readRequestParts, toRequest } from './request-parts.ts'
@@ -328,6 +317,7 @@ export function createSigner(options: SignerOptions): Signer {
   const clock = options.now ?? ((): number => Date.now() / 1000)
   if (typeof clock !== 'function') throw new TypeError('"now" must be a function returning unix seconds')
 
+  const serverRuntime = preloadOnServerRuntimes()
   let keyPromise: Promise<SignetKey> | undefined
   let keyIdPromise: Promise<string> | undefined
   let offsetSeconds = 0
@@ -340,10 +330,11 @@ export function createSigner(options: SignerOptions): Signer {
   const loadKeyId = (): Promise<string> => {
     keyIdPromise ??= loadKey().then(async (key) => {
       if (configuredKeyId !== undefined) return configuredKeyId
-      if (isKeyPair(keyInput)) return (await exportPublicJwk(keyInput.publicKey)).kid
+      if (isKeyPair(keyInput)) return (await (await import('./public-jwk.ts')).exportPublicJwk(keyInput.publicKey)).kid
       // Web Bot Auth: the keyid is the thumbprint, whatever kid the key carries.
       if (key.kid !== undefined && agent === undefined) return key.kid
       if (key.algorithm.symmetric) throw new TypeError('"keyId" is required for a shared-secret key without a kid')
+      const { thumbprint, publicKey } = await fullCore()
       return thumbprint(publicKey(key))
     })
     return keyIdPromise
@@ -351,7 +342,7 @@ export function createSigner(options: SignerOptions): Signer {
   const digestOf = async (body: Uint8Array): Promise<string> => {
     let value = digestCache.get(body)
     if (value === undefined) {
-      value = await createContentDigest(body, [digest as 'sha-256' | 'sha-512'])
+      value = await contentDigestOf(digest as 'sha-256' | 'sha-512', body)
       digestCache.set(body, value)
     }
     return value
@@ -374,11 +365,14 @@ export function createSigner(options: SignerOptions): Signer {
   ): Promise<{ added: SignatureFields; message: HttpRequestMessage }> => {
     const key = await loadKey()
     const keyId = await loadKeyId()
+    // Once the full core is loaded (on a server runtime, before the first signature), its
+    // digest and signer are the faster ones.
+    const full = loadedFullCore() ?? (serverRuntime ? await fullCore() : undefined)
     const digestCovered = overrides.components === undefined ? coversDigest : overrides.components.some((c) => c.name === 'content-digest')
     let contentDigest: string | undefined
     if (digest !== 'none' && (body !== undefined || digestCovered)) {
       // RFC 9530 section 2: an empty or absent body still has a digest, of zero bytes.
-      contentDigest = cacheDigest && body !== undefined ? await digestOf(body) : await createContentDigest(body ?? EMPTY, [digest as 'sha-256' | 'sha-512'])
+      contentDigest = cacheDigest && body !== undefined ? await digestOf(body) : await contentDigestOf(digest as 'sha-256' | 'sha-512', body ?? EMPTY)
     }
     const outFields: FieldLine[] = []
     let hasContentType = false
@@ -404,7 +398,7 @@ export function createSigner(options: SignerOptions): Signer {
         existing = existing === undefined ? field.value : field.value + ', ' + existing
         outFields.splice(i, 1)
       }
-      const applied = agent.apply(existing, useLabel, covered, defaulted)
+      const applied = await agent.apply(existing, useLabel, covered, defaulted)
       signatureAgent = applied.value
       covered = applied.covered
       outFields.push({ name: 'signature-agent', value: signatureAgent })
@@ -415,20 +409,43 @@ export function createSigner(options: SignerOptions): Signer {
     const validity = agent === undefined ? (overrides.expires ?? expiresSeconds) : Math.min(overrides.expires ?? agent.expiresSeconds, MAX_WEB_BOT_AUTH_VALIDITY_SECONDS)
     const wantNonce = overrides.nonce ?? nonceOption !== false
     const useTag = agent?.tag ?? overrides.tag ?? tag
-    // One object literal, undefined for what is absent (core reads undefined as absent).
-    const signOptions: SignOptions = {
-      key,
-      label: useLabel,
-      components: covered,
-      created: wantCreated ? created : null,
-      keyid: overrides.keyid === false ? null : keyId,
-      expires: validity === undefined ? undefined : created + validity,
-      nonce: wantNonce ? (typeof nonceOption === 'function' ? checkNonce(nonceOption()) : createNonce()) : undefined,
-      tag: useTag,
-      alg: overrides.alg === true,
-      backend,
+    const nonce = wantNonce ? (typeof nonceOption === 'function' ? checkNonce(nonceOption()) : createNonce()) : undefined
+    const keyid = overrides.keyid === false ? null : keyId
+    let result: { readonly signatureInput: string; readonly signature: string }
+    const names = full === undefined && backend === undefined && LEAN_ALGORITHMS.has(key.algorithm.name) ? basicNames(covered) : undefined
+    if (names !== undefined) {
+      // A browser's hot path: core's lean signer on parameterless components, the same bytes
+      // as signMessage for the same profile (test/bundle/lean-signing.test.ts).
+      result = await signBasic(message, {
+        key,
+        label: useLabel,
+        components: names,
+        created: wantCreated ? created : undefined,
+        keyid,
+        expires: validity === undefined ? undefined : created + validity,
+        nonce,
+        tag: useTag,
+        alg: overrides.alg === true,
+      })
+    } else {
+      // The full signer: loaded already (a server runtime), or loaded now for components with
+      // parameters, a forced backend, RSA or ECDSA.
+      const { signMessage } = full ?? (await fullCore())
+      // One object literal, undefined for what is absent (core reads undefined as absent).
+      const signOptions: SignOptions = {
+        key,
+        label: useLabel,
+        components: covered,
+        created: wantCreated ? created : null,
+        keyid,
+        expires: validity === undefined ? undefined : created + validity,
+        nonce,
+        tag: useTag,
+        alg: overrides.alg === true,
+        backend,
+      }
+      result = await signMessage(message, signOptions)
     }
-    const result = await signMessage(message, signOptions)
     outFields.push({ name: 'signature-input', value: result.signatureInput }, { name: 'signature', value: result.signature })
     return { added: { contentDigest, signatureAgent, signatureInput: result.signatureInput, signature: result.signature }, message }
   }
@@ -439,7 +456,7 @@ export function createSigner(options: SignerOptions): Signer {
     redirect?: RequestRedirect,
   ): Promise<{ request: Request; message: HttpRequestMessage }> => {
     const useLabel = overrides.label ?? label
-    const kept = keptMembers(parts.headers.get('signature-input'), parts.headers.get('signature'), useLabel)
+    const kept = await keptMembers(parts.headers.get('signature-input'), parts.headers.get('signature'), useLabel)
     const { added, message } = await signFields(parts.method, parts.url, fieldsOf(parts.headers), kept, parts.body, overrides, useLabel, true)
     // The one Request of this path, built from the bytes already read: no clone, no re-read.
     const request = toRequest(parts, signedHeaders(parts.headers, kept, added) as Headers, redirect)
@@ -460,7 +477,7 @@ export function createSigner(options: SignerOptions): Signer {
       if (field.name === 'signature-input') oldInput = oldInput === undefined ? field.value : oldInput + ', ' + field.value
       else if (field.name === 'signature') oldSignature = oldSignature === undefined ? field.value : oldSignature + ', ' + field.value
     }
-    const kept = keptMembers(oldInput, oldSignature, useLabel)
+    const kept = await keptMembers(oldInput, oldSignature, useLabel)
     const { added } = await signFields(method, input.url, fields, kept, body, overrides, useLabel, false)
     return { ...input, headers: signedHeaders(headers, kept, added) } as SignedDescription<D>
   }
@@ -496,7 +513,7 @@ export function createSigner(options: SignerOptions): Signer {
     signParts,
     signInit: async (parts, overrides = {}, redirect) => {
       const useLabel = overrides.label ?? label
-      const kept = keptMembers(parts.headers.get('signature-input'), parts.headers.get('signature'), useLabel)
+      const kept = await keptMembers(parts.headers.get('signature-input'), parts.headers.get('signature'), useLabel)
       const { added, message } = await signFields(parts.method, parts.url, fieldsOf(parts.headers), kept, parts.body, overrides, useLabel, true)
       return { init: initOf(parts, signedHeaders(parts.headers, kept, added) as Headers, redirect), message }
     },
@@ -505,6 +522,47 @@ export function createSigner(options: SignerOptions): Signer {
 }
 
 const EMPTY = new Uint8Array(0)
+
+// What core's lean signer signs with its own backends (node:crypto or WebCrypto).
+const LEAN_ALGORITHMS: ReadonlySet<string> = /* @__PURE__ */ new Set(['hmac-sha256', 'ed25519'])
+
+/**
+ * The covered components as bare names when every one is parameterless and computed by core's
+ * lean signer (`@method`, `content-type`, ...); undefined when one needs the full signer.
+ */
+function basicNames(covered: readonly (string | ComponentIdentifier)[]): string[] | undefined {
+  const names: string[] = []
+  for (const c of covered) {
+    let name: string
+    if (typeof c === 'string') {
+      // Serialized identifiers are quoted (`"@method"`); the defaults are bare names.
+      name = c.charCodeAt(0) === 0x22 && c.endsWith('"') && c.length > 2 ? c.slice(1, -1) : c
+      if (name.includes('"') || name.includes('\\')) return undefined
+    } else {
+      if (c.params.size !== 0) return undefined
+      name = c.name
+    }
+    if (!isBasicComponent(name)) return undefined
+    names.push(name)
+  }
+  return names
+}
+
+/** An RFC 9530 `Content-Digest` value over `body`: `sha-256=:...:`. */
+async function contentDigestOf(alg: 'sha-256' | 'sha-512', body: Uint8Array): Promise<string> {
+  const full = loadedFullCore()
+  if (full !== undefined) return full.createContentDigest(body, [alg])
+  return alg + '=:' + shortBase64(await digestBytes(alg, body)) + ':'
+}
+
+// The lean JWK import covers these; anything else is imported by core's full importKey.
+function isLeanJwk(input: unknown, alg: AlgorithmName | undefined): input is JsonWebKey {
+  if (typeof input !== 'object' || input === null || input instanceof Uint8Array || isCryptoKey(input) || isSignetKey(input)) return false
+  const jwk = input as JsonWebKey
+  // A JWK `alg` other than the one its type fits is judged by the full importer (its code).
+  if (jwk.kty === 'oct') return (alg === undefined || alg === 'hmac-sha256') && (jwk.alg === undefined || jwk.alg === 'HS256')
+  return jwk.kty === 'OKP' && jwk.crv === 'Ed25519' && (alg === undefined || alg === 'ed25519') && (jwk.alg === undefined || jwk.alg === 'EdDSA')
+}
 
 // A client calls the same few URLs again and again (an API's endpoints), and parsing one costs
 // about as much as an HMAC over the base: the last parses are kept, keyed by the exact text.
@@ -545,7 +603,8 @@ async function importSigningKey(
     // section 5.1.5), or an HMAC secret given the wrong alg, and key-checks.ts refuses them at
     // creation. A raw Ed25519 private key comes as a JWK or a SignetKey.
     const material = isKeyPair(input) ? input.privateKey : input
-    key = await importKey(material as JsonWebKey | string | Uint8Array | CryptoKey, importOptions)
+    if (isLeanJwk(material, alg)) key = await importJwk(material, kid === undefined ? {} : { kid })
+    else key = await (await fullCore()).importKey(material as JsonWebKey | string | Uint8Array | CryptoKey, importOptions)
   }
   refusePublic(key.type === 'public')
   return key
@@ -562,12 +621,14 @@ export type KeptMembers = KeptFields
  * @param input - the outgoing `Signature-Input` value, or null.
  * @param signature - the outgoing `Signature` value, or null.
  * @param label - the label about to be signed.
- * @returns undefined when neither field is present; otherwise the values to keep (undefined
+ * @returns (a promise of) undefined when neither field is present; otherwise the values to keep (undefined
  * for a field left with no member). Unparseable fields on an outgoing request can only be
  * stale or broken and are dropped.
  */
-export function keptMembers(input: string | null | undefined, signature: string | null | undefined, label: string): KeptMembers | undefined {
+export async function keptMembers(input: string | null | undefined, signature: string | null | undefined, label: string): Promise<KeptMembers | undefined> {
   if (input == null && signature == null) return undefined
+  // Only a re-signed request (a retry, a redirect) has these: the parser is loaded for it.
+  const { parseSignatureInput, parseSignatureField, toBase64 } = await fullCore()
   try {
     const inputs = parseSignatureInput(input == null ? [] : [input])
     const signatures = parseSignatureField(signature == null ? [] : [signature])
@@ -589,8 +650,8 @@ export function keptMembers(input: string | null | undefined, signature: string 
  * @param headers - the outgoing headers, modified.
  * @param label - the label about to be signed.
  */
-export function removeSignatureMember(headers: Headers, label: string): void {
-  const kept = keptMembers(headers.get('signature-input'), headers.get('signature'), label)
+export async function removeSignatureMember(headers: Headers, label: string): Promise<void> {
+  const kept = await keptMembers(headers.get('signature-input'), headers.get('signature'), label)
   if (kept === undefined) return
   headers.delete('signature-input')
   headers.delete('signature')

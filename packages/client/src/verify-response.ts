@@ -19,48 +19,17 @@
  * @module
  */
 import { fromFetchResponse, toComponentIdentifier, verifyMessage } from '@signet/core'
-import type { ComponentIdentifier, HttpRequestMessage, VerifiedSignature, VerifyOptions } from '@signet/core'
-import { lowerCaseFields } from './signer.ts'
+import type { ComponentIdentifier, HttpRequestMessage, VerifiedSignature } from '@signet/core'
+import { checkResponseVerification } from './response-verification.ts'
+import type { ResponseVerification } from './response-verification.ts'
 
-/** How the signing fetch verifies responses. */
-export interface ResponseVerification {
-  /** The server's key, or a resolver (see core `VerifyOptions.key`). */
-  readonly key: NonNullable<VerifyOptions['key']>
-  /**
-   * Requirements: components, parameters, algorithms, age, label or tag. Without
-   * `requiredComponents`: `"@status"`, `"@method";req`, `"@target-uri";req`, and
-   * `"content-digest"` when the response has a body. A list of the caller's must include a
-   * `;req` component.
-   */
-  readonly policy?: Omit<VerifyOptions, 'key'> | undefined
-}
+export { checkResponseVerification } from './response-verification.ts'
+export type { ResponseVerification } from './response-verification.ts'
+import { lowerCaseFields } from './signer.ts'
 
 // The request binding required by default: the components `signResponse` always covers.
 const BOUND_COMPONENTS: readonly string[] = ['@status', '"@method";req', '"@target-uri";req']
 const BOUND_WITH_DIGEST: readonly string[] = [...BOUND_COMPONENTS, 'content-digest']
-
-/**
- * Check response-verification settings: a key, and a policy that binds the response to its
- * request.
- *
- * @param options - the settings, as given.
- * @returns the same settings.
- * @throws {TypeError} when there is no key, or when `policy.requiredComponents` has no `;req`
- * component.
- * @throws {SignetError} `ERR_INVALID_COMPONENT` for a malformed component in the policy.
- */
-export function checkResponseVerification(options: ResponseVerification): ResponseVerification {
-  if (typeof options !== 'object' || options === null || options.key === undefined) {
-    throw new TypeError('"verifyResponse" must be an object with a "key"')
-  }
-  const required = options.policy?.requiredComponents
-  if (required !== undefined && !required.some((c: string | ComponentIdentifier) => toComponentIdentifier(c).params.has('req'))) {
-    throw new TypeError(
-      '"policy.requiredComponents" must include a component of the request (";req"), such as "@method";req: a response signature without one can be replayed as the answer to any request',
-    )
-  }
-  return options
-}
 
 /**
  * Verify a response's signature against the request that was sent.

@@ -17,7 +17,8 @@
  *
  * @module
  */
-import { componentValue, parseComponentIdentifier } from '@signet/core'
+import { fullCore } from './full-core.ts'
+import type { FullCore } from './full-core.ts'
 import type { ComponentIdentifier, HttpRequestMessage } from '@signet/core'
 
 /** The `tag` of a Web Bot Auth signature. */
@@ -42,7 +43,7 @@ export interface WebBotAuthProfile {
    * @param defaulted - whether `covered` is the signer's default list: `"@target-uri"` is then
    *   covered as `"@authority"`, `"@path"` and `"@query"`, since the draft requires `@authority`
    *   or `@target-uri` and verifiers (Cloudflare's among them) look for `@authority`.
-   * @returns the field's new value (this member set, other members kept) and the components,
+   * @returns (a promise of) the field's new value (this member set, other members kept) and the components,
    *   with `"signature-agent";key="LABEL"` added when missing.
    */
   apply(
@@ -50,7 +51,7 @@ export interface WebBotAuthProfile {
     label: string,
     covered: readonly (string | ComponentIdentifier)[],
     defaulted: boolean,
-  ): { readonly value: string; readonly covered: readonly (string | ComponentIdentifier)[] }
+  ): Promise<{ readonly value: string; readonly covered: readonly (string | ComponentIdentifier)[] }>
 }
 
 /** The options of `createSigner` this module reads. */
@@ -109,8 +110,10 @@ export function webBotAuthProfile(options: WebBotAuthSignerOptions, symmetricKey
     agentUrl: value,
     tag: WEB_BOT_AUTH_TAG,
     expiresSeconds,
-    apply(existing, label, covered, defaulted) {
-      const value = mergeMember(existing ?? null, label, member)
+    async apply(existing, label, covered, defaulted) {
+      // Loaded here, on the first Web Bot Auth request: a signer without an agent never needs it.
+      const { componentValue, parseComponentIdentifier } = await fullCore()
+      const value = mergeMember(existing ?? null, label, member, componentValue)
       if (defaulted) covered = covered.flatMap((c) => (isNamed(c, '@target-uri') ? ['"@authority"', '"@path"', '"@query"'] : [c]))
       const id = `"signature-agent";key="${label}"`
       const has = covered.some((c) => (typeof c === 'string' ? c === id : c.name === 'signature-agent' && c.params.get('key') === label))
@@ -128,7 +131,7 @@ function isNamed(component: string | ComponentIdentifier, name: string): boolean
  * member on a forwarded request) in order. A field that is not a dictionary (the older
  * bare-String form) is replaced.
  */
-function mergeMember(existing: string | null, label: string, member: string): string {
+function mergeMember(existing: string | null, label: string, member: string, componentValue: FullCore['componentValue']): string {
   if (existing === null || existing.trim() === '') return `${label}=${member}`
   const kept: string[] = []
   let replaced = false

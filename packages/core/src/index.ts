@@ -76,7 +76,8 @@ export {
 } from './digest.ts'
 
 export type { SignatureResult, SignOptions } from './sign.ts'
-export { createNonce, signMessage } from './sign.ts'
+export { signMessage } from './sign.ts'
+export { createNonce } from './nonce.ts'
 export type {
   KeyLookup,
   ParsedSignature,

@@ -15,10 +15,12 @@
  *
  * @module
  */
-export type { AlgorithmName, HashName } from './algorithms.ts'
+export type { AlgorithmDescriptor, AlgorithmName, HashName } from './algorithms.ts'
+export { algorithms, getAlgorithm } from './algorithms.ts'
 export { SignetError, hasErrorCode, isSignetError } from './errors.ts'
 export type { SignetErrorCode } from './errors.ts'
 export { randomBytes, utf8 } from './bytes.ts'
+export { createNonce } from './nonce.ts'
 export { shortBase64 } from './short-base64.ts'
 export type { HttpRequestMessage } from './message.ts'
 export { requestMessage } from './message/from-fetch.ts'
