@@ -15,7 +15,7 @@
  */
 import { SignetError, fromBase64, hasErrorCode, importKey, isSignetKey, signBytes, toBase64, utf8, verifyBytes, equalBytes, digest } from '@signet/core'
 import type { AlgorithmName, HttpRequestMessage, SignetKey } from '@signet/core'
-import { hmacSha256 } from './lib/crypto.ts'
+import { equalText, hmacSha256 } from './lib/crypto.ts'
 import { checkTimestamp, recordOnce, resolveProfilePolicy } from './lib/policy.ts'
 import type { VerifyContext } from './lib/policy.ts'
 import { fieldValue, keyList, requireText, signFetchRequest, toMessage } from './lib/profile.ts'
@@ -107,9 +107,9 @@ export function parseCavageSignature(text: string): CavageParams {
   while (at < body.length) {
     re.lastIndex = at
     const m = re.exec(body)
-    if (m === null) throw new SignetError('ERR_MALFORMED_FIELD', 'the Signature parameters are malformed')
-    const name = m[1] as string
-    if (name in out) throw new SignetError('ERR_MALFORMED_FIELD', `duplicate parameter ${name}`)
+    const name = m?.[1] as string
+    // A parameter that does not parse, or one given twice.
+    if (m === null || name in out) throw new SignetError('ERR_MALFORMED_FIELD', 'malformed Signature')
     out[name] = m[2] ?? (m[3] as string)
     at = re.lastIndex
   }
@@ -191,7 +191,7 @@ export function createCavageSigner(options: CavageSignOptions): ProfileSigner {
     const hasBody = message.body !== undefined && message.body.length > 0
     const headers = (listed ?? ['(request-target)', 'host', 'date', ...(hasBody ? ['digest'] : [])]).map((h) => h.toLowerCase())
     const keyAlg = 'hmac' in key ? 'hmac-sha256' : NAME_OF[key.key.algorithm.name]
-    if (keyAlg === undefined) throw new SignetError('ERR_ALG_UNSUPPORTED', 'draft-cavage has no name for this key')
+    if (keyAlg === undefined) throw new SignetError('ERR_ALG_UNSUPPORTED', 'no cavage name for this key')
     const algorithm = options.algorithm ?? keyAlg
     if (algorithm !== 'hs2019' && algorithm !== keyAlg) throw new SignetError('ERR_ALG_MISMATCH', `${algorithm} does not fit a ${keyAlg} key`)
     const added: [string, string][] = []
@@ -249,8 +249,8 @@ export function createCavageVerifier(options: CavageVerifierOptions): ProfileVer
     const params = parseCavageSignature(text)
     const hasBody = message.body !== undefined && message.body.length > 0
     const required = options.requiredHeaders ?? ['(request-target)', ...(hasBody ? ['digest'] : [])]
-    for (const name of required) if (!params.headers.includes(name)) throw new SignetError('ERR_REQUIRED_COMPONENT', `the signature must cover ${name}`)
-    if (requireTime && !params.headers.includes('date') && !params.headers.includes('(created)')) throw new SignetError('ERR_REQUIRED_COMPONENT', 'the signature must cover date or (created)')
+    for (const name of required) if (!params.headers.includes(name)) throw new SignetError('ERR_REQUIRED_COMPONENT', `${name} must be covered`)
+    if (requireTime && !params.headers.includes('date') && !params.headers.includes('(created)')) throw new SignetError('ERR_REQUIRED_COMPONENT', 'date or (created) must be covered')
     const signingText = utf8(cavageSigningString(message, params.headers, params))
     let sig: Uint8Array
     try {
@@ -311,9 +311,9 @@ async function checkDigest(value: string, body: Uint8Array | undefined): Promise
     const alg = item.slice(0, eq).trim().toLowerCase()
     if (alg !== 'sha-256' && alg !== 'sha-512') continue
     const want = toBase64(await digest(alg, body ?? new Uint8Array(0)))
-    if (!equalBytes(utf8(want), utf8(item.slice(eq + 1).trim()))) throw new SignetError('ERR_DIGEST_MISMATCH', 'Digest does not match the body')
+    if (!equalText(want, item.slice(eq + 1).trim())) throw new SignetError('ERR_DIGEST_MISMATCH', 'Digest does not match the body')
     checked = true
   }
-  if (!checked) throw new SignetError('ERR_DIGEST_UNSUPPORTED', 'Digest has no SHA-256 or SHA-512')
+  if (!checked) throw new SignetError('ERR_DIGEST_UNSUPPORTED', 'no SHA-256 or SHA-512 in Digest')
 }
 
