@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 
-export const PACKAGES = ['core', 'client', 'server', 'registry', 'cli']
+export const PACKAGES = ['core', 'client', 'server', 'registry', 'profiles', 'cli']
 
 const argv = process.argv.slice(2)
 let out = 'dist-packages'

@@ -100,8 +100,8 @@ describe('issue 11 defect 7: record rollback', () => {
       const store = await connectRedisStore({ url: redis.url, prefix: 'rollback' })
       try {
         await rollbackOn(store, async (id, record) => {
-          await raw.hset('rollback:keys', id, JSON.stringify(record))
-          await raw.publish('rollback:changed', id)
+          await raw.hset('{rollback}:keys', id, JSON.stringify(record))
+          await raw.publish('{rollback}:changed', id)
           await new Promise((r) => setTimeout(r, 50))
         })
       } finally {

@@ -70,16 +70,18 @@ const entries: readonly Entry[] = [
     name: '@signet/client createSigner, HMAC',
     code: `import { createSigner } from '@signet/client'\nexport const make = (k: string) => createSigner({ key: { kty: 'oct', k }, keyId: 'client-1' })`,
     // Raised in session 2 from 28 200 (size then 27 822): redirect safety, the ;req response
-    // binding and key checks at createSigner were added on purpose.
-    budget: 30_600,
+    // binding and key checks at createSigner were added on purpose. Raised in issue 11.10 from
+    // 30 600 (size then 30 813): core's dictionary scanner parses every bare item type itself.
+    budget: 31_300,
     hmacOnly: true,
     client: true,
   },
   // Issue 10: the Node client integrations are their own entries; the main entry pulls in neither.
   { name: '@signet/client/undici signetUndici', code: `export { signetUndici } from '@signet/client/undici'`, budget: 800, client: true },
   { name: '@signet/client/axios signetAxios', code: `export { signetAxios } from '@signet/client/axios'`, budget: 1_300, client: true },
-  // Raised in session 2 from 33 200 (size then 33 192), for the same additions.
-  { name: '@signet/client, every export', code: `export * from '@signet/client'`, budget: 36_500, client: true },
+  // Raised in session 2 from 33 200 (size then 33 192), for the same additions; in issue 11.10
+  // from 36 500 (size then 37 151), for the dictionary scanner and the entries merged with it.
+  { name: '@signet/client, every export', code: `export * from '@signet/client'`, budget: 37_800, client: true },
   // Raised in issue 11.10 from 31 300 (size then 31 040): the dictionary scanner parses every
   // bare item type itself (decimals, tokens, dates, display strings, lenient base64), so no
   // crafted field costs over 1 ms.

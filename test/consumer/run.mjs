@@ -29,7 +29,7 @@ const HERE = fileURLToPath(new URL('.', import.meta.url))
 const WORK = join(ROOT, '.tmp', 'consumer')
 const PACKED = join(WORK, 'packages')
 const PROJECTS = mkdtempSync(join(tmpdir(), 'signet-consumer-'))
-const LIBRARIES = ['core', 'client', 'server', 'registry']
+const LIBRARIES = ['core', 'client', 'server', 'registry', 'profiles']
 const counts = { passed: 0, failed: 0, skipped: 0 }
 const bin = (name) => join(ROOT, 'node_modules', '.bin', name)
 const npmFlags = ['--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error']

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
-const PACKAGES = ['core', 'client', 'server', 'registry', 'cli'] as const
+const PACKAGES = ['core', 'client', 'server', 'registry', 'profiles', 'cli'] as const
 const manifests = Object.fromEntries(
   PACKAGES.map((p) => [p, JSON.parse(readFileSync(`${root}packages/${p}/package.json`, 'utf8')) as { name: string; version: string; dependencies?: Record<string, string> }]),
 )

@@ -10,6 +10,7 @@
  */
 import {
   baseCommand,
+  consoleCommand,
   demoCommand,
   directoryCommand,
   fetchCommand,
@@ -34,6 +35,7 @@ export const commands: Readonly<Record<string, Command>> = {
   fetch: fetchCommand,
   serve: serveCommand,
   keys: keysCommand,
+  console: consoleCommand,
   demo: demoCommand,
   directory: directoryCommand,
 }
@@ -60,6 +62,8 @@ Commands:
   serve (--jwks FILE | --registry PATH)
                                        a verifying server or reverse proxy
   keys SUBCOMMAND REGISTRY ...         manage API keys (create, list, show, rotate, ...)
+  console --registry PATH             a local web page over a registry: keys, usage, actions,
+                                       a signature inspector
   directory serve --key KEY... | lint URL
                                        publish or check a Web Bot Auth key directory
   demo                                 run the end-to-end walkthrough

@@ -6,7 +6,8 @@
  */
 import ky from 'ky'
 import { describe, expect, it } from 'vitest'
-import { kySigner, signedFetch, signetKyHooks } from '@signet/client'
+import { signedFetch } from '@signet/client'
+import { kySigner, signetKyHooks } from '@signet/client/ky'
 import { isSignetError } from '@signet/core'
 import { createBinanceSigner, createBinanceVerifier, createSigV4Signer, createSigV4Verifier } from '@signet/profiles'
 import type { ProfileVerifier } from '@signet/profiles'

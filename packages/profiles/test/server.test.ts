@@ -33,10 +33,12 @@ describe('createVerifier with profiles', async () => {
     const rfc = await createSigner({ key: ed }).sign(inbox())
     expect(await (await handler(rfc)).json()).toEqual({ keyid: 'client-1', label: 'sig1', alg: 'ed25519' })
     const cavage = await createCavageSigner({ keyId: actorKey, key: rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string }).sign(inbox())
+    // verify() reads a Request's body once and consumes it: the replay is a copy made first.
+    const copy = cavage.clone()
     const response = await handler(cavage)
     expect(await response.json()).toEqual({ keyid: actorKey, label: 'cavage', alg: 'rsa-v1_5-sha256' })
     // The same store refuses the replay, with the same code and problem+json as RFC 9421.
-    const replay = await handler(cavage.clone())
+    const replay = await handler(copy)
     expect(replay.status).toBe(401)
     expect(replay.headers.get('content-type')).toMatch(/^application\/problem\+json/)
     expect((await replay.json()).code).toBe('ERR_NONCE_REPLAYED')

@@ -24,7 +24,8 @@ import type { CommandUsage, OptionSpecs } from '../args.ts'
 import { readInput, verificationFailure, writeBytes } from '../io.ts'
 import type { CliIO, Command } from '../io.ts'
 import { loadKeyFile, signingKeyId } from '../key-file.ts'
-import { signatureParameterSpecs } from './sign.ts'
+import { otherProfile, profileSigner, profileSignOptionSpecs } from '../profiles.ts'
+import { signatureParameterSpecs, signatureAgentSpec, webBotAuthAgent } from './sign.ts'
 
 const COMMAND = 'fetch'
 
@@ -62,10 +63,12 @@ const options: OptionSpecs = {
   },
   created: { type: 'string', valueName: 'now|none', description: 'the created parameter, the time of sending', default: 'now' },
   expires: { type: 'string', valueName: 'UNIX', description: 'the expires parameter (sent as the same lifetime on a retry)', default: 'none' },
+  'signature-agent': signatureAgentSpec,
+  ...profileSignOptionSpecs,
 }
 
 const USAGE: CommandUsage = {
-  synopsis: 'fetch --key KEY [sign options] [-X METHOD] [-H "Name: value"]... [-d TEXT | --data-binary @FILE] [-i] [--fail] URL',
+  synopsis: 'fetch --key KEY [sign options] [--profile NAME] [-X METHOD] [-H "Name: value"]... [-d TEXT | --data-binary @FILE] [-i] [--fail] URL',
   summary: `Send a signed HTTP request, like curl: the request is signed as signet sign signs it, with
 a fresh created and nonce, and the response body goes to standard output.`,
   notes: `Redirects: one on the same origin is followed and signed again; one to another origin is
@@ -93,12 +96,15 @@ export const fetchCommand: Command = async (argv: string[], io: CliIO): Promise<
   if (has(args, 'data') && has(args, 'data-binary')) throw usage(COMMAND, 'give at most one of -d and --data-binary')
   const headers = parseHeaders(getAll(args, 'header'))
   const backend = await resolveBackend(getString(args, 'backend'), COMMAND)
-  const signer: SignerOptions = await signerOptions(io, keyFile, args, backend)
+  // --profile: a webhook, Binance, SigV4 or cavage signer signs the request as `sign --profile`
+  // does; rfc9421 and web-bot-auth sign with the client's RFC 9421 signer.
+  const profile = otherProfile(args, COMMAND)
+  const signer = profile === undefined ? createSigner(await signerOptions(io, keyFile, args, backend)) : await profileSigner(io, args, profile, keyFile)
   const body = await requestBody(io, args, headers)
   const method = (getString(args, 'request') ?? (body === undefined ? 'GET' : 'POST'))
   if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(method)) throw usage(COMMAND, `-X expects a method name, got ${JSON.stringify(method.slice(0, 40))}`)
 
-  const send = signedFetch(createSigner(signer))
+  const send = signedFetch(signer)
   let response: Response
   try {
     response = await send(target, { method, headers, ...(body === undefined ? {} : { body: body as Uint8Array<ArrayBuffer> }) })
@@ -185,11 +191,13 @@ async function signerOptions(
     throw usage(COMMAND, `--digest expects sha-256, sha-512 or none, got ${JSON.stringify(digest.slice(0, 40))}`)
   }
   const label = getString(args, 'label')
+  const agent = webBotAuthAgent(args, COMMAND)
   const tag = getString(args, 'tag')
   return {
     key: loaded.key,
     ...(has(args, 'alg') ? { alg: loaded.key.algorithm.name } : {}),
-    ...(keyId === null ? {} : { keyId }),
+    // A Web Bot Auth agent's keyid is the key's thumbprint, which the client sets itself.
+    ...(agent === undefined ? (keyId === null ? {} : { keyId }) : { signatureAgent: agent }),
     ...(label === undefined ? {} : { label }),
     ...(componentsText === undefined ? {} : { components: splitComponents(componentsText, 'components', COMMAND) }),
     created: created === 'now',

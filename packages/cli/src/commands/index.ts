@@ -4,6 +4,7 @@
  * @module
  */
 export { baseCommand } from './base.ts'
+export { consoleCommand } from './console.ts'
 export { fetchCommand } from './fetch.ts'
 export { demoCommand } from './demo.ts'
 export { directoryCommand } from './directory.ts'

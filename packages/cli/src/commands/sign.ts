@@ -28,7 +28,7 @@ import {
   splitComponents,
   usage,
 } from '../args.ts'
-import type { CommandUsage, OptionSpec, OptionSpecs } from '../args.ts'
+import type { CommandUsage, OptionSpec, OptionSpecs, ParsedArgs } from '../args.ts'
 import { writeBytes } from '../io.ts'
 import type { CliIO, Command } from '../io.ts'
 import { loadKeyFile, signingKeyId } from '../key-file.ts'
@@ -73,18 +73,37 @@ export const signatureParameterSpecs: OptionSpecs = {
   backend: signatureOptionSpecs['backend'] as OptionSpec,
 }
 
+/** `--signature-agent URL` (Web Bot Auth), shared with `signet fetch`. */
+export const signatureAgentSpec: OptionSpec = {
+  type: 'string',
+  valueName: 'URL',
+  description: 'sign as a Web Bot Auth agent: adds Signature-Agent: LABEL="URL", covers "signature-agent";key="LABEL", keyid is the thumbprint, tag defaults to web-bot-auth; --profile web-bot-auth requires it',
+  default: 'none',
+}
+
+/**
+ * The Web Bot Auth agent URL of a command line: `--signature-agent`, which `--profile
+ * web-bot-auth` requires.
+ *
+ * @param args - the parsed command line
+ * @param command - the command name, for messages
+ * @returns the checked URL, or undefined when the request is not signed as an agent
+ * @throws {SignetError} `ERR_USAGE` for a URL that is not https (http on loopback only), or
+ *   `--profile web-bot-auth` without `--signature-agent`
+ */
+export function webBotAuthAgent(args: ParsedArgs, command: string): string | undefined {
+  const agent = parseSignatureAgent(getString(args, 'signature-agent'), command)
+  if (agent === undefined && getString(args, 'profile') === 'web-bot-auth') throw usage(command, '--profile web-bot-auth needs --signature-agent URL (the origin of your key directory)')
+  return agent
+}
+
 const options: OptionSpecs = {
   ...signatureParameterSpecs,
   'headers-only': {
     type: 'boolean',
     description: 'print only the field lines sign added (Content-Digest, Signature-Input, Signature, Signature-Agent), one "Name: value" per line',
   },
-  'signature-agent': {
-    type: 'string',
-    valueName: 'URL',
-    description: 'sign as a Web Bot Auth agent: adds Signature-Agent: LABEL="URL", covers "signature-agent";key="LABEL", keyid is the thumbprint, tag defaults to web-bot-auth',
-    default: 'none',
-  },
+  'signature-agent': signatureAgentSpec,
   ...profileSignOptionSpecs,
   // Repeatable for the profiles' sake; RFC 9421 signing refuses a second one (otherProfile).
   key: { ...(signatureParameterSpecs['key'] as OptionSpec), multiple: true },
@@ -137,7 +156,7 @@ export const signCommand: Command = async (argv: string[], io: CliIO): Promise<n
   const explicitComponents = getString(args, 'components')
   const components = explicitComponents === undefined ? undefined : splitComponents(explicitComponents, 'components', 'sign')
   const keyidOption = getString(args, 'keyid')
-  const agentUrl = parseSignatureAgent(getString(args, 'signature-agent'))
+  const agentUrl = webBotAuthAgent(args, 'sign')
   // CLI.md "Additions": with --signature-agent the default --tag is web-bot-auth.
   const tag = getString(args, 'tag') ?? (agentUrl === undefined ? undefined : 'web-bot-auth')
 
@@ -209,7 +228,7 @@ export const signCommand: Command = async (argv: string[], io: CliIO): Promise<n
   return 0
 }
 
-function parseSignatureAgent(value: string | undefined): string | undefined {
+function parseSignatureAgent(value: string | undefined, command: string): string | undefined {
   if (value === undefined) return undefined
   let url: URL | undefined
   try {
@@ -221,7 +240,7 @@ function parseSignatureAgent(value: string | undefined): string | undefined {
   // Plain http only on loopback, for tests against `signet directory serve`.
   const loopback = url !== undefined && url.protocol === 'http:' && /^(127\.\d+\.\d+\.\d+|\[::1\]|localhost)$/.test(url.hostname)
   if (url === undefined || (url.protocol !== 'https:' && !loopback) || !/^[\x20-\x7e]+$/.test(value)) {
-    throw usage('sign', `--signature-agent expects an absolute https URL (http only on loopback), got ${JSON.stringify(value.slice(0, 200))}`)
+    throw usage(command, `--signature-agent expects an absolute https URL (http only on loopback), got ${JSON.stringify(value.slice(0, 200))}`)
   }
   return value
 }

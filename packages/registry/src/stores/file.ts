@@ -209,10 +209,12 @@ export class FileStore implements RegistryStore {
 
   /** Temporary files left by writers that crashed before their rename. */
   async #removeOrphans(): Promise<void> {
-    const prefix = `.${basename(this.path)}.tmp-`
+    // The registry file's and the usage file's (PATH.usage) temporary files alike.
+    const prefixes = [`.${basename(this.path)}.tmp-`, `.${basename(this.#usagePath)}.tmp-`]
     const names = await readdir(dirname(this.path)).catch(() => [] as string[])
     for (const name of names) {
-      if (!name.startsWith(prefix)) continue
+      const prefix = prefixes.find((p) => name.startsWith(p))
+      if (prefix === undefined) continue
       const pid = Number(name.slice(prefix.length).split('-')[0])
       let alive = pid === process.pid
       if (!alive) {
