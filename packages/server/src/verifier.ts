@@ -4,7 +4,7 @@
  *
  * | stage | function | module |
  * |---|---|---|
- * | authority pinning | `checkAuthority` | `verifier/authority.ts` |
+ * | authority pinning | `authorityPin` (the check it builds) | `verifier/authority.ts` |
  * | parse (size limits) | `parseSignatures` | core `verify.ts` |
  * | select (tag or label) | `selectSignatures` | core `verify.ts` |
  * | required components and parameters | `checkRequired` | `verifier/required.ts` |
