@@ -94,7 +94,7 @@ const entries: readonly Entry[] = [
   // Raised in issue 11.7/11.8/11.12 from 30 300 (size then 28 950): record versions and the
   // signed manifest, the audit hash chain, format 1 migration, the usage file and the lock's
   // break lock.
-  { name: '@signet/registry, every export', code: `export * from '@signet/registry'`, budget: 34_000, node: true },
+  { name: '@signet/registry, every export', code: `export * from '@signet/registry'`, budget: 43_000, node: true },
 ]
 
 // Markers: a static import or require of a Node builtin, and of node:crypto in particular.

@@ -39,6 +39,7 @@ describe("docs/architecture.md: the verifier's stages", () => {
       'nonce',
       'scopes',
       'identity',
+      'admission (rate limits, credits)',
     ])
   })
 
@@ -58,7 +59,7 @@ describe("docs/architecture.md: the verifier's stages", () => {
   it('are called by createVerifier in the table order', () => {
     const source = readFileSync(join(root, 'packages/server/src/verifier.ts'), 'utf8')
     const body = source.slice(source.indexOf('export function createVerifier'))
-    const calls = ['checkAuthority(', 'parseSignatures(', 'checkRequired(', 'resolveKey(', 'checkKey(', 'checkClientIp(', 'checkSignatureTimes(', 'verifySignature(', 'verifyMessageDigest(', 'recordNonce(', 'checkNonceFresh(', 'checkScopes(', 'identityOf(']
+    const calls = ['checkAuthority(', 'parseSignatures(', 'checkRequired(', 'resolveKey(', 'checkKey(', 'checkClientIp(', 'checkSignatureTimes(', 'verifySignature(', 'verifyMessageDigest(', 'recordNonce(', 'checkNonceFresh(', 'checkScopes(', 'identityOf(', 'admitIdentity(']
     const positions = calls.map((call) => body.indexOf(call))
     expect(positions.every((p) => p >= 0)).toBe(true)
     expect(positions).toEqual([...positions].sort((a, b) => a - b))

@@ -77,6 +77,9 @@ const REQUIRED: Record<string, string> = {
   'rotation-new': '200',
   'rotation-old-after': '401 ERR_KEY_EXPIRED',
   revoked: '200 > 401 ERR_KEY_REVOKED',
+  'rate-limit': '200 > 200 > 429 ERR_RATE_LIMITED',
+  credits: '200 > 200 > 429 ERR_CREDITS_EXHAUSTED',
+  leaked: '200 > 200 > 401 ERR_KEY_REVOKED',
 }
 
 describe('signet demo, the whole walkthrough', () => {
@@ -115,7 +118,8 @@ describe('signet demo, the whole walkthrough', () => {
     // The registry shows the rotation and the revocation.
     expect(out).toMatch(/acme-web +rotated, overlap over/)
     expect(out).toMatch(/acme-backend +revoked/)
-    expect(out).toContain('audit log: 5 create, 1 rotate, 1 revoke')
+    // Four keys at start, the rotation's successor, and the limited, metered and leaked keys of issue 17.
+    expect(out).toContain('audit log: 8 create, 1 rotate, 2 revoke')
     // No color when standard output is not a terminal; nothing written to the working directory.
     expect(out).not.toContain('\u001b[')
     expect(readdirSync(run.io.cwd)).toEqual([])

@@ -65,6 +65,8 @@ export type SignetErrorCode =
   | 'ERR_AUTHORITY_MISMATCH'
   | 'ERR_SCOPE_DENIED'
   | 'ERR_RATE_LIMITED'
+  // A registry key with no credits left (429)
+  | 'ERR_CREDITS_EXHAUSTED'
   | 'ERR_STORE_UNAVAILABLE'
   // Web Bot Auth key directories
   | 'ERR_DIRECTORY_UNAVAILABLE'
@@ -130,4 +132,40 @@ export function isSignetError(value: unknown): value is SignetError {
 /** True when `value` is a Signet error with the given code. */
 export function hasErrorCode(value: unknown, code: SignetErrorCode): boolean {
   return isSignetError(value) && value.code === code
+}
+
+/**
+ * The state of one rate-limit policy at a refusal, in the terms of
+ * draft-ietf-httpapi-ratelimit-headers: `quota` requests per `windowSeconds`, `remaining` of
+ * them left, the window reset in `resetSeconds`.
+ */
+export interface RateLimitState {
+  /** The policy name (`key`, `owner`, `credits`). */
+  readonly name: string
+  readonly quota: number
+  readonly windowSeconds: number
+  readonly remaining: number
+  readonly resetSeconds: number
+}
+
+/**
+ * A request refused by a limit (429): `ERR_RATE_LIMITED` or `ERR_CREDITS_EXHAUSTED`, with what
+ * the server puts in `RateLimit-Policy`, `RateLimit` and `Retry-After`.
+ *
+ * @example
+ * ```ts
+ * throw new LimitExceededError('ERR_RATE_LIMITED', 'over 10/1m', { retryAfterSeconds: 6, policies: [] })
+ * ```
+ */
+export class LimitExceededError extends SignetError {
+  /** Whole seconds until a retry may succeed (at least 1). */
+  readonly retryAfterSeconds: number
+  /** Every policy that applied to the request, the one that refused first. */
+  readonly policies: readonly RateLimitState[]
+
+  constructor(code: 'ERR_RATE_LIMITED' | 'ERR_CREDITS_EXHAUSTED', message: string, limit: { retryAfterSeconds: number; policies: readonly RateLimitState[] }) {
+    super(code, message)
+    this.retryAfterSeconds = Math.max(1, Math.ceil(limit.retryAfterSeconds))
+    this.policies = limit.policies
+  }
 }

@@ -15,10 +15,25 @@ export type { Sealed } from './envelope.ts'
 export { parseDuration } from './duration.ts'
 export { checkIpEntry, checkIpList } from './ip-list.ts'
 export { effectiveExpiry } from './record.ts'
-export type { AuditAction, AuditEntry, KeyState, KeyType, StoredKey, UsageDelta, UsageStats } from './record.ts'
+export type {
+  AuditAction, AuditEntry, CreditsSpec, KeyState, KeyType, RateLimitSpec, StoredKey, UsageBucket, UsageDelta, UsageStats,
+} from './record.ts'
+export { MAX_RATE_LIMIT, formatRateLimit, gcra, parseRateLimit } from './rate-limit.ts'
+export type { GcraStep } from './rate-limit.ts'
+export { creditsWindow } from './credits.ts'
+export type { CreditsOptions, CreditsRefill } from './credits.ts'
+export { MemoryQuota } from './quota.ts'
+export type { QuotaCheck, QuotaDecision, QuotaStore } from './quota.ts'
+export { RedisQuota } from './stores/redis-quota.ts'
+export { FileQuota } from './stores/file-quota.ts'
+export { BUCKET_SECONDS, DEFAULT_USAGE_RETENTION } from './usage-buckets.ts'
+export type { UsageGranularity, UsageRetention } from './usage-buckets.ts'
+export { secretScanningHandler } from './secret-scanning.ts'
+export type { SecretScanningOptions, SecretScanningResult } from './secret-scanning.ts'
 export { DEFAULT_LIFETIME_SECONDS, DEFAULT_OVERLAP_SECONDS, Registry, openRegistry } from './registry.ts'
 export type {
-  CreateKeyOptions, CreatedKey, KeySummary, RotatedKey, RegistryOptions, RegistryResolver, ResolvedKey, RotateKeyOptions,
+  CreateKeyOptions, CreatedKey, KeyLimits, KeySummary, RotatedKey, RegistryOptions, RegistryResolver, ResolvedKey, RotateKeyOptions,
+  UpdateKeyOptions,
 } from './registry.ts'
 export { UsageRecorder } from './usage.ts'
 export type { UsageRecorderOptions, VerificationEvent } from './usage.ts'

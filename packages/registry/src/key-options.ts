@@ -7,6 +7,8 @@
  */
 import { SignetError } from '@signet/core'
 import type { AlgorithmName, KeyInput, SignetKey } from '@signet/core'
+import type { CreditsOptions } from './credits.ts'
+import type { RateLimitSpec } from './record.ts'
 
 /** Default key lifetime: 90 days. */
 export const DEFAULT_LIFETIME_SECONDS: number = 90 * 86_400
@@ -48,7 +50,34 @@ export interface CreateKeyOptions {
   readonly expires?: number | null
   /** Free-form labels (at most 256 chars each); `name` is served as the record's `label`. */
   readonly labels?: Readonly<Record<string, string>>
+  /** Requests allowed per period: `"100/1m"` or `{ limit, periodSeconds }` (rate-limit.ts). */
+  readonly rateLimit?: RateLimitSpec | string
+  /** Uses allowed, refilled daily or monthly or never (credits.ts); a number means `{ amount }`. */
+  readonly credits?: CreditsOptions | number
   /** Who is acting (overrides the registry's actor). */
+  readonly actor?: string
+}
+
+/**
+ * Options of {@link Registry.update}: what to change on a live key. Every member left out
+ * stays as it is; `null` removes a limit, credits or an expiry ("never").
+ */
+export interface UpdateKeyOptions {
+  readonly scopes?: readonly string[]
+  readonly allowIps?: readonly string[]
+  readonly denyIps?: readonly string[]
+  /** Whole seconds from now until expiry; `null` means never. */
+  readonly expiresIn?: number | null
+  /** Absolute expiry, unix seconds; `null` means never. Overrides `expiresIn`. */
+  readonly expires?: number | null
+  /** The key's label (the `name` label); the empty string removes it. */
+  readonly label?: string
+  /** Labels to set (merged over the current ones). */
+  readonly labels?: Readonly<Record<string, string>>
+  /** A new rate limit, or `null` for none. */
+  readonly rateLimit?: RateLimitSpec | string | null
+  /** Credits: the key has `amount` left from now on (a fresh count), or `null` for unlimited. */
+  readonly credits?: CreditsOptions | number | null
   readonly actor?: string
 }
 

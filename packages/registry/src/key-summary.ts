@@ -6,6 +6,7 @@
  */
 import type { AlgorithmName } from '@signet/core'
 import { secretToJwk } from './formats.ts'
+import { formatRateLimit } from './rate-limit.ts'
 import type { SecretJwk } from './formats.ts'
 import { effectiveExpiry } from './record.ts'
 import type { StoredKey, UsageStats } from './record.ts'
@@ -35,6 +36,10 @@ export interface KeySummary
   readonly publicKey?: JsonWebKey
   readonly lastUsed: number | null
   readonly lastIp: string | null
+  /** The key's rate limit as `N/PERIOD`, when it has one. */
+  readonly rateLimit?: string
+  /** The key's credits per refill period, when it has some (what is left: {@link Registry.limits}). */
+  readonly credits?: { readonly amount: number; readonly refill: 'daily' | 'monthly' | 'none' }
 }
 
 /** What {@link Registry.create} and {@link Registry.rotate} return: the only time a secret is shown. */
@@ -86,6 +91,8 @@ export function summarize(record: StoredKey, usage: UsageStats, now: number): Ke
     labels: { ...record.labels },
     lastUsed: u.lastUsed,
     lastIp: u.lastIp,
+    ...(record.rateLimit === undefined ? {} : { rateLimit: formatRateLimit(record.rateLimit) }),
+    ...(record.credits === undefined ? {} : { credits: { amount: record.credits.amount, refill: record.credits.refill } }),
   }
   return record.publicJwk === null ? summary : { ...summary, publicKey: { ...record.publicJwk } }
 }

@@ -49,6 +49,10 @@ export interface StoredKey {
    * member existed (their rotation generates a pair, as it always did).
    */
   readonly generated?: boolean
+  /** Requests allowed per period (rate-limit.ts); absent: none. */
+  readonly rateLimit?: RateLimitSpec
+  /** Remaining uses and their refill (credits.ts); absent: unlimited. */
+  readonly credits?: CreditsSpec
   /**
    * The registry counter at this record's last write (format 2; absent in format 1 records).
    * Bound into the MAC and listed in the registry's {@link Manifest}, so an earlier copy of the
@@ -57,6 +61,23 @@ export interface StoredKey {
   readonly version?: number
   /** HMAC-SHA256 over {@link canonicalRecordText}. */
   readonly mac: string
+}
+
+/** A rate limit: `limit` requests per `periodSeconds` (written `N/PERIOD`, e.g. `100/1m`). */
+export interface RateLimitSpec {
+  readonly limit: number
+  readonly periodSeconds: number
+}
+
+/**
+ * Credits of a key: `amount` uses per refill period (`daily`, `monthly`, UTC) or in all
+ * (`none`). `epoch` names the counter: setting the credits again (`keys update --credits N`)
+ * starts a fresh one, so the key has N left.
+ */
+export interface CreditsSpec {
+  readonly amount: number
+  readonly refill: 'daily' | 'monthly' | 'none'
+  readonly epoch: string
 }
 
 /** A stored record before it is authenticated. */
@@ -78,13 +99,15 @@ function canonical(value: unknown): string {
 
 /**
  * The text a record's `mac` covers: a version tag and every member, in a fixed order.
- * `generated` and `version` add a line each only when present, so records written before they
+ * `generated`, `rateLimit`, `credits` and `version` add a line each only when present, so records written before they
  * existed keep their text (and MAC), and a line cannot be added or removed without failing the
  * check.
  */
 export function canonicalRecordText(record: UnsignedKey): string {
   let text = `signet-key-record/v1\n${FIELDS.map((f) => canonical(record[f])).join('\n')}`
   if (record.generated !== undefined) text += `\ngenerated:${canonical(record.generated)}`
+  if (record.rateLimit !== undefined) text += `\nrateLimit:${canonical(record.rateLimit)}`
+  if (record.credits !== undefined) text += `\ncredits:${canonical(record.credits)}`
   if (record.version !== undefined) text += `\nversion:${canonical(record.version)}`
   return text
 }
@@ -127,6 +150,18 @@ const isNumOrNull = (v: unknown): boolean => v === null || isNum(v)
 const isStrOrNull = (v: unknown): boolean => v === null || typeof v === 'string'
 const isStrArray = (v: unknown): boolean => Array.isArray(v) && v.every((s) => typeof s === 'string')
 
+const isCount = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0
+
+function isRateLimitShape(v: unknown): boolean {
+  const r = v as Record<string, unknown> | null
+  return typeof r === 'object' && r !== null && isCount(r['limit']) && (r['limit'] as number) > 0 && isCount(r['periodSeconds']) && (r['periodSeconds'] as number) > 0
+}
+
+function isCreditsShape(v: unknown): boolean {
+  const c = v as Record<string, unknown> | null
+  return typeof c === 'object' && c !== null && isCount(c['amount']) && ['daily', 'monthly', 'none'].includes(c['refill'] as string) && typeof c['epoch'] === 'string'
+}
+
 /** True when `value` has the shape of a {@link StoredKey} (its `mac` is checked elsewhere). */
 export function isStoredKeyShape(value: unknown): value is StoredKey {
   if (typeof value !== 'object' || value === null) return false
@@ -140,6 +175,7 @@ export function isStoredKeyShape(value: unknown): value is StoredKey {
     isNum(r['created']) && isNum(r['updated']) && isStrOrNull(r['replaces']) && isStrOrNull(r['replacedBy']) &&
     isNumOrNull(r['overlapUntil']) && typeof r['labels'] === 'object' && r['labels'] !== null &&
     (r['generated'] === undefined || typeof r['generated'] === 'boolean') &&
+    (r['rateLimit'] === undefined || isRateLimitShape(r['rateLimit'])) && (r['credits'] === undefined || isCreditsShape(r['credits'])) &&
     (r['version'] === undefined || (Number.isSafeInteger(r['version']) && (r['version'] as number) >= 0)) && typeof r['mac'] === 'string'
   )
 }
@@ -174,13 +210,26 @@ export interface UsageStats {
  * {@link UsageStats}: `requests` and `rejections` are added, the `last*` members replace older
  * ones (see {@link addUsage}).
  */
-export interface UsageDelta extends UsageStats {}
+export interface UsageDelta extends UsageStats {
+  /** The same events by the minute they happened in (usage-buckets.ts); absent from older callers. */
+  readonly buckets?: readonly UsageBucket[] | undefined
+}
+
+/**
+ * Usage of one key in one bucket of time: accepted requests, and refusals by code (429s
+ * included). `start` is unix seconds, a multiple of the bucket's length.
+ */
+export interface UsageBucket {
+  readonly start: number
+  readonly requests: number
+  readonly rejections: Readonly<Record<string, number>>
+}
 
 /**
  * Management actions written to the audit log. `rewrap` (the master key was rotated) concerns
  * the whole registry, not one key.
  */
-export type AuditAction = 'create' | 'rotate' | 'disable' | 'enable' | 'revoke' | 'expire' | 'rewrap'
+export type AuditAction = 'create' | 'rotate' | 'update' | 'disable' | 'enable' | 'revoke' | 'expire' | 'rewrap'
 
 /** One append-only audit log entry. Never holds a secret. */
 export interface AuditEntry {

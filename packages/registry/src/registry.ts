@@ -24,11 +24,11 @@
  *
  * @module
  */
-import { SignetError, isSignetError } from '@signet/core'
+import { SignetError, equalBytes, isSignetError, utf8 } from '@signet/core'
 import { auditBroken, checkAuditChain } from './audit-chain.ts'
-import { openDataKeys, parseMasterKey, rewrapDataKey, sealSecret } from './envelope.ts'
+import { openDataKeys, openSecret, parseMasterKey, rewrapDataKey, sealSecret } from './envelope.ts'
 import type { DataKeys } from './envelope.ts'
-import { assertKeyId, generateKeyId } from './formats.ts'
+import { assertKeyId, generateKeyId, isSecret } from './formats.ts'
 import { commit } from './commit.ts'
 import type { Decide } from './commit.ts'
 import { Keyring, corruptMeta, isMeta, storeUnavailable } from './integrity.ts'
@@ -48,9 +48,18 @@ import type { RegistryResolver, ResolvedKey } from './resolution.ts'
 import type { RegistryStore, StoreMeta } from './stores/store.ts'
 import { UsageRecorder } from './usage.ts'
 import type { UsageRecorderOptions, VerificationEvent } from './usage.ts'
+import { checkUpdate } from './key-update.ts'
+import type { UpdateKeyOptions } from './key-options.ts'
+import { creditsOf, creditsWindow } from './credits.ts'
+import { MemoryQuota, limitError, quotaCheck } from './quota.ts'
+import type { QuotaStore } from './quota.ts'
+import { checkRateLimit, formatRateLimit } from './rate-limit.ts'
+import type { RateLimitSpec, UsageBucket } from './record.ts'
+import { checkGranularity } from './usage-buckets.ts'
+import type { UsageGranularity } from './usage-buckets.ts'
 
 export { DEFAULT_LIFETIME_SECONDS, DEFAULT_OVERLAP_SECONDS, MAX_OVERLAP_SECONDS } from './key-options.ts'
-export type { CreateKeyOptions, RotateKeyOptions } from './key-options.ts'
+export type { CreateKeyOptions, RotateKeyOptions, UpdateKeyOptions } from './key-options.ts'
 export type { CreatedKey, KeySummary, RotatedKey } from './key-summary.ts'
 export type { RegistryResolver, ResolvedKey } from './resolution.ts'
 
@@ -69,6 +78,37 @@ export interface RegistryOptions {
   readonly defaultOverlapSeconds?: number
   /** Batching of usage records. */
   readonly usage?: UsageRecorderOptions
+  /**
+   * Where rate limits and credits are counted (quota.ts). Default: the store's own (Redis:
+   * shared by every process), else this process's memory.
+   */
+  readonly quota?: QuotaStore
+  /** Limits across all the keys of an owner, by owner: `"1000/1h"` or `{ limit, periodSeconds }`. */
+  readonly ownerRateLimits?: Readonly<Record<string, RateLimitSpec | string>>
+}
+
+/** A key's limits and what is left of them now ({@link Registry.limits}). */
+export interface KeyLimits {
+  readonly keyid: string
+  /** `N/PERIOD`, or null for none. */
+  readonly rateLimit: string | null
+  /** The owner's limit across its keys, or null for none. */
+  readonly ownerRateLimit: string | null
+  /** Null for unlimited. */
+  readonly credits: {
+    readonly amount: number
+    readonly refill: 'daily' | 'monthly' | 'none'
+    readonly remaining: number
+    /** Unix seconds of the next refill, or null when they are never refilled. */
+    readonly refillsAt: number | null
+  } | null
+}
+
+/** What the admission stage reads of a key's record, kept per stored record object. */
+interface Admission {
+  readonly owner: string
+  readonly rateLimit: RateLimitSpec | undefined
+  readonly credits: StoredKey['credits']
 }
 
 function notFound(id: string): SignetError {
@@ -89,11 +129,16 @@ export class Registry {
   readonly #keyring: Keyring
   readonly #actor: string
   readonly #now: () => number
+  readonly #clockGiven: boolean
   readonly #lifetime: number
   readonly #overlap: number
   readonly #usageOptions: UsageRecorderOptions
   #recorder: UsageRecorder | undefined
   readonly #resolved = new ResolveCache()
+  readonly #quota: QuotaStore
+  readonly #ownerLimits: ReadonlyMap<string, RateLimitSpec>
+  /** Limits read from each checked stored record (stores hand out one object until it changes). */
+  #admissions = new WeakMap<StoredKey, Admission>()
 
   /** @internal use {@link openRegistry} */
   constructor(options: RegistryOptions, masterKey: Uint8Array, dataKeys: DataKeys | undefined) {
@@ -101,11 +146,21 @@ export class Registry {
     this.#keyring = new Keyring(options.store, masterKey, dataKeys)
     this.#actor = options.actor ?? 'unknown'
     this.#now = options.now ?? (() => Math.floor(Date.now() / 1000))
+    this.#clockGiven = options.now !== undefined
     this.#lifetime = checkSeconds(options.defaultLifetimeSeconds ?? DEFAULT_LIFETIME_SECONDS, 'defaultLifetimeSeconds')
     if (this.#lifetime > MAX_LIFETIME_SECONDS) throw new RangeError('"defaultLifetimeSeconds" must be at most 100 years')
     this.#overlap = checkSeconds(options.defaultOverlapSeconds ?? DEFAULT_OVERLAP_SECONDS, 'defaultOverlapSeconds')
     if (this.#overlap > MAX_OVERLAP_SECONDS) throw new RangeError('"defaultOverlapSeconds" must be at most 30 days (2592000 seconds)')
     this.#usageOptions = options.usage ?? {}
+    this.#quota = options.quota ?? options.store.quota?.() ?? new MemoryQuota()
+    const owners = new Map<string, RateLimitSpec>()
+    for (const [owner, limit] of Object.entries(options.ownerRateLimits ?? {})) owners.set(owner, checkRateLimit(limit, `ownerRateLimits.${owner}`))
+    this.#ownerLimits = owners
+  }
+
+  /** The clock in ms: the system's, or the `now` option's seconds (a test clock). */
+  #nowMs(): number {
+    return this.#clockGiven ? this.#now() * 1000 : Date.now()
   }
 
   /** The backing store. */
@@ -184,6 +239,8 @@ export class Registry {
     const allowIps = checkIpList(options.allowIps, 'allowIps')
     const denyIps = checkIpList(options.denyIps, 'denyIps')
     const labels = checkLabels(options.labels)
+    const rateLimit = options.rateLimit === undefined ? undefined : checkRateLimit(options.rateLimit)
+    const credits = options.credits === undefined ? undefined : creditsOf(options.credits)
     const expires = expiryOf(now, options, now + this.#lifetime)
     const notBefore = options.notBefore === undefined ? null : checkSeconds(options.notBefore, 'notBefore')
     if (notBefore !== null && expires !== null && notBefore >= expires) {
@@ -198,6 +255,8 @@ export class Registry {
       scopes, allowIps, denyIps, notBefore, expires, state: 'active', created: now, updated: now,
       replaces: null, replacedBy: null, overlapUntil: null, labels,
       ...(m.descriptor.symmetric ? {} : { generated: m.privateKey !== null }),
+      ...(rateLimit === undefined ? {} : { rateLimit }),
+      ...(credits === undefined ? {} : { credits }),
     }
     const [record] = await this.#commit([id], async (read) => {
       if ((await read(id)) !== undefined) throw new SignetError('ERR_INVALID_STATE', `key id ${id} already exists`)
@@ -243,7 +302,11 @@ export class Registry {
         `key ${id} was registered from its owner's public key: pass the successor's public key (publicKey, or --public-key FILE); the registry does not generate a pair for it`,
       )
     }
-    const expires = expiryOf(now, options, old.expires === null ? null : now + this.#lifetime)
+    // The successor inherits what is left of the old key's lifetime (a 30-day key rotated on
+    // day 10 gives a key that expires on day 30), unless a lifetime is given. A key already
+    // expired has none left: its successor gets the default lifetime.
+    const inherited = old.expires === null ? null : old.expires > now ? old.expires : now + this.#lifetime
+    const expires = expiryOf(now, options, inherited)
     const newId = generateKeyId()
     const m = await keyMaterial(newId, old.algorithm, options.publicKey)
     const keys = await this.#keyring.keys()
@@ -337,6 +400,155 @@ export class Registry {
       const at = options.at === undefined ? now : checkSeconds(options.at, 'at')
       return r.expires !== null && r.expires <= at ? undefined : { expires: at }
     })
+  }
+
+  /**
+   * Change a live key: scopes, IP lists, expiry, label, rate limit, credits. Audited as
+   * `update` (naming what changed); every verifier sees it as it sees a revocation (Redis
+   * pub/sub, the file's refresh interval).
+   *
+   * @param id - the key
+   * @param options - what to change; `credits` sets what is left to that number
+   * @returns the key as it is now
+   * @throws {SignetError} `ERR_KEY_ID_MALFORMED`, `ERR_KEY_NOT_FOUND`, `ERR_INVALID_STATE`
+   *   (revoked), `ERR_INVALID_IP_RANGE`, `ERR_INVALID_EXPIRY`, `ERR_USAGE` (a malformed `N/PERIOD`)
+   * @throws {TypeError} for a malformed member, or options that change nothing
+   * @example
+   * ```ts
+   * await registry.update(keyid, { rateLimit: '100/1m', credits: { amount: 1000, refill: 'monthly' } })
+   * ```
+   */
+  async update(id: string, options: UpdateKeyOptions): Promise<KeySummary> {
+    assertKeyId(id)
+    const change = checkUpdate(options, this.#now())
+    await this.#get(id)
+    const written = await this.#commit([id], async (read) => {
+      const latest = await read(id)
+      if (latest === undefined) throw notFound(id)
+      const { mac: _mac, ...unsigned } = latest
+      const next = change.apply(unsigned, this.#now())
+      return { put: [next], audit: [this.#audit('update', next, options.actor, change.details)] }
+    })
+    return this.#summary(written[0] as StoredKey)
+  }
+
+  async #admissionOf(keyid: string): Promise<Admission | undefined> {
+    let stored: StoredKey | undefined
+    try {
+      stored = await this.#store.getKey(keyid)
+    } catch (cause) {
+      throw storeUnavailable(cause)
+    }
+    if (stored === undefined) return undefined
+    const hit = this.#admissions.get(stored)
+    if (hit !== undefined) return hit
+    const record = await this.#load(keyid)
+    if (record === undefined) return undefined
+    const admission: Admission = { owner: record.owner, rateLimit: record.rateLimit, credits: record.credits }
+    this.#admissions.set(stored, admission)
+    return admission
+  }
+
+  /**
+   * Admit one accepted request of a key: draw on its rate limit, its owner's and its credits,
+   * all or nothing, in one atomic step of the quota store.
+   *
+   * @param keyid - the key that signed the request
+   * @param nowMs - the time (default: the registry's clock)
+   * @throws {LimitExceededError} `ERR_RATE_LIMITED` or `ERR_CREDITS_EXHAUSTED` (429, with
+   *   `RateLimit-Policy`, `RateLimit`, `Retry-After`); {@link SignetError} `ERR_STORE_UNAVAILABLE`
+   */
+  async admit(keyid: string, nowMs?: number): Promise<void> {
+    const a = await this.#admissionOf(keyid)
+    if (a === undefined) return
+    const ownerLimit = this.#ownerLimits.get(a.owner)
+    if (a.rateLimit === undefined && ownerLimit === undefined && a.credits === undefined) return
+    const now = nowMs ?? this.#nowMs()
+    const check = quotaCheck(keyid, a.owner, a.rateLimit, ownerLimit, a.credits, now)
+    const decision = await this.#quota.take(check, now)
+    if (decision.code !== undefined) throw limitError(check, decision)
+  }
+
+  /**
+   * The verifier's admission stage: `createVerifier({ keys: registry.resolver(), admit: registry.admission() })`.
+   * Runs after the signature, nonce and scopes held, so refused requests never use quota.
+   */
+  admission(): (identity: { readonly keyid: string }) => Promise<void> {
+    return (identity) => this.admit(identity.keyid)
+  }
+
+  /**
+   * A key's limits and what is left of them now.
+   *
+   * @throws {SignetError} `ERR_KEY_ID_MALFORMED`, `ERR_KEY_NOT_FOUND`, `ERR_STORE_UNAVAILABLE`
+   */
+  async limits(id: string): Promise<KeyLimits> {
+    const r = await this.#get(id)
+    const ownerLimit = this.#ownerLimits.get(r.owner)
+    let credits: KeyLimits['credits'] = null
+    if (r.credits !== undefined) {
+      const nowMs = this.#nowMs()
+      const check = quotaCheck(id, r.owner, undefined, undefined, r.credits, nowMs)
+      const used = await this.#quota.creditsUsed(check.group, check.credits?.id ?? '')
+      const end = creditsWindow(r.credits.refill, nowMs).endMs
+      credits = {
+        amount: r.credits.amount, refill: r.credits.refill, remaining: Math.max(0, r.credits.amount - used),
+        refillsAt: end === Number.POSITIVE_INFINITY ? null : Math.floor(end / 1000),
+      }
+    }
+    return {
+      keyid: id,
+      rateLimit: r.rateLimit === undefined ? null : formatRateLimit(r.rateLimit),
+      ownerRateLimit: ownerLimit === undefined ? null : formatRateLimit(ownerLimit),
+      credits,
+    }
+  }
+
+  /**
+   * A key's usage over time: buckets of a minute, an hour or a day from `since` on, oldest
+   * first, empty ones left out. `requests` counts accepted requests; `rejections` refusals by
+   * code (429s included).
+   *
+   * @param id - the key
+   * @param options - `by` (default `hour`), `since` unix seconds (default: one day ago)
+   * @throws {SignetError} `ERR_KEY_ID_MALFORMED`, `ERR_KEY_NOT_FOUND`, `ERR_STORE_UNAVAILABLE`
+   * @throws {RangeError} for an unknown `by`
+   * @example
+   * ```ts
+   * for (const b of await registry.usageBuckets(keyid, { by: 'minute', since: now - 3600 })) console.log(b)
+   * ```
+   */
+  async usageBuckets(id: string, options: { by?: UsageGranularity; since?: number } = {}): Promise<UsageBucket[]> {
+    const by = checkGranularity(options.by ?? 'hour')
+    const since = options.since ?? this.#now() - 86_400
+    if (!Number.isSafeInteger(since)) throw new RangeError('"since" expected unix seconds')
+    await this.#get(id)
+    try {
+      return await this.#store.getUsageBuckets(id, by, since)
+    } catch (cause) {
+      throw storeUnavailable(cause)
+    }
+  }
+
+  /**
+   * The key whose HMAC secret is `secret` (a leak report), or undefined. Every secret is
+   * opened and compared in constant time; only well-formed secrets are looked for.
+   *
+   * @throws {SignetError} `ERR_STORE_UNAVAILABLE`, `ERR_REGISTRY_CORRUPT`
+   */
+  async keyOfSecret(secret: string): Promise<string | undefined> {
+    if (!isSecret(secret)) return undefined
+    const keys = await this.#keyring.keys()
+    const wanted = utf8(secret)
+    let found: string | undefined
+    for (const summary of await this.list()) {
+      if (summary.type !== 'hmac') continue
+      const record = await this.#get(summary.keyid)
+      if (record.secret === null) continue
+      const opened = await openSecret(keys, record.id, record.secret)
+      if (equalBytes(utf8(opened), wanted)) found = record.id
+    }
+    return found
   }
 
   /**

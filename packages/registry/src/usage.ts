@@ -43,6 +43,8 @@ interface Pending {
   lastIp: string | null
   lastRejected: number | null
   rejections: Record<string, number>
+  /** The same counts by minute (unix seconds of the minute's start), for the usage buckets. */
+  minutes: Map<number, { requests: number; rejections: Record<string, number> }>
 }
 
 /** Batches usage events and writes them with `sink`. */
@@ -88,11 +90,15 @@ export class UsageRecorder {
           this.dropped++
           return
         }
-        p = { requests: 0, lastUsed: null, lastIp: null, lastRejected: null, rejections: {} }
+        p = { requests: 0, lastUsed: null, lastIp: null, lastRejected: null, rejections: {}, minutes: new Map() }
         this.#pending.set(event.keyid, p)
       }
       const seconds = Math.floor((Number.isFinite(event.time) ? event.time : Date.now()) / 1000)
+      const minute = seconds - (seconds % 60)
+      let m = p.minutes.get(minute)
+      if (m === undefined) p.minutes.set(minute, (m = { requests: 0, rejections: {} }))
       if (event.code === undefined) {
+        m.requests++
         p.requests++
         if (p.lastUsed === null || seconds >= p.lastUsed) {
           p.lastUsed = seconds
@@ -101,6 +107,7 @@ export class UsageRecorder {
       } else {
         const code = String(event.code).slice(0, 64)
         p.rejections[code] = (p.rejections[code] ?? 0) + 1
+        m.rejections[code] = (m.rejections[code] ?? 0) + 1
         if (p.lastRejected === null || seconds > p.lastRejected) p.lastRejected = seconds
       }
       if (++this.#events >= this.#maxPendingEvents && Date.now() - this.#lastFlushAt >= this.#intervalMs) void this.flush()
@@ -117,7 +124,9 @@ export class UsageRecorder {
     this.#pending = new Map()
     this.#events = 0
     this.#lastFlushAt = Date.now()
-    const deltas: UsageDelta[] = [...batch].map(([keyid, p]) => ({ keyid, ...p }))
+    const deltas: UsageDelta[] = [...batch].map(([keyid, { minutes, ...p }]) => ({
+      keyid, ...p, buckets: [...minutes].map(([start, m]) => ({ start, requests: m.requests, rejections: m.rejections })),
+    }))
     const attempt = (async () => {
       try {
         await this.#sink(deltas)
@@ -150,6 +159,14 @@ export class UsageRecorder {
     }
     if (p.lastRejected !== null && (q.lastRejected === null || p.lastRejected > q.lastRejected)) q.lastRejected = p.lastRejected
     for (const [code, n] of Object.entries(p.rejections)) q.rejections[code] = (q.rejections[code] ?? 0) + n
+    for (const [start, m] of p.minutes) {
+      const into = q.minutes.get(start)
+      if (into === undefined) q.minutes.set(start, m)
+      else {
+        into.requests += m.requests
+        for (const [code, n] of Object.entries(m.rejections)) into.rejections[code] = (into.rejections[code] ?? 0) + n
+      }
+    }
   }
 
   /** Stop the timer and flush what is pending. */

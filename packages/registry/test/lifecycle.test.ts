@@ -215,7 +215,8 @@ describe('state transitions', () => {
     expect(next.previous.overlapUntil).toBe(c.t + 600)
     expect((await registry.resolve(old.keyid))?.expires).toBe(c.t + 600)
     expect(await roundTrip(registry, await signerOf(old), c.t + 600)).toBe('ERR_KEY_EXPIRED')
-    expect(next.expires).toBe(c.t + DEFAULT_LIFETIME_SECONDS)
+    // Issue 17.4: the successor inherits the remaining lifetime (it was given the default 90 days before).
+    expect(next.expires).toBe(c.t + 600)
   })
 
   it('rotate: the overlap is at most 30 days, even for a key that never expires; more is ERR_INVALID_EXPIRY and the file is untouched', async () => {

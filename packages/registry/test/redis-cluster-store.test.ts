@@ -61,8 +61,10 @@ describe.runIf(clusterAvailable)('RedisStore on a Redis Cluster', () => {
       await probe.connect()
       const slot = (await probe.cluster('KEYSLOT', '{cluster-a}:keys')) as number
       const names = (await probe.nodes('master').reduce<Promise<string[]>>(async (all, node) => [...(await all), ...((await node.cluster('GETKEYSINSLOT', slot, 1000)) as string[])], Promise.resolve([]))).sort()
-      expect(names.filter((n) => !n.startsWith('{cluster-a}:usage:'))).toEqual(['{cluster-a}:audit', '{cluster-a}:keys', '{cluster-a}:meta'])
+      expect(names.filter((n) => !n.startsWith('{cluster-a}:usage:') && !n.startsWith('{cluster-a}:ub:'))).toEqual(['{cluster-a}:audit', '{cluster-a}:keys', '{cluster-a}:meta'])
       expect(names.some((n) => n.startsWith('{cluster-a}:usage:'))).toBe(true)
+      // Issue 17: the usage buckets (minute, hour, day) are in the same slot.
+      expect(names.filter((n) => n.startsWith('{cluster-a}:ub:')).map((n) => n.split(':')[3]).sort()).toEqual(['day', 'hour', 'minute'])
     } finally {
       probe.disconnect()
     }

@@ -13,7 +13,7 @@
  * @module
  */
 import { isSignetError, parseComponentIdentifier, serializeAcceptSignature } from '@signet/core'
-import type { SignetErrorCode } from '@signet/core'
+import type { RateLimitState, SignetErrorCode } from '@signet/core'
 import type { ResolvedPolicy } from './policy.ts'
 
 /** A response as plain data. */
@@ -54,6 +54,7 @@ const STATUS: Partial<Record<SignetErrorCode, number>> = {
   ERR_AUTHORITY_MISMATCH: 421,
   ERR_SCOPE_DENIED: 403,
   ERR_RATE_LIMITED: 429,
+  ERR_CREDITS_EXHAUSTED: 429,
   ERR_STORE_UNAVAILABLE: 503,
 }
 
@@ -104,6 +105,25 @@ export interface ProblemOptions {
 }
 
 /**
+ * `RateLimit-Policy`, `RateLimit` (draft-ietf-httpapi-ratelimit-headers: one list member per
+ * policy, `q` quota and `w` window in the policy, `r` remaining and `t` seconds to reset in the
+ * state) and `Retry-After` for a refusal that carries its limits (`LimitExceededError`, read
+ * by shape so a copy from another package instance works too).
+ */
+function rateLimitFields(error: unknown): Record<string, string> {
+  const e = error as { retryAfterSeconds?: unknown; policies?: unknown }
+  if (typeof e !== 'object' || e === null || typeof e.retryAfterSeconds !== 'number' || !Array.isArray(e.policies)) return {}
+  const fields: Record<string, string> = { 'retry-after': String(Math.max(1, Math.ceil(e.retryAfterSeconds))) }
+  const policies = (e.policies as RateLimitState[]).filter((p) => typeof p?.name === 'string' && /^[a-z][a-z0-9_-]{0,31}$/.test(p.name))
+  if (policies.length > 0) {
+    const whole = (n: number): number => Math.max(0, Math.ceil(n))
+    fields['ratelimit-policy'] = policies.map((p) => `${sfString(p.name)};q=${whole(p.quota)};w=${whole(p.windowSeconds)}`).join(', ')
+    fields['ratelimit'] = policies.map((p) => `${sfString(p.name)};r=${whole(p.remaining)};t=${whole(p.resetSeconds)}`).join(', ')
+  }
+  return fields
+}
+
+/**
  * Turn any error into a problem response. A non-Signet error is a 500 with a generic message:
  * its text may describe internals and is not sent.
  *
@@ -130,6 +150,7 @@ export function problemFor(error: unknown, options: ProblemOptions = {}): Proble
     }
   }
   if (status === 503 || status === 429) headers['retry-after'] = '1'
+  if (status === 429) Object.assign(headers, rateLimitFields(error))
   const body = JSON.stringify({ type: 'about:blank', title: STATUS_TEXT[status] ?? 'Error', status, code, detail })
   return { status, headers, body }
 }

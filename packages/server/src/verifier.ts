@@ -17,6 +17,7 @@
  * | nonce (after the signature held) | `recordNonce` | `verifier/nonce.ts` |
  * | scopes | `checkScopes` | `verifier/scopes.ts` |
  * | identity | `identityOf` | `verifier/identity.ts` |
+ * | admission (rate limits, credits) | `admitIdentity` | `verifier/admission.ts` |
  *
  * then the usage hooks (`verifier/events.ts`). A select stage that trusted the label alone would
  * let the sender choose; a configured tag is always checked against it. Cheap checks run before
@@ -45,6 +46,7 @@ import { MemoryNonceStore } from './nonce-stores/memory.ts'
 import { resolveLimits, resolvePolicy } from './policy.ts'
 import { checkProfiles, pickProfile, verifyWithProfile } from './profile-hook.ts'
 import type { ProfileVerifierLike } from './profile-hook.ts'
+import { admitIdentity } from './verifier/admission.ts'
 import { authorityPin } from './verifier/authority.ts'
 import { coversContentDigest } from './verifier/digest.ts'
 import { fire, rejectedEvent } from './verifier/events.ts'
@@ -107,11 +109,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const nonces: NonceStore | undefined = options.nonces === false ? undefined : (options.nonces ?? new MemoryNonceStore({ now: clock }))
   const policy = resolvePolicy(options.policy, nonces !== undefined)
   const limits = resolveLimits(options.limits)
-  for (const name of ['onVerified', 'onRejected'] as const) {
+  for (const name of ['onVerified', 'onRejected', 'admit'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`"${name}" expected a function`)
   }
   if (policy.requireNonce && nonces === undefined) throw new TypeError('"policy.requireNonce" needs a nonce store in "nonces"')
   const checkAuthority = authorityPin(options.authorities)
+  const admit = options.admit
   const forwarding: Forwarding = createForwarding({ trustedProxies: options.trustedProxies, forwardedHeader: options.forwardedHeader, cfConnectingIp: options.cfConnectingIp })
   const profiles = checkProfiles(options.profiles)
 
@@ -171,7 +174,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return verified.then(() => accepted)
   }
 
-  /** The accepted signature: record the nonce, then scopes and identity. */
+  /** The accepted signature: record the nonce, then scopes, identity and admission. */
   function finish(accepted: Accepted, options: VerifyRequestOptions, peer: ForwardedInfo, nowMs: number, box: AuditBox): VerifiedIdentity | Promise<VerifiedIdentity> {
     box.keyid = accepted.keyid
     box.label = accepted.candidate.label
@@ -180,10 +183,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return conclude(accepted, options, peer, fresh)
   }
 
-  function conclude(accepted: Accepted, options: VerifyRequestOptions, peer: ForwardedInfo, fresh: boolean): VerifiedIdentity {
+  function conclude(accepted: Accepted, options: VerifyRequestOptions, peer: ForwardedInfo, fresh: boolean): VerifiedIdentity | Promise<VerifiedIdentity> {
     checkNonceFresh(fresh)
     checkScopes(accepted.record.scopes ?? NO_SCOPES, options.requiredScopes)
-    return identityOf(accepted, peer)
+    const identity = identityOf(accepted, peer)
+    return admitIdentity(admit, identity)
   }
 
   /**

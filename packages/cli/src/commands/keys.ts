@@ -4,12 +4,14 @@
  * ```
  * signet keys create  REGISTRY --owner O (--alg ALG | --public-key FILE) [--scopes "s1 s2"]
  *                     [--allow-ip "CIDR ..."] [--deny-ip "CIDR ..."] [--expires-in DURATION|never]
- *                     [--not-before UNIX]
+ *                     [--not-before UNIX] [--rate-limit N/PERIOD] [--credits N] [--credits-refill daily|monthly|none]
+ * signet keys update  REGISTRY KEYID [--scopes] [--allow-ip] [--deny-ip] [--expires-in] [--label L]
+ *                     [--rate-limit N/PERIOD|none] [--credits N|none] [--credits-refill daily|monthly|none]
  * signet keys list    REGISTRY [--owner O]
  * signet keys show    REGISTRY KEYID
  * signet keys rotate  REGISTRY KEYID [--overlap DURATION] [--expires-in DURATION|never] [--public-key FILE]
  * signet keys disable|enable|revoke REGISTRY KEYID
- * signet keys usage   REGISTRY KEYID
+ * signet keys usage   REGISTRY KEYID [--since UNIX] [--by minute|hour|day]
  * signet keys audit   REGISTRY [--since UNIX]
  * signet keys rewrap  REGISTRY --new-master-key-file FILE
  * signet keys [SUBCOMMAND] --help
@@ -26,6 +28,10 @@
  * `show` and `list` print such a key with `"generated": false`, so this is visible beforehand.
  * `--overlap` is at most 30 days: an unparsable duration is `ERR_USAGE` here, a longer one
  * `ERR_INVALID_EXPIRY` from the registry, both before anything is written.
+ *
+ * `update` changes a live key (audited as `update`); `--credits N` sets what is left to N.
+ * `rotate` gives the successor the old key's remaining lifetime unless `--expires-in` is given.
+ * `usage` prints one JSON line per non-empty bucket `{ "start", "requests", "rejections" }`.
  *
  * `--scopes` is split on whitespace only (a scope token may contain a comma); the IP lists on
  * whitespace or commas. An explicit lifetime is at most 100 years (`never` is the only way to
@@ -50,8 +56,8 @@ import { hostname, userInfo } from 'node:os'
 import { resolve } from 'node:path'
 import { SignetError, fromUtf8 } from '@signet/core'
 import type { AlgorithmName, JwkInput } from '@signet/core'
-import { assertKeyId, openRegistryFromSpec, parseDuration, parseMasterKey } from '@signet/registry'
-import type { Registry } from '@signet/registry'
+import { assertKeyId, openRegistryFromSpec, parseDuration, parseMasterKey, parseRateLimit } from '@signet/registry'
+import type { CreditsOptions, RateLimitSpec, Registry, UpdateKeyOptions, UsageGranularity } from '@signet/registry'
 import { ALGORITHM_HELP, formatOptions, getString, parseAlgorithm, parseArgs, parseSeconds, usage, wantsHelp } from '../args.ts'
 import type { OptionSpec, OptionSpecs, ParsedArgs } from '../args.ts'
 import { printJson, readInput, writeConfirmed } from '../io.ts'
@@ -67,6 +73,9 @@ const scopesSpec: OptionSpec = { type: 'string', valueName: '"s1 s2"', descripti
 const allowSpec: OptionSpec = { type: 'string', valueName: '"CIDR ..."', description: 'client addresses allowed (spaces or commas)', default: 'any' }
 const denySpec: OptionSpec = { type: 'string', valueName: '"CIDR ..."', description: 'client addresses refused (spaces or commas)', default: 'none' }
 const expiresInSpec: OptionSpec = { type: 'string', valueName: 'DURATION|never', description: 'lifetime from now', default: 'never' }
+const rateLimitSpec: OptionSpec = { type: 'string', valueName: 'N/PERIOD', description: 'at most N requests per PERIOD (1s, 1m, 1h, 1d), a token bucket', default: 'none' }
+const creditsSpec: OptionSpec = { type: 'string', valueName: 'N', description: 'uses allowed; a key with none left gets 429 ERR_CREDITS_EXHAUSTED', default: 'unlimited' }
+const refillSpec: OptionSpec = { type: 'string', valueName: 'daily|monthly|none', description: 'when credits are refilled to N (UTC)', default: 'none' }
 
 const specs: Readonly<Record<string, OptionSpecs>> = {
   create: {
@@ -79,6 +88,20 @@ const specs: Readonly<Record<string, OptionSpecs>> = {
     'deny-ip': denySpec,
     'expires-in': expiresInSpec,
     'not-before': { type: 'string', valueName: 'UNIX', description: 'the key verifies from this time', default: 'now' },
+    'rate-limit': rateLimitSpec,
+    credits: creditsSpec,
+    'credits-refill': refillSpec,
+  },
+  update: {
+    ...common,
+    scopes: { ...scopesSpec, description: 'replace the scopes', default: 'unchanged' },
+    'allow-ip': { ...allowSpec, description: 'replace the allowed client addresses', default: 'unchanged' },
+    'deny-ip': { ...denySpec, description: 'replace the refused client addresses', default: 'unchanged' },
+    'expires-in': { ...expiresInSpec, description: 'a new lifetime from now', default: 'unchanged' },
+    label: { type: 'string', valueName: 'L', description: 'the key\'s label (empty: none)', default: 'unchanged' },
+    'rate-limit': { ...rateLimitSpec, valueName: 'N/PERIOD|none', default: 'unchanged' },
+    credits: { ...creditsSpec, valueName: 'N|none', description: 'the key has N uses left from now (none: unlimited)', default: 'unchanged' },
+    'credits-refill': { ...refillSpec, description: 'with --credits: when they are refilled to N (UTC)' },
   },
   list: { ...common, owner: { type: 'string', valueName: 'O', description: 'only the keys of this owner', default: 'every owner' } },
   show: common,
@@ -91,7 +114,11 @@ const specs: Readonly<Record<string, OptionSpecs>> = {
   disable: common,
   enable: common,
   revoke: common,
-  usage: common,
+  usage: {
+    ...common,
+    since: { type: 'string', valueName: 'UNIX', description: 'buckets from this time', default: 'one day ago' },
+    by: { type: 'string', valueName: 'minute|hour|day', description: 'the bucket length', default: 'hour' },
+  },
   audit: { ...common, since: { type: 'string', valueName: 'UNIX', description: 'only entries from this time', default: 'every entry' } },
   rewrap: { ...common, 'new-master-key-file': { type: 'string', valueName: 'FILE', description: 'the new master key (required)' } },
 }
@@ -101,6 +128,8 @@ const READ_ONLY: ReadonlySet<string> = new Set(['list', 'show', 'usage', 'audit'
 
 /** The columns of `keys list` on a terminal (a pipe gets every member, as JSON). */
 const LIST_COLUMNS: readonly string[] = ['keyid', 'owner', 'alg', 'state', 'scopes', 'created', 'expires', 'lastUsed']
+/** The columns of `keys usage` on a terminal. */
+const USAGE_COLUMNS: readonly string[] = ['start', 'requests', 'rejections']
 /** The columns of `keys audit` on a terminal. */
 const AUDIT_COLUMNS: readonly string[] = ['time', 'action', 'keyid', 'owner', 'actor', 'details']
 
@@ -143,9 +172,9 @@ async function deliverOnce(io: CliIO, registry: Registry, keyid: string, text: s
 }
 
 /** Subcommands that name one key. */
-const takesKeyId = new Set(['show', 'rotate', 'disable', 'enable', 'revoke', 'usage'])
+const takesKeyId = new Set(['show', 'update', 'rotate', 'disable', 'enable', 'revoke', 'usage'])
 
-const SUBCOMMANDS = 'create|list|show|rotate|disable|enable|revoke|usage|audit|rewrap'
+const SUBCOMMANDS = 'create|update|list|show|rotate|disable|enable|revoke|usage|audit|rewrap'
 
 /** Split a space- or comma-separated IP list (`--allow-ip`, `--deny-ip`) into its entries. */
 function words(value: string | undefined): string[] | undefined {
@@ -172,18 +201,27 @@ first use) or --registry redis://H:P, or the first argument. The master key come
 Subcommands:
   create  REGISTRY --owner O (--alg ALG | --public-key FILE) [--scopes "s1 s2"]
           [--allow-ip "CIDR ..."] [--deny-ip "CIDR ..."] [--expires-in DURATION|never]
-          [--not-before UNIX]
+          [--not-before UNIX] [--rate-limit N/PERIOD] [--credits N] [--credits-refill R]
+  update  REGISTRY KEYID [--scopes "s1 s2"] [--allow-ip "CIDR ..."] [--deny-ip "CIDR ..."]
+          [--expires-in DURATION|never] [--label L] [--rate-limit N/PERIOD|none]
+          [--credits N|none] [--credits-refill daily|monthly|none]
   list    REGISTRY [--owner O]
   show    REGISTRY KEYID
   rotate  REGISTRY KEYID [--overlap DURATION] [--expires-in DURATION|never] [--public-key FILE]
-          (--public-key is required for a key registered from its owner's public key)
+          (--public-key is required for a key registered from its owner's public key;
+          the successor keeps the old key's remaining lifetime unless --expires-in is given)
   disable|enable|revoke REGISTRY KEYID          revoke is final
-  usage   REGISTRY KEYID                         JSON lines
+  usage   REGISTRY KEYID [--since UNIX] [--by minute|hour|day]
+          one JSON line per bucket: { "start", "requests", "rejections": { CODE: n } }
   audit   REGISTRY [--since UNIX]                JSON lines
   rewrap  REGISTRY --new-master-key-file FILE    rotate the master key
 
 ${ALGORITHM_HELP}
 DURATION: a whole number and a unit s, m, h, d or w (90d, 12h, 30m); at most 100 years.
+N/PERIOD: at most N requests per PERIOD (100/1m, 5/1s), a token bucket: N at once, then
+one every PERIOD/N. Over it: 429 ERR_RATE_LIMITED. --credits N: N uses (refilled to N
+daily or monthly with --credits-refill); none left: 429 ERR_CREDITS_EXHAUSTED. Requests
+refused for their IP, signature or scope use neither.
 --overlap: how long the old key keeps verifying (default 1d, 0 for none), at most 30d and
 never past the old key's own expiry.
 list and show print "generated": false for a key registered from its owner's public key:
@@ -270,7 +308,57 @@ async function createOptions(args: ParsedArgs, io: CliIO) {
     ...(words(getString(args, 'deny-ip')) === undefined ? {} : { denyIps: words(getString(args, 'deny-ip')) as string[] }),
     ...(getString(args, 'expires-in') === undefined ? {} : { expiresIn: expiresIn(getString(args, 'expires-in'), command) as number | null }),
     ...(notBefore === undefined ? {} : { notBefore: parseSeconds(notBefore, 'not-before', command) }),
+    ...(limitOptions(args, command) as { rateLimit?: RateLimitSpec; credits?: CreditsOptions }),
   }
+}
+
+/** `--rate-limit`, `--credits`, `--credits-refill` of create and update (`none` removes, on update). */
+function limitOptions(args: ParsedArgs, command: string): { rateLimit?: RateLimitSpec | null; credits?: CreditsOptions | null } {
+  const out: { rateLimit?: RateLimitSpec | null; credits?: CreditsOptions | null } = {}
+  const rate = getString(args, 'rate-limit')
+  const updating = command === 'keys update'
+  if (rate !== undefined) {
+    if (updating && rate === 'none') out.rateLimit = null
+    else {
+      try {
+        out.rateLimit = parseRateLimit(rate)
+      } catch (err) {
+        throw usage(command, (err as Error).message)
+      }
+    }
+  }
+  const credits = getString(args, 'credits')
+  const refill = getString(args, 'credits-refill')
+  if (refill !== undefined && !['daily', 'monthly', 'none'].includes(refill)) throw usage(command, `--credits-refill expects daily, monthly or none, got ${JSON.stringify(refill.slice(0, 20))}`)
+  if (refill !== undefined && credits === undefined) throw usage(command, '--credits-refill goes with --credits N')
+  if (credits !== undefined) {
+    if (updating && credits === 'none') out.credits = null
+    else {
+      if (!/^[0-9]{1,15}$/.test(credits)) throw usage(command, `--credits expects a whole number of uses${updating ? ' or none' : ''}, got ${JSON.stringify(credits.slice(0, 20))}`)
+      out.credits = { amount: Number(credits), refill: (refill ?? 'none') as CreditsOptions['refill'] & string }
+    }
+  }
+  return out
+}
+
+/** Options for `update`, validated before anything is opened. */
+function updateOptions(args: ParsedArgs): UpdateKeyOptions {
+  const command = 'keys update'
+  const scopes = scopeWords(getString(args, 'scopes'))
+  const allow = words(getString(args, 'allow-ip'))
+  const deny = words(getString(args, 'deny-ip'))
+  const label = getString(args, 'label')
+  const life = getString(args, 'expires-in')
+  const options: UpdateKeyOptions = {
+    ...(scopes === undefined ? {} : { scopes }),
+    ...(allow === undefined ? {} : { allowIps: allow }),
+    ...(deny === undefined ? {} : { denyIps: deny }),
+    ...(label === undefined ? {} : { label }),
+    ...(life === undefined ? {} : { expiresIn: expiresIn(life, command) as number | null }),
+    ...limitOptions(args, command),
+  }
+  if (Object.keys(options).length === 0) throw usage(command, 'nothing to change: give --scopes, --allow-ip, --deny-ip, --expires-in, --label, --rate-limit or --credits')
+  return options
 }
 
 /** The new master key of `rewrap`, read and checked before the registry is opened. */
@@ -318,6 +406,9 @@ export const keysCommand: Command = async (argv: string[], io: CliIO): Promise<n
 
   // Everything the user typed is checked here, before the registry is opened.
   const create = sub === 'create' ? await createOptions(args, io) : undefined
+  const update = sub === 'update' ? updateOptions(args) : undefined
+  const by = sub === 'usage' ? (getString(args, 'by') ?? 'hour') : undefined
+  if (by !== undefined && !['minute', 'hour', 'day'].includes(by)) throw usage(command, `--by expects minute, hour or day, got ${JSON.stringify(by.slice(0, 20))}`)
   const overlapText = getString(args, 'overlap')
   const overlapSeconds = overlapText === undefined ? undefined
     : /^0+[smhdw]?$/.test(overlapText) ? 0
@@ -364,8 +455,15 @@ export const keysCommand: Command = async (argv: string[], io: CliIO): Promise<n
       case 'list':
         printRecords(io, await registry.list(owner === undefined ? {} : { owner }), 'document', LIST_COLUMNS)
         break
-      case 'show':
-        printRecords(io, await registry.get(id), 'document')
+      case 'show': {
+        const key = await registry.get(id)
+        // What is left of the credits now, beside the amount the record holds.
+        const left = key.credits === undefined ? {} : { creditsRemaining: (await registry.limits(id)).credits?.remaining ?? null }
+        printRecords(io, { ...key, ...left }, 'document')
+        break
+      }
+      case 'update':
+        printJson(io, await registry.update(id, update as UpdateKeyOptions))
         break
       case 'rotate': {
         const successor = await registry.rotate(id, {
@@ -387,7 +485,7 @@ export const keysCommand: Command = async (argv: string[], io: CliIO): Promise<n
         printJson(io, await registry.revoke(id))
         break
       case 'usage':
-        printRecords(io, await registry.usage(id), 'document')
+        printRecords(io, await registry.usageBuckets(id, { by: by as UsageGranularity, ...(since === undefined ? {} : { since }) }), 'lines', USAGE_COLUMNS)
         break
       case 'audit':
         printRecords(io, await registry.audit(since === undefined ? {} : { since }), 'lines', AUDIT_COLUMNS)

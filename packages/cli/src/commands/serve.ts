@@ -32,7 +32,7 @@ import { createServer, request as httpRequest } from 'node:http'
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { SignetError, fromNodeRequest, isSignetError } from '@signet/core'
+import { SignetError, fromNodeRequest, fromUtf8, isSignetError } from '@signet/core'
 import {
   chainKeys,
   createVerifier,
@@ -42,8 +42,8 @@ import {
   verifyNodeRequest,
   writeProblem,
 } from '@signet/server'
-import { openRegistryResolver } from '@signet/registry'
-import type { RedisLocation } from '@signet/registry'
+import { openRegistryResolver, parseRateLimit, secretScanningHandler } from '@signet/registry'
+import type { RateLimitSpec, RedisLocation, Registry } from '@signet/registry'
 import type { KeyResolver, NonceStore, ProblemResponse, VerificationEvent, VerifiedIdentity, Verifier, VerifierPolicy } from '@signet/server'
 import { getAll, getString, has, parseArgs, resolveBackend, splitComponents, usage } from '../args.ts'
 import type { CommandUsage, OptionSpecs, ParsedArgs } from '../args.ts'
@@ -110,6 +110,18 @@ const options: OptionSpecs = {
     type: 'boolean',
     description: 'with --directory: allow loopback and private addresses and plain http there (for tests)',
   },
+  'owner-rate-limit': {
+    type: 'string',
+    multiple: true,
+    valueName: 'OWNER=N/PERIOD',
+    description: 'repeatable, with --registry: a rate limit across all the keys of OWNER (429 ERR_RATE_LIMITED past it)',
+    default: 'none',
+  },
+  'secret-scanning': {
+    type: 'string',
+    valueName: 'FILE',
+    description: 'with --registry: mount POST /.well-known/signet/secret-scanning for GitHub-style leak alerts signed by a key in FILE (the provider\'s public_keys JSON); every live registry secret reported is revoked',
+  },
   debug: {
     type: 'boolean',
     description: 'on ERR_SIGNATURE_INVALID, name the rebuilt @target-uri and @authority in a "debug" member of the problem body',
@@ -159,6 +171,7 @@ interface OpenedRegistry {
   readonly keys: KeyResolver
   readonly recordUsage: (event: VerificationEvent) => void
   readonly close: () => Promise<void>
+  readonly registry: Registry
 }
 
 /**
@@ -170,12 +183,59 @@ interface OpenedRegistry {
  * @throws {SignetError} `ERR_IO` for a registry file that does not exist, `ERR_MASTER_KEY`,
  *   `ERR_REGISTRY_CORRUPT`, `ERR_STORE_UNAVAILABLE` for an unreachable Redis.
  */
-async function openRegistryKeys(location: string, io: CliIO, masterKeyFile?: string): Promise<OpenedRegistry> {
+async function openRegistryKeys(location: string, io: CliIO, masterKeyFile?: string, ownerRateLimits: Record<string, RateLimitSpec> = {}): Promise<OpenedRegistry> {
   const opened = await openRegistryResolver(location, io.env, {
     cwd: io.cwd,
     ...(masterKeyFile === undefined ? {} : { masterKeyFile }),
+    registry: { ownerRateLimits },
   })
-  return { keys: opened, recordUsage: opened.recordUsage, close: () => opened.close() }
+  return { keys: opened, recordUsage: opened.recordUsage, close: () => opened.close(), registry: opened.registry }
+}
+
+/** `--owner-rate-limit OWNER=N/PERIOD`, repeatable, as the registry's `ownerRateLimits`. */
+function parseOwnerLimits(values: readonly string[]): Record<string, RateLimitSpec> {
+  const out: Record<string, RateLimitSpec> = {}
+  for (const value of values) {
+    const at = value.lastIndexOf('=')
+    if (at <= 0) throw usage(COMMAND, `--owner-rate-limit expects OWNER=N/PERIOD, got ${JSON.stringify(value.slice(0, 60))}`)
+    try {
+      out[value.slice(0, at)] = parseRateLimit(value.slice(at + 1), 'owner-rate-limit')
+    } catch (err) {
+      throw usage(COMMAND, (err as Error).message)
+    }
+  }
+  return out
+}
+
+/** The path `--secret-scanning` mounts (CLI.md). */
+const SECRET_SCANNING_PATH = '/.well-known/signet/secret-scanning'
+
+/** Hand a Node request to a fetch-style handler and write its answer. */
+function serveFetch(req: IncomingMessage, res: ServerResponse, fetchHandler: (request: Request) => Promise<Response>): void {
+  const chunks: Buffer[] = []
+  let size = 0
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length
+    // The handler refuses large alerts itself; this only stops unbounded buffering.
+    if (size <= 2 << 20) chunks.push(chunk)
+  })
+  req.on('end', () => {
+    const headers = new Headers()
+    for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string)
+    const request = new Request(`http://localhost${req.url ?? '/'}`, { method: req.method ?? 'GET', headers, ...(req.method === 'POST' ? { body: Buffer.concat(chunks) } : {}) })
+    fetchHandler(request).then(async (response) => {
+      const text = Buffer.from(await response.arrayBuffer())
+      const out: Record<string, string> = { 'content-length': String(text.length) }
+      response.headers.forEach((value, name) => {
+        out[name] = value
+      })
+      res.writeHead(response.status, out)
+      res.end(text)
+    }, () => {
+      res.writeHead(500, { 'content-type': 'application/problem+json' })
+      res.end('{"code":"ERR_INTERNAL"}')
+    })
+  })
 }
 
 /**
@@ -376,8 +436,12 @@ function withDebug(problem: ProblemResponse, error: unknown, verifier: Verifier,
   return { ...problem, body: JSON.stringify(body) }
 }
 
-function handler(verifier: Verifier, upstream: URL | undefined, debug = false): (req: IncomingMessage, res: ServerResponse) => void {
+function handler(
+  verifier: Verifier, upstream: URL | undefined, debug = false, secretScanning?: (request: Request) => Promise<Response>,
+): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
+    // Alerts are signed by the scanning provider, not with a registry key: their own route.
+    if (secretScanning !== undefined && (req.url ?? '').split('?')[0] === SECRET_SCANNING_PATH) return serveFetch(req, res, secretScanning)
     verifyNodeRequest(verifier, req).then(
       ({ identity, body, message }) => {
         if (upstream !== undefined) {
@@ -464,6 +528,11 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
   // before anything starts; the verifier then runs every verification on that backend.
   const backend = await resolveBackend(getString(args, 'backend'), COMMAND)
   const authorities = getAll(args, 'authority')
+  const ownerLimits = parseOwnerLimits(getAll(args, 'owner-rate-limit'))
+  const scanningFile = getString(args, 'secret-scanning')
+  if ((scanningFile !== undefined || Object.keys(ownerLimits).length > 0) && registry === undefined) {
+    throw usage(COMMAND, '--secret-scanning and --owner-rate-limit need --registry')
+  }
   const trustedProxies = getAll(args, 'trust-proxy')
   const forwardedHeader = getString(args, 'forwarded-header') ?? 'x-forwarded-for'
   if (forwardedHeader !== 'x-forwarded-for' && forwardedHeader !== 'forwarded') {
@@ -479,13 +548,25 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
   try {
     let keys: KeyResolver | undefined
     let recordUsage: ((event: VerificationEvent) => void) | undefined
+    let admit: ((identity: { readonly keyid: string }) => Promise<void>) | undefined
+    let secretScanning: ((request: Request) => Promise<Response>) | undefined
     if (jwksFile !== undefined) {
       keys = await loadJwks(io, jwksFile)
     } else if (registry !== undefined) {
-      const opened = await openRegistryKeys(registry, io, getString(args, 'master-key-file'))
+      const opened = await openRegistryKeys(registry, io, getString(args, 'master-key-file'), ownerLimits)
       releases.push(opened.close)
       keys = opened.keys
       recordUsage = opened.recordUsage
+      // Rate limits and credits: the last stage, after signature, nonce and scopes held.
+      admit = opened.registry.admission()
+      if (scanningFile !== undefined) {
+        const text = fromUtf8(await readInput(io, scanningFile, 'secret-scanning keys'))
+        try {
+          secretScanning = secretScanningHandler(opened.registry, text)
+        } catch (cause) {
+          throw new SignetError('ERR_KEY_INVALID', `--secret-scanning ${JSON.stringify(scanningFile)}: ${cause instanceof Error ? cause.message : String(cause)}`)
+        }
+      }
     }
     const openedNonces = await openNonceStore(COMMAND, storeOption, nonceQuota === undefined ? {} : { maxEntriesPerOwner: nonceQuota })
     releases.push(openedNonces.close)
@@ -500,11 +581,12 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
         ...(authorities.length === 0 ? {} : { authorities }),
         ...(trustedProxies.length === 0 ? {} : { trustedProxies, forwardedHeader }),
         ...(recordUsage === undefined ? {} : { onVerified: recordUsage, onRejected: recordUsage }),
+        ...(admit === undefined ? {} : { admit }),
       })
     } catch (cause) {
       throw usage(COMMAND, cause instanceof Error ? cause.message : String(cause))
     }
-    server = createServer(handler(verifier, upstream, has(args, 'debug')))
+    server = createServer(handler(verifier, upstream, has(args, 'debug'), secretScanning))
     // Slow-loris protection: a request must arrive in full within 30 s.
     server.requestTimeout = 30_000
     server.headersTimeout = 10_000

@@ -116,6 +116,7 @@ async function walkthrough(
       clock,
       onVerified: (event) => registry.recordUsage(event),
       onRejected: (event) => registry.recordUsage(event),
+      admit: registry.admission(),
     })
     closeServer = server.close
     say(`server     ${server.origin}, keys from the registry, memory nonce store; routes:`)

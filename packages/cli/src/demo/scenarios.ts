@@ -17,6 +17,7 @@ import { signedFetch } from '@signet/client'
 import { kySigner } from '@signet/client/ky'
 import type { Signer, SignerOptions } from '@signet/client'
 import type { SignetErrorCode } from '@signet/core'
+import { secretScanningHandler } from '@signet/registry'
 import type { Registry } from '@signet/registry'
 import ky from 'ky'
 import type { DemoClock } from './clock.ts'
@@ -105,6 +106,42 @@ function issued(context: DemoContext, name: string): DemoKey {
 }
 
 const url = (context: DemoContext, path: string): string => `${context.origin}${path}`
+
+/** A fresh HMAC key for a limits row, issued with `options` and kept in `issued` under `name`. */
+async function limitedKey(c: DemoContext, name: string, options: { rateLimit?: string; credits?: number }): Promise<DemoKey> {
+  const created = await c.registry.create({ owner: `acme-${name}`, alg: 'hmac-sha256', scopes: ['orders:read'], labels: { name }, ...options })
+  if (created.jwk === undefined) throw new Error('the registry returned no secret for an HMAC key')
+  const key: DemoKey = { ...c.keys.hmac, keyid: created.keyid, signingKey: created.jwk as JsonWebKey }
+  c.issued.set(name, key)
+  return key
+}
+
+/**
+ * A scanning provider's alert for `tokens`, signed as GitHub signs them: ECDSA P-256 over the
+ * body, DER-encoded, with the key's identifier; and the provider's `public_keys` document.
+ */
+async function providerAlert(tokens: readonly string[]): Promise<{ keys: string; request: (origin: string) => Request }> {
+  const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])
+  const spki = new Uint8Array(await crypto.subtle.exportKey('spki', pair.publicKey))
+  const pem = `-----BEGIN PUBLIC KEY-----\n${Buffer.from(spki).toString('base64')}\n-----END PUBLIC KEY-----\n`
+  const body = JSON.stringify(tokens.map((token) => ({ token, type: 'signet_secret', url: 'https://example.test/paste', source: 'content' })))
+  const raw = new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, pair.privateKey, new TextEncoder().encode(body)))
+  // WebCrypto gives r || s; the provider sends DER: SEQUENCE { INTEGER r, INTEGER s }.
+  const integer = (bytes: Uint8Array): number[] => {
+    let i = 0
+    while (i < bytes.length - 1 && bytes[i] === 0) i++
+    const v = [...bytes.subarray(i)]
+    return (v[0] as number) >= 0x80 ? [0x02, v.length + 1, 0, ...v] : [0x02, v.length, ...v]
+  }
+  const ints = [...integer(raw.subarray(0, 32)), ...integer(raw.subarray(32))]
+  const der = Buffer.from([0x30, ints.length, ...ints]).toString('base64')
+  return {
+    keys: JSON.stringify({ public_keys: [{ key_identifier: 'demo-provider-1', key: pem, is_current: true }] }),
+    request: (origin) => new Request(`${origin}/.well-known/signet/secret-scanning`, {
+      method: 'POST', body, headers: { 'content-type': 'application/json', 'github-public-key-identifier': 'demo-provider-1', 'github-public-key-signature': der },
+    }),
+  }
+}
 
 /** How long a rotated key keeps verifying beside its successor, in seconds. */
 const ROTATION_OVERLAP_SECONDS = 300
@@ -259,6 +296,64 @@ export const DEFAULT_SCENARIOS: readonly Scenario[] = [
       await c.registry.revoke(c.keys.ed25519.keyid)
       const after = await observe(await send(url(c, '/orders')))
       return { answers: [before, after] }
+    },
+  },
+  {
+    id: 'rate-limit',
+    request: 'HMAC GET x3, key limited to 2/1m',
+    expect: [{ status: 200 }, { status: 200 }, { status: 429, code: 'ERR_RATE_LIMITED' }],
+    why: 'per-key rate limit (token bucket)',
+    run: async (c) => {
+      const send = signedFetch(c.signer(await limitedKey(c, 'limited', { rateLimit: '2/1m' })))
+      const answers: Observation[] = []
+      let fields = ''
+      for (let i = 0; i < 3; i++) {
+        const response = await send(url(c, '/orders'))
+        if (response.status === 429) fields = `RateLimit: ${response.headers.get('ratelimit') ?? '-'}, Retry-After: ${response.headers.get('retry-after') ?? '-'}`
+        answers.push(await observe(response))
+      }
+      return { answers, note: fields }
+    },
+  },
+  {
+    id: 'credits',
+    request: 'HMAC GET x3, key with 2 credits',
+    expect: [{ status: 200 }, { status: 200 }, { status: 429, code: 'ERR_CREDITS_EXHAUSTED' }],
+    why: 'credits run out; refused requests use none',
+    run: async (c) => {
+      const send = signedFetch(c.signer(await limitedKey(c, 'metered', { credits: 2 })))
+      const answers: Observation[] = []
+      for (let i = 0; i < 3; i++) answers.push(await observe(await send(url(c, '/orders'))))
+      return { answers }
+    },
+  },
+  {
+    id: 'leaked',
+    request: 'HMAC GET, leak alert, GET again',
+    expect: [{ status: 200 }, { status: 200 }, { status: 401, code: 'ERR_KEY_REVOKED' }],
+    why: 'a signed secret-scanning alert revokes the secret',
+    run: async (c) => {
+      const created = await c.registry.create({ owner: 'acme-leaky', alg: 'hmac-sha256', scopes: ['orders:read'], labels: { name: 'leaked' } })
+      if (created.jwk === undefined || created.secret === undefined) throw new Error('the registry returned no secret for an HMAC key')
+      const send = signedFetch(c.signer({ ...c.keys.hmac, keyid: created.keyid, signingKey: created.jwk as JsonWebKey }))
+      const before = await observe(await send(url(c, '/orders')))
+      // The provider found the secret in a public paste and posts a signed alert.
+      const alert = await providerAlert([created.secret])
+      const answered = await secretScanningHandler(c.registry, alert.keys)(alert.request(c.origin))
+      const results = (await answered.clone().json()) as { label?: string }[]
+      const after = await observe(await send(url(c, '/orders')))
+      return { answers: [before, await observe(answered), after], note: `alert answered ${results[0]?.label ?? '?'}` }
+    },
+  },
+  {
+    id: 'usage-buckets',
+    request: 'usage buckets of the 2/1m key',
+    expect: [],
+    why: 'registry.usageBuckets: requests and refusals per minute',
+    run: async (c) => {
+      await c.registry.flushUsage()
+      const buckets = await c.registry.usageBuckets(issued(c, 'limited').keyid, { by: 'minute' })
+      return { answers: [], note: buckets.map((b) => JSON.stringify(b)).join(' ') }
     },
   },
 ]

@@ -43,6 +43,8 @@ export interface DemoServerOptions {
   /** Usage hooks (the registry's `recordUsage`). */
   readonly onVerified?: ((event: VerificationEvent) => void) | undefined
   readonly onRejected?: ((event: VerificationEvent) => void) | undefined
+  /** The admission stage: rate limits and credits (the registry's `admission()`). */
+  readonly admit?: ((identity: { readonly keyid: string }) => Promise<void>) | undefined
 }
 
 /** A running demo server. */
@@ -92,6 +94,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     clock: () => clock.nowMs(),
     onVerified: options.onVerified,
     onRejected: options.onRejected,
+    admit: options.admit,
   })
   const server = createServer((req, res) => {
     // Node would stamp its own (system) time; the demo's parties all live on the demo clock.

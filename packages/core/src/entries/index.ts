@@ -4,8 +4,8 @@
  *
  * @module
  */
-export type { SignetErrorCode, SignetErrorOptions } from '../errors.ts'
-export { SignetError, hasErrorCode, isSignetError } from '../errors.ts'
+export type { RateLimitState, SignetErrorCode, SignetErrorOptions } from '../errors.ts'
+export { LimitExceededError, SignetError, hasErrorCode, isSignetError } from '../errors.ts'
 
 export type { AlgorithmDescriptor, AlgorithmFamily, AlgorithmName, HashName } from '../algorithms.ts'
 export { algorithms, getAlgorithm, getAlgorithmByJose } from '../algorithms.ts'

@@ -9,7 +9,8 @@
  *   "keys": { "<keyid>": {...} }, "usage": {}, "audit": [ ... ] }
  * ```
  *
- * Usage counters live beside it in `PATH.usage` (`{ "format": "signet-usage", "usage": {...} }`,
+ * Usage counters live beside it in `PATH.usage` (`{ "format": "signet-usage", "usage": {...},
+ * "buckets": { "<keyid>": { "minute": {...}, "hour": {...}, "day": {...} } } }`,
  * with its own lock), so the verifiers' counting never rewrites the registry file and never
  * waits on a management write (issue 11.12). A `usage` section left in the registry file by
  * format 1 is still read and added in.
@@ -31,15 +32,21 @@ import { SignetError, fromUtf8, randomBytes, toHex, utf8 } from '@signet/core'
 import { isSealed } from '../envelope.ts'
 import type { RegistryFormat, Sealed } from '../envelope.ts'
 import { addUsage, emptyUsage, isManifestShape } from '../record.ts'
-import type { AuditEntry, Manifest, StoredKey, UsageDelta, UsageStats } from '../record.ts'
+import type { AuditEntry, Manifest, StoredKey, UsageBucket, UsageDelta, UsageStats } from '../record.ts'
+import { addBuckets, readBuckets, resolveRetention } from '../usage-buckets.ts'
+import type { KeyBuckets, UsageGranularity, UsageRetention } from '../usage-buckets.ts'
 import { acquireLock } from './file-lock.ts'
 import type { LockOptions } from './file-lock.ts'
 import type { Mutation, RegistryStore, StoreMeta, TransactionContext } from './store.ts'
+import { FileQuota } from './file-quota.ts'
+import type { QuotaStore } from '../quota.ts'
 
 /** Options of {@link FileStore}. */
 export interface FileStoreOptions extends LockOptions {
   /** How often a reader checks the file for changes (default 200 ms). */
   readonly refreshIntervalMs?: number
+  /** How long usage buckets are kept (usage-buckets.ts). */
+  readonly usageRetention?: UsageRetention
 }
 
 interface FileState {
@@ -83,6 +90,7 @@ export class FileStore implements RegistryStore {
   readonly #lockPath: string
   readonly #lock: LockOptions
   readonly #refreshMs: number
+  readonly #retention: Required<UsageRetention>
   #cached: { signature: string; state: FileState | undefined } | undefined
   #checkedAt = 0
   /** Registry file writes by this store (for tests and metrics). */
@@ -98,6 +106,7 @@ export class FileStore implements RegistryStore {
     this.#lockPath = `${path}.lock`
     this.#lock = options
     this.#refreshMs = options.refreshIntervalMs ?? 200
+    this.#retention = resolveRetention(options.usageRetention)
   }
 
   /** Read and parse the file now; undefined when it does not exist. */
@@ -147,11 +156,15 @@ export class FileStore implements RegistryStore {
   }
 
   async #readUsage(): Promise<Record<string, UsageStats>> {
+    return (await this.#readUsageFile()).usage
+  }
+
+  async #readUsageFile(): Promise<{ usage: Record<string, UsageStats>; buckets: Record<string, KeyBuckets> }> {
     let text: string
     try {
       text = fromUtf8(new Uint8Array(await readFile(this.#usagePath)))
     } catch (err) {
-      if ((err as { code?: unknown }).code === 'ENOENT') return {}
+      if ((err as { code?: unknown }).code === 'ENOENT') return { usage: {}, buckets: {} }
       throw new SignetError('ERR_IO', `cannot read ${this.#usagePath} (${String((err as { code?: unknown }).code)})`, { cause: err })
     }
     let value: unknown
@@ -164,7 +177,8 @@ export class FileStore implements RegistryStore {
     if ((value as { format?: unknown } | null)?.format !== 'signet-usage' || typeof usage !== 'object' || usage === null) {
       throw corrupt(this.#usagePath, 'no "format": "signet-usage" marker')
     }
-    return usage as Record<string, UsageStats>
+    const buckets = (value as { buckets?: unknown }).buckets
+    return { usage: usage as Record<string, UsageStats>, buckets: typeof buckets === 'object' && buckets !== null ? (buckets as Record<string, KeyBuckets>) : {} }
   }
 
   /** Run `fn` on the current file under the lock; write what it returns, if anything. */
@@ -274,12 +288,18 @@ export class FileStore implements RegistryStore {
     // Its own lock: counting never waits on a management write, nor holds one up.
     const release = await acquireLock(`${this.#usagePath}.lock`, this.#lock)
     try {
-      const usage = { ...(await this.#readUsage()) }
+      const file = await this.#readUsageFile()
+      const usage = { ...file.usage }
+      const buckets = { ...file.buckets }
+      const now = Math.floor(Date.now() / 1000)
       for (const delta of known) {
         const before = Object.hasOwn(usage, delta.keyid) ? (usage[delta.keyid] as UsageStats) : emptyUsage(delta.keyid)
         usage[delta.keyid] = addUsage(before, delta)
+        if (delta.buckets !== undefined) {
+          buckets[delta.keyid] = addBuckets(Object.hasOwn(buckets, delta.keyid) ? buckets[delta.keyid] : undefined, delta.buckets, this.#retention, now)
+        }
       }
-      await writeAtomically(this.#usagePath, { format: 'signet-usage', version: 1, usage })
+      await writeAtomically(this.#usagePath, { format: 'signet-usage', version: 1, usage, buckets })
       this.stats.usageWrites++
     } finally {
       await release()
@@ -293,6 +313,17 @@ export class FileStore implements RegistryStore {
     const current = Object.hasOwn(usage, id) ? usage[id] : undefined
     if (legacy === undefined || current === undefined) return current ?? legacy
     return addUsage(legacy, current)
+  }
+
+  async getUsageBuckets(id: string, by: UsageGranularity, sinceSeconds: number): Promise<UsageBucket[]> {
+    const { buckets } = await this.#readUsageFile()
+    const since = Math.max(sinceSeconds, Math.floor(Date.now() / 1000) - this.#retention[by])
+    return readBuckets(Object.hasOwn(buckets, id) ? buckets[id] : undefined, by, since)
+  }
+
+  /** Rate limits and credits in `PATH.quota`, shared by every process using this file (file-quota.ts). */
+  quota(): QuotaStore {
+    return new FileQuota(this.path, this.#lock)
   }
 
   async readAudit(sinceSeconds?: number): Promise<AuditEntry[]> {

@@ -4,7 +4,9 @@
  * @module
  */
 import { addUsage, emptyUsage } from '../record.ts'
-import type { AuditEntry, StoredKey, UsageDelta, UsageStats } from '../record.ts'
+import type { AuditEntry, StoredKey, UsageBucket, UsageDelta, UsageStats } from '../record.ts'
+import { addBuckets, readBuckets, resolveRetention } from '../usage-buckets.ts'
+import type { KeyBuckets, UsageGranularity, UsageRetention } from '../usage-buckets.ts'
 import type { Mutation, RegistryStore, StoreMeta, TransactionContext } from './store.ts'
 
 /** A {@link RegistryStore} held in this process's memory. */
@@ -13,6 +15,13 @@ export class MemoryStore implements RegistryStore {
   #meta: StoreMeta | undefined
   readonly #keys = new Map<string, StoredKey>()
   readonly #usage = new Map<string, UsageStats>()
+  readonly #buckets = new Map<string, KeyBuckets>()
+  readonly #retention: Required<UsageRetention>
+
+  /** @param options - how long usage buckets are kept (usage-buckets.ts) */
+  constructor(options: { usageRetention?: UsageRetention } = {}) {
+    this.#retention = resolveRetention(options.usageRetention)
+  }
   #audit: AuditEntry[] = []
   // Transactions run one at a time: the callback is async, and two interleaved
   // read-modify-writes of one record would lose one of them.
@@ -66,7 +75,14 @@ export class MemoryStore implements RegistryStore {
     for (const delta of deltas) {
       if (!this.#keys.has(delta.keyid)) continue
       this.#usage.set(delta.keyid, addUsage(this.#usage.get(delta.keyid) ?? emptyUsage(delta.keyid), delta))
+      if (delta.buckets !== undefined) {
+        this.#buckets.set(delta.keyid, addBuckets(this.#buckets.get(delta.keyid), delta.buckets, this.#retention, Math.floor(Date.now() / 1000)))
+      }
     }
+  }
+
+  async getUsageBuckets(id: string, by: UsageGranularity, sinceSeconds: number): Promise<UsageBucket[]> {
+    return readBuckets(this.#buckets.get(id), by, Math.max(sinceSeconds, Math.floor(Date.now() / 1000) - this.#retention[by]))
   }
 
   async getUsage(id: string): Promise<UsageStats | undefined> {

@@ -9,6 +9,8 @@
  * <p>:keys          hash   keyid -> stored record (JSON, encrypted secret, MAC)
  * <p>:usage:<keyid> hash   requests, lastUsed, lastIp, lastRejected, rej:<code>
  * <p>:audit         list   audit entries (JSON), append-only (RPUSH)
+ * <p>:ub:<keyid>:<g>:<start>  hash  a usage bucket (g: minute, hour, day): requests, rej:<code>;
+ *                   expires when its retention ends (usage-buckets.ts)
  * <p>:changed       pub/sub channel: the key id of every changed record
  * ```
  *
@@ -34,7 +36,11 @@
 import { SignetError } from '@signet/core'
 import { isSealed } from '../envelope.ts'
 import { isManifestShape } from '../record.ts'
-import type { AuditEntry, StoredKey, UsageDelta, UsageStats } from '../record.ts'
+import type { QuotaStore } from '../quota.ts'
+import type { AuditEntry, StoredKey, UsageBucket, UsageDelta, UsageStats } from '../record.ts'
+import { BUCKET_SECONDS, resolveRetention } from '../usage-buckets.ts'
+import type { UsageGranularity, UsageRetention } from '../usage-buckets.ts'
+import { RedisQuota } from './redis-quota.ts'
 import type { Mutation, RegistryStore, StoreMeta, TransactionContext } from './store.ts'
 import { openRedisConnection, parseRedisUrl, redact } from './redis-connection.ts'
 import type { RedisConnection } from './redis-connection.ts'
@@ -60,6 +66,8 @@ export interface RedisStoreOptions {
   readonly connectTimeoutMs?: number
   /** Fail a command after this long (default 1000 ms). */
   readonly commandTimeoutMs?: number
+  /** How long usage buckets are kept (usage-buckets.ts). */
+  readonly usageRetention?: UsageRetention
 }
 
 const USAGE_SCRIPT = `
@@ -77,6 +85,23 @@ end
 for i = 6, #ARGV, 2 do redis.call('HINCRBY', k, 'rej:' .. ARGV[i], ARGV[i + 1]) end
 return 1
 `
+
+// KEYS: the records hash, then the minute, hour and day bucket hashes. ARGV: keyid, the three
+// expiries (seconds), requests, then code and count pairs.
+const BUCKET_SCRIPT = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+for i = 2, 4 do
+  local ttl = tonumber(ARGV[i])
+  if ttl > 0 then
+    if tonumber(ARGV[5]) > 0 then redis.call('HINCRBY', KEYS[i], 'requests', ARGV[5]) end
+    for j = 6, #ARGV, 2 do redis.call('HINCRBY', KEYS[i], 'rej:' .. ARGV[j], ARGV[j + 1]) end
+    redis.call('EXPIRE', KEYS[i], ttl)
+  end
+end
+return 1
+`
+
+const GRANULARITIES: readonly UsageGranularity[] = ['minute', 'hour', 'day']
 
 function unavailable(cause: unknown): SignetError {
   if (cause instanceof SignetError) return cause
@@ -120,6 +145,7 @@ export class RedisStore implements RegistryStore {
   readonly #p: string
   readonly #cacheSize: number
   readonly #ttl: number
+  readonly #retention: Required<UsageRetention>
   readonly #cache = new Map<string, { value: StoredKey | undefined; at: number }>()
   /** The metadata, cached like records; every write publishes, and any message drops it. */
   #meta: { value: StoreMeta | undefined; at: number } | undefined
@@ -138,6 +164,7 @@ export class RedisStore implements RegistryStore {
     this.#p = hashTagged(options.prefix ?? 'signet:registry')
     this.#cacheSize = options.cacheSize ?? 10_000
     this.#ttl = options.cacheTtlMs ?? 60_000
+    this.#retention = resolveRetention(options.usageRetention)
     sub.on('message', (_channel: string, message: string) => this.#invalidate(message))
     const down = (): void => {
       this.#subscribed = false
@@ -357,6 +384,18 @@ export class RedisStore implements RegistryStore {
       ]
       for (const [code, n] of Object.entries(d.rejections)) args.push(code, n)
       pipeline.eval(USAGE_SCRIPT, 2, `${this.#p}:keys`, `${this.#p}:usage:${d.keyid}`, ...args)
+      const now = Math.floor(Date.now() / 1000)
+      for (const b of d.buckets ?? []) {
+        const keys = GRANULARITIES.map((g) => this.#bucketKey(d.keyid, g, b.start))
+        // A bucket lives until its end plus its retention; one already past it is not written.
+        const ttls = GRANULARITIES.map((g) => {
+          const size = BUCKET_SECONDS[g]
+          return Math.max(0, Math.floor(b.start / size) * size + size + this.#retention[g] - now)
+        })
+        const counts: (string | number)[] = []
+        for (const [code, n] of Object.entries(b.rejections)) counts.push(code, n)
+        pipeline.eval(BUCKET_SCRIPT, 4, `${this.#p}:keys`, ...keys, d.keyid, ...ttls, b.requests, ...counts)
+      }
     }
     let result: [Error | null, unknown][] | null
     try {
@@ -387,6 +426,45 @@ export class RedisStore implements RegistryStore {
       lastRejected: num(h['lastRejected']),
       rejections,
     }
+  }
+
+  #bucketKey(keyid: string, by: UsageGranularity, start: number): string {
+    const size = BUCKET_SECONDS[by]
+    return `${this.#p}:ub:${keyid}:${by}:${Math.floor(start / size) * size}`
+  }
+
+  async getUsageBuckets(id: string, by: UsageGranularity, sinceSeconds: number): Promise<UsageBucket[]> {
+    const size = BUCKET_SECONDS[by]
+    const now = Math.floor(Date.now() / 1000)
+    // The buckets that can exist: from `since` (or the retention's start) to now.
+    const first = Math.floor(Math.max(sinceSeconds, now - this.#retention[by]) / size) * size
+    const starts: number[] = []
+    for (let t = first; t <= now && starts.length < 20_000; t += size) starts.push(t)
+    if (starts.length === 0) return []
+    const pipeline = this.#client.pipeline()
+    for (const t of starts) pipeline.hgetall(this.#bucketKey(id, by, t))
+    let result: [Error | null, unknown][] | null
+    try {
+      result = await pipeline.exec()
+    } catch (err) {
+      throw unavailable(err)
+    }
+    const out: UsageBucket[] = []
+    starts.forEach((start, i) => {
+      const [err, h] = result?.[i] ?? [null, {}]
+      if (err !== null) throw unavailable(err)
+      const fields = h as Record<string, string>
+      if (Object.keys(fields).length === 0) return
+      const rejections: Record<string, number> = {}
+      for (const [field, value] of Object.entries(fields)) if (field.startsWith('rej:')) rejections[field.slice(4)] = Number(value)
+      out.push({ start, requests: Number(fields['requests'] ?? 0), rejections })
+    })
+    return out
+  }
+
+  /** Rate limits and credits on this store's connection, shared by every process (redis-quota.ts). */
+  quota(): QuotaStore {
+    return new RedisQuota(this.#client, this.#p)
   }
 
   async readAudit(sinceSeconds?: number): Promise<AuditEntry[]> {

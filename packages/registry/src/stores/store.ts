@@ -10,7 +10,9 @@
  * @module
  */
 import type { RegistryFormat, Sealed } from '../envelope.ts'
-import type { AuditEntry, Manifest, StoredKey, UsageDelta, UsageStats } from '../record.ts'
+import type { QuotaStore } from '../quota.ts'
+import type { AuditEntry, Manifest, StoredKey, UsageBucket, UsageDelta, UsageStats } from '../record.ts'
+import type { UsageGranularity } from '../usage-buckets.ts'
 
 /**
  * Registry-wide data: the format, the data key wrapped under the master key and, from format
@@ -76,6 +78,16 @@ export interface RegistryStore {
   addUsage(deltas: readonly UsageDelta[]): Promise<void>
   /** Counters for one key, or undefined when nothing was recorded. */
   getUsage(id: string): Promise<UsageStats | undefined>
+  /**
+   * One key's usage buckets (usage-buckets.ts) of `by` from `sinceSeconds` on, oldest first,
+   * empty buckets left out; buckets past the store's retention are gone.
+   */
+  getUsageBuckets(id: string, by: UsageGranularity, sinceSeconds: number): Promise<UsageBucket[]>
+  /**
+   * Counters for rate limits and credits shared by every process using this store (Redis).
+   * Absent: the registry counts in its own process (quota.ts `MemoryQuota`).
+   */
+  quota?(): QuotaStore
   /** Audit entries in order, those at or after `sinceSeconds` when given. */
   readAudit(sinceSeconds?: number): Promise<AuditEntry[]>
   /** Release connections, timers and locks. */

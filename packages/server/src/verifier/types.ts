@@ -78,6 +78,13 @@ export interface VerifierOptions {
    * Default: every authority.
    */
   readonly authorities?: readonly string[] | undefined
+  /**
+   * The last stage, after the signature, the nonce and the scopes held: rate limits and
+   * credits (a registry's `admission()`). Throw (`ERR_RATE_LIMITED`, `ERR_CREDITS_EXHAUSTED`)
+   * to refuse; the refusal reaches `onRejected` with the key id. A request refused earlier (IP,
+   * signature, scope) never reaches it, so it never uses quota.
+   */
+  readonly admit?: ((identity: VerifiedIdentity) => void | Promise<void>) | undefined
   /** Called after each accepted request; errors are swallowed, never awaited. */
   readonly onVerified?: ((event: VerificationEvent) => void | Promise<void>) | undefined
   /** Called after each refused request; errors are swallowed, never awaited. */
