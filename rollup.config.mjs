@@ -73,7 +73,7 @@ function coreChunks() {
   let fromSigning
   let fromIndex
   const reach = (entry, getModuleIds, getModuleInfo) => {
-    const start = [...getModuleIds()].find((m) => m.endsWith(`/core/src/${entry}.ts`))
+    const start = [...getModuleIds()].find((m) => m.endsWith(`/core/src/entries/${entry}.ts`))
     const seen = new Set()
     const walk = (m) => {
       if (seen.has(m)) return
@@ -93,8 +93,12 @@ function coreChunks() {
   }
 }
 
+// Core keeps its entry points apart from its implementation, in src/entries/; the other packages'
+// entries are the files at the top of src/.
+const entrySource = (pkg, entry) => (pkg === 'core' ? `packages/core/src/entries/${entry}.ts` : `packages/${pkg}/src/${entry}.ts`)
+
 const libraries = Object.entries(pkgs).map(([pkg, entries]) => ({
-  input: Object.fromEntries(entries.map((e) => [e, `packages/${pkg}/src/${e}.ts`])),
+  input: Object.fromEntries(entries.map((e) => [e, entrySource(pkg, e)])),
   external: externalFor(pkg),
   plugins: [inline(pkg), ...plugins],
   // hoistTransitiveImports off: rollup would otherwise add bare `import '@signet/core'` lines to

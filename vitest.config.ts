@@ -8,7 +8,10 @@ const dist = (pkg: string): string => fileURLToPath(new URL(`./packages/${pkg}/d
 // Unit and conformance tests run on the TypeScript sources; the runtime launchers in
 // test/runtimes run the same conformance suite against the built packages, and so does the
 // `happy-dom-dist` project here (it needs `pnpm build` first, which `pnpm test` runs).
+// Core's entry points live in src/entries/ (apart from its implementation); listed first, so they win.
 const alias = [
+  { find: /^@signet\/core$/, replacement: src('core') + 'entries/index.ts' },
+  { find: /^@signet\/core\/(.*)$/, replacement: src('core') + 'entries/$1.ts' },
   { find: /^@signet\/(core|client|server|registry|profiles)$/, replacement: src('$1') + 'index.ts' },
   { find: /^@signet\/(core|client|server|registry|profiles)\/(.*)$/, replacement: src('$1') + '$2.ts' },
 ]

@@ -27,7 +27,7 @@ export function signetSourcePlugin() {
     setup(build) {
       build.onResolve({ filter: /^@signet\/(core|client|server|registry)(\/[\w-]+)?$/ }, (args) => {
         const [, pkg, sub] = /^@signet\/([\w-]+)(?:\/([\w-]+))?$/.exec(args.path)
-        return { path: `${ROOT}packages/${pkg}/src/${sub ?? 'index'}.ts` }
+        return { path: `${ROOT}packages/${pkg}/src/${pkg === 'core' ? 'entries/' : ''}${sub ?? 'index'}.ts` }
       })
     },
   }
@@ -40,10 +40,10 @@ async function bundleSources() {
   mkdirSync(out, { recursive: true })
   const entryPoints = {}
   for (const pkg of PACKAGES) {
-    const file = `${ROOT}packages/${pkg}/src/index.ts`
+    const file = `${ROOT}packages/${pkg}/src/${pkg === 'core' ? 'entries/' : ''}index.ts`
     if (existsSync(file)) entryPoints[pkg] = file
   }
-  if (existsSync(`${ROOT}packages/core/src/pure.ts`)) entryPoints['core-pure'] = `${ROOT}packages/core/src/pure.ts`
+  if (existsSync(`${ROOT}packages/core/src/entries/pure.ts`)) entryPoints['core-pure'] = `${ROOT}packages/core/src/entries/pure.ts`
   if (existsSync(`${ROOT}packages/client/src/sign.ts`)) entryPoints['client-sign'] = `${ROOT}packages/client/src/sign.ts`
   await esbuild.build({
     entryPoints,

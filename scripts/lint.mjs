@@ -4,9 +4,11 @@
 //    `node:` import and no `Buffer`, so browser bundlers and Workers take them unchanged;
 //    node:crypto is reached only through process.getBuiltinModule in core's runtime module;
 //  - library code does not log (secrets never reach logs);
-//  - every source module opens with a doc block.
+//  - every source module opens with a doc block;
+//  - no import circle among the modules of packages/*/src (scripts/import-cycles.mjs).
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+import { findImportCycles } from './import-cycles.mjs'
 
 function* walk(dir) {
   for (const name of readdirSync(dir)) {
@@ -37,6 +39,8 @@ for (const root of isomorphic) {
     if (/\bconsole\.(log|info|debug)\(/.test(text)) problems.push(`${rel}: logging in library code`)
   }
 }
+
+for (const cycle of findImportCycles('.')) problems.push(`import circle: ${cycle.join(' <-> ')}`)
 
 for (const p of problems) console.log(p)
 console.log(problems.length === 0 ? 'lint: clean' : `lint: ${problems.length} problem(s)`)

@@ -46,18 +46,18 @@ function packageSideEffects(pkg: string, file: string): boolean {
   }
   const declared = sideEffectsOf.get(pkg)
   if (declared === false) return false
-  if (Array.isArray(declared)) return declared.includes(`./src/${file}.ts`)
+  if (Array.isArray(declared)) return declared.includes(`./src/${pkg === 'core' ? 'entries/' : ''}${file}.ts`)
   return true
 }
 
-// `@signet/<pkg>` and `@signet/<pkg>/<entry>` to packages/<pkg>/src/<entry>.ts, as the
-// package `exports` map them to dist/<entry>.js.
+// `@signet/<pkg>` and `@signet/<pkg>/<entry>` to packages/<pkg>/src/<entry>.ts (core's entries
+// are in src/entries/), as the package `exports` map them to dist/<entry>.js.
 const sources: Plugin = {
   name: 'signet-sources',
   setup(b) {
     b.onResolve({ filter: /^@signet\/[a-z]+(?:\/[a-z0-9-]+)?$/ }, (args) => {
       const [, pkg, entry = 'index'] = /^@signet\/([a-z]+)(?:\/([a-z0-9-]+))?$/.exec(args.path) as unknown as [string, string, string?]
-      return { path: `${root}packages/${pkg}/src/${entry}.ts`, sideEffects: packageSideEffects(pkg, entry) }
+      return { path: `${root}packages/${pkg}/src/${pkg === 'core' ? 'entries/' : ''}${entry}.ts`, sideEffects: packageSideEffects(pkg, entry) }
     })
   },
 }

@@ -21,7 +21,7 @@ const inCi = process.env.CI === 'true' || process.env.CI === '1'
 // Paths go through strings: under happy-dom the global URL is the DOM's, which node:fs refuses.
 const pathOf = (relative: string): string => fileURLToPath(new URL(relative, import.meta.url).href)
 const vectorsPath = pathOf('../vectors/rfc9421-vectors.json')
-const sourceOf = (pkg: string): string => pathOf(`../../packages/${pkg}/src/index.ts`)
+const sourceOf = (pkg: string): string => pathOf(`../../packages/${pkg}/src/${pkg === 'core' ? 'entries/' : ''}index.ts`)
 
 // Part of the repository: a checkout without it is broken, so reading it may throw.
 const vectors = JSON.parse(readFileSync(vectorsPath, 'utf8')) as VectorFile

@@ -33,8 +33,9 @@ export async function currentSurface() {
     const surface = {}
     for (const module of [...model.children].sort((a, b) => a.name.localeCompare(b.name))) {
       // Modules are named by their path, "core/src" (a package's main entry) or "client/src/ky"
-      // (its subpath `@signet/client/ky`): the package's own name is in its package.json.
-      const [dirName, , subpath] = module.name.split('/')
+      // (its subpath `@signet/client/ky`): the package's own name is in its package.json. Core's
+      // entries sit in src/entries/ ("core/src/entries" is its main entry).
+      const [dirName, , subpath] = module.name.replace(/^core\/src\/entries\b/, 'core/src').split('/')
       const manifest = JSON.parse(await readFile(join(root, 'packages', dirName, 'package.json'), 'utf8'))
       const name = subpath === undefined ? manifest.name : `${manifest.name}/${subpath}`
       const names = {}

@@ -55,7 +55,7 @@ describe('deno-server under `deno serve`', () => {
   let origin: string
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'signet-deno-'))
-    const imports = Object.fromEntries(['core', 'client', 'server', 'registry'].map((p) => [`@signet/${p}`, pathToFileURL(join(root, 'packages', p, 'src', 'index.ts')).href]))
+    const imports = Object.fromEntries(['core', 'client', 'server', 'registry'].map((p) => [`@signet/${p}`, pathToFileURL(join(root, 'packages', p, 'src', ...(p === 'core' ? ['entries'] : []), 'index.ts')).href]))
     await writeFile(join(dir, 'import-map.json'), JSON.stringify({ imports }))
     const port = await freePort()
     origin = `http://127.0.0.1:${port}`

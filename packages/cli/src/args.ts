@@ -24,30 +24,11 @@ import { parseArgs as tokenize } from 'node:util'
 import { SignetError } from '@signet/core'
 import type { BackendName } from '@signet/core'
 import { HelpRequest, formatUsage } from './help.ts'
-import type { CommandUsage } from './help.ts'
+import type { OptionSpecs, ParseArgsOptions } from './option-spec.ts'
 
 export { ALGORITHM_HELP, ALGORITHM_NAMES, parseAlgorithm } from './algorithm-option.ts'
 export { HelpRequest, formatOptions, formatUsage, helpSpec, isHelpRequest } from './help.ts'
-export type { CommandUsage } from './help.ts'
-
-/** How one option behaves, and how `--help` describes it. */
-export interface OptionSpec {
-  /** `string` takes a value; `boolean` is a bare switch. */
-  readonly type: 'string' | 'boolean'
-  /** May be given more than once (values kept in order). */
-  readonly multiple?: boolean
-  /** A one-letter alias (`H` for `-H`), for options named as curl names them. */
-  readonly short?: string
-  /** One line for `--help`: what the option does. */
-  readonly description?: string
-  /** The default `--help` states, as the user would type it or in words (`https`, `the clock`). */
-  readonly default?: string
-  /** The placeholder `--help` shows for the value (`KEY`, `UNIX`); default the name upper-cased. */
-  readonly valueName?: string
-}
-
-/** The options a command accepts, by long name without the leading `--`. */
-export type OptionSpecs = Readonly<Record<string, OptionSpec>>
+export type { CommandUsage, OptionSpec, OptionSpecs, ParseArgsOptions } from './option-spec.ts'
 
 /** The result of {@link parseArgs}. */
 export interface ParsedArgs {
@@ -57,16 +38,6 @@ export interface ParsedArgs {
   readonly order: readonly string[]
   /** The non-option arguments, in order. */
   readonly positionals: readonly string[]
-}
-
-/** Limits on positional arguments, and the usage `--help` prints. */
-export interface ParseArgsOptions {
-  /** The command name, for error messages (`sign`, `keys create`). */
-  readonly command: string
-  /** At most this many positional arguments (default: unlimited). */
-  readonly maxPositionals?: number
-  /** The usage text around the option table; default a one-line synopsis. */
-  readonly usage?: CommandUsage
 }
 
 /**

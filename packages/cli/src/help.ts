@@ -8,17 +8,9 @@
  *
  * @module
  */
-import type { OptionSpec, OptionSpecs, ParseArgsOptions } from './args.ts'
+import type { OptionSpec, OptionSpecs, ParseArgsOptions } from './option-spec.ts'
 
-/** What `--help` prints above a command's option table. */
-export interface CommandUsage {
-  /** The usage line after `signet ` (`sign --key KEY [options] [MESSAGE]`). */
-  readonly synopsis: string
-  /** What the command does, a few lines. */
-  readonly summary?: string
-  /** Printed after the option table: value syntax, exit codes, examples. */
-  readonly notes?: string
-}
+export type { CommandUsage } from './option-spec.ts'
 
 /**
  * Thrown by `parseArgs` when the arguments ask for help: not a failure. The dispatcher

@@ -180,7 +180,7 @@ export async function bundleCli(outfile: string): Promise<Metafile> {
         setup(b) {
           b.onResolve({ filter: /^@signet\/(core|client|server|registry)(\/.*)?$/ }, (args) => {
             const [, pkg, sub] = /^@signet\/([a-z]+)(?:\/(.*))?$/.exec(args.path) as unknown as [string, string, string | undefined]
-            return { path: `${repositoryRoot}packages/${pkg}/src/${sub === undefined ? 'index' : sub}.ts` }
+            return { path: `${repositoryRoot}packages/${pkg}/src/${pkg === 'core' ? 'entries/' : ''}${sub === undefined ? 'index' : sub}.ts` }
           })
         },
       },

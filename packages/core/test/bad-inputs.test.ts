@@ -21,7 +21,7 @@ import {
   verifyContentDigest,
   verifyMessage,
   type HttpMessage,
-} from '../src/index.ts'
+} from '../src/entries/index.ts'
 
 const badStrings: readonly string[] = [
   '',

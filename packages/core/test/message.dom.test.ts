@@ -3,7 +3,7 @@
  * protocol code is shown to need nothing from Node.
  */
 import { describe, expect, it } from 'vitest'
-import { createContentDigest, fromFetchRequest, importKey, signMessage, utf8, verifyMessage } from '../src/index.ts'
+import { createContentDigest, fromFetchRequest, importKey, signMessage, utf8, verifyMessage } from '../src/entries/index.ts'
 
 describe('Fetch request in this environment', () => {
   it('signs and verifies a Fetch Request with a Content-Digest', async () => {

@@ -6,7 +6,7 @@
 import { createHmac } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { importKey, signBytes, signMessage, utf8, verifyBytes, verifyMessage, type HttpMessage, type SignetKey } from '../src/index.ts'
+import { importKey, signBytes, signMessage, utf8, verifyBytes, verifyMessage, type HttpMessage, type SignetKey } from '../src/entries/index.ts'
 
 function request(target: string, extra: readonly { name: string; value: string }[] = []): HttpMessage {
   return {

@@ -12,7 +12,7 @@ import { digestBase64Direct } from '../src/backends/registry.ts'
 import { nativeBackend } from '../src/backends/native.ts'
 import { createContentDigest, createReprDigest, verifyContentDigest, verifyReprDigest, type DigestAlgorithm } from '../src/digest.ts'
 import { registerBackend, unregisterBackend } from '../src/backends/registry.ts'
-import { pureBackend } from '../src/pure.ts'
+import { pureBackend } from '../src/entries/pure.ts'
 
 const algs: readonly DigestAlgorithm[] = ['sha-256', 'sha-512']
 const nodeName = { 'sha-256': 'sha256', 'sha-512': 'sha512' } as const
@@ -105,7 +105,7 @@ describe('digest as base64 text through a registered backend', () => {
 
 describe('verifyMessage component-list and requirement caches', () => {
   it('alternating lists that share a prefix never borrow each other\'s components or requirement results', async () => {
-    const { importKey, signMessage, verifyMessage } = await import('../src/index.ts')
+    const { importKey, signMessage, verifyMessage } = await import('../src/entries/index.ts')
     const key = await importKey({ kty: 'oct', k: Buffer.alloc(32, 7).toString('base64url') }, { alg: 'hmac-sha256', kid: 'k' })
     const base = {
       kind: 'request' as const,

@@ -39,13 +39,13 @@ describe('@signet/core/pure entry', () => {
       code = isSignetError(err) ? err.code : String(err)
     }
     expect(code).toBe('ERR_BACKEND_UNAVAILABLE')
-    const entry = await import('../src/pure.ts')
+    const entry = await import('../src/entries/pure.ts')
     expect(getBackend('pure')).toBe(entry.pureBackend)
     expect(availableBackends()).toContain('pure')
   })
 
   it('signatures cross between pure and every other backend, both ways', async () => {
-    await import('../src/pure.ts')
+    await import('../src/entries/pure.ts')
     for (const alg of algorithms) {
       const jwk = vectorKeyFor(alg.name)
       const key = jwk === undefined ? await generateKey(alg.name, { extractable: true }) : await importKey(jwk, { alg: alg.name })
@@ -61,7 +61,7 @@ describe('@signet/core/pure entry', () => {
   })
 
   it('property: over random messages and fresh keys, a signature from any backend verifies on every other', async () => {
-    await import('../src/pure.ts')
+    await import('../src/entries/pure.ts')
     const backends = availableBackends()
     expect(backends).toEqual(expect.arrayContaining(['native', 'webcrypto', 'pure']))
     const backendArb = fc.constantFrom(...backends)
@@ -86,7 +86,7 @@ describe('@signet/core/pure entry', () => {
   })
 
   it('with node:crypto and crypto.subtle both absent, selection is pure and every algorithm works', async () => {
-    await import('../src/pure.ts')
+    await import('../src/entries/pure.ts')
     // Keys come in before the runtime is taken away (RSA generation needs a native backend).
     const keys = await Promise.all(
       algorithms.map(async (alg) => {

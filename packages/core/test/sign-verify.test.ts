@@ -17,7 +17,7 @@ import {
   type HttpMessage,
   type SignetErrorCode,
   type SignetKey,
-} from '../src/index.ts'
+} from '../src/entries/index.ts'
 import { signedMessage, vectors, type VectorExample } from './rfc9421-vectors.ts'
 
 const keys = new Map<string, SignetKey>()

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 
-const src = (pkg: string): string => fileURLToPath(new URL(`../../${pkg}/src/index.ts`, import.meta.url))
+const src = (pkg: string): string => fileURLToPath(new URL(`../../${pkg}/src/${pkg === 'core' ? 'entries/' : ''}index.ts`, import.meta.url))
 
 export async function buildFixture(name: string): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'signet-fixture-'))

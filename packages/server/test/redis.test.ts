@@ -40,7 +40,7 @@ describe.runIf(available)('Redis nonce store with a real redis-server', () => {
     const outDir = join(root, '.tmp', 'server-tests')
     mkdirSync(outDir, { recursive: true })
     bundle = join(outDir, `verify-server-${process.pid}.mjs`)
-    const src = (pkg: string) => join(root, 'packages', pkg, 'src', 'index.ts')
+    const src = (pkg: string) => join(root, 'packages', pkg, 'src', ...(pkg === 'core' ? ['entries'] : []), 'index.ts')
     await build({
       entryPoints: [fileURLToPath(new URL('./fixtures/verify-server.ts', import.meta.url))],
       outfile: bundle,

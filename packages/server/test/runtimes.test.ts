@@ -35,7 +35,7 @@ const services: Service[] = []
 async function bundleFor(platform: 'node' | 'browser', name: string): Promise<string> {
   mkdirSync(outDir, { recursive: true })
   const outfile = join(outDir, `${name}-${process.pid}.mjs`)
-  const src = (pkg: string) => join(root, 'packages', pkg, 'src', 'index.ts')
+  const src = (pkg: string) => join(root, 'packages', pkg, 'src', ...(pkg === 'core' ? ['entries'] : []), 'index.ts')
   await build({
     entryPoints: [fileURLToPath(new URL('./fixtures/fetch-server.ts', import.meta.url))],
     outfile,

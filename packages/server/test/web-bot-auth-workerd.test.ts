@@ -27,7 +27,7 @@ beforeAll(async () => {
   const outDir = join(root, '.tmp', 'server-tests')
   mkdirSync(outDir, { recursive: true })
   outfile = join(outDir, `agent-worker-${process.pid}.mjs`)
-  const src = (pkg: string) => join(root, 'packages', pkg, 'src', 'index.ts')
+  const src = (pkg: string) => join(root, 'packages', pkg, 'src', ...(pkg === 'core' ? ['entries'] : []), 'index.ts')
   await build({
     entryPoints: [fileURLToPath(new URL('./fixtures/agent-worker.ts', import.meta.url))],
     outfile,

@@ -47,3 +47,16 @@ export interface KeyBackend extends CryptoBackend {
   /** `verify` over the bytes of an ASCII string; see {@link KeyBackend.signAscii}. */
   verifyAscii?(alg: AlgorithmDescriptor, key: KeyMaterial, text: string, signature: Uint8Array): boolean | Promise<boolean>
 }
+
+/**
+ * A backend that can also return a signature over ASCII text already in base64, the form a
+ * Signature member carries (node:crypto encodes an HMAC tag natively, cheaper than a Buffer
+ * and an encoding in JavaScript). Not part of `KeyBackend`: found by looking, used by
+ * `signAsciiBase64Direct` (keys/sign-verify-bytes.ts) only; a backend without it gets the bytes
+ * encoded there.
+ *
+ * @internal
+ */
+export interface Base64Signer {
+  signAsciiBase64?(alg: AlgorithmDescriptor, key: KeyMaterial, text: string): string
+}

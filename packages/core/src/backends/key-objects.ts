@@ -2,7 +2,7 @@
  * Key material turned into what the runtime's crypto takes: a node:crypto `KeyObject` or a
  * WebCrypto `CryptoKey`, with a refusal coded the same way on every path.
  *
- * Shared by the lean signing path (signing.ts) and the full backends (native.ts,
+ * Shared by the lean signing path (lean-backend.ts) and the full backends (native.ts,
  * webcrypto.ts). It belongs to the lean graph, so it imports nothing of the full backends and
  * no key-format code.
  *

@@ -1,7 +1,7 @@
 /**
  * The backends added through `registerBackend` (the `@signet/core/pure` entry adds `pure`).
  *
- * Kept apart from `registry.ts` so that the lean signing path (`backends/signing.ts`) can see a
+ * Kept apart from `registry.ts` so that the lean signing path (`backends/lean-backend.ts`) can see a
  * registered pure backend without importing the registry, which pulls in both built-in
  * backends with every algorithm.
  *

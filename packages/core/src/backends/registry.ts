@@ -1,5 +1,5 @@
 /**
- * Backend registry and selection (internal; `index.ts` re-exports the public part).
+ * Backend registry and selection (internal; `entries/index.ts` re-exports the public part).
  *
  * `native` and `webcrypto` are built in and present when the runtime offers them; `pure`
  * (noble + BigInt RSA) joins through {@link registerBackend} from the `@signet/core/pure` entry,

@@ -17,7 +17,7 @@
 import { ED25519, HMAC_SHA256 } from '../algorithms.ts'
 import { utf8 } from '../bytes.ts'
 import { shortBase64 } from '../short-base64.ts'
-import { digestBytes } from '../backends/signing.ts'
+import { digestBytes } from '../backends/lean-backend.ts'
 import { SignetError } from '../errors.ts'
 import { ed25519Members, invalid, octMembers } from './jwk-members.ts'
 import { createSignetKey, type SignetKey } from './signet-key.ts'

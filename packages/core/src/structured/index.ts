@@ -6,7 +6,7 @@
 export type { SignatureLimits } from './limits.ts'
 export { defaultLimits } from './limits.ts'
 export type { SignatureParams } from './signature-params.ts'
-export type { SignatureInputMember } from './signature-input.ts'
+export type { SignatureInputMember } from './signature-input-member.ts'
 export {
   parseSignatureInput,
   serializeComponentList,

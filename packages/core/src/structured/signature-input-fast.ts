@@ -1,4 +1,7 @@
 /**
+ * Why hand-written: kept by measurement, a canonical member is read in about 1.7 µs here against
+ * 6.2 µs through the general path (Node 20, issue 18); property tests hold the two to one answer.
+ *
  * The common Signature-Input field in one pass: a single member in canonical form (RFC 9651
  * section 4.1), `label=("name" ...);key=value...`, covered components without parameters,
  * parameters that are non-negative integers or strings without escapes. That is what every
@@ -19,7 +22,7 @@
  */
 import { decodeBase64Range } from '../bytes.ts'
 import { isComponentName, type ComponentIdentifier } from '../components/component-identifier.ts'
-import type { SignatureInputMember } from './signature-input.ts'
+import type { SignatureInputMember } from './signature-input-member.ts'
 import type { SignatureParams } from './signature-params.ts'
 
 // sf-key (RFC 9651 section 3.2): first character a-z or *, then a-z 0-9 _ - . *

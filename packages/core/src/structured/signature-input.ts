@@ -16,16 +16,8 @@ import { SignetError } from '../errors.ts'
 import { parseStructuredDictionary, type MemberSpan } from './dictionary.ts'
 import { fastSignatureInputMember } from './signature-input-fast.ts'
 import { defaultLimits, joinFieldValues, limit, type SignatureLimits } from './limits.ts'
+import type { SignatureInputMember } from './signature-input-member.ts'
 import { signatureParamsFromStructured, type SignatureParams } from './signature-params.ts'
-
-/** One signature's entry in Signature-Input. */
-export interface SignatureInputMember {
-  readonly label: string
-  readonly components: ComponentIdentifier[]
-  readonly params: SignatureParams
-  /** The inner list with parameters, re-serialized in received order: the `@signature-params` value. */
-  readonly serialized: string
-}
 
 /** A parsed dictionary field with the text it came from and, when known, its member spans. */
 interface DictionaryField {

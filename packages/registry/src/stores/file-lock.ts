@@ -1,4 +1,7 @@
 /**
+ * Why not proper-lockfile: it judges a dead holder's lock stale only by age (at least 2 s), where
+ * this one frees it at once when the holder's process is gone, and it adds three CommonJS dependencies.
+ *
  * A lock file against concurrent writers of one registry file, across processes.
  *
  * The lock is `<file>.lock`, created by hard-linking a fully written temporary file to that

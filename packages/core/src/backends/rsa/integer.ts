@@ -1,4 +1,7 @@
 /**
+ * Why hand-written: the pure backend's RSA (see `rsassa.ts`) needs big integers, and BigInt is the
+ * one big-integer arithmetic every runtime has.
+ *
  * Integers for RSA: the octet-string conversions of RFC 8017 section 4 (I2OSP, OS2IP) and the
  * modular arithmetic RSA needs (exponentiation, inverse), on `BigInt`.
  *

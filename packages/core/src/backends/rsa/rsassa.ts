@@ -1,4 +1,7 @@
 /**
+ * Why hand-written: the pure backend must run RSA where crypto.subtle is missing, @noble has no RSA,
+ * and BigInt is the one big-integer arithmetic every runtime has.
+ *
  * RSASSA-PSS and RSASSA-PKCS1-v1_5 (RFC 8017 section 8) over the RSA primitives RSASP1 and
  * RSAVP1 (section 5.2), on `BigInt`.
  *

@@ -1,4 +1,7 @@
 /**
+ * Why hand-written: WebCrypto imports neither PKCS#1 nor SEC1 and the pure backend has no importer,
+ * so key files are opened here; four container shapes need a small strict reader, not an ASN.1 library.
+ *
  * A small, strict DER (ITU-T X.690 section 10) reader and writer: just enough ASN.1 for key
  * containers (SPKI, PKCS#8, PKCS#1, SEC1).
  *

@@ -14,7 +14,7 @@
 import { getAlgorithm, type AlgorithmDescriptor, type AlgorithmName } from '../algorithms.ts'
 import type { BackendName, KeyMaterial } from '../backend.ts'
 import { toBase64, utf8 } from '../bytes.ts'
-import type { KeyBackend } from '../backends/key-backend.ts'
+import type { Base64Signer, KeyBackend } from '../backends/key-backend.ts'
 import { candidateBackends, selectBackend } from '../backends/registry.ts'
 import { SignetError, isSignetError } from '../errors.ts'
 import { keyState, type KeyState, type SignetKey } from './signet-key.ts'
@@ -88,18 +88,6 @@ const verifyText: Operation<string, boolean> = (backend, alg, material, text, si
   backend.verifyAscii !== undefined
     ? backend.verifyAscii(alg, material, text, signature)
     : backend.verify(alg, material, utf8(text), signature)
-
-/**
- * A backend that can also return a signature over ASCII text already in base64, the form a
- * Signature member carries (node:crypto encodes an HMAC tag natively, cheaper than a Buffer
- * and an encoding in JavaScript). Not part of `KeyBackend`: found by looking, used by
- * {@link signAsciiBase64Direct} only, and a backend without it gets the bytes encoded here.
- *
- * @internal
- */
-export interface Base64Signer {
-  signAsciiBase64?(alg: AlgorithmDescriptor, key: KeyMaterial, text: string): string
-}
 
 function encodeSignature(signature: Uint8Array | Promise<Uint8Array>): string | Promise<string> {
   return signature instanceof Promise ? signature.then(toBase64) : toBase64(signature)

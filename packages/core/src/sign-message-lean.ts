@@ -3,7 +3,7 @@
  * signature base (section 2.5), the `@signature-params` inner list (section 2.3) and the
  * HMAC or Ed25519 signature, with nothing of the verify, parse or PEM code.
  *
- * `signMessage` (sign.ts) handles every component and parameter; this module produces the
+ * `signMessage` (sign-message.ts) handles every component and parameter; this module produces the
  * same bytes for the subset a client signer uses, so a verifier cannot tell them apart. The
  * parameters follow the same default order: created, expires, nonce, alg, keyid, tag.
  *
@@ -14,7 +14,7 @@ import { basicComponentValue } from './components/basic.ts'
 import { SignetError } from './errors.ts'
 import type { SignetKey } from './keys/signet-key.ts'
 import type { HttpRequestMessage } from './message.ts'
-import { signWithKey } from './backends/signing.ts'
+import { signWithKey } from './backends/lean-backend.ts'
 
 /** Options of {@link signBasic}. */
 export interface BasicSignOptions {

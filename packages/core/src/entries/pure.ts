@@ -13,8 +13,8 @@
  *
  * @module
  */
-import { registerBackend } from './backends/index.ts'
-import { pureBackend } from './backends/pure.ts'
+import { registerBackend } from '../backends/index.ts'
+import { pureBackend } from '../backends/pure.ts'
 
 registerBackend(pureBackend)
 
