@@ -9,6 +9,7 @@ import crypto from 'node:crypto'
 import { pathToFileURL } from 'node:url'
 import { makeKeys, nodePrimitive, signatureBase } from './fixtures.mjs'
 import { signetContender } from './signet.mjs'
+import { opsPerSecond } from './timer.mjs'
 
 const [coreFile, msArg] = process.argv.slice(2)
 const ms = Number(msArg ?? 150)
@@ -16,17 +17,7 @@ const core = await import(pathToFileURL(coreFile).href)
 const keys = makeKeys()
 const alg = { name: 'hmac-sha256' }
 
-async function time(fn) {
-  const warm = performance.now()
-  while (performance.now() - warm < ms / 2) await fn()
-  let n = 0
-  const start = performance.now()
-  while (performance.now() - start < ms) {
-    await fn()
-    n++
-  }
-  return (n * 1000) / (performance.now() - start)
-}
+const time = (fn) => opsPerSecond(fn, ms)
 
 const contender = signetContender(core, { backend: 'native' })
 const rows = []

@@ -6,6 +6,7 @@ const [coreFile, pureFile, inputFile] = (globalThis.Deno ? Deno.args : process.a
 const core = await import(new URL(coreFile, 'file://').href)
 const { pureBackend } = await import(new URL(pureFile, 'file://').href)
 const { readFile } = await import('node:fs/promises')
+const { opsPerSecond } = await import(new URL('./timer.mjs', import.meta.url).href)
 const { keys, base, ms } = JSON.parse(await readFile(inputFile, 'utf8'))
 const data = new Uint8Array(base)
 const backends = []
@@ -15,18 +16,7 @@ for (const name of ['native', 'webcrypto']) {
   } catch {}
 }
 backends.push(pureBackend)
-const time = async (fn) => {
-  // Warm up for half the measuring time: JIT tiers in Bun and Deno take a moment.
-  const warm = performance.now()
-  while (performance.now() - warm < ms / 2) await fn()
-  let n = 0
-  const start = performance.now()
-  while (performance.now() - start < ms) {
-    await fn()
-    n++
-  }
-  return (n * 1000) / (performance.now() - start)
-}
+const time = (fn) => opsPerSecond(fn, ms)
 const rows = []
 const selected = {}
 for (const [name, pair] of Object.entries(keys)) {
