@@ -23,8 +23,9 @@
  *
  * @module
  */
-import { SignetError } from '@signet/core'
+import { SignetError, concatBytes } from '@signet/core'
 import { parseIp } from '../ip-rules.ts'
+import { readBounded } from '../read-bounded.ts'
 import { isLoopback, isPublicUnicast } from '../ip-address.ts'
 
 /** What came back from a directory fetch. */
@@ -277,13 +278,7 @@ function nodeGet(
               else chunks.push(chunk)
             })
             response.on('end', () => {
-              const body = new Uint8Array(size)
-              let offset = 0
-              for (const chunk of chunks) {
-                body.set(chunk, offset)
-                offset += chunk.length
-              }
-              finish(undefined, { url: target.href, status, headers: fields, body })
+              finish(undefined, { url: target.href, status, headers: fields, body: concatBytes(...chunks) })
             })
             response.on('error', (cause) => finish(unavailable('the directory connection failed', cause)))
           },
@@ -312,27 +307,7 @@ async function fetchGet(doFetch: DirectoryFetch, target: URL, headers: Record<st
       controller.abort()
       throw unavailable(`the directory body exceeds ${maxBytes} bytes`)
     }
-    const chunks: Uint8Array[] = []
-    let size = 0
-    if (response.body !== null) {
-      const reader = response.body.getReader()
-      for (;;) {
-        const { done, value } = await reader.read()
-        if (done) break
-        size += value.length
-        if (size > maxBytes) {
-          reader.cancel().catch(() => {})
-          throw unavailable(`the directory body exceeds ${maxBytes} bytes`)
-        }
-        chunks.push(value)
-      }
-    }
-    const body = new Uint8Array(size)
-    let offset = 0
-    for (const chunk of chunks) {
-      body.set(chunk, offset)
-      offset += chunk.length
-    }
+    const body = response.body === null ? new Uint8Array(0) : await readBounded(response.body, maxBytes, () => unavailable(`the directory body exceeds ${maxBytes} bytes`))
     return { url: target.href, status: response.status, headers: fields, body }
   } catch (error) {
     if (error instanceof SignetError) throw error

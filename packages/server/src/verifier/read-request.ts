@@ -7,30 +7,7 @@
  */
 import { SignetError, requestMessage } from '@signet/core'
 import type { HttpMessage } from '@signet/core'
-
-async function readLimited(stream: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
-  const reader = stream.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.length
-    if (size > maxBytes) {
-      // Not awaited: the sender may never answer a cancel; the refusal does not wait for it.
-      reader.cancel().catch(() => {})
-      throw new SignetError('ERR_BODY_TOO_LARGE', `the body exceeds ${maxBytes} bytes`)
-    }
-    chunks.push(value)
-  }
-  const out = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    out.set(chunk, offset)
-    offset += chunk.length
-  }
-  return out
-}
+import { readBounded } from '../read-bounded.ts'
 
 /**
  * Whether `input` is already the message model. Checked before anything touches the global
@@ -72,6 +49,6 @@ export async function readRequest(request: Request, maxBodyBytes: number): Promi
   }
   // The request's own stream, read once: no clone, no tee (on Node 20 a clone and a second
   // read cost 25-80 µs). The caller gets the bytes back on the identity.
-  const body = request.body === null ? undefined : await readLimited(request.body, maxBytes)
+  const body = request.body === null ? undefined : await readBounded(request.body, maxBytes, () => new SignetError('ERR_BODY_TOO_LARGE', `the body exceeds ${maxBytes} bytes`))
   return requestMessage(request, body === undefined || body.length === 0 ? undefined : body)
 }
