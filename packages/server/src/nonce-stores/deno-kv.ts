@@ -17,6 +17,7 @@
  */
 import { SignetError } from '@signet/core'
 import type { NonceStore } from '../nonce-store.ts'
+import { storeTimeoutMs, withinStoreTimeout } from './store-timeout.ts'
 
 /** A Deno KV key: a list of parts. */
 export type DenoKvKey = readonly (string | number | bigint | boolean | Uint8Array)[]
@@ -66,8 +67,7 @@ export class DenoKvNonceStore implements NonceStore {
     if (typeof kv !== 'object' || kv === null || typeof kv.atomic !== 'function' || typeof kv.get !== 'function') {
       throw new TypeError('"kv" expected a Deno KV (await Deno.openKv())')
     }
-    const timeoutMs = options.timeoutMs ?? 1000
-    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError(`"timeoutMs" expected a positive number, got ${String(timeoutMs)}`)
+    const timeoutMs = storeTimeoutMs(options.timeoutMs)
     const prefix = options.prefix ?? ['signet', 'nonce']
     if (!Array.isArray(prefix)) throw new TypeError('"prefix" expected an array of key parts')
     this.#kv = kv
@@ -77,17 +77,7 @@ export class DenoKvNonceStore implements NonceStore {
 
   async record(key: string, ttlMs: number): Promise<boolean> {
     const ttl = Math.max(1, Math.ceil(ttlMs))
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${this.#timeoutMs} ms`)), this.#timeoutMs)
-    })
-    try {
-      return await Promise.race([this.#retrying([...this.#prefix, key], ttl, Date.now() + this.#timeoutMs), timeout])
-    } catch (cause) {
-      throw new SignetError('ERR_STORE_UNAVAILABLE', 'the Deno KV nonce store is unreachable', { cause })
-    } finally {
-      clearTimeout(timer)
-    }
+    return withinStoreTimeout(() => this.#retrying([...this.#prefix, key], ttl, Date.now() + this.#timeoutMs), this.#timeoutMs, 'the Deno KV nonce store')
   }
 
   async #retrying(key: DenoKvKey, ttl: number, deadline: number): Promise<boolean> {

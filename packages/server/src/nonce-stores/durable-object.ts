@@ -22,6 +22,7 @@ import type { NonceStore } from '../nonce-store.ts'
 import { NONCE_RECORD_PATH } from '../durable-objects/signet-nonces.ts'
 import { shardOf } from '../durable-objects/types.ts'
 import type { DurableObjectNamespaceLike, DurableObjectStubLike } from '../durable-objects/types.ts'
+import { storeTimeoutMs, withinStoreTimeout } from './store-timeout.ts'
 
 /** Options for {@link DurableObjectNonceStore}. */
 export interface DurableObjectNonceStoreOptions {
@@ -66,8 +67,7 @@ export class DurableObjectNonceStore implements NonceStore {
     }
     const shards = options.shards ?? 16
     if (!Number.isSafeInteger(shards) || shards < 1 || shards > 1024) throw new RangeError(`"shards" expected an integer from 1 to 1024, got ${String(shards)}`)
-    const timeoutMs = options.timeoutMs ?? 1000
-    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError(`"timeoutMs" expected a positive number, got ${String(timeoutMs)}`)
+    const timeoutMs = storeTimeoutMs(options.timeoutMs)
     const prefix = options.prefix ?? 'signet-nonces-'
     if (typeof prefix !== 'string') throw new TypeError('"prefix" expected a string')
     // Ids are plain values, derived once; a stub is an I/O object, made per call (Workers tie
@@ -79,28 +79,16 @@ export class DurableObjectNonceStore implements NonceStore {
 
   async record(key: string, ttlMs: number): Promise<boolean> {
     const stub: DurableObjectStubLike = this.#namespace.get(this.#ids[shardOf(key, this.#ids.length)] as never)
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${this.#timeoutMs} ms`)), this.#timeoutMs)
-    })
-    let answer: unknown
-    try {
-      const call = stub
-        .fetch(`https://signet-nonces${NONCE_RECORD_PATH}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ key, ttlMs: Math.max(1, Math.ceil(ttlMs)) }),
-        })
-        .then(async (response) => {
-          if (response.status !== 200) throw new Error(`the nonce object answered ${response.status}`)
-          return response.json()
-        })
-      answer = await Promise.race([call, timeout])
-    } catch (cause) {
-      throw new SignetError('ERR_STORE_UNAVAILABLE', 'the Durable Object nonce store is unreachable', { cause })
-    } finally {
-      clearTimeout(timer)
+    const call = async (): Promise<unknown> => {
+      const response = await stub.fetch(`https://signet-nonces${NONCE_RECORD_PATH}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ key, ttlMs: Math.max(1, Math.ceil(ttlMs)) }),
+      })
+      if (response.status !== 200) throw new Error(`the nonce object answered ${response.status}`)
+      return response.json()
     }
+    const answer: unknown = await withinStoreTimeout(call, this.#timeoutMs, 'the Durable Object nonce store')
     const fresh = (answer as { fresh?: unknown } | null)?.fresh
     if (typeof fresh !== 'boolean') throw new SignetError('ERR_STORE_UNAVAILABLE', 'the Durable Object nonce store gave an unexpected reply')
     return fresh

@@ -14,6 +14,7 @@
  */
 import { SignetError } from '@signet/core'
 import type { NonceStore } from '../nonce-store.ts'
+import { storeTimeoutMs, withinStoreTimeout } from './store-timeout.ts'
 
 /**
  * The one Redis command the store needs, shaped like ioredis' `set` so an ioredis client can be
@@ -50,8 +51,7 @@ export class RedisNonceStore implements NonceStore {
     if (typeof client !== 'object' || client === null || typeof client.set !== 'function') {
       throw new TypeError('"client" expected an object with a set(key, value, "PX", ttl, "NX") method (an ioredis client works)')
     }
-    const timeoutMs = options.timeoutMs ?? 1000
-    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError(`"timeoutMs" expected a positive number, got ${String(timeoutMs)}`)
+    const timeoutMs = storeTimeoutMs(options.timeoutMs)
     const prefix = options.prefix ?? 'signet:nonce:'
     if (typeof prefix !== 'string') throw new TypeError('"prefix" expected a string')
     this.#client = client
@@ -61,18 +61,7 @@ export class RedisNonceStore implements NonceStore {
 
   async record(key: string, ttlMs: number): Promise<boolean> {
     const ttl = Math.max(1, Math.ceil(ttlMs))
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${this.#timeoutMs} ms`)), this.#timeoutMs)
-    })
-    let reply: unknown
-    try {
-      reply = await Promise.race([this.#client.set(this.#prefix + key, '1', 'PX', ttl, 'NX'), timeout])
-    } catch (cause) {
-      throw new SignetError('ERR_STORE_UNAVAILABLE', 'the nonce store is unreachable', { cause })
-    } finally {
-      clearTimeout(timer)
-    }
+    const reply: unknown = await withinStoreTimeout(() => this.#client.set(this.#prefix + key, '1', 'PX', ttl, 'NX'), this.#timeoutMs, 'the nonce store')
     if (reply === 'OK') return true
     if (reply === null) return false
     throw new SignetError('ERR_STORE_UNAVAILABLE', 'the nonce store gave an unexpected reply')
