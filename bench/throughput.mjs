@@ -14,8 +14,11 @@ export async function runCases({ algorithms, kinds, ops, contenders, keys, time,
           const row = { alg: alg.name, kind, op, contender: c.name, signet: c.signet === true }
           caseRows.push(row)
           try {
-            const fn = await c.prepare({ alg, kind, op, keys })
-            bench.add(c.name, fn)
+            // A contender returns its timed function, or { fn, beforeEach } when each call needs
+            // a fresh input built outside the timed window (a Fetch Request, read once).
+            const prepared = await c.prepare({ alg, kind, op, keys })
+            if (typeof prepared === 'function') bench.add(c.name, prepared)
+            else bench.add(c.name, prepared.fn, { beforeEach: prepared.beforeEach, async: true })
           } catch (e) {
             row.error = String(e?.message ?? e).split('\n')[0]
           }
