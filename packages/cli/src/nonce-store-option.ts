@@ -54,7 +54,8 @@ function describe(location: RedisLocation): string {
  *
  * @param command - the command name, for messages
  * @param option - from {@link parseNonceStoreOption}
- * @param memoryOptions - the memory store's limits (`--nonce-quota`)
+ * @param memoryOptions - the memory store's limits; its `maxEntriesPerOwner` (`--nonce-quota`)
+ * is also the Redis store's per-key quota
  * @returns the store and its release
  * @throws {SignetError} `ERR_STORE_UNAVAILABLE` when Redis does not answer within 2 s
  */
@@ -86,8 +87,12 @@ export async function openNonceStore(
   }
   return {
     // Each nonce is its own key: single-key SET NX PX, so on a cluster nonces spread over
-    // every slot and no command ever spans two.
-    store: new RedisNonceStore(client as unknown as RedisSetClient, { timeoutMs: 1000 }),
+    // every slot and no command ever spans two. With a quota, one script per nonce whose two
+    // keys share the key id's hash tag (redis.ts).
+    store: new RedisNonceStore(client as unknown as RedisSetClient, {
+      timeoutMs: 1000,
+      ...(memoryOptions.maxEntriesPerOwner === undefined ? {} : { maxEntriesPerOwner: memoryOptions.maxEntriesPerOwner }),
+    }),
     close: async () => {
       try {
         await Promise.race([client.quit(), new Promise((resolve) => setTimeout(resolve, 500))])

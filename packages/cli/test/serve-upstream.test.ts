@@ -137,7 +137,7 @@ describe('signet serve --authority and --trust-proxy', () => {
   })
 
   it('refuses a bad --trust-proxy, --authority, --forwarded-header or --nonce-quota at start with ERR_USAGE', async () => {
-    const bad = [['--trust-proxy', 'proxy.local'], ['--authority', 'https://api.example'], ['--forwarded-header', 'both'], ['--nonce-quota', '0'], ['--nonce-quota', '5', '--nonce-store', 'redis://127.0.0.1:1']]
+    const bad = [['--trust-proxy', 'proxy.local'], ['--authority', 'https://api.example'], ['--forwarded-header', 'both'], ['--nonce-quota', '0'], ['--nonce-quota', '-3'], ['--nonce-quota', 'many']]
     for (const args of bad) {
       const s = await serveInProcess(['serve', '--port', '0', '--jwks', 'keys.json', ...args], dir)
       if ('port' in s) {

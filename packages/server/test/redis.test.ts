@@ -78,6 +78,28 @@ describe.runIf(available)('Redis nonce store with a real redis-server', () => {
     expect(await client.pttl('signet:nonce:k:once')).toBeGreaterThan(5_000)
   })
 
+  it('a per-owner quota: replays first, then the quota, other keys still served, room again once nonces expire', async () => {
+    const store = new RedisNonceStore(client, { prefix: 'quota-test:', maxEntriesPerOwner: 3 })
+    // 20 concurrent fresh nonces of one key: exactly the quota is recorded, the rest refused as rate limited.
+    const settled = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => store.record(`flood\u0000n${i}`, 300, 'flood')))
+    expect(settled.filter((r) => r.status === 'fulfilled' && r.value === true)).toHaveLength(3)
+    const refused = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+    expect(refused).toHaveLength(17)
+    for (const r of refused) expect(r.reason).toMatchObject({ code: 'ERR_RATE_LIMITED' })
+    // A replay of a recorded nonce is a replay (false), not a quota refusal.
+    const recorded = settled.findIndex((r) => r.status === 'fulfilled' && r.value === true)
+    expect(await store.record(`flood\u0000n${recorded}`, 300, 'flood')).toBe(false)
+    // Another key is untouched by the flood.
+    expect(await store.record('calm\u0000n1', 300, 'calm')).toBe(true)
+    // The owner's set and its nonces expire with the nonces: room again afterwards.
+    await sleep(400)
+    expect(await store.record('flood\u0000later', 300, 'flood')).toBe(true)
+    expect(await client.pttl('quota-test:owner:{flood}')).toBeGreaterThan(0)
+    // Braces in an owner cannot break the hash tag.
+    expect(await store.record('x\u0000y', 300, 'we{i}rd')).toBe(true)
+    expect(await client.exists('quota-test:owner:{we_i_rd}')).toBe(1)
+  })
+
   it('an unreachable Redis is ERR_STORE_UNAVAILABLE within 2 s', async () => {
     const dead = new Redis({ host: '127.0.0.1', port: await freePort(), enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null })
     dead.on('error', () => {})
@@ -153,4 +175,16 @@ describe.runIf(available)('Redis nonce store with a real redis-server', () => {
     const after = await Promise.all(Array.from({ length: 10 }, (_, i) => send(i % 2 === 0 ? a.port : b.port, again)))
     expect(after.filter((r) => r.status === 200)).toHaveLength(1)
   }, 60_000)
+})
+
+describe('RedisNonceStore options', () => {
+  const setOnly = { set: async () => 'OK' as const }
+  it('refuses a quota that is not a positive integer, and a quota without eval', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN]) expect(() => new RedisNonceStore({ ...setOnly, eval: async () => 1 }, { maxEntriesPerOwner: bad })).toThrow(RangeError)
+    expect(() => new RedisNonceStore(setOnly, { maxEntriesPerOwner: 10 })).toThrow(/eval/)
+  })
+  it('a reply of the wrong shape from the quota script is ERR_STORE_UNAVAILABLE (fail closed)', async () => {
+    const store = new RedisNonceStore({ ...setOnly, eval: async () => 'OK' }, { maxEntriesPerOwner: 10 })
+    await expect(store.record('k\u0000n', 1000, 'k')).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' })
+  })
 })

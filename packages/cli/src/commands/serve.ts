@@ -99,8 +99,7 @@ const options: OptionSpecs = {
   'nonce-quota': {
     type: 'string',
     valueName: 'N',
-    description: 'live nonces one key may hold in the memory nonce store; a key past it gets 429 while every other key is served',
-    default: '75000',
+    description: 'live nonces one key may hold in the nonce store; a key past it gets 429 while every other key is served (default: 75000 in memory, none on Redis)',
   },
   directory: {
     type: 'boolean',
@@ -266,11 +265,9 @@ function parseMaxAge(value: string | undefined): number | undefined {
   return Number(value)
 }
 
-function parseNonceQuota(value: string | undefined, store: 'memory' | RedisLocation): number | undefined {
+function parseNonceQuota(value: string | undefined): number | undefined {
   if (value === undefined) return undefined
   if (!/^\d{1,9}$/.test(value) || Number(value) === 0) throw usage(COMMAND, `--nonce-quota expects a positive whole number, got ${JSON.stringify(value)}`)
-  // A Redis store is shared by every verifier and has no per-key share to set here.
-  if (store !== 'memory') throw usage(COMMAND, '--nonce-quota applies to the memory nonce store only')
   return Number(value)
 }
 
@@ -519,7 +516,7 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
   // Checked before anything is opened; withDirectories applies it once the keys are loaded.
   if (jwksFile === undefined && registry === undefined && !has(args, 'directory')) throw usage(COMMAND, 'give exactly one of --jwks FILE or --registry PATH')
   const storeOption = parseNonceStoreOption(COMMAND, getString(args, 'nonce-store') ?? 'memory')
-  const nonceQuota = parseNonceQuota(getString(args, 'nonce-quota'), storeOption)
+  const nonceQuota = parseNonceQuota(getString(args, 'nonce-quota'))
   const policy: { -readonly [K in keyof VerifierPolicy]: VerifierPolicy[K] } = { requireNonce: true }
   const required = getString(args, 'require')
   if (required !== undefined) policy.requiredComponents = splitComponents(required, 'require', COMMAND)
