@@ -127,7 +127,7 @@ export function quotaCheck(
   const window = creditsWindow(credits.refill, nowMs)
   const resetSeconds = window.endMs === Number.POSITIVE_INFINITY ? NEVER_SECONDS : Math.ceil((window.endMs - nowMs) / 1000)
   const windowSeconds = credits.refill === 'daily' ? 86_400 : credits.refill === 'monthly' ? 30 * 86_400 : NEVER_SECONDS
-  return { group: owner, limits, credits: { id: `cr:${keyid}:${credits.epoch}:${window.id}`, amount: credits.amount, windowSeconds, resetSeconds } }
+  return { group: owner, limits, credits: { id: `cr:${credits.account ?? keyid}:${credits.epoch}:${window.id}`, amount: credits.amount, windowSeconds, resetSeconds } }
 }
 
 /**

@@ -78,6 +78,12 @@ export interface CreditsSpec {
   readonly amount: number
   readonly refill: 'daily' | 'monthly' | 'none'
   readonly epoch: string
+  /**
+   * The key id whose counter these credits draw on, when it is not this key's own: a rotated
+   * key's successor draws on its predecessor's, so rotating carries over what is left instead
+   * of granting a fresh allowance, and during the overlap both keys draw on one counter.
+   */
+  readonly account?: string
 }
 
 /** A stored record before it is authenticated. */
@@ -159,7 +165,10 @@ function isRateLimitShape(v: unknown): boolean {
 
 function isCreditsShape(v: unknown): boolean {
   const c = v as Record<string, unknown> | null
-  return typeof c === 'object' && c !== null && isCount(c['amount']) && ['daily', 'monthly', 'none'].includes(c['refill'] as string) && typeof c['epoch'] === 'string'
+  return (
+    typeof c === 'object' && c !== null && isCount(c['amount']) && ['daily', 'monthly', 'none'].includes(c['refill'] as string) && typeof c['epoch'] === 'string' &&
+    (c['account'] === undefined || typeof c['account'] === 'string')
+  )
 }
 
 /** True when `value` has the shape of a {@link StoredKey} (its `mac` is checked elsewhere). */

@@ -316,6 +316,8 @@ export class Registry {
       notBefore: null, expires, state: 'active', created: now, updated: now,
       replaces: id, replacedBy: null, overlapUntil: null,
       ...(m.descriptor.symmetric ? {} : { generated: m.privateKey !== null }),
+      // Rotating is not a way to a fresh allowance: the successor draws on the same counter.
+      ...(old.credits === undefined ? {} : { credits: { ...old.credits, account: old.credits.account ?? id } }),
     }
     let overlapUntil = now
     const [, written] = await this.#commit([id, newId], async (read) => {

@@ -262,6 +262,32 @@ function suite(target: Target): void {
       }
     })
 
+    it('rotation carries over what is left of the credits; during the overlap both keys draw on one counter', async () => {
+      const { a, close } = await target.open()
+      try {
+        const k = await a.create({ owner: 'acme', credits: 3 })
+        const v = verifierOf(a)
+        const oldSigner = await signerOf(k)
+        expect(await outcome(v, signed(oldSigner))).toBe('ok')
+        const next = await a.rotate(k.keyid, { overlapSeconds: 600 })
+        expect((await a.limits(next.keyid)).credits).toMatchObject({ amount: 3, remaining: 2 })
+        const newSigner = await signerOf(next)
+        expect(await outcome(v, signed(newSigner))).toBe('ok')
+        expect(await outcome(v, signed(oldSigner))).toBe('ok')
+        expect(await outcome(v, signed(newSigner))).toBe('ERR_CREDITS_EXHAUSTED')
+        expect(await outcome(v, signed(oldSigner))).toBe('ERR_CREDITS_EXHAUSTED')
+        // A second rotation still draws on the first key's counter; new credits start afresh.
+        const third = await a.rotate(next.keyid, { overlapSeconds: 600 })
+        expect((await a.limits(third.keyid)).credits).toMatchObject({ remaining: 0 })
+        await a.update(third.keyid, { credits: 2 })
+        expect((await a.limits(third.keyid)).credits).toMatchObject({ amount: 2, remaining: 2 })
+        expect(await outcome(v, signed(await signerOf(third)))).toBe('ok')
+        expect(await outcome(v, signed(newSigner))).toBe('ERR_CREDITS_EXHAUSTED')
+      } finally {
+        await close()
+      }
+    })
+
     it('usage buckets by minute, hour and day count accepted requests and refusals by code, 429s included', async () => {
       const { a, close } = await target.open()
       try {
