@@ -1,6 +1,7 @@
 /**
  * `signet serve --registry` with issue 17's limits over real HTTP: 429 `ERR_RATE_LIMITED` and
- * `ERR_CREDITS_EXHAUSTED` with `RateLimit-Policy`, `RateLimit` and `Retry-After`, refusals
+ * `ERR_CREDITS_EXHAUSTED` with `RateLimit-Policy`, `RateLimit` and `Retry-After` (and the first
+ * two on an accepted request too), refusals
  * counted in the key's usage buckets, `--owner-rate-limit`, and `--secret-scanning FILE`
  * revoking a leaked secret (a bad alert changes nothing).
  */
@@ -42,7 +43,11 @@ describe('signet serve: limits, credits and leak alerts', () => {
     try {
       const port = server.port
       const k1 = await importKey(limited.jwk as JsonWebKey)
-      expect((await exchangeRaw(port, await signedRaw(port, k1))).status).toBe(200)
+      // An accepted request says what is left, so a client can pace itself before a 429.
+      const first = await exchangeRaw(port, await signedRaw(port, k1))
+      expect(first.status).toBe(200)
+      expect(fieldOf(first.head, 'RateLimit-Policy')).toBe('"key";q=2;w=3600')
+      expect(fieldOf(first.head, 'RateLimit')).toMatch(/^"key";r=1;t=\d+$/)
       expect((await exchangeRaw(port, await signedRaw(port, k1))).status).toBe(200)
       const over = await exchangeRaw(port, await signedRaw(port, k1))
       expect(over.status).toBe(429)

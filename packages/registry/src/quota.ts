@@ -131,10 +131,11 @@ export function quotaCheck(
 }
 
 /**
- * A refused decision as the error the server answers 429 with (`RateLimit-Policy`, `RateLimit`,
- * `Retry-After`).
+ * Every policy of a check with what the decision left of it, in the check's order, credits
+ * last (credits that never refill have no window to state, and are left out): what the server
+ * sends as `RateLimit-Policy` and `RateLimit`, on a 429 and on an admitted request alike.
  */
-export function limitError(check: QuotaCheck, decision: QuotaDecision): LimitExceededError {
+export function limitStates(check: QuotaCheck, decision: QuotaDecision): RateLimitState[] {
   const policies: RateLimitState[] = check.limits.map((l, i) => ({
     name: l.name, quota: l.spec.limit, windowSeconds: l.spec.periodSeconds,
     remaining: decision.limits[i]?.remaining ?? 0, resetSeconds: decision.limits[i]?.resetSeconds ?? 0,
@@ -143,6 +144,15 @@ export function limitError(check: QuotaCheck, decision: QuotaDecision): LimitExc
   if (c !== undefined && c.windowSeconds < NEVER_SECONDS) {
     policies.push({ name: 'credits', quota: c.amount, windowSeconds: c.windowSeconds, remaining: decision.creditsRemaining ?? 0, resetSeconds: c.resetSeconds })
   }
+  return policies
+}
+
+/**
+ * A refused decision as the error the server answers 429 with (`RateLimit-Policy`, `RateLimit`,
+ * `Retry-After`).
+ */
+export function limitError(check: QuotaCheck, decision: QuotaDecision): LimitExceededError {
+  const policies = limitStates(check, decision)
   if (decision.code === 'ERR_CREDITS_EXHAUSTED') {
     return new LimitExceededError('ERR_CREDITS_EXHAUSTED', 'this key has no credits left', { retryAfterSeconds: decision.retryAfterSeconds, policies })
   }

@@ -25,6 +25,7 @@
  * @module
  */
 import { SignetError, equalBytes, isSignetError, utf8 } from '@signet/core'
+import type { RateLimitState } from '@signet/core'
 import { auditBroken, checkAuditChain } from './audit-chain.ts'
 import { openDataKeys, openSecret, parseMasterKey, rewrapDataKey, sealSecret } from './envelope.ts'
 import type { DataKeys } from './envelope.ts'
@@ -51,7 +52,7 @@ import type { UsageRecorderOptions, VerificationEvent } from './usage.ts'
 import { checkUpdate } from './key-update.ts'
 import type { UpdateKeyOptions } from './key-options.ts'
 import { creditsOf, creditsWindow } from './credits.ts'
-import { MemoryQuota, limitError, quotaCheck } from './quota.ts'
+import { MemoryQuota, limitError, limitStates, quotaCheck } from './quota.ts'
 import type { QuotaStore } from './quota.ts'
 import { checkRateLimit, formatRateLimit } from './rate-limit.ts'
 import type { RateLimitSpec, UsageBucket } from './record.ts'
@@ -457,26 +458,34 @@ export class Registry {
    *
    * @param keyid - the key that signed the request
    * @param nowMs - the time (default: the registry's clock)
+   * @returns what is left of each limit after this request (key, owner, refilled credits), or
+   *   undefined when the key has no limit
    * @throws {LimitExceededError} `ERR_RATE_LIMITED` or `ERR_CREDITS_EXHAUSTED` (429, with
    *   `RateLimit-Policy`, `RateLimit`, `Retry-After`); {@link SignetError} `ERR_STORE_UNAVAILABLE`
    */
-  async admit(keyid: string, nowMs?: number): Promise<void> {
+  async admit(keyid: string, nowMs?: number): Promise<RateLimitState[] | undefined> {
     const a = await this.#admissionOf(keyid)
-    if (a === undefined) return
+    if (a === undefined) return undefined
     const ownerLimit = this.#ownerLimits.get(a.owner)
-    if (a.rateLimit === undefined && ownerLimit === undefined && a.credits === undefined) return
+    if (a.rateLimit === undefined && ownerLimit === undefined && a.credits === undefined) return undefined
     const now = nowMs ?? this.#nowMs()
     const check = quotaCheck(keyid, a.owner, a.rateLimit, ownerLimit, a.credits, now)
     const decision = await this.#quota.take(check, now)
     if (decision.code !== undefined) throw limitError(check, decision)
+    return limitStates(check, decision)
   }
 
   /**
    * The verifier's admission stage: `createVerifier({ keys: registry.resolver(), admit: registry.admission() })`.
-   * Runs after the signature, nonce and scopes held, so refused requests never use quota.
+   * Runs after the signature, nonce and scopes held, so refused requests never use quota. An
+   * admitted request's identity carries what is left of its limits (`rateLimits`), which the
+   * server's adapters send as `RateLimit-Policy` and `RateLimit`.
    */
-  admission(): (identity: { readonly keyid: string }) => Promise<void> {
-    return (identity) => this.admit(identity.keyid)
+  admission(): (identity: { readonly keyid: string }) => Promise<{ readonly rateLimits?: readonly RateLimitState[] | undefined }> {
+    return async (identity) => {
+      const rateLimits = await this.admit(identity.keyid)
+      return rateLimits === undefined ? {} : { rateLimits }
+    }
   }
 
   /**

@@ -14,7 +14,7 @@ import {
   FileStore, MemoryStore, connectRedisStore, formatRateLimit, gcra, generateMasterKey, openRegistry, parseRateLimit,
 } from '@signet/registry'
 import type { CreatedKey, Registry, RegistryOptions, RegistryStore } from '@signet/registry'
-import { createVerifier, problemFor } from '@signet/server'
+import { createVerifier, problemFor, rateLimitHeaders } from '@signet/server'
 import type { Verifier } from '@signet/server'
 import { signerOf } from './helpers.ts'
 import { findRedisServer, startRedis } from './redis-server.ts'
@@ -107,6 +107,27 @@ function suite(target: Target): void {
         const retry = Number(last?.headers['retry-after'])
         expect(retry).toBeGreaterThan(1100)
         expect(retry).toBeLessThanOrEqual(1200)
+      } finally {
+        await close()
+      }
+    })
+
+    it('an admitted request carries what is left of its limits (identity.rateLimits, the RateLimit fields)', async () => {
+      const { a, close } = await target.open()
+      try {
+        const k = await a.create({ owner: 'acme', rateLimit: '10/1m', credits: { amount: 5, refill: 'daily' } })
+        const v = verifierOf(a)
+        const identity = await v.verify(await signed(await signerOf(k)), { clientIp: '203.0.113.5' })
+        expect(identity.rateLimits).toMatchObject([
+          { name: 'key', quota: 10, windowSeconds: 60, remaining: 9 },
+          { name: 'credits', quota: 5, windowSeconds: 86_400, remaining: 4 },
+        ])
+        const fields = rateLimitHeaders(identity)
+        expect(fields['ratelimit-policy']).toBe('"key";q=10;w=60, "credits";q=5;w=86400')
+        expect(fields['ratelimit']).toMatch(/^"key";r=9;t=\d+, "credits";r=4;t=\d+$/)
+        const free = await a.create({ owner: 'other' })
+        const plain = await v.verify(await signed(await signerOf(free)), { clientIp: '203.0.113.5' })
+        expect(plain.rateLimits).toBeUndefined()
       } finally {
         await close()
       }

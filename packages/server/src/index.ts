@@ -7,7 +7,7 @@
  */
 export { createVerifier } from './verifier.ts'
 export type { ProfileVerifierLike } from './profile-hook.ts'
-export type { RejectionContext, VerifiedIdentity, VerificationEvent, Verifier, VerifierOptions, VerifyRequestOptions } from './verifier.ts'
+export type { Admitted, RejectionContext, VerifiedIdentity, VerificationEvent, Verifier, VerifierOptions, VerifyRequestOptions } from './verifier.ts'
 export { resolvePolicy, resolveLimits, normalizeComponent } from './policy.ts'
 export type { VerifierPolicy, VerifierLimits, ResolvedPolicy, ResolvedLimits } from './policy.ts'
 export { assertKeyUsable, validateKeyRecord } from './key-record.ts'
@@ -55,7 +55,7 @@ export type {
 } from './durable-objects/types.ts'
 export { setWorkersKeyState, workersKvKeys } from './resolvers/workers-kv.ts'
 export type { WorkersKvKeyResolver, WorkersKvKeysOptions } from './resolvers/workers-kv.ts'
-export { acceptSignatureFor, problemFor, problemResponse, statusForCode } from './problem.ts'
+export { acceptSignatureFor, problemFor, problemResponse, rateLimitHeaders, statusForCode } from './problem.ts'
 export type { ProblemOptions, ProblemResponse } from './problem.ts'
 export { signResponse, signResponseFields } from './response-signing.ts'
 export type { ResponseSignatureFields, SignResponseOptions } from './response-signing.ts'

@@ -113,14 +113,36 @@ export interface ProblemOptions {
 function rateLimitFields(error: unknown): Record<string, string> {
   const e = error as { retryAfterSeconds?: unknown; policies?: unknown }
   if (typeof e !== 'object' || e === null || typeof e.retryAfterSeconds !== 'number' || !Array.isArray(e.policies)) return {}
-  const fields: Record<string, string> = { 'retry-after': String(Math.max(1, Math.ceil(e.retryAfterSeconds))) }
-  const policies = (e.policies as RateLimitState[]).filter((p) => typeof p?.name === 'string' && /^[a-z][a-z0-9_-]{0,31}$/.test(p.name))
-  if (policies.length > 0) {
-    const whole = (n: number): number => Math.max(0, Math.ceil(n))
-    fields['ratelimit-policy'] = policies.map((p) => `${sfString(p.name)};q=${whole(p.quota)};w=${whole(p.windowSeconds)}`).join(', ')
-    fields['ratelimit'] = policies.map((p) => `${sfString(p.name)};r=${whole(p.remaining)};t=${whole(p.resetSeconds)}`).join(', ')
+  return { 'retry-after': String(Math.max(1, Math.ceil(e.retryAfterSeconds))), ...limitFields(e.policies as RateLimitState[]) }
+}
+
+/** The two draft fields for a list of policies; names that are not tokens are left out. */
+function limitFields(states: readonly RateLimitState[]): Record<string, string> {
+  const policies = states.filter((p) => typeof p?.name === 'string' && /^[a-z][a-z0-9_-]{0,31}$/.test(p.name))
+  if (policies.length === 0) return {}
+  const whole = (n: number): number => Math.max(0, Math.ceil(n))
+  return {
+    'ratelimit-policy': policies.map((p) => `${sfString(p.name)};q=${whole(p.quota)};w=${whole(p.windowSeconds)}`).join(', '),
+    ratelimit: policies.map((p) => `${sfString(p.name)};r=${whole(p.remaining)};t=${whole(p.resetSeconds)}`).join(', '),
   }
-  return fields
+}
+
+/**
+ * The `RateLimit-Policy` and `RateLimit` fields of an accepted request whose key has limits
+ * (the identity's `rateLimits`, from a registry's admission): what is left after it, so a
+ * client paces itself before a 429. Empty when no limit applies. The adapters send these; a
+ * handler that writes its own response can too.
+ *
+ * @param identity - the verified identity.
+ * @returns lower-case field names and values.
+ * @example
+ * ```ts
+ * for (const [name, value] of Object.entries(rateLimitHeaders(identity))) response.headers.set(name, value)
+ * ```
+ */
+export function rateLimitHeaders(identity: { readonly rateLimits?: readonly RateLimitState[] | undefined }): Record<string, string> {
+  const states = identity.rateLimits
+  return Array.isArray(states) && states.length > 0 ? limitFields(states) : {}
 }
 
 /**

@@ -60,7 +60,7 @@ import { checkScopes } from './verifier/scopes.ts'
 import { checkSignatureTimes } from './verifier/times.ts'
 import type { Accepted, VerificationEvent, VerifiedIdentity, Verifier, VerifierOptions, VerifyRequestOptions } from './verifier/types.ts'
 
-export type { RejectionContext, VerificationEvent, VerifiedIdentity, Verifier, VerifierOptions, VerifyRequestOptions } from './verifier/types.ts'
+export type { Admitted, RejectionContext, VerificationEvent, VerifiedIdentity, Verifier, VerifierOptions, VerifyRequestOptions } from './verifier/types.ts'
 
 /** What a refusal's audit event reports: the client, and the key and label last tried. */
 interface AuditBox {

@@ -4,9 +4,13 @@
  * refusal reaches `onRejected` with the key id, and `problemFor` answers a `LimitExceededError`
  * with 429, `Retry-After`, `RateLimit-Policy` and `RateLimit`.
  */
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
+import { Hono } from 'hono'
 import { LimitExceededError } from '@signet/core'
-import { createVerifier, problemFor } from '@signet/server'
+import { createVerifier, problemFor, rateLimitHeaders, withSignet, withSignetNode } from '@signet/server'
+import { signetHono } from '@signet/server/hono'
 import type { VerificationEvent, VerifiedIdentity } from '@signet/server'
 import { NOW_MS, hmacKey, record, rejection, requestMessage, sign } from './helpers.ts'
 
@@ -47,5 +51,71 @@ describe('admit: the admission stage', () => {
 
   it('refuses an admit that is not a function', () => {
     expect(() => createVerifier({ keys: [], admit: 'no' as never })).toThrow(TypeError)
+  })
+})
+
+describe('admit answers the state of the limits: RateLimit fields on accepted requests', () => {
+  const state = [
+    { name: 'key', quota: 10, windowSeconds: 60, remaining: 7, resetSeconds: 11.2 },
+    { name: 'credits', quota: 500, windowSeconds: 86_400, remaining: 420, resetSeconds: 3600 },
+  ]
+  const POLICY = '"key";q=10;w=60, "credits";q=500;w=86400'
+  const STATE = '"key";r=7;t=12, "credits";r=420;t=3600'
+
+  async function setup(answer: () => unknown) {
+    const { key } = await hmacKey('k1')
+    const verifier = createVerifier({ keys: [record('k1', key)], clock: () => Date.now(), admit: answer as never })
+    const request = async (): Promise<Request> => {
+      const m = await sign(await requestMessage({ authority: 'api.test' }), key, { created: Math.floor(Date.now() / 1000) })
+      const headers = new Headers()
+      for (const f of m.fields) headers.append(f.name, f.value)
+      return new Request('https://api.test/orders?id=7', { headers })
+    }
+    return { verifier, request, key }
+  }
+
+  it('a synchronous or asynchronous answer lands on the identity; none, or an empty list, leaves it unset', async () => {
+    for (const answer of [() => ({ rateLimits: state }), async () => ({ rateLimits: state })]) {
+      const { verifier, request } = await setup(answer)
+      const identity = await verifier.verify(await request())
+      expect(identity.rateLimits).toEqual(state)
+      expect(rateLimitHeaders(identity)).toEqual({ 'ratelimit-policy': POLICY, ratelimit: STATE })
+    }
+    for (const answer of [() => undefined, async () => undefined, () => ({}), () => ({ rateLimits: [] })]) {
+      const { verifier, request } = await setup(answer)
+      const identity = await verifier.verify(await request())
+      expect(identity.rateLimits).toBeUndefined()
+      expect(rateLimitHeaders(identity)).toEqual({})
+    }
+  })
+
+  it('the Fetch wrapper, the Node wrapper and the Hono middleware send them; a handler\'s own fields win', async () => {
+    const { verifier, request, key } = await setup(() => ({ rateLimits: state }))
+    const fetchOk = await withSignet(verifier, () => new Response('ok'))(await request())
+    expect([fetchOk.headers.get('ratelimit-policy'), fetchOk.headers.get('ratelimit')]).toEqual([POLICY, STATE])
+    // An immutable response (Response.redirect) is copied with the fields.
+    const redirect = await withSignet(verifier, () => Response.redirect('https://api.test/elsewhere', 303))(await request())
+    expect([redirect.status, redirect.headers.get('location'), redirect.headers.get('ratelimit')]).toEqual([303, 'https://api.test/elsewhere', STATE])
+    const own = await withSignet(verifier, () => new Response('ok', { headers: { ratelimit: '"mine";r=1;t=1' } }))(await request())
+    expect(own.headers.get('ratelimit')).toBe('"mine";r=1;t=1')
+    expect(own.headers.get('ratelimit-policy')).toBe(POLICY)
+
+    const app = new Hono()
+    app.use('*', signetHono(verifier))
+    app.get('/orders', (c) => c.text('ok'))
+    const viaHono = await app.fetch(await request())
+    expect([viaHono.status, viaHono.headers.get('ratelimit-policy'), viaHono.headers.get('ratelimit')]).toEqual([200, POLICY, STATE])
+
+    const server = createServer(withSignetNode(verifier, (_req, res) => res.end('ok')))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const port = (server.address() as AddressInfo).port
+      const m = await sign(await requestMessage({ authority: `127.0.0.1:${port}`, scheme: 'http' }), key, { created: Math.floor(Date.now() / 1000) })
+      const headers = Object.fromEntries(m.fields.filter((f) => f.name !== 'host').map((f) => [f.name, f.value]))
+      const answer = await fetch(`http://127.0.0.1:${port}${m.target}`, { headers })
+      expect([answer.status, answer.headers.get('ratelimit-policy'), answer.headers.get('ratelimit')]).toEqual([200, POLICY, STATE])
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
   })
 })

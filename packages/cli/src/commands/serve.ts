@@ -39,6 +39,7 @@ import {
   directoryKeys,
   parseJwks,
   problemFor,
+  rateLimitHeaders,
   verifyNodeRequest,
   writeProblem,
 } from '@signet/server'
@@ -441,6 +442,9 @@ function handler(
     if (secretScanning !== undefined && (req.url ?? '').split('?')[0] === SECRET_SCANNING_PATH) return serveFetch(req, res, secretScanning)
     verifyNodeRequest(verifier, req).then(
       ({ identity, body, message }) => {
+        // What is left of the key's rate limits and credits (a registry's keys), on the answer
+        // or the upstream's response alike (an upstream's own fields win).
+        for (const [name, value] of Object.entries(rateLimitHeaders(identity))) res.setHeader(name, value)
         if (upstream !== undefined) {
           const seen = verifier.forwarded(req.socket.remoteAddress, message.fields)
           proxy(req, res, identity, body, upstream, { ip: identity.clientIp, proto: seen.proto ?? 'http' })
@@ -545,7 +549,7 @@ export const serveCommand: Command = async (argv: string[], io: CliIO): Promise<
   try {
     let keys: KeyResolver | undefined
     let recordUsage: ((event: VerificationEvent) => void) | undefined
-    let admit: ((identity: { readonly keyid: string }) => Promise<void>) | undefined
+    let admit: ReturnType<Registry['admission']> | undefined
     let secretScanning: ((request: Request) => Promise<Response>) | undefined
     if (jwksFile !== undefined) {
       keys = await loadJwks(io, jwksFile)

@@ -16,8 +16,8 @@
 import { createServer } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { MemoryNonceStore, createVerifier, problemFor, verifyNodeRequest, writeProblem } from '@signet/server'
-import type { KeyResolver, VerificationEvent, Verifier } from '@signet/server'
+import { MemoryNonceStore, createVerifier, problemFor, rateLimitHeaders, verifyNodeRequest, writeProblem } from '@signet/server'
+import type { KeyResolver, VerificationEvent, Verifier, VerifierOptions } from '@signet/server'
 import type { DemoClock } from './clock.ts'
 
 /** One route of the demo API and the scopes a key needs to call it. */
@@ -44,7 +44,7 @@ export interface DemoServerOptions {
   readonly onVerified?: ((event: VerificationEvent) => void) | undefined
   readonly onRejected?: ((event: VerificationEvent) => void) | undefined
   /** The admission stage: rate limits and credits (the registry's `admission()`). */
-  readonly admit?: ((identity: { readonly keyid: string }) => Promise<void>) | undefined
+  readonly admit?: VerifierOptions['admit']
 }
 
 /** A running demo server. */
@@ -104,6 +104,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     const withBody = hasBody(req)
     verifyNodeRequest(verifier, req, { requiredScopes: route?.scopes ?? [] }).then(
       ({ identity, body }) => {
+        for (const [name, value] of Object.entries(rateLimitHeaders(identity))) res.setHeader(name, value)
         if (route === undefined) return sendJson(res, 404, { error: 'no such route' })
         const answer: Record<string, unknown> = { route: `${route.method} ${route.path}`, keyid: identity.keyid, owner: identity.owner }
         if (body.length > 0) answer['received'] = JSON.parse(new TextDecoder().decode(body)) as unknown

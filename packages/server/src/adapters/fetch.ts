@@ -13,7 +13,7 @@
  * @module
  */
 import { SignetError } from '@signet/core'
-import { problemFor } from '../problem.ts'
+import { problemFor, rateLimitHeaders } from '../problem.ts'
 import type { VerifiedIdentity, Verifier } from '../verifier.ts'
 
 /** Scopes a route needs, fixed or computed from the request. */
@@ -202,6 +202,25 @@ export function withSignet<A extends unknown[]>(
       const p = problemFor(error, { policy: active.policy, realm: options.realm, now: active.now(), withBody: request.body !== null })
       return new Response(p.body, { status: p.status, headers: p.headers })
     }
-    return handler(withVerifiedBody(request, identity), identity, ...rest)
+    const response = await handler(withVerifiedBody(request, identity), identity, ...rest)
+    return identity.rateLimits === undefined ? response : withLimitFields(response, identity)
+  }
+}
+
+/**
+ * The response with the identity's `RateLimit-Policy` and `RateLimit` fields, unless the handler
+ * set them itself. A response's headers may be immutable (one from `fetch`, a redirect): then a
+ * copy carries them.
+ */
+function withLimitFields(response: Response, identity: VerifiedIdentity): Response {
+  const fields = Object.entries(rateLimitHeaders(identity)).filter(([name]) => !response.headers.has(name))
+  if (fields.length === 0) return response
+  try {
+    for (const [name, value] of fields) response.headers.set(name, value)
+    return response
+  } catch {
+    const headers = new Headers(response.headers)
+    for (const [name, value] of fields) headers.set(name, value)
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers })
   }
 }

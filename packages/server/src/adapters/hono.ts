@@ -12,7 +12,7 @@
  * @module
  */
 import type { Context, MiddlewareHandler } from 'hono'
-import { problemFor } from '../problem.ts'
+import { problemFor, rateLimitHeaders } from '../problem.ts'
 import type { VerifiedIdentity, Verifier } from '../verifier.ts'
 import { checkScopes, defaultClientIp, madeBy, markVerified, scopesFor, validateAdapterOptions, withVerifiedBody } from './fetch.ts'
 import type { ScopeRule } from './fetch.ts'
@@ -80,6 +80,10 @@ export function signetHono(verifier: Verifier, options: HonoAdapterOptions = {})
     c.req.raw = withVerifiedBody(c.req.raw, identity)
     c.set('signet', markVerified(identity, verifier))
     await next()
+    // What is left of the key's limits, on the route's response unless it set them itself.
+    if (identity.rateLimits !== undefined) {
+      for (const [name, value] of Object.entries(rateLimitHeaders(identity))) if (!c.res.headers.has(name)) c.header(name, value)
+    }
     return undefined
   }
 }

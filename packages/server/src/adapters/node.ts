@@ -17,7 +17,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { SignetError, fromNodeRequest, normalizeAuthority } from '@signet/core'
 import type { HttpRequestMessage } from '@signet/core'
-import { problemFor } from '../problem.ts'
+import { problemFor, rateLimitHeaders } from '../problem.ts'
 import type { ProblemResponse } from '../problem.ts'
 import type { VerifiedIdentity, Verifier } from '../verifier.ts'
 import { checkScopes, madeBy, markVerified, scopesFor, validateAdapterOptions } from './fetch.ts'
@@ -279,6 +279,12 @@ export async function verifyNodeRequest(
   return { identity, message: built.message, body }
 }
 
+/** The identity's `RateLimit-Policy` and `RateLimit` fields, set before the handler writes. */
+function sendLimits(res: ServerResponse, identity: VerifiedIdentity): void {
+  if (identity.rateLimits === undefined || res.headersSent) return
+  for (const [name, value] of Object.entries(rateLimitHeaders(identity))) res.setHeader(name, value)
+}
+
 /** Hand the verified identity and the body to the application, on the request object. */
 function attach(req: IncomingMessage, identity: VerifiedIdentity, body: Uint8Array): SignetIncomingMessage {
   const verified = req as SignetIncomingMessage
@@ -329,6 +335,7 @@ export function withSignetNode(
       (identity, body) => {
         // The handler runs in this microtask; only a promise it returns needs a rejection handler.
         let result: unknown
+        sendLimits(res, identity)
         try {
           result = handler(attach(req, identity, body), res)
         } catch (error) {
@@ -369,6 +376,7 @@ export function signetExpress(
       verifyWithBody(verifier, req, options, body).then(
         (identity) => {
           attach(req, markVerified(identity, verifier), body)
+          sendLimits(res, identity)
           next()
         },
         refuse,
@@ -387,6 +395,7 @@ export function signetExpress(
         options,
         (identity, body) => {
           attach(req, markVerified(identity, verifier), body)
+          sendLimits(res, identity)
           next()
         },
         refuse,

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { AlgorithmName, BackendName, HttpMessage, HttpRequestMessage, ParsedSignature, SignetErrorCode } from '@signet/core'
+import type { AlgorithmName, BackendName, HttpMessage, HttpRequestMessage, ParsedSignature, RateLimitState, SignetErrorCode } from '@signet/core'
 import type { ForwardedHeader, ForwardedInfo } from '../client-ip.ts'
 import type { KeyRecord, KeyResolver } from '../key-record.ts'
 import type { NonceStore } from '../nonce-store.ts'
@@ -34,6 +34,17 @@ export interface VerifiedIdentity {
    * none. `verify(request)` reads a Fetch `Request`'s body once, consuming it: read these.
    */
   readonly body: Uint8Array | undefined
+  /**
+   * The rate limits and credits this request drew on, after it (what `admit` answered): the
+   * adapters send them as `RateLimit-Policy` and `RateLimit` on the response, so a client can
+   * pace itself before it meets a 429. Absent when no limit applies.
+   */
+  readonly rateLimits?: readonly RateLimitState[] | undefined
+}
+
+/** What an `admit` hook may answer for an admitted request: the state of its limits. */
+export interface Admitted {
+  readonly rateLimits?: readonly RateLimitState[] | undefined
 }
 
 /** A usage or audit event (CONTRACTS.md "Usage events"). */
@@ -82,9 +93,10 @@ export interface VerifierOptions {
    * The last stage, after the signature, the nonce and the scopes held: rate limits and
    * credits (a registry's `admission()`). Throw (`ERR_RATE_LIMITED`, `ERR_CREDITS_EXHAUSTED`)
    * to refuse; the refusal reaches `onRejected` with the key id. A request refused earlier (IP,
-   * signature, scope) never reaches it, so it never uses quota.
+   * signature, scope) never reaches it, so it never uses quota. It may answer the state of the
+   * limits the request drew on ({@link Admitted}); the identity then carries it as `rateLimits`.
    */
-  readonly admit?: ((identity: VerifiedIdentity) => void | Promise<void>) | undefined
+  readonly admit?: ((identity: VerifiedIdentity) => void | Admitted | undefined | Promise<void | Admitted | undefined>) | undefined
   /** Called after each accepted request; errors are swallowed, never awaited. */
   readonly onVerified?: ((event: VerificationEvent) => void | Promise<void>) | undefined
   /** Called after each refused request; errors are swallowed, never awaited. */
