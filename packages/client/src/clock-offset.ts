@@ -6,17 +6,16 @@
  * difference between that date and the local clock is the client's skew: the signer keeps it
  * and dates later signatures by the server's clock.
  *
+ * Loaded with the first 401 (retry.ts, or `clockSkewDate` through on-demand.ts): most requests
+ * never meet one.
+ *
  * @module
  */
 import type { SignetErrorCode } from '@signet/core'
 import { readStreamLimited } from './body.ts'
+import { CLOCK_SKEW_CODES } from './clock-skew-codes.ts'
 
-/** Problem codes that mean "your clock is off", not "your signature is wrong". */
-export const CLOCK_SKEW_CODES: ReadonlySet<SignetErrorCode> = new Set<SignetErrorCode>([
-  'ERR_SIGNATURE_TOO_OLD',
-  'ERR_CREATED_IN_FUTURE',
-  'ERR_SIGNATURE_EXPIRED',
-])
+export { CLOCK_SKEW_CODES } from './clock-skew-codes.ts'
 
 // A problem document is small; never buffer an unbounded error body.
 const MAX_PROBLEM_BYTES = 64 * 1024

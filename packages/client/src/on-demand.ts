@@ -1,15 +1,17 @@
 /**
  * The exports of `@signet/client` whose code loads on first call: response verification (the
- * whole RFC 9421 verifier of core) and meeting `Accept-Signature` (the structured-field
- * dictionary parser). A browser application that signs with `createSigner` and `signedFetch`
- * downloads neither until a response is verified or a server asks for another signature; a
- * bundler puts each behind its own chunk. Both answer with a promise.
+ * whole RFC 9421 verifier of core), meeting `Accept-Signature` (the structured-field
+ * dictionary parser), a key pair's public JWK (the RFC 7638 thumbprint) and reading a
+ * clock-skew answer. A browser application that signs with `createSigner` and `signedFetch`
+ * downloads none of them until one is called; a bundler puts each behind its own chunk. Each
+ * answers with a promise, as the function it loads does.
  *
  * @module
  */
 import type { HttpRequestMessage, SignetKey, VerifiedSignature } from '@signet/core'
 import type { ResponseVerification } from './response-verification.ts'
 import type { SignOverrides } from './signer.ts'
+import type { KeyPairLike } from './crypto-key.ts'
 
 /**
  * Verify a response's signature against the request that was sent (RFC 9421 section 2.4: the
@@ -47,4 +49,34 @@ export async function verifySignedResponse(response: Response, request: HttpRequ
  */
 export async function meetAcceptSignature(fieldValue: string, key: SignetKey, keyId: string, expiresSeconds?: number): Promise<SignOverrides | undefined> {
   return (await import('./accept-signature.ts')).meetAcceptSignature(fieldValue, key, keyId, expiresSeconds)
+}
+
+/**
+ * The public JWK of a WebCrypto key pair, for registration with the API owner: public members
+ * only, `alg` as the JOSE name, `use: "sig"`, and `kid` set to the RFC 7638 thumbprint, which is
+ * also the signer's default `keyid` for the pair (see public-jwk.ts).
+ *
+ * @param key - a pair, or its public `CryptoKey`.
+ * @returns the public JWK with `alg`, `use` and `kid`.
+ * @throws {TypeError} for a private-only or unsupported key.
+ * @example const jwk = await exportPublicJwk(pair) // send jwk to the API owner
+ */
+export async function exportPublicJwk(key: KeyPairLike | CryptoKey): Promise<JsonWebKey & { kid: string }> {
+  return (await import('./public-jwk.ts')).exportPublicJwk(key)
+}
+
+/**
+ * Whether a response is a clock-skew rejection the client can correct.
+ *
+ * @param response - the server's answer.
+ * @returns the server's `Date` value when the response is a 401 with a clock-skew code and a
+ * `Date`; otherwise undefined.
+ * @example
+ * ```ts
+ * const date = await clockSkewDate(response)
+ * if (date !== undefined) signer.learnClockOffset(date)
+ * ```
+ */
+export async function clockSkewDate(response: Response): Promise<string | undefined> {
+  return (await import('./clock-offset.ts')).clockSkewDate(response)
 }

@@ -14,7 +14,7 @@
  */
 import type { FieldLine, HttpRequestMessage } from '../message.ts'
 import { trimOws } from './field-lines.ts'
-import { originForm } from './from-fetch.ts'
+import { originForm } from './request-message.ts'
 
 /** Header values a request description may carry: Fetch `Headers` or a record. */
 export type DescriptionHeaders = Headers | Readonly<Record<string, string | readonly string[] | undefined>>
