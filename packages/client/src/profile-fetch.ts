@@ -16,8 +16,6 @@
  */
 import type { ProfileSignerLike } from './profile-signer.ts'
 
-export { isProfileSigner, type ProfileSignerLike } from './profile-signer.ts'
-
 
 type Fetch = (input: Request) => Promise<Response>
 

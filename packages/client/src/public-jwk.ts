@@ -11,7 +11,7 @@
  * @module
  */
 import { getAlgorithm } from '@signet/core/signing'
-import { fullCore } from './full-core.ts'
+import { thumbprint } from '@signet/core'
 import { algorithmOf, isCryptoKey, isKeyPair, subtle } from './crypto-key.ts'
 import type { KeyPairLike } from './crypto-key.ts'
 
@@ -35,6 +35,6 @@ export async function exportPublicJwk(key: KeyPairLike | CryptoKey): Promise<Jso
   if (full.crv !== undefined) jwk.crv = full.crv
   if (full.x !== undefined) jwk.x = full.x
   if (full.y !== undefined) jwk.y = full.y
-  const kid = await (await fullCore()).thumbprint(jwk)
+  const kid = await thumbprint(jwk)
   return { ...jwk, alg: alg.jose, use: 'sig', kid }
 }

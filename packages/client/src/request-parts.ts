@@ -53,6 +53,23 @@ function copyInit(request: Request): RequestInit {
 }
 
 /**
+ * The `fetch` options of a new request from parts: what {@link toRequest} builds its `Request`
+ * from, and what the signing fetch hands the global `fetch` with the URL (no `Request` built).
+ *
+ * @param parts - the request content.
+ * @param headers - the header set to send (defaults to the parts' own).
+ * @param redirect - overrides the redirect mode (the signing fetch uses `manual`).
+ * @returns new options whose body is a fresh copy of `parts.body`.
+ */
+export function requestInit(parts: RequestParts, headers: HeadersInit = parts.headers, redirect?: RequestRedirect): RequestInit {
+  const init: RequestInit = { ...parts.init, method: parts.method, headers }
+  if (redirect !== undefined) init.redirect = redirect
+  // A fresh copy per Request: some runtimes transfer (detach) the buffer they are given.
+  if (parts.body !== undefined) init.body = parts.body.slice()
+  return init
+}
+
+/**
  * Build a new `Request` from parts.
  *
  * @param parts - the request content.
@@ -61,11 +78,7 @@ function copyInit(request: Request): RequestInit {
  * @returns a new `Request` whose body is exactly `parts.body`.
  */
 export function toRequest(parts: RequestParts, headers: Headers = parts.headers, redirect?: RequestRedirect): Request {
-  const init: RequestInit = { ...parts.init, method: parts.method, headers }
-  if (redirect !== undefined) init.redirect = redirect
-  // A fresh copy per Request: some runtimes transfer (detach) the buffer they are given.
-  if (parts.body !== undefined) init.body = parts.body.slice()
-  return new Request(parts.url, init)
+  return new Request(parts.url, requestInit(parts, headers, redirect))
 }
 
 // Fetch normalizes these method names to upper case (Fetch standard, "normalize a method").

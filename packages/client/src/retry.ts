@@ -12,7 +12,6 @@
 import { acceptSignatureMayHelp } from './accept-signature-codes.ts'
 import { clockSkewDate, problemCode } from './clock-offset.ts'
 import type { FetchSettings } from './signed-fetch.ts'
-import { signerInternals } from './signer.ts'
 import type { Signer, SignOverrides } from './signer.ts'
 
 /** Which retries a request has had. */
@@ -25,6 +24,7 @@ export interface RetryState {
  * Decide whether a 401 calls for another attempt.
  *
  * @param signer - the signer of `createSigner` that signed the request.
+ * @param expiresSeconds - its configured validity, used when `expires` is requested.
  * @param settings - the checked fetch options (which retries are on).
  * @param response - the 401; its body is read from a clone, left for the caller.
  * @param state - the retries so far, updated.
@@ -32,10 +32,10 @@ export interface RetryState {
  *   overrides meeting `Accept-Signature`, or undefined when the response is final.
  * @example
  * ```ts
- * const next = await retryAfter(signer, settings, response, { clockRetried: false, acceptRetried: false })
+ * const next = await retryAfter(signer, undefined, settings, response, { clockRetried: false, acceptRetried: false })
  * ```
  */
-export async function retryAfter(signer: Signer, settings: FetchSettings, response: Response, state: RetryState): Promise<SignOverrides | null | undefined> {
+export async function retryAfter(signer: Signer, expiresSeconds: number | undefined, settings: FetchSettings, response: Response, state: RetryState): Promise<SignOverrides | null | undefined> {
   if (settings.clockSkewRetry && !state.clockRetried) {
     const date = await clockSkewDate(response)
     if (date !== undefined) {
@@ -50,7 +50,7 @@ export async function retryAfter(signer: Signer, settings: FetchSettings, respon
     state.acceptRetried = true
     // Loaded on the first such answer: most clients never meet one.
     const { meetAcceptSignature } = await import('./accept-signature.ts')
-    const met = meetAcceptSignature(field, await signer.key(), await signer.keyId(), signerInternals(signer).expiresSeconds)
+    const met = meetAcceptSignature(field, await signer.key(), await signer.keyId(), expiresSeconds)
     if (met !== undefined) return met
   }
   return undefined

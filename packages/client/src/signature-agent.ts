@@ -4,13 +4,13 @@
  * and `"signature-agent";key="LABEL"` covered.
  *
  * Loaded with the first request of a signer that has `signatureAgent`, with the whole of core
- * (its strict structured-field parser reads the members kept): a signer without an agent never
+ * (its strict structured-field parser reads the members kept; this module is only ever reached
+ * through `import()`, so its static import of `@signet/core` costs the initial load nothing): a signer without an agent never
  * downloads it.
  *
  * @module
  */
-import { fullCore } from './full-core.ts'
-import type { FullCore } from './full-core.ts'
+import { componentValue, parseComponentIdentifier } from '@signet/core'
 import type { ComponentIdentifier, HttpRequestMessage } from '@signet/core'
 
 /**
@@ -38,8 +38,7 @@ export async function applySignatureAgent(
   covered: readonly (string | ComponentIdentifier)[],
   defaulted: boolean,
 ): Promise<{ readonly value: string; readonly covered: readonly (string | ComponentIdentifier)[] }> {
-  const { componentValue, parseComponentIdentifier } = await fullCore()
-  const value = mergeMember(existing ?? null, label, member, componentValue)
+  const value = mergeMember(existing ?? null, label, member)
   if (defaulted) covered = covered.flatMap((c) => (isNamed(c, '@target-uri') ? ['"@authority"', '"@path"', '"@query"'] : [c]))
   const id = `"signature-agent";key="${label}"`
   const has = covered.some((c) => (typeof c === 'string' ? c === id : c.name === 'signature-agent' && c.params.get('key') === label))
@@ -55,7 +54,7 @@ function isNamed(component: string | ComponentIdentifier, name: string): boolean
  * member on a forwarded request) in order. A field that is not a dictionary (the older
  * bare-String form) is replaced.
  */
-function mergeMember(existing: string | null, label: string, member: string, componentValue: FullCore['componentValue']): string {
+function mergeMember(existing: string | null, label: string, member: string): string {
   if (existing === null || existing.trim() === '') return `${label}=${member}`
   const kept: string[] = []
   let replaced = false

@@ -30,7 +30,7 @@ import { SignetError } from '@signet/core/signing'
 import type { HttpRequestMessage } from '@signet/core'
 import { directParts, toRequest } from './request-parts.ts'
 import type { RequestParts } from './request-parts.ts'
-import { isFullSigner, lowerCaseFields, signerInternals } from './signer.ts'
+import { isFullSigner, signerInternals } from './signer.ts'
 import type { DescriptionSigner } from './description.ts'
 import type { Signer, SignOverrides } from './signer.ts'
 import { checkResponseVerification } from './response-verification.ts'
@@ -164,7 +164,7 @@ async function sendFollowingRedirects(
     let response: Response
     if (redirects === 0 && presigned !== undefined) {
       const request = new Request(presigned, { redirect: 'manual' })
-      message = settings.verification === undefined ? undefined : lowerCaseFields(await (await fullCore()).fromFetchRequest(request.clone()))
+      message = settings.verification === undefined ? undefined : await (await fullCore()).fromFetchRequest(request.clone())
       response = await settings.send(request)
     } else if (signed && settings.direct) {
       // The global fetch gets (url, init) and builds the one Request it sends: a Request handed
@@ -178,7 +178,7 @@ async function sendFollowingRedirects(
       response = await settings.send(request)
     } else {
       const request = toRequest(parts, parts.headers, 'manual')
-      message = settings.verification === undefined ? undefined : lowerCaseFields(await (await fullCore()).fromFetchRequest(request.clone()))
+      message = settings.verification === undefined ? undefined : await (await fullCore()).fromFetchRequest(request.clone())
       response = await settings.send(request)
     }
     // A browser hides the target of a manual redirect (an opaque-redirect response): it can
@@ -279,6 +279,7 @@ function profileSignedFetch(signer: ProfileSignerLike, options: SignedFetchOptio
  * @throws {SignetError} local failures before I/O, or response verification failures.
  */
 export async function runSigned(signer: Signer | DescriptionSigner, settings: FetchSettings, parts: RequestParts, presigned?: Request): Promise<Response> {
+  const internals = signerInternals(signer)
   const state = { clockRetried: false, acceptRetried: false }
   let overrides: SignOverrides | undefined
   let first: Request | undefined = presigned
@@ -289,14 +290,14 @@ export async function runSigned(signer: Signer | DescriptionSigner, settings: Fe
     // logic loads with the first 401 it could cure.
     let next =
       outcome.response.status === 401 && outcome.signed && isFullSigner(signer)
-        ? await (await import('./retry.ts')).retryAfter(signer, settings, outcome.response, state)
+        ? await (await import('./retry.ts')).retryAfter(signer, internals.expiresSeconds, settings, outcome.response, state)
         : undefined
     if (next !== undefined && next !== null) {
       // The retry meeting Accept-Signature is signed before the 401 is let go: a demand this
       // request cannot meet (a field it does not carry, a query parameter it lacks) leaves the
       // server's answer as the result, rather than a local signing error that hides it.
       try {
-        first = (await signerInternals(signer).signParts(parts, next, 'manual')).request
+        first = (await internals.signParts(parts, next, 'manual')).request
       } catch (err) {
         if (!(err instanceof SignetError)) throw err
         next = undefined
