@@ -13,9 +13,9 @@
  */
 import type { SignetErrorCode } from '@signet/core'
 import { readStreamLimited } from './body.ts'
-import { CLOCK_SKEW_CODES } from './clock-skew-codes.ts'
+import { CLOCK_SKEW_CODES } from './retry-codes.ts'
 
-export { CLOCK_SKEW_CODES } from './clock-skew-codes.ts'
+export { CLOCK_SKEW_CODES } from './retry-codes.ts'
 
 // A problem document is small; never buffer an unbounded error body.
 const MAX_PROBLEM_BYTES = 64 * 1024

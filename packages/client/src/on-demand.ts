@@ -9,6 +9,7 @@
  * @module
  */
 import type { HttpRequestMessage, SignetKey, VerifiedSignature } from '@signet/core'
+import { checkResponseVerification } from './response-verification.ts'
 import type { ResponseVerification } from './response-verification.ts'
 import type { SignOverrides } from './signer.ts'
 import type { KeyPairLike } from './crypto-key.ts'
@@ -27,6 +28,8 @@ import type { KeyPairLike } from './crypto-key.ts'
  * @example await verifySignedResponse(response, sentMessage, { key: serverPublicKey })
  */
 export async function verifySignedResponse(response: Response, request: HttpRequestMessage, options: ResponseVerification): Promise<VerifiedSignature[]> {
+  // Checked here, before the download: a misconfiguration fails the same way whenever it is met.
+  checkResponseVerification(options)
   return (await import('./verify-response.ts')).verifySignedResponse(response, request, options)
 }
 

@@ -10,8 +10,7 @@
  *
  * @module
  */
-import { getAlgorithm } from '@signet/core/signing'
-import { thumbprint } from '@signet/core'
+import { getAlgorithm, thumbprint } from '@signet/core'
 import { algorithmOf, isCryptoKey, isKeyPair, subtle } from './crypto-key.ts'
 import type { KeyPairLike } from './crypto-key.ts'
 

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { acceptSignatureMayHelp } from './accept-signature-codes.ts'
+import { acceptSignatureMayHelp } from './retry-codes.ts'
 import { clockSkewDate, problemCode } from './clock-offset.ts'
 import type { FetchSettings } from './signed-fetch.ts'
 import type { Signer, SignOverrides } from './signer.ts'

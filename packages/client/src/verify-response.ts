@@ -20,10 +20,8 @@
  */
 import { fromFetchResponse, toComponentIdentifier, verifyMessage } from '@signet/core'
 import type { ComponentIdentifier, HttpMessage, HttpRequestMessage, VerifiedSignature } from '@signet/core'
-import { checkResponseVerification } from './response-verification.ts'
 import type { ResponseVerification } from './response-verification.ts'
 
-export { checkResponseVerification } from './response-verification.ts'
 export type { ResponseVerification } from './response-verification.ts'
 
 // The request binding required by default: the components `signResponse` always covers.
@@ -36,9 +34,10 @@ const BOUND_WITH_DIGEST: readonly string[] = [...BOUND_COMPONENTS, 'content-dige
  * @param response - the response; read from a clone, left readable for the caller.
  * @param request - the message model of the signed request.
  * @param options - key and policy (see {@link ResponseVerification} for the default
- * components).
+ * components), already checked by `checkResponseVerification` (response-verification.ts): the
+ * signing fetch checks them at start-up, the export of on-demand.ts before loading this module,
+ * which thus imports nothing of the initial load but core.
  * @returns the verified signatures.
- * @throws {TypeError} for settings {@link checkResponseVerification} refuses.
  * @throws {SignetError} the coded failure from core (`ERR_SIGNATURE_MISSING`,
  * `ERR_SIGNATURE_INVALID`, `ERR_REQUIRED_COMPONENT`, ...).
  * @example await verifySignedResponse(response, sentMessage, { key: serverPublicKey })
@@ -48,7 +47,6 @@ export async function verifySignedResponse(
   request: HttpRequestMessage,
   options: ResponseVerification,
 ): Promise<VerifiedSignature[]> {
-  checkResponseVerification(options)
   const message = lowerCaseFields(await fromFetchResponse(response.clone(), lowerCaseFields(request)))
   const requiredComponents =
     options.policy?.requiredComponents ?? (message.body !== undefined && message.body.length > 0 ? BOUND_WITH_DIGEST : BOUND_COMPONENTS)
