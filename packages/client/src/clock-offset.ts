@@ -12,7 +12,7 @@
  * @module
  */
 import type { SignetErrorCode } from '@signet/core'
-import { readStreamLimited } from './body.ts'
+import { readBounded } from './read-stream.ts'
 import { CLOCK_SKEW_CODES } from './retry-codes.ts'
 
 export { CLOCK_SKEW_CODES } from './retry-codes.ts'
@@ -32,7 +32,8 @@ export async function problemCode(response: Response): Promise<string | undefine
   const body = response.clone().body
   if (body === null) return undefined
   try {
-    const bytes = await readStreamLimited(body, MAX_PROBLEM_BYTES)
+    const bytes = await readBounded(body, MAX_PROBLEM_BYTES)
+    if (bytes === undefined) return undefined
     const value: unknown = JSON.parse(new TextDecoder().decode(bytes))
     if (typeof value !== 'object' || value === null) return undefined
     const code = (value as { code?: unknown }).code

@@ -11,13 +11,14 @@
  * @module
  */
 import { componentValue, parseComponentIdentifier } from '@signet/core'
-import type { ComponentIdentifier, HttpRequestMessage } from '@signet/core'
+import type { ComponentIdentifier, FieldLine, HttpRequestMessage } from '@signet/core'
 
 /**
  * Put this signer's member into `Signature-Agent` and make sure it is covered.
  *
  * @param member - the member value, an sf-string (`"https://agent.example"`).
- * @param existing - the outgoing request's `Signature-Agent` field, if any (not changed).
+ * @param fields - the outgoing field lines: its `signature-agent` lines are replaced by one
+ *   carrying this member, the members of other labels kept (in order).
  * @param label - the signature label, which keys the member.
  * @param covered - the components the signature will cover.
  * @param defaulted - whether `covered` is the signer's default list: `"@target-uri"` is then
@@ -27,18 +28,26 @@ import type { ComponentIdentifier, HttpRequestMessage } from '@signet/core'
  *   `"signature-agent";key="LABEL"` added when missing.
  * @example
  * ```ts
- * await applySignatureAgent('"https://agent.example"', undefined, 'sig1', ['"@authority"'], false)
+ * await applySignatureAgent('"https://agent.example"', fields, 'sig1', ['"@authority"'], false)
  * // { value: 'sig1="https://agent.example"', covered: ['"@authority"', { name: 'signature-agent', ... }] }
  * ```
  */
 export async function applySignatureAgent(
   member: string,
-  existing: string | undefined,
+  fields: FieldLine[],
   label: string,
   covered: readonly (string | ComponentIdentifier)[],
   defaulted: boolean,
 ): Promise<{ readonly value: string; readonly covered: readonly (string | ComponentIdentifier)[] }> {
+  let existing: string | undefined
+  for (let i = fields.length - 1; i >= 0; i--) {
+    const field = fields[i] as FieldLine
+    if (field.name !== 'signature-agent') continue
+    existing = existing === undefined ? field.value : field.value + ', ' + existing
+    fields.splice(i, 1)
+  }
   const value = mergeMember(existing ?? null, label, member)
+  fields.push({ name: 'signature-agent', value })
   if (defaulted) covered = covered.flatMap((c) => (isNamed(c, '@target-uri') ? ['"@authority"', '"@path"', '"@query"'] : [c]))
   const id = `"signature-agent";key="${label}"`
   const has = covered.some((c) => (typeof c === 'string' ? c === id : c.name === 'signature-agent' && c.params.get('key') === label))

@@ -390,17 +390,9 @@ export function createSigner(options: SignerOptions): Signer {
     let signatureAgent: string | undefined
     if (agent !== undefined) {
       // Web Bot Auth: this label's Signature-Agent member is set (others kept) and covered.
-      let existing: string | undefined
-      for (let i = outFields.length - 1; i >= 0; i--) {
-        const field = outFields[i] as FieldLine
-        if (field.name !== 'signature-agent') continue
-        existing = existing === undefined ? field.value : field.value + ', ' + existing
-        outFields.splice(i, 1)
-      }
-      const applied = await agent.apply(existing, useLabel, covered, defaulted)
+      const applied = await agent.apply(outFields, useLabel, covered, defaulted)
       signatureAgent = applied.value
       covered = applied.covered
-      outFields.push({ name: 'signature-agent', value: signatureAgent })
     }
     const message = describedMessage(method, typeof url === 'string' ? parsedUrl(url) : url, outFields, body !== undefined && body.byteLength === 0 ? undefined : body)
     const created = Math.floor(clock() + offsetSeconds)

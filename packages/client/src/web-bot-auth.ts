@@ -18,7 +18,7 @@
  *
  * @module
  */
-import type { ComponentIdentifier } from '@signet/core'
+import type { ComponentIdentifier, FieldLine } from '@signet/core'
 
 /** The `tag` of a Web Bot Auth signature. */
 export const WEB_BOT_AUTH_TAG = 'web-bot-auth'
@@ -36,17 +36,18 @@ export interface WebBotAuthProfile {
   /**
    * Put this signer's member into `Signature-Agent` and make sure it is covered.
    *
-   * @param existing - the outgoing request's `Signature-Agent` field, if any (not changed).
+   * @param fields - the outgoing field lines: its `signature-agent` lines are replaced by one
+   *   carrying this member, the members of other labels kept.
    * @param label - the signature label, which keys the member.
    * @param covered - the components the signature will cover.
    * @param defaulted - whether `covered` is the signer's default list: `"@target-uri"` is then
    *   covered as `"@authority"`, `"@path"` and `"@query"`, since the draft requires `@authority`
    *   or `@target-uri` and verifiers (Cloudflare's among them) look for `@authority`.
-   * @returns (a promise of) the field's new value (this member set, other members kept) and the components,
-   *   with `"signature-agent";key="LABEL"` added when missing.
+   * @returns (a promise of) the field's new value and the components, with
+   *   `"signature-agent";key="LABEL"` added when missing.
    */
   apply(
-    existing: string | undefined,
+    fields: FieldLine[],
     label: string,
     covered: readonly (string | ComponentIdentifier)[],
     defaulted: boolean,
@@ -110,6 +111,6 @@ export function webBotAuthProfile(options: WebBotAuthSignerOptions, symmetricKey
     tag: WEB_BOT_AUTH_TAG,
     expiresSeconds,
     // Loaded with the first Web Bot Auth request: a signer without an agent never needs it.
-    apply: async (existing, label, covered, defaulted) => (await import('./signature-agent.ts')).applySignatureAgent(member, existing, label, covered, defaulted),
+    apply: async (fields, label, covered, defaulted) => (await import('./signature-agent.ts')).applySignatureAgent(member, fields, label, covered, defaulted),
   }
 }
