@@ -162,22 +162,20 @@ async function sendFollowingRedirects(
   for (let redirects = 0; ; redirects++) {
     let message: HttpRequestMessage | undefined
     let response: Response
-    if (redirects === 0 && presigned !== undefined) {
-      const request = new Request(presigned, { redirect: 'manual' })
-      message = settings.verification === undefined ? undefined : await (await fullCore()).fromFetchRequest(request.clone())
-      response = await settings.send(request)
-    } else if (signed && settings.direct) {
+    const given = redirects === 0 ? presigned : undefined
+    if (signed && given === undefined && settings.direct) {
       // The global fetch gets (url, init) and builds the one Request it sends: a Request handed
       // to Node's fetch is wrapped in another, its signal followed (see signInit).
       let init: RequestInit
       ;({ init, message } = await internals.signInit(parts, overrides, 'manual'))
       response = await globalThis.fetch(parts.url, init)
-    } else if (signed) {
+    } else if (signed && given === undefined) {
       let request: Request
       ;({ request, message } = await internals.signParts(parts, overrides, 'manual'))
       response = await settings.send(request)
     } else {
-      const request = toRequest(parts, parts.headers, 'manual')
+      // Sent as it is: a first attempt signed already (the ky hooks), or a hop off the origin.
+      const request = given === undefined ? toRequest(parts, parts.headers, 'manual') : new Request(given, { redirect: 'manual' })
       message = settings.verification === undefined ? undefined : await (await fullCore()).fromFetchRequest(request.clone())
       response = await settings.send(request)
     }
