@@ -11,8 +11,13 @@
  */
 import { acceptSignatureMayHelp } from './retry-codes.ts'
 import { clockSkewDate, problemCode } from './clock-offset.ts'
-import type { FetchSettings } from './signed-fetch.ts'
 import type { Signer, SignOverrides } from './signer.ts'
+
+/** Which retries the signing fetch makes (its checked `clockSkewRetry` and `acceptSignature` options). */
+export interface RetrySettings {
+  readonly clockSkewRetry: boolean
+  readonly acceptSignature: boolean
+}
 
 /** Which retries a request has had. */
 export interface RetryState {
@@ -25,7 +30,7 @@ export interface RetryState {
  *
  * @param signer - the signer of `createSigner` that signed the request.
  * @param expiresSeconds - its configured validity, used when `expires` is requested.
- * @param settings - the checked fetch options (which retries are on).
+ * @param settings - which retries are on.
  * @param response - the 401; its body is read from a clone, left for the caller.
  * @param state - the retries so far, updated.
  * @returns `null` to sign afresh with the same profile (a clock offset was learned), the
@@ -35,7 +40,7 @@ export interface RetryState {
  * const next = await retryAfter(signer, undefined, settings, response, { clockRetried: false, acceptRetried: false })
  * ```
  */
-export async function retryAfter(signer: Signer, expiresSeconds: number | undefined, settings: FetchSettings, response: Response, state: RetryState): Promise<SignOverrides | null | undefined> {
+export async function retryAfter(signer: Signer, expiresSeconds: number | undefined, settings: RetrySettings, response: Response, state: RetryState): Promise<SignOverrides | null | undefined> {
   if (settings.clockSkewRetry && !state.clockRetried) {
     const date = await clockSkewDate(response)
     if (date !== undefined) {

@@ -88,8 +88,12 @@ export interface Outcome {
   readonly signed: boolean
 }
 
-function isStream(value: unknown): boolean {
-  return typeof ReadableStream !== 'undefined' && value instanceof ReadableStream
+/** `fetch`'s arguments as the one `Request` fetch would build from them. */
+function requestOf(input: RequestInfo | URL, init: RequestInit | undefined): Request {
+  if (input instanceof Request && init === undefined) return input
+  // Node's Request needs `duplex: 'half'` for a stream body; browsers accept it too.
+  const stream = typeof ReadableStream !== 'undefined' && init?.body instanceof ReadableStream
+  return new Request(input, stream ? ({ ...init, duplex: 'half' } as RequestInit) : init)
 }
 
 /** Cancel a response body the caller will never see. */
@@ -241,13 +245,7 @@ export function signedFetch(signer: Signer | DescriptionSigner | ProfileSignerLi
     // one (plain fetch builds one too), so signing adds no Request and no stream read.
     const direct = directParts(input, init, internals.maxBodyBytes)
     if (direct !== undefined) return runSigned(signer, settings, direct)
-    let request: Request
-    if (input instanceof Request && init === undefined) request = input
-    else {
-      // Node's Request needs `duplex: 'half'` for a stream body; browsers accept it too.
-      const withDuplex = init !== undefined && isStream(init.body) ? { ...init, duplex: 'half' } : init
-      request = new Request(input, withDuplex as RequestInit)
-    }
+    const request = requestOf(input, init)
     const parts = await internals.readParts(request)
     return runSigned(signer, settings, parts)
   }
@@ -257,12 +255,8 @@ export function signedFetch(signer: Signer | DescriptionSigner | ProfileSignerLi
 function profileSignedFetch(signer: ProfileSignerLike, options: SignedFetchOptions): SignedFetch {
   if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new TypeError('"fetch" expected a function')
   const own = options.fetch as FetchLike | undefined
-  return (input: RequestInfo | URL, init?: RequestInit) => {
-    const withDuplex = init !== undefined && isStream(init.body) ? { ...init, duplex: 'half' } : init
-    const request = input instanceof Request && init === undefined ? input : new Request(input, withDuplex as RequestInit)
-    // Loaded with the first request: a bundle that signs with createSigner never needs it.
-    return import('./profile-fetch.ts').then(({ sendWithProfile }) => sendWithProfile(signer, request, own))
-  }
+  // Loaded with the first request: a bundle that signs with createSigner never needs it.
+  return async (input: RequestInfo | URL, init?: RequestInit) => (await import('./profile-fetch.ts')).sendWithProfile(signer, requestOf(input, init), own)
 }
 
 /**
