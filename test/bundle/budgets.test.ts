@@ -190,9 +190,9 @@ describe('bundle contents', () => {
 
   // What only the key importer, the verifier or a re-signed request needs (issue 10 item 3).
   // Also what only some requests need: the byte decoders and Fetch readers of core, following a
-  // redirect, the 401 retries, re-signing, profile signers, Web Bot Auth's field, a public JWK.
+  // redirect, the 401 retries, re-signing, profile signers, Web Bot Auth's field.
   const LAZY_ONLY =
-    /packages\/core\/src\/(?:keys\/(?:pem|import|jwk|thumbprint)\.ts|keys\/asn1\/|verify\.ts|sign-message\.ts|structured\/|backends\/(?:native|webcrypto|registry)\.ts|bytes\.ts|message\/from-fetch\.ts)|structured-headers|packages\/client\/src\/(?:verify-response|accept-signature|redirect|retry|clock-offset|kept-members|signature-agent|profile-fetch|public-jwk)\.ts/
+    /packages\/core\/src\/(?:keys\/(?:pem|import|jwk|thumbprint)\.ts|keys\/asn1\/|verify\.ts|sign-message\.ts|structured\/|backends\/(?:native|webcrypto|registry)\.ts|bytes\.ts|message\/from-fetch\.ts)|structured-headers|packages\/client\/src\/(?:verify-response|accept-signature|redirect|retry|clock-offset|kept-members|signature-agent|profile-fetch)\.ts/
   for (const entry of entries.filter((e) => e.initialOnly === true)) {
     it(`${entry.name}: the key importer, verifier and parsers load on first need only`, async () => {
       const { inputs, lazyInputs } = await report(entry)

@@ -1,10 +1,9 @@
 /**
  * The exports of `@signet/client` whose code loads on first call: response verification (the
  * whole RFC 9421 verifier of core), meeting `Accept-Signature` (the structured-field
- * dictionary parser), a key pair's public JWK (the RFC 7638 thumbprint) and reading a
- * clock-skew answer. A browser application that signs with `createSigner` and `signedFetch`
- * downloads none of them until one is called; a bundler puts each behind its own chunk. Each
- * answers with a promise, as the function it loads does.
+ * dictionary parser) and reading a clock-skew answer. A browser application that signs with
+ * `createSigner` and `signedFetch` downloads none of them until one is called; a bundler puts
+ * each behind its own chunk. Each answers with a promise, as the function it loads does.
  *
  * @module
  */
@@ -12,7 +11,6 @@ import type { HttpRequestMessage, SignetKey, VerifiedSignature } from '@signet/c
 import { checkResponseVerification } from './response-verification.ts'
 import type { ResponseVerification } from './response-verification.ts'
 import type { SignOverrides } from './signer.ts'
-import type { KeyPairLike } from './crypto-key.ts'
 
 /**
  * Verify a response's signature against the request that was sent (RFC 9421 section 2.4: the
@@ -52,20 +50,6 @@ export async function verifySignedResponse(response: Response, request: HttpRequ
  */
 export async function meetAcceptSignature(fieldValue: string, key: SignetKey, keyId: string, expiresSeconds?: number): Promise<SignOverrides | undefined> {
   return (await import('./accept-signature.ts')).meetAcceptSignature(fieldValue, key, keyId, expiresSeconds)
-}
-
-/**
- * The public JWK of a WebCrypto key pair, for registration with the API owner: public members
- * only, `alg` as the JOSE name, `use: "sig"`, and `kid` set to the RFC 7638 thumbprint, which is
- * also the signer's default `keyid` for the pair (see public-jwk.ts).
- *
- * @param key - a pair, or its public `CryptoKey`.
- * @returns the public JWK with `alg`, `use` and `kid`.
- * @throws {TypeError} for a private-only or unsupported key.
- * @example const jwk = await exportPublicJwk(pair) // send jwk to the API owner
- */
-export async function exportPublicJwk(key: KeyPairLike | CryptoKey): Promise<JsonWebKey & { kid: string }> {
-  return (await import('./public-jwk.ts')).exportPublicJwk(key)
 }
 
 /**

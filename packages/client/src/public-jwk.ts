@@ -4,13 +4,14 @@
  * `kid` set to the RFC 7638 thumbprint, which is also the signer's default `keyid` for a pair,
  * so what is registered is what is sent.
  *
- * Reached only through `import()` (on-demand.ts, and the signer for a key pair's `keyid`): a
- * bundler splits code by file, so a static import from the package's entry would put this
- * module in the initial load of every application that signs.
+ * No lazy module imports this one (the signer takes a pair's `keyid` from core directly): a
+ * module that both the entry and a lazy chunk reach is split into a chunk of the initial load
+ * with all it imports, and a bundle that never exports a key would carry it.
  *
  * @module
  */
-import { getAlgorithm, thumbprint } from '@signet/core'
+import { getAlgorithm } from '@signet/core/signing'
+import { fullCore } from './full-core.ts'
 import { algorithmOf, isCryptoKey, isKeyPair, subtle } from './crypto-key.ts'
 import type { KeyPairLike } from './crypto-key.ts'
 
@@ -34,6 +35,6 @@ export async function exportPublicJwk(key: KeyPairLike | CryptoKey): Promise<Jso
   if (full.crv !== undefined) jwk.crv = full.crv
   if (full.x !== undefined) jwk.x = full.x
   if (full.y !== undefined) jwk.y = full.y
-  const kid = await thumbprint(jwk)
+  const kid = await (await fullCore()).thumbprint(jwk)
   return { ...jwk, alg: alg.jose, use: 'sig', kid }
 }

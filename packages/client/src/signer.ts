@@ -329,7 +329,11 @@ export function createSigner(options: SignerOptions): Signer {
   const loadKeyId = (): Promise<string> => {
     keyIdPromise ??= loadKey().then(async (key) => {
       if (configuredKeyId !== undefined) return configuredKeyId
-      if (isKeyPair(keyInput)) return (await (await import('./public-jwk.ts')).exportPublicJwk(keyInput.publicKey)).kid
+      if (isKeyPair(keyInput)) {
+        // The kid exportPublicJwk registers: the RFC 7638 thumbprint of the public half.
+        const { importKey, thumbprint } = await fullCore()
+        return thumbprint(await importKey(keyInput.publicKey))
+      }
       // Web Bot Auth: the keyid is the thumbprint, whatever kid the key carries.
       if (key.kid !== undefined && agent === undefined) return key.kid
       if (key.algorithm.symmetric) throw new TypeError('"keyId" is required for a shared-secret key without a kid')
