@@ -12,7 +12,8 @@ import { SignetError } from '../errors.ts'
 import type { HttpRequestMessage, HttpResponseMessage } from '../message.ts'
 import { headersToFields, requestMessage } from './request-message.ts'
 
-export { originForm, requestMessage } from './request-message.ts'
+export { requestMessage } from './request-message.ts'
+export { originForm } from './from-description.ts'
 
 async function readBody(source: Request | Response): Promise<Uint8Array | undefined> {
   if (source.body === null) return undefined

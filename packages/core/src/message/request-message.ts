@@ -1,13 +1,14 @@
 /**
  * A Fetch `Request` whose body the caller has read to the message model, synchronously: what
- * the lean signing entry offers (`requestMessage`). from-fetch.ts builds on it to read Fetch
- * requests and responses whole, and re-exports it; the two are apart because a bundler splits
- * code by file, and the lean graph should carry only this part.
+ * the lean signing entry offers (`requestMessage`), on top of `describedMessage`. from-fetch.ts
+ * builds on it to read Fetch requests and responses whole, and re-exports it; the two are apart
+ * because a bundler splits code by file, and the lean graph should carry only this part.
  *
  * @module
  */
 import type { FieldLine, HttpRequestMessage } from '../message.ts'
 import { trimOws } from './field-lines.ts'
+import { describedMessage } from './from-description.ts'
 
 /**
  * @internal The field lines of a Fetch `Headers`, names lower-cased and values trimmed.
@@ -25,18 +26,6 @@ export function headersToFields(headers: Headers): FieldLine[] {
 }
 
 /**
- * The request target a Fetch client sends for a URL: path and query as serialized by the URL
- * parser, an empty query kept as a lone `?`, the fragment never sent.
- */
-export function originForm(url: URL): string {
-  if (url.search !== '') return url.pathname + url.search
-  let href = url.href
-  const hash = href.indexOf('#')
-  if (hash >= 0) href = href.slice(0, hash)
-  return href.endsWith('?') ? url.pathname + '?' : url.pathname
-}
-
-/**
  * Build a request message from a Fetch `Request` whose body the caller has already read (the
  * signer reads it once, to digest and to send the same bytes).
  *
@@ -46,15 +35,5 @@ export function originForm(url: URL): string {
  * @example requestMessage(new Request('https://example.com/p'), undefined).target // '/p'
  */
 export function requestMessage(request: Request, body: Uint8Array | undefined): HttpRequestMessage {
-  const url = new URL(request.url)
-  return {
-    kind: 'request',
-    method: request.method,
-    scheme: url.protocol.slice(0, -1).toLowerCase(),
-    authority: url.host,
-    target: originForm(url),
-    fields: headersToFields(request.headers),
-    trailers: [],
-    body,
-  }
+  return describedMessage(request.method, request.url, headersToFields(request.headers), body)
 }
