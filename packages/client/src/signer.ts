@@ -329,16 +329,12 @@ export function createSigner(options: SignerOptions): Signer {
   const loadKeyId = (): Promise<string> => {
     keyIdPromise ??= loadKey().then(async (key) => {
       if (configuredKeyId !== undefined) return configuredKeyId
-      if (isKeyPair(keyInput)) {
-        // The kid exportPublicJwk registers: the RFC 7638 thumbprint of the public half.
-        const { importKey, thumbprint } = await fullCore()
-        return thumbprint(await importKey(keyInput.publicKey))
-      }
+      const pair = isKeyPair(keyInput)
       // Web Bot Auth: the keyid is the thumbprint, whatever kid the key carries.
-      if (key.kid !== undefined && agent === undefined) return key.kid
-      if (key.algorithm.symmetric) throw new TypeError('"keyId" is required for a shared-secret key without a kid')
-      const { thumbprint, publicKey } = await fullCore()
-      return thumbprint(publicKey(key))
+      if (!pair && key.kid !== undefined && agent === undefined) return key.kid
+      if (!pair && key.algorithm.symmetric) throw new TypeError('"keyId" is required for a shared-secret key without a kid')
+      // A thumbprint, computed by the whole of core (key-import.ts).
+      return (await fullCore()).defaultKeyId(key, pair ? keyInput.publicKey : undefined)
     })
     return keyIdPromise
   }
@@ -583,17 +579,10 @@ async function importSigningKey(
   let key: SignetKey
   // A SignetKey's algorithm was held to `alg` at creation (key-checks.ts).
   if (isSignetKey(input)) key = input
-  else {
-    const importOptions: { alg?: AlgorithmName; kid?: string; type?: 'private' } = {}
-    if (alg !== undefined) importOptions.alg = alg
-    if (kid !== undefined) importOptions.kid = kid
-    // Raw bytes with alg ed25519 never get here: they may be a seed or a public key (RFC 8032
-    // section 5.1.5), or an HMAC secret given the wrong alg, and key-checks.ts refuses them at
-    // creation. A raw Ed25519 private key comes as a JWK or a SignetKey.
-    const material = isKeyPair(input) ? input.privateKey : input
-    if (isLeanJwk(material, alg)) key = await importJwk(material, kid === undefined ? {} : { kid })
-    else key = await (await fullCore()).importKey(material as JsonWebKey | string | Uint8Array | CryptoKey, importOptions)
-  }
+  // The hot path imports an HMAC or Ed25519 JWK itself; anything else takes the whole of core
+  // (key-import.ts). A key pair signs with its private half.
+  else if (isLeanJwk(input, alg)) key = await importJwk(input, kid === undefined ? {} : { kid })
+  else key = await (await fullCore()).importKeyFully(isKeyPair(input) ? input.privateKey : input, alg, kid)
   refusePublic(key.type === 'public')
   return key
 }
