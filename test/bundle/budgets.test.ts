@@ -14,8 +14,9 @@
  *
  * Sizes are of the initial load (bundle.ts: code splitting on, the entry chunk and what it
  * imports statically); what loads through `import()` on first need (PEM/DER key import, the
- * full signer for parameterised components, response verification, Accept-Signature) is
- * reported apart and checked to stay out of the initial load of the client's signing bundles.
+ * full signer for parameterised components, response verification, Accept-Signature, redirects,
+ * the 401 retries, re-signing) is reported apart and checked to stay out of the initial load of
+ * the client's signing bundles (lazy-chunks.test.ts runs such a bundle and counts the loads).
  *
  * Cold import time is measured by `pnpm bench`, not here (timings are not assertions).
  */
@@ -66,8 +67,9 @@ const entries: readonly Entry[] = [
     client: true,
   },
   // Raised for issue 10 from 4 600 (size then about 4 560): the algorithm table, getAlgorithm and
-  // createNonce, which the full client's hot path now takes from here (5 023 B).
-  { name: '@signet/core/signing, every export', code: `export * from '@signet/core/signing'`, budget: 5_500, lean: true },
+  // createNonce, which the full client's hot path now takes from here (5 023 B). Lowered from
+  // 5 500 when the lean graph stopped importing bytes.ts and from-fetch.ts (4 865 B).
+  { name: '@signet/core/signing, every export', code: `export * from '@signet/core/signing'`, budget: 5_100, lean: true },
   {
     name: '@signet/client/sign with @signet/core/pure',
     code: `import '@signet/core/pure'\nexport { createSigner } from '@signet/client/sign'`,
@@ -79,8 +81,9 @@ const entries: readonly Entry[] = [
     name: '@signet/client createSigner, HMAC',
     code: `import { createSigner } from '@signet/client'\nexport const make = (k: string) => createSigner({ key: { kty: 'oct', k }, keyId: 'client-1' })`,
     // Issue 10: from 30 600 (whole bundle, 27 750) to the initial load, 12 974 B: the hot path
-    // is on @signet/core/signing, the rest of core loads on first need (full-core.ts).
-    budget: 13_600,
+    // is on @signet/core/signing, the rest of core loads on first need (full-core.ts). Then
+    // 10 887 B, when what only some signers need left the initial load (see below).
+    budget: 11_100,
     hmacOnly: true,
     client: true,
     initialOnly: true,
@@ -89,8 +92,12 @@ const entries: readonly Entry[] = [
     name: '@signet/client createSigner + signedFetch, HMAC',
     code: `import { createSigner, signedFetch } from '@signet/client'\nexport const make = (k: string) => signedFetch(createSigner({ key: { kty: 'oct', k }, keyId: 'client-1' }))`,
     // Issue 10 item 3 asks for 12 * KIB; measured 15 624 B (from 36 355 B as one file before the
-    // split). Held here so it cannot grow; what is left is listed in bench/results.md.
-    budget: 16_100,
+    // split), then 12 659 B: core's lean graph no longer imports bytes.ts or from-fetch.ts, and
+    // redirects, 401 retries, re-signing, profile signers, Web Bot Auth's field and key import
+    // beyond HMAC and Ed25519 JWKs load on first need (lazy-chunks.test.ts runs the bundle and
+    // counts the loads; docs/architecture.md has the rules a lazy part follows). Still over the
+    // target: held here so it cannot grow; what is left is listed in bench/results.md.
+    budget: 12_900,
     hmacOnly: true,
     client: true,
     initialOnly: true,
@@ -99,8 +106,8 @@ const entries: readonly Entry[] = [
   { name: '@signet/client/undici signetUndici', code: `export { signetUndici } from '@signet/client/undici'`, budget: 800, client: true },
   { name: '@signet/client/axios signetAxios', code: `export { signetAxios } from '@signet/client/axios'`, budget: 1_300, client: true },
   // Issue 10: from 36 500 (whole bundle) to the initial load, 16 398 B (verification,
-  // Accept-Signature and the key importer load on first use).
-  { name: '@signet/client, every export', code: `export * from '@signet/client'`, budget: 17_200, client: true, initialOnly: true },
+  // Accept-Signature and the key importer load on first use), then 13 731 B.
+  { name: '@signet/client, every export', code: `export * from '@signet/client'`, budget: 14_000, client: true, initialOnly: true },
   // Raised in issue 11.10 from 31 300 (size then 31 040): the dictionary scanner parses every
   // bare item type itself (decimals, tokens, dates, display strings, lenient base64), so no
   // crafted field costs over 1 ms.
@@ -182,7 +189,10 @@ describe('bundle contents', () => {
   }
 
   // What only the key importer, the verifier or a re-signed request needs (issue 10 item 3).
-  const LAZY_ONLY = /packages\/core\/src\/(?:keys\/(?:pem|import|jwk|thumbprint)\.ts|keys\/asn1\/|verify\.ts|sign-message\.ts|structured\/|backends\/(?:native|webcrypto|registry)\.ts)|structured-headers|packages\/client\/src\/(?:verify-response|accept-signature)\.ts/
+  // Also what only some requests need: the byte decoders and Fetch readers of core, following a
+  // redirect, the 401 retries, re-signing, profile signers, Web Bot Auth's field.
+  const LAZY_ONLY =
+    /packages\/core\/src\/(?:keys\/(?:pem|import|jwk|thumbprint)\.ts|keys\/asn1\/|verify\.ts|sign-message\.ts|structured\/|backends\/(?:native|webcrypto|registry)\.ts|bytes\.ts|message\/from-fetch\.ts)|structured-headers|packages\/client\/src\/(?:verify-response|accept-signature|redirect|retry|clock-offset|kept-members|signature-agent|profile-fetch)\.ts/
   for (const entry of entries.filter((e) => e.initialOnly === true)) {
     it(`${entry.name}: the key importer, verifier and parsers load on first need only`, async () => {
       const { inputs, lazyInputs } = await report(entry)

@@ -50,9 +50,12 @@ function packageSideEffects(pkg: string, file: string): boolean {
   return true
 }
 
-// `@signet/<pkg>` and `@signet/<pkg>/<entry>` to packages/<pkg>/src/<entry>.ts (core's entries
-// are in src/entries/), as the package `exports` map them to dist/<entry>.js.
-const sources: Plugin = {
+/**
+ * `@signet/<pkg>` and `@signet/<pkg>/<entry>` to packages/<pkg>/src/<entry>.ts (core's entries
+ * are in src/entries/), as the package `exports` map them to dist/<entry>.js, with each
+ * package's `sideEffects`.
+ */
+export const sources: Plugin = {
   name: 'signet-sources',
   setup(b) {
     b.onResolve({ filter: /^@signet\/[a-z]+(?:\/[a-z0-9-]+)?$/ }, (args) => {

@@ -20,7 +20,6 @@ import type { SignetErrorCode, SignetKey } from '@signet/core'
 import { checkRequestComponent } from './components.ts'
 import type { SignOverrides } from './signer.ts'
 
-export { ACCEPT_SIGNATURE_RETRY_CODES, acceptSignatureMayHelp } from './accept-signature-codes.ts'
 
 // Validity used when a server asks for `expires` and the signer has none configured.
 const DEFAULT_REQUESTED_VALIDITY_SECONDS = 300

@@ -13,6 +13,7 @@
  * @module
  */
 import { SignetError } from '@signet/core/signing'
+import { readBounded } from './read-stream.ts'
 
 /** The default limit on a buffered request body: 10 MiB. */
 export const DEFAULT_MAX_BODY_BYTES: number = 10 * 1024 * 1024
@@ -27,33 +28,9 @@ export const DEFAULT_MAX_BODY_BYTES: number = 10 * 1024 * 1024
  * @example const bytes = await readStreamLimited(request.body!, 1024)
  */
 export async function readStreamLimited(stream: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
-  // The lock is never released: a drained body stays locked, so a second attempt to sign the
-  // same Request is refused as ERR_BODY_USED even where `bodyUsed` is not set by reading
-  // through a reader (happy-dom).
-  const reader = stream.getReader()
-  const chunks: Uint8Array[] = []
-  let total = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    // A stream may yield any ArrayBufferView; normalise to bytes without copying.
-    const view = value as ArrayBufferView
-    const chunk = view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength)
-    total += chunk.byteLength
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined)
-      throw new SignetError('ERR_BODY_TOO_LARGE', `body is larger than the limit of ${maxBytes} bytes`)
-    }
-    chunks.push(chunk)
-  }
-  if (chunks.length === 1) return (chunks[0] as Uint8Array).slice()
-  const out = new Uint8Array(total)
-  let offset = 0
-  for (const c of chunks) {
-    out.set(c, offset)
-    offset += c.byteLength
-  }
-  return out
+  const bytes = await readBounded(stream, maxBytes)
+  if (bytes === undefined) throw new SignetError('ERR_BODY_TOO_LARGE', `body is larger than the limit of ${maxBytes} bytes`)
+  return bytes
 }
 
 /**

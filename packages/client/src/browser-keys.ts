@@ -14,10 +14,10 @@
  * @module
  */
 
-import { algorithmOf, isCryptoKey, isKeyPair, subtle } from './public-jwk.ts'
-import type { BrowserKeyAlgorithm } from './public-jwk.ts'
+import { algorithmOf, isCryptoKey, isKeyPair, subtle } from './crypto-key.ts'
+import type { BrowserKeyAlgorithm } from './crypto-key.ts'
 
-export type { BrowserKeyAlgorithm } from './public-jwk.ts'
+export type { BrowserKeyAlgorithm } from './crypto-key.ts'
 
 /** Where keys are stored. */
 export interface KeyStorageOptions {

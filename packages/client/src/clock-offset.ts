@@ -6,17 +6,16 @@
  * difference between that date and the local clock is the client's skew: the signer keeps it
  * and dates later signatures by the server's clock.
  *
+ * Loaded with the first 401 (retry.ts, or `clockSkewDate` through on-demand.ts): most requests
+ * never meet one.
+ *
  * @module
  */
 import type { SignetErrorCode } from '@signet/core'
-import { readStreamLimited } from './body.ts'
+import { readBounded } from './read-stream.ts'
+import { CLOCK_SKEW_CODES } from './retry-codes.ts'
 
-/** Problem codes that mean "your clock is off", not "your signature is wrong". */
-export const CLOCK_SKEW_CODES: ReadonlySet<SignetErrorCode> = new Set<SignetErrorCode>([
-  'ERR_SIGNATURE_TOO_OLD',
-  'ERR_CREATED_IN_FUTURE',
-  'ERR_SIGNATURE_EXPIRED',
-])
+export { CLOCK_SKEW_CODES } from './retry-codes.ts'
 
 // A problem document is small; never buffer an unbounded error body.
 const MAX_PROBLEM_BYTES = 64 * 1024
@@ -33,7 +32,8 @@ export async function problemCode(response: Response): Promise<string | undefine
   const body = response.clone().body
   if (body === null) return undefined
   try {
-    const bytes = await readStreamLimited(body, MAX_PROBLEM_BYTES)
+    const bytes = await readBounded(body, MAX_PROBLEM_BYTES)
+    if (bytes === undefined) return undefined
     const value: unknown = JSON.parse(new TextDecoder().decode(bytes))
     if (typeof value !== 'object' || value === null) return undefined
     const code = (value as { code?: unknown }).code

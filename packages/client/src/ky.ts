@@ -18,11 +18,12 @@
  * @module
  */
 import type { BeforeRequestHook, BeforeRequestState, BeforeRetryHook, BeforeRetryState } from 'ky'
-import { isProfileSigner, sendWithProfile } from './profile-fetch.ts'
-import type { ProfileSignerLike } from './profile-fetch.ts'
+import { sendWithProfile } from './profile-fetch.ts'
+import { isProfileSigner } from './profile-signer.ts'
+import type { ProfileSignerLike } from './profile-signer.ts'
 import { checkFetchOptions, runSigned } from './signed-fetch.ts'
 import type { SignedFetchOptions } from './signed-fetch.ts'
-import { removeSignatureMember, signerInternals } from './signer.ts'
+import { signerInternals } from './signer.ts'
 import type { Signer } from './signer.ts'
 
 /** Hooks to put in ky's `hooks` option. */
@@ -113,7 +114,8 @@ export function kySigner(signer: Signer | ProfileSignerLike, options: SignedFetc
     // The parts are the request as ky built it, minus this signer's signature, for re-signing
     // a redirect or a retry; the first attempt goes out exactly as the hook signed it.
     const parts = await internals.readParts(input.clone())
-    await removeSignatureMember(parts.headers, signer.label)
+    // Loaded with the first retry: the structured-field parser is not needed before.
+    await (await import('./kept-members.ts')).removeSignatureMember(parts.headers, signer.label)
     return runSigned(signer, settings, parts, input)
   }
   return { hooks, fetch }

@@ -1,13 +1,14 @@
 /**
  * The exports of `@signet/client` whose code loads on first call: response verification (the
- * whole RFC 9421 verifier of core) and meeting `Accept-Signature` (the structured-field
- * dictionary parser). A browser application that signs with `createSigner` and `signedFetch`
- * downloads neither until a response is verified or a server asks for another signature; a
- * bundler puts each behind its own chunk. Both answer with a promise.
+ * whole RFC 9421 verifier of core), meeting `Accept-Signature` (the structured-field
+ * dictionary parser) and reading a clock-skew answer. A browser application that signs with
+ * `createSigner` and `signedFetch` downloads none of them until one is called; a bundler puts
+ * each behind its own chunk. Each answers with a promise, as the function it loads does.
  *
  * @module
  */
 import type { HttpRequestMessage, SignetKey, VerifiedSignature } from '@signet/core'
+import { checkResponseVerification } from './response-verification.ts'
 import type { ResponseVerification } from './response-verification.ts'
 import type { SignOverrides } from './signer.ts'
 
@@ -25,6 +26,8 @@ import type { SignOverrides } from './signer.ts'
  * @example await verifySignedResponse(response, sentMessage, { key: serverPublicKey })
  */
 export async function verifySignedResponse(response: Response, request: HttpRequestMessage, options: ResponseVerification): Promise<VerifiedSignature[]> {
+  // Checked here, before the download: a misconfiguration fails the same way whenever it is met.
+  checkResponseVerification(options)
   return (await import('./verify-response.ts')).verifySignedResponse(response, request, options)
 }
 
@@ -47,4 +50,20 @@ export async function verifySignedResponse(response: Response, request: HttpRequ
  */
 export async function meetAcceptSignature(fieldValue: string, key: SignetKey, keyId: string, expiresSeconds?: number): Promise<SignOverrides | undefined> {
   return (await import('./accept-signature.ts')).meetAcceptSignature(fieldValue, key, keyId, expiresSeconds)
+}
+
+/**
+ * Whether a response is a clock-skew rejection the client can correct.
+ *
+ * @param response - the server's answer.
+ * @returns the server's `Date` value when the response is a 401 with a clock-skew code and a
+ * `Date`; otherwise undefined.
+ * @example
+ * ```ts
+ * const date = await clockSkewDate(response)
+ * if (date !== undefined) signer.learnClockOffset(date)
+ * ```
+ */
+export async function clockSkewDate(response: Response): Promise<string | undefined> {
+  return (await import('./clock-offset.ts')).clockSkewDate(response)
 }

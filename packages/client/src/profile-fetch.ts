@@ -9,25 +9,17 @@
  * was made for. A signer with `retryAfter(response)` (Binance: -1021, timestamp outside
  * recvWindow) gets one retry, signed with what it learned.
  *
+ * Loaded with the first request of such a signer (signed-fetch.ts, ky.ts): a bundle that signs
+ * with `createSigner` never downloads it.
+ *
  * @module
  */
+import type { ProfileSignerLike } from './profile-signer.ts'
 
-/** What the client needs of a profile signer. */
-export interface ProfileSignerLike {
-  readonly profile: string
-  sign(request: Request): Promise<Request>
-  /** Whether to send the request once more after this response (it may learn a clock offset). */
-  retryAfter?(response: Response): Promise<boolean>
-}
 
 type Fetch = (input: Request) => Promise<Response>
 
 const MAX_REDIRECTS = 5
-
-/** True for a profile signer (as opposed to a signer from `createSigner`). */
-export function isProfileSigner(value: unknown): value is ProfileSignerLike {
-  return typeof value === 'object' && value !== null && typeof (value as ProfileSignerLike).profile === 'string' && typeof (value as ProfileSignerLike).sign === 'function'
-}
 
 /** A copy of `request` aimed at `location`, as fetch would follow a redirect. */
 function redirected(request: Request, location: URL, status: number): Request {

@@ -4,35 +4,16 @@
  * `kid` set to the RFC 7638 thumbprint, which is also the signer's default `keyid` for a pair,
  * so what is registered is what is sent.
  *
+ * No lazy module imports this one (the signer takes a pair's `keyid` from core directly): a
+ * module that both the entry and a lazy chunk reach is split into a chunk of the initial load
+ * with all it imports, and a bundle that never exports a key would carry it.
+ *
  * @module
  */
 import { getAlgorithm } from '@signet/core/signing'
 import { fullCore } from './full-core.ts'
-import { isCryptoKey, isKeyPair } from './crypto-key.ts'
+import { algorithmOf, isCryptoKey, isKeyPair, subtle } from './crypto-key.ts'
 import type { KeyPairLike } from './crypto-key.ts'
-
-export { isCryptoKey, isKeyPair } from './crypto-key.ts'
-export type { KeyPairLike } from './crypto-key.ts'
-
-/** Algorithms a browser key pair can be generated for. */
-export type BrowserKeyAlgorithm = 'ed25519' | 'ecdsa-p256-sha256'
-
-/** @internal `crypto.subtle`, or a TypeError saying it is missing. */
-export function subtle(): SubtleCrypto {
-  const s = globalThis.crypto?.subtle
-  if (s === undefined) throw new TypeError('WebCrypto (crypto.subtle) is not available; browser keys need a secure context')
-  return s
-}
-
-/**
- * @internal The Signet algorithm of a browser key.
- * @throws {TypeError} for a key that is neither Ed25519 nor ECDSA P-256.
- */
-export function algorithmOf(key: CryptoKey): BrowserKeyAlgorithm {
-  if (key.algorithm.name === 'Ed25519') return 'ed25519'
-  if (key.algorithm.name === 'ECDSA' && (key.algorithm as EcKeyAlgorithm).namedCurve === 'P-256') return 'ecdsa-p256-sha256'
-  throw new TypeError('"key" must be an Ed25519 or ECDSA P-256 key')
-}
 
 /**
  * The public JWK of a pair.

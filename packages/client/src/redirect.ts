@@ -9,12 +9,12 @@
  * rewriting, "HTTP-redirect fetch" steps 11 to 13), removing credentials when the origin
  * changes.
  *
+ * The signing fetch tells a redirect from a final answer by itself and loads this module with
+ * the first redirect it follows: most requests never get one.
+ *
  * @module
  */
 import type { RequestParts } from './request-parts.ts'
-
-/** Redirect status codes (RFC 9110 section 15.4). */
-const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308])
 
 // Fetch's request-body-header names plus the fields that describe the body (length, digest).
 const BODY_HEADERS = [
@@ -35,15 +35,6 @@ const CROSS_ORIGIN_STRIPPED_HEADERS: readonly string[] = [
   'proxy-authorization',
   'cookie',
 ]
-
-/**
- * Whether a response is a redirect the client could follow.
- *
- * @param response - the response to a `redirect: 'manual'` request.
- */
-export function isRedirect(response: Response): boolean {
-  return REDIRECT_STATUSES.has(response.status) && response.headers.has('location')
-}
 
 /**
  * The request to send after a redirect.
@@ -68,4 +59,44 @@ export function redirectParts(parts: RequestParts, status: number, location: URL
   }
   if (!keepCredentials) for (const name of CROSS_ORIGIN_STRIPPED_HEADERS) headers.delete(name)
   return { url: location.href, method, headers, body, init: parts.init }
+}
+
+/** What a followed redirect leads to: the next request, and whether it is still signed. */
+export interface Hop {
+  readonly parts: RequestParts
+  readonly signed: boolean
+}
+
+/**
+ * The next hop of a redirect chain the signing fetch follows (`redirect: 'follow'`).
+ *
+ * @param response - the redirect (its status is a redirect status and it has a `Location`).
+ * @param parts - the request that got it.
+ * @param redirects - how many redirects were followed before this one.
+ * @param settings - the most redirects followed and what to do when one leaves the origin.
+ * @param origin - the origin of the chain's first request.
+ * @param signed - whether the request that got `response` was signed.
+ * @returns the next request, or undefined when the response is the answer (a redirect to
+ *   another origin under `crossOriginRedirect: 'stop'`).
+ * @throws {TypeError} past `maxRedirects`, or for a `Location` that is not an HTTP(S) URL; the
+ *   caller cancels the response body.
+ */
+export function nextHop(
+  response: Response,
+  parts: RequestParts,
+  redirects: number,
+  settings: { readonly maxRedirects: number; readonly crossOrigin: 'follow-unsigned' | 'stop' },
+  origin: string,
+  signed: boolean,
+): Hop | undefined {
+  if (redirects >= settings.maxRedirects) throw new TypeError(`more than ${settings.maxRedirects} redirects`)
+  const location = new URL(response.headers.get('location') as string, parts.url)
+  if (location.protocol !== 'https:' && location.protocol !== 'http:') {
+    throw new TypeError(`redirect to a non-HTTP URL (${location.protocol}) refused`)
+  }
+  // Once the chain has left the origin it is never signed again: a third party must not be
+  // able to steer a signed request to a path of its choosing on the original origin.
+  const stillSigned = signed && location.origin === origin
+  if (signed && !stillSigned && settings.crossOrigin === 'stop') return undefined
+  return { parts: redirectParts(parts, response.status, location, stillSigned), signed: stillSigned }
 }

@@ -18,23 +18,33 @@
  * that does not fit its algorithm, an unknown component) is raised before the first byte goes
  * out, because the request is read and signed before `fetch` is called.
  *
+ * What only some answers need loads with the first of them (a bundler puts each in a chunk of
+ * its own): following a redirect (redirect.ts), the retries after a 401 (retry.ts), response
+ * verification, and sending with a signer of another scheme (profile-fetch.ts).
+ *
  * @module
  */
-import { isProfileSigner, sendWithProfile } from './profile-fetch.ts'
-import type { ProfileSignerLike } from './profile-fetch.ts'
+import { isProfileSigner } from './profile-signer.ts'
+import type { ProfileSignerLike } from './profile-signer.ts'
 import { SignetError } from '@signet/core/signing'
 import type { HttpRequestMessage } from '@signet/core'
-import { acceptSignatureMayHelp } from './accept-signature-codes.ts'
-import { clockSkewDate, problemCode } from './clock-offset.ts'
-import { isRedirect, redirectParts } from './redirect.ts'
 import { directParts, toRequest } from './request-parts.ts'
 import type { RequestParts } from './request-parts.ts'
-import { isFullSigner, lowerCaseFields, signerInternals } from './signer.ts'
+import { isFullSigner, signerInternals } from './signer.ts'
 import type { DescriptionSigner } from './description.ts'
 import type { Signer, SignOverrides } from './signer.ts'
 import { checkResponseVerification } from './response-verification.ts'
 import { fullCore } from './full-core.ts'
 import type { ResponseVerification } from './verify-response.ts'
+import type { Hop } from './redirect.ts'
+
+/** Redirect status codes (RFC 9110 section 15.4). */
+const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308])
+
+/** Whether a response to a `redirect: 'manual'` request is a redirect the client could follow. */
+function isRedirect(response: Response): boolean {
+  return REDIRECT_STATUSES.has(response.status) && response.headers.has('location')
+}
 
 /** Any fetch-shaped function. */
 export type FetchLike = (input: Request) => Promise<Response>
@@ -78,8 +88,12 @@ export interface Outcome {
   readonly signed: boolean
 }
 
-function isStream(value: unknown): boolean {
-  return typeof ReadableStream !== 'undefined' && value instanceof ReadableStream
+/** `fetch`'s arguments as the one `Request` fetch would build from them. */
+function requestOf(input: RequestInfo | URL, init: RequestInit | undefined): Request {
+  if (input instanceof Request && init === undefined) return input
+  // Node's Request needs `duplex: 'half'` for a stream body; browsers accept it too.
+  const stream = typeof ReadableStream !== 'undefined' && init?.body instanceof ReadableStream
+  return new Request(input, stream ? ({ ...init, duplex: 'half' } as RequestInit) : init)
 }
 
 /** Cancel a response body the caller will never see. */
@@ -152,23 +166,21 @@ async function sendFollowingRedirects(
   for (let redirects = 0; ; redirects++) {
     let message: HttpRequestMessage | undefined
     let response: Response
-    if (redirects === 0 && presigned !== undefined) {
-      const request = new Request(presigned, { redirect: 'manual' })
-      message = settings.verification === undefined ? undefined : lowerCaseFields(await (await fullCore()).fromFetchRequest(request.clone()))
-      response = await settings.send(request)
-    } else if (signed && settings.direct) {
+    const given = redirects === 0 ? presigned : undefined
+    if (signed && given === undefined && settings.direct) {
       // The global fetch gets (url, init) and builds the one Request it sends: a Request handed
       // to Node's fetch is wrapped in another, its signal followed (see signInit).
       let init: RequestInit
       ;({ init, message } = await internals.signInit(parts, overrides, 'manual'))
       response = await globalThis.fetch(parts.url, init)
-    } else if (signed) {
+    } else if (signed && given === undefined) {
       let request: Request
       ;({ request, message } = await internals.signParts(parts, overrides, 'manual'))
       response = await settings.send(request)
     } else {
-      const request = toRequest(parts, parts.headers, 'manual')
-      message = settings.verification === undefined ? undefined : lowerCaseFields(await (await fullCore()).fromFetchRequest(request.clone()))
+      // Sent as it is: a first attempt signed already (the ky hooks), or a hop off the origin.
+      const request = given === undefined ? toRequest(parts, parts.headers, 'manual') : new Request(given, { redirect: 'manual' })
+      message = settings.verification === undefined ? undefined : await (await fullCore()).fromFetchRequest(request.clone())
       response = await settings.send(request)
     }
     // A browser hides the target of a manual redirect (an opaque-redirect response): it can
@@ -180,58 +192,17 @@ async function sendFollowingRedirects(
       }
       return { response, message, signed }
     }
-    if (redirects >= settings.maxRedirects) {
+    let hop: Hop | undefined
+    try {
+      hop = (await import('./redirect.ts')).nextHop(response, parts, redirects, settings, origin, signed)
+    } catch (err) {
       discard(response)
-      throw new TypeError(`more than ${settings.maxRedirects} redirects`)
+      throw err
     }
-    const location = new URL(response.headers.get('location') as string, parts.url)
-    if (location.protocol !== 'https:' && location.protocol !== 'http:') {
-      discard(response)
-      throw new TypeError(`redirect to a non-HTTP URL (${location.protocol}) refused`)
-    }
-    // Once the chain has left the origin it is never signed again: a third party must not be
-    // able to steer a signed request to a path of its choosing on the original origin.
-    const stillSigned: boolean = signed && location.origin === origin
-    if (signed && !stillSigned && settings.crossOrigin === 'stop') return { response, message, signed }
+    if (hop === undefined) return { response, message, signed }
     discard(response)
-    parts = redirectParts(parts, response.status, location, stillSigned)
-    signed = stillSigned
+    ;({ parts, signed } = hop)
   }
-}
-
-/**
- * Handle the answers that call for one more signed attempt: a clock-skew 401 (learn the
- * offset) or a 401 with `Accept-Signature` (meet it). Each is retried at most once.
- *
- * @returns the overrides for the next attempt, or undefined when the response is final.
- */
-async function retryAfter(
-  signer: Signer | DescriptionSigner,
-  settings: FetchSettings,
-  outcome: Outcome,
-  state: { clockRetried: boolean; acceptRetried: boolean },
-): Promise<SignOverrides | null | undefined> {
-  const { response } = outcome
-  // Only a signer of createSigner learns a clock offset or changes its profile.
-  if (response.status !== 401 || !outcome.signed || !isFullSigner(signer)) return undefined
-  if (settings.clockSkewRetry && !state.clockRetried) {
-    const date = await clockSkewDate(response)
-    if (date !== undefined) {
-      state.clockRetried = true
-      signer.learnClockOffset(date)
-      return null
-    }
-  }
-  const field = response.headers.get('accept-signature')
-  // A key or address refusal is final: re-signing cannot change it (accept-signature.ts).
-  if (settings.acceptSignature && !state.acceptRetried && field !== null && acceptSignatureMayHelp(await problemCode(response))) {
-    state.acceptRetried = true
-    // Loaded on the first such answer: most clients never meet one.
-    const { meetAcceptSignature } = await import('./accept-signature.ts')
-    const met = meetAcceptSignature(field, await signer.key(), await signer.keyId(), signerInternals(signer).expiresSeconds)
-    if (met !== undefined) return met
-  }
-  return undefined
 }
 
 /**
@@ -274,13 +245,7 @@ export function signedFetch(signer: Signer | DescriptionSigner | ProfileSignerLi
     // one (plain fetch builds one too), so signing adds no Request and no stream read.
     const direct = directParts(input, init, internals.maxBodyBytes)
     if (direct !== undefined) return runSigned(signer, settings, direct)
-    let request: Request
-    if (input instanceof Request && init === undefined) request = input
-    else {
-      // Node's Request needs `duplex: 'half'` for a stream body; browsers accept it too.
-      const withDuplex = init !== undefined && isStream(init.body) ? { ...init, duplex: 'half' } : init
-      request = new Request(input, withDuplex as RequestInit)
-    }
+    const request = requestOf(input, init)
     const parts = await internals.readParts(request)
     return runSigned(signer, settings, parts)
   }
@@ -290,11 +255,8 @@ export function signedFetch(signer: Signer | DescriptionSigner | ProfileSignerLi
 function profileSignedFetch(signer: ProfileSignerLike, options: SignedFetchOptions): SignedFetch {
   if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new TypeError('"fetch" expected a function')
   const own = options.fetch as FetchLike | undefined
-  return (input: RequestInfo | URL, init?: RequestInit) => {
-    const withDuplex = init !== undefined && isStream(init.body) ? { ...init, duplex: 'half' } : init
-    const request = input instanceof Request && init === undefined ? input : new Request(input, withDuplex as RequestInit)
-    return sendWithProfile(signer, request, own)
-  }
+  // Loaded with the first request: a bundle that signs with createSigner never needs it.
+  return async (input: RequestInfo | URL, init?: RequestInit) => (await import('./profile-fetch.ts')).sendWithProfile(signer, requestOf(input, init), own)
 }
 
 /**
@@ -309,19 +271,25 @@ function profileSignedFetch(signer: ProfileSignerLike, options: SignedFetchOptio
  * @throws {SignetError} local failures before I/O, or response verification failures.
  */
 export async function runSigned(signer: Signer | DescriptionSigner, settings: FetchSettings, parts: RequestParts, presigned?: Request): Promise<Response> {
+  const internals = signerInternals(signer)
   const state = { clockRetried: false, acceptRetried: false }
   let overrides: SignOverrides | undefined
   let first: Request | undefined = presigned
   for (;;) {
     const outcome = await sendFollowingRedirects(signer, settings, parts, overrides, first)
     first = undefined
-    let next = await retryAfter(signer, settings, outcome, state)
+    // Only a signer of createSigner learns a clock offset or changes its profile; the retry
+    // logic loads with the first 401 it could cure.
+    let next =
+      outcome.response.status === 401 && outcome.signed && isFullSigner(signer)
+        ? await (await import('./retry.ts')).retryAfter(signer, internals.expiresSeconds, settings, outcome.response, state)
+        : undefined
     if (next !== undefined && next !== null) {
       // The retry meeting Accept-Signature is signed before the 401 is let go: a demand this
       // request cannot meet (a field it does not carry, a query parameter it lacks) leaves the
       // server's answer as the result, rather than a local signing error that hides it.
       try {
-        first = (await signerInternals(signer).signParts(parts, next, 'manual')).request
+        first = (await internals.signParts(parts, next, 'manual')).request
       } catch (err) {
         if (!(err instanceof SignetError)) throw err
         next = undefined

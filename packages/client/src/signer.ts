@@ -35,8 +35,9 @@ import { checkNonce, createNonce } from './nonce.ts'
 import { isCryptoKey, isKeyPair } from './crypto-key.ts'
 import type { KeyPairLike } from './crypto-key.ts'
 import { checkSigner, descriptionBody, isDescription, signedHeaders } from './description.ts'
-import type { DescriptionSigner, KeptFields, RequestDescription, SignatureFields, SignedDescription } from './description.ts'
-import { readRequestParts, toRequest } from './request-parts.ts'
+import type { DescriptionSigner, RequestDescription, SignatureFields, SignedDescription } from './description.ts'
+import type { KeptMembers } from './kept-members.ts'
+import { readRequestParts, requestInit, requestOf } from './request-parts.ts'
 import type { RequestParts } from './request-parts.ts'
 import { checkKeyInput, isSignetKeyShape as isSignetKey, refusePublic } from './key-checks.ts'
 import { checkDigest, checkKeyId, checkLabel, checkNonceOption } from './signer-options.ts'
@@ -175,12 +176,12 @@ export interface SignerInternals {
   signInit(parts: RequestParts, overrides?: SignOverrides, redirect?: RequestRedirect): Promise<{ init: RequestInit; message: HttpRequestMessage }>
 }
 
-/** `fetch` options for parts with the given headers, as `toRequest` would build them. */
-function initOf(parts: RequestParts, headers: HeadersInit, redirect?: RequestRedirect): RequestInit {
-  const init: RequestInit = { ...parts.init, method: parts.method, headers }
-  if (redirect !== undefined) init.redirect = redirect
-  if (parts.body !== undefined) init.body = parts.body.slice()
-  return init
+/** `signParts` on top of `signInit`: the one `Request` of the path, from the bytes already read. */
+function signPartsWith(signInit: SignerInternals['signInit']): SignerInternals['signParts'] {
+  return async (parts, overrides, redirect) => {
+    const { init, message } = await signInit(parts, overrides, redirect)
+    return { request: requestOf(parts, init), message }
+  }
 }
 
 const internals = new WeakMap<object, SignerInternals>()
@@ -201,18 +202,16 @@ export function signerInternals(signer: Signer | DescriptionSigner): SignerInter
   let adapted = foreign.get(signer)
   if (adapted === undefined) {
     const describe = signer as DescriptionSigner
+    const signInit: SignerInternals['signInit'] = async (parts, _overrides, redirect) => {
+      const signed = await describe.sign({ method: parts.method, url: parts.url, headers: parts.headers, body: parts.body })
+      return { init: requestInit(parts, signed.headers, redirect), message: describedMessage(parts.method, parts.url, fieldsOf(signed.headers), parts.body?.length ? parts.body : undefined) }
+    }
     adapted = {
       maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
       expiresSeconds: undefined,
       readParts: (request) => readRequestParts(request, DEFAULT_MAX_BODY_BYTES),
-      async signParts(parts, overrides, redirect) {
-        const { init, message } = await this.signInit(parts, overrides, redirect)
-        return { request: new Request(parts.url, init), message }
-      },
-      async signInit(parts, _overrides, redirect) {
-        const signed = await describe.sign({ method: parts.method, url: parts.url, headers: parts.headers, body: parts.body })
-        return { init: initOf(parts, signed.headers, redirect), message: describedMessage(parts.method, parts.url, fieldsOf(signed.headers), parts.body?.length ? parts.body : undefined) }
-      },
+      signParts: signPartsWith(signInit),
+      signInit,
     }
     foreign.set(signer, adapted)
   }
@@ -330,12 +329,12 @@ export function createSigner(options: SignerOptions): Signer {
   const loadKeyId = (): Promise<string> => {
     keyIdPromise ??= loadKey().then(async (key) => {
       if (configuredKeyId !== undefined) return configuredKeyId
-      if (isKeyPair(keyInput)) return (await (await import('./public-jwk.ts')).exportPublicJwk(keyInput.publicKey)).kid
+      const pair = isKeyPair(keyInput)
       // Web Bot Auth: the keyid is the thumbprint, whatever kid the key carries.
-      if (key.kid !== undefined && agent === undefined) return key.kid
-      if (key.algorithm.symmetric) throw new TypeError('"keyId" is required for a shared-secret key without a kid')
-      const { thumbprint, publicKey } = await fullCore()
-      return thumbprint(publicKey(key))
+      if (!pair && key.kid !== undefined && agent === undefined) return key.kid
+      if (!pair && key.algorithm.symmetric) throw new TypeError('"keyId" is required for a shared-secret key without a kid')
+      // A thumbprint, computed by the whole of core (key-import.ts).
+      return (await fullCore()).defaultKeyId(key, pair ? keyInput.publicKey : undefined)
     })
     return keyIdPromise
   }
@@ -391,17 +390,9 @@ export function createSigner(options: SignerOptions): Signer {
     let signatureAgent: string | undefined
     if (agent !== undefined) {
       // Web Bot Auth: this label's Signature-Agent member is set (others kept) and covered.
-      let existing: string | undefined
-      for (let i = outFields.length - 1; i >= 0; i--) {
-        const field = outFields[i] as FieldLine
-        if (field.name !== 'signature-agent') continue
-        existing = existing === undefined ? field.value : field.value + ', ' + existing
-        outFields.splice(i, 1)
-      }
-      const applied = await agent.apply(existing, useLabel, covered, defaulted)
+      const applied = await agent.apply(outFields, useLabel, covered, defaulted)
       signatureAgent = applied.value
       covered = applied.covered
-      outFields.push({ name: 'signature-agent', value: signatureAgent })
     }
     const message = describedMessage(method, typeof url === 'string' ? parsedUrl(url) : url, outFields, body !== undefined && body.byteLength === 0 ? undefined : body)
     const created = Math.floor(clock() + offsetSeconds)
@@ -450,18 +441,14 @@ export function createSigner(options: SignerOptions): Signer {
     return { added: { contentDigest, signatureAgent, signatureInput: result.signatureInput, signature: result.signature }, message }
   }
 
-  const signParts = async (
-    parts: RequestParts,
-    overrides: SignOverrides = {},
-    redirect?: RequestRedirect,
-  ): Promise<{ request: Request; message: HttpRequestMessage }> => {
+  const signInit: SignerInternals['signInit'] = async (parts, overrides = {}, redirect) => {
     const useLabel = overrides.label ?? label
-    const kept = await keptMembers(parts.headers.get('signature-input'), parts.headers.get('signature'), useLabel)
+    const kept = await keptFor(parts.headers.get('signature-input'), parts.headers.get('signature'), useLabel)
     const { added, message } = await signFields(parts.method, parts.url, fieldsOf(parts.headers), kept, parts.body, overrides, useLabel, true)
-    // The one Request of this path, built from the bytes already read: no clone, no re-read.
-    const request = toRequest(parts, signedHeaders(parts.headers, kept, added) as Headers, redirect)
-    return { request, message }
+    // Built from the bytes already read: no clone, no re-read.
+    return { init: requestInit(parts, signedHeaders(parts.headers, kept, added) as Headers, redirect), message }
   }
+  const signParts = signPartsWith(signInit)
 
   const signDescription = async <D extends RequestDescription>(input: D, overrides: SignOverrides = {}): Promise<SignedDescription<D>> => {
     const useLabel = overrides.label ?? label
@@ -477,7 +464,7 @@ export function createSigner(options: SignerOptions): Signer {
       if (field.name === 'signature-input') oldInput = oldInput === undefined ? field.value : oldInput + ', ' + field.value
       else if (field.name === 'signature') oldSignature = oldSignature === undefined ? field.value : oldSignature + ', ' + field.value
     }
-    const kept = await keptMembers(oldInput, oldSignature, useLabel)
+    const kept = await keptFor(oldInput, oldSignature, useLabel)
     const { added } = await signFields(method, input.url, fields, kept, body, overrides, useLabel, false)
     return { ...input, headers: signedHeaders(headers, kept, added) } as SignedDescription<D>
   }
@@ -511,17 +498,21 @@ export function createSigner(options: SignerOptions): Signer {
     expiresSeconds,
     readParts: (request) => readRequestParts(request, maxBodyBytes),
     signParts,
-    signInit: async (parts, overrides = {}, redirect) => {
-      const useLabel = overrides.label ?? label
-      const kept = await keptMembers(parts.headers.get('signature-input'), parts.headers.get('signature'), useLabel)
-      const { added, message } = await signFields(parts.method, parts.url, fieldsOf(parts.headers), kept, parts.body, overrides, useLabel, true)
-      return { init: initOf(parts, signedHeaders(parts.headers, kept, added) as Headers, redirect), message }
-    },
+    signInit,
   })
   return signer
 }
 
 const EMPTY = new Uint8Array(0)
+
+/**
+ * The members of other labels that a re-signed request keeps (kept-members.ts), loaded with the
+ * first request that already carries a signature (a retry, a redirect): most never do.
+ */
+async function keptFor(input: string | null | undefined, signature: string | null | undefined, label: string): Promise<KeptMembers | undefined> {
+  if (input == null && signature == null) return undefined
+  return (await import('./kept-members.ts')).keptMembers(input, signature, label)
+}
 
 // What core's lean signer signs with its own backends (node:crypto or WebCrypto).
 const LEAN_ALGORITHMS: ReadonlySet<string> = /* @__PURE__ */ new Set(['hmac-sha256', 'ed25519'])
@@ -580,13 +571,6 @@ function parsedUrl(text: string): URL {
   return url
 }
 
-// Fetch says Headers iterate with lower-case names; happy-dom keeps the case they were set
-// with. Component names are lower-case (RFC 9421 section 2.1), so normalise before signing.
-export function lowerCaseFields<T extends HttpMessage>(message: T): T {
-  if (message.fields.every((f) => f.name === f.name.toLowerCase())) return message
-  return { ...message, fields: message.fields.map((f) => ({ name: f.name.toLowerCase(), value: f.value })) }
-}
-
 async function importSigningKey(
   input: SignerKeyInput,
   alg: AlgorithmName | undefined,
@@ -595,66 +579,10 @@ async function importSigningKey(
   let key: SignetKey
   // A SignetKey's algorithm was held to `alg` at creation (key-checks.ts).
   if (isSignetKey(input)) key = input
-  else {
-    const importOptions: { alg?: AlgorithmName; kid?: string; type?: 'private' } = {}
-    if (alg !== undefined) importOptions.alg = alg
-    if (kid !== undefined) importOptions.kid = kid
-    // Raw bytes with alg ed25519 never get here: they may be a seed or a public key (RFC 8032
-    // section 5.1.5), or an HMAC secret given the wrong alg, and key-checks.ts refuses them at
-    // creation. A raw Ed25519 private key comes as a JWK or a SignetKey.
-    const material = isKeyPair(input) ? input.privateKey : input
-    if (isLeanJwk(material, alg)) key = await importJwk(material, kid === undefined ? {} : { kid })
-    else key = await (await fullCore()).importKey(material as JsonWebKey | string | Uint8Array | CryptoKey, importOptions)
-  }
+  // The hot path imports an HMAC or Ed25519 JWK itself; anything else takes the whole of core
+  // (key-import.ts). A key pair signs with its private half.
+  else if (isLeanJwk(input, alg)) key = await importJwk(input, kid === undefined ? {} : { kid })
+  else key = await (await fullCore()).importKeyFully(isKeyPair(input) ? input.privateKey : input, alg, kid)
   refusePublic(key.type === 'public')
   return key
-}
-
-/** The `Signature-Input` and `Signature` members of other labels that a re-signed request keeps. */
-export type KeptMembers = KeptFields
-
-/**
- * The members of `Signature-Input` and `Signature` not named `label`, so a re-signed request (a
- * retry) carries one current signature under that label, not a stale one beside it (RFC 9421
- * section 4.1: labels are unique within a message).
- *
- * @param input - the outgoing `Signature-Input` value, or null.
- * @param signature - the outgoing `Signature` value, or null.
- * @param label - the label about to be signed.
- * @returns (a promise of) undefined when neither field is present; otherwise the values to keep (undefined
- * for a field left with no member). Unparseable fields on an outgoing request can only be
- * stale or broken and are dropped.
- */
-export async function keptMembers(input: string | null | undefined, signature: string | null | undefined, label: string): Promise<KeptMembers | undefined> {
-  if (input == null && signature == null) return undefined
-  // Only a re-signed request (a retry, a redirect) has these: the parser is loaded for it.
-  const { parseSignatureInput, parseSignatureField, toBase64 } = await fullCore()
-  try {
-    const inputs = parseSignatureInput(input == null ? [] : [input])
-    const signatures = parseSignatureField(signature == null ? [] : [signature])
-    const keptInputs = [...inputs].filter(([l]) => l !== label).map(([l, m]) => `${l}=${m.serialized}`)
-    const keptSignatures = [...signatures].filter(([l]) => l !== label).map(([l, b]) => `${l}=:${toBase64(b)}:`)
-    return {
-      input: keptInputs.length > 0 ? keptInputs.join(', ') : undefined,
-      signature: keptSignatures.length > 0 ? keptSignatures.join(', ') : undefined,
-    }
-  } catch {
-    return { input: undefined, signature: undefined }
-  }
-}
-
-/**
- * Remove the members named `label` from `Signature-Input` and `Signature` of `headers`, in
- * place (see {@link keptMembers}).
- *
- * @param headers - the outgoing headers, modified.
- * @param label - the label about to be signed.
- */
-export async function removeSignatureMember(headers: Headers, label: string): Promise<void> {
-  const kept = await keptMembers(headers.get('signature-input'), headers.get('signature'), label)
-  if (kept === undefined) return
-  headers.delete('signature-input')
-  headers.delete('signature')
-  if (kept.input !== undefined) headers.set('signature-input', kept.input)
-  if (kept.signature !== undefined) headers.set('signature', kept.signature)
 }

@@ -19,13 +19,10 @@
  * @module
  */
 import { fromFetchResponse, toComponentIdentifier, verifyMessage } from '@signet/core'
-import type { ComponentIdentifier, HttpRequestMessage, VerifiedSignature } from '@signet/core'
-import { checkResponseVerification } from './response-verification.ts'
+import type { ComponentIdentifier, HttpMessage, HttpRequestMessage, VerifiedSignature } from '@signet/core'
 import type { ResponseVerification } from './response-verification.ts'
 
-export { checkResponseVerification } from './response-verification.ts'
 export type { ResponseVerification } from './response-verification.ts'
-import { lowerCaseFields } from './signer.ts'
 
 // The request binding required by default: the components `signResponse` always covers.
 const BOUND_COMPONENTS: readonly string[] = ['@status', '"@method";req', '"@target-uri";req']
@@ -37,9 +34,10 @@ const BOUND_WITH_DIGEST: readonly string[] = [...BOUND_COMPONENTS, 'content-dige
  * @param response - the response; read from a clone, left readable for the caller.
  * @param request - the message model of the signed request.
  * @param options - key and policy (see {@link ResponseVerification} for the default
- * components).
+ * components), already checked by `checkResponseVerification` (response-verification.ts): the
+ * signing fetch checks them at start-up, the export of on-demand.ts before loading this module,
+ * which thus imports nothing of the initial load but core.
  * @returns the verified signatures.
- * @throws {TypeError} for settings {@link checkResponseVerification} refuses.
  * @throws {SignetError} the coded failure from core (`ERR_SIGNATURE_MISSING`,
  * `ERR_SIGNATURE_INVALID`, `ERR_REQUIRED_COMPONENT`, ...).
  * @example await verifySignedResponse(response, sentMessage, { key: serverPublicKey })
@@ -49,9 +47,15 @@ export async function verifySignedResponse(
   request: HttpRequestMessage,
   options: ResponseVerification,
 ): Promise<VerifiedSignature[]> {
-  checkResponseVerification(options)
-  const message = lowerCaseFields(await fromFetchResponse(response.clone(), request))
+  const message = lowerCaseFields(await fromFetchResponse(response.clone(), lowerCaseFields(request)))
   const requiredComponents =
     options.policy?.requiredComponents ?? (message.body !== undefined && message.body.length > 0 ? BOUND_WITH_DIGEST : BOUND_COMPONENTS)
   return verifyMessage(message, { ...options.policy, requiredComponents, key: options.key })
+}
+
+// Fetch says Headers iterate with lower-case names; happy-dom keeps the case they were set
+// with. Component names are lower-case (RFC 9421 section 2.1), so normalise before signing.
+function lowerCaseFields<T extends HttpMessage>(message: T): T {
+  if (message.fields.every((f) => f.name === f.name.toLowerCase())) return message
+  return { ...message, fields: message.fields.map((f) => ({ name: f.name.toLowerCase(), value: f.value })) }
 }

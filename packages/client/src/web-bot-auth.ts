@@ -13,13 +13,12 @@
  *   forbids HMAC.
  *
  * This module turns the option into the signer's settings once, at `createSigner`; the signer
- * calls {@link WebBotAuthProfile.apply} for each request.
+ * calls {@link WebBotAuthProfile.apply} for each request, which loads signature-agent.ts (the
+ * `Signature-Agent` field itself) on first use.
  *
  * @module
  */
-import { fullCore } from './full-core.ts'
-import type { FullCore } from './full-core.ts'
-import type { ComponentIdentifier, HttpRequestMessage } from '@signet/core'
+import type { ComponentIdentifier, FieldLine } from '@signet/core'
 
 /** The `tag` of a Web Bot Auth signature. */
 export const WEB_BOT_AUTH_TAG = 'web-bot-auth'
@@ -37,17 +36,18 @@ export interface WebBotAuthProfile {
   /**
    * Put this signer's member into `Signature-Agent` and make sure it is covered.
    *
-   * @param existing - the outgoing request's `Signature-Agent` field, if any (not changed).
+   * @param fields - the outgoing field lines: its `signature-agent` lines are replaced by one
+   *   carrying this member, the members of other labels kept.
    * @param label - the signature label, which keys the member.
    * @param covered - the components the signature will cover.
    * @param defaulted - whether `covered` is the signer's default list: `"@target-uri"` is then
    *   covered as `"@authority"`, `"@path"` and `"@query"`, since the draft requires `@authority`
    *   or `@target-uri` and verifiers (Cloudflare's among them) look for `@authority`.
-   * @returns (a promise of) the field's new value (this member set, other members kept) and the components,
-   *   with `"signature-agent";key="LABEL"` added when missing.
+   * @returns (a promise of) the field's new value and the components, with
+   *   `"signature-agent";key="LABEL"` added when missing.
    */
   apply(
-    existing: string | undefined,
+    fields: FieldLine[],
     label: string,
     covered: readonly (string | ComponentIdentifier)[],
     defaulted: boolean,
@@ -110,66 +110,7 @@ export function webBotAuthProfile(options: WebBotAuthSignerOptions, symmetricKey
     agentUrl: value,
     tag: WEB_BOT_AUTH_TAG,
     expiresSeconds,
-    async apply(existing, label, covered, defaulted) {
-      // Loaded here, on the first Web Bot Auth request: a signer without an agent never needs it.
-      const { componentValue, parseComponentIdentifier } = await fullCore()
-      const value = mergeMember(existing ?? null, label, member, componentValue)
-      if (defaulted) covered = covered.flatMap((c) => (isNamed(c, '@target-uri') ? ['"@authority"', '"@path"', '"@query"'] : [c]))
-      const id = `"signature-agent";key="${label}"`
-      const has = covered.some((c) => (typeof c === 'string' ? c === id : c.name === 'signature-agent' && c.params.get('key') === label))
-      return { value, covered: has ? covered : [...covered, parseComponentIdentifier(id)] }
-    },
+    // Loaded with the first Web Bot Auth request: a signer without an agent never needs it.
+    apply: async (fields, label, covered, defaulted) => (await import('./signature-agent.ts')).applySignatureAgent(member, fields, label, covered, defaulted),
   }
-}
-
-function isNamed(component: string | ComponentIdentifier, name: string): boolean {
-  return typeof component === 'string' ? component === `"${name}"` || component === name : component.name === name && component.params.size === 0
-}
-
-/**
- * Set one member of a `Signature-Agent` dictionary, keeping the others (another signer's
- * member on a forwarded request) in order. A field that is not a dictionary (the older
- * bare-String form) is replaced.
- */
-function mergeMember(existing: string | null, label: string, member: string, componentValue: FullCore['componentValue']): string {
-  if (existing === null || existing.trim() === '') return `${label}=${member}`
-  const kept: string[] = []
-  let replaced = false
-  const message: HttpRequestMessage = { kind: 'request', method: 'GET', scheme: 'https', authority: 'x', target: '/', fields: [{ name: 'signature-agent', value: existing }], trailers: [], body: undefined }
-  for (const part of splitMembers(existing)) {
-    const name = /^([a-z*][a-z0-9_\-.*]*)=/.exec(part)?.[1]
-    if (name === undefined) return `${label}=${member}`
-    try {
-      // Each kept member re-read through core's strict parser: a malformed field is replaced whole.
-      componentValue(message, { name: 'signature-agent', params: new Map([['key', name]]) })
-    } catch {
-      return `${label}=${member}`
-    }
-    if (name === label) {
-      kept.push(`${label}=${member}`)
-      replaced = true
-    } else kept.push(part)
-  }
-  if (!replaced) kept.push(`${label}=${member}`)
-  return kept.join(', ')
-}
-
-/** Split a dictionary at top-level commas (commas inside strings do not count). */
-function splitMembers(value: string): string[] {
-  const parts: string[] = []
-  let start = 0
-  let quoted = false
-  for (let i = 0; i < value.length; i++) {
-    const ch = value[i]
-    if (quoted) {
-      if (ch === '\\') i++
-      else if (ch === '"') quoted = false
-    } else if (ch === '"') quoted = true
-    else if (ch === ',') {
-      parts.push(value.slice(start, i).trim())
-      start = i + 1
-    }
-  }
-  parts.push(value.slice(start).trim())
-  return parts
 }

@@ -133,15 +133,17 @@ describe('defaults', () => {
 })
 
 describe('WebCrypto key pairs', () => {
-  it('a pair signs with its private key; the default keyid is the kid exportPublicJwk registers', async () => {
-    const pair = await generateBrowserKey('ecdsa-p256-sha256')
-    const jwk = await exportPublicJwk(pair)
-    const signer = createSigner({ key: pair })
-    expect(await signer.keyId()).toBe(jwk.kid)
-    const signed = await signer.sign(new Request(URL_, { method: 'POST', body: 'x' }))
-    const [result] = await verify(signed, await importKey(jwk))
-    expect(result!.keyid).toBe(jwk.kid)
-  })
+  for (const alg of ['ecdsa-p256-sha256', 'ed25519'] as const) {
+    it(`${alg}: a pair signs with its private key; the default keyid is the kid exportPublicJwk registers`, async () => {
+      const pair = await generateBrowserKey(alg)
+      const jwk = await exportPublicJwk(pair)
+      const signer = createSigner({ key: pair })
+      expect(await signer.keyId()).toBe(jwk.kid)
+      const signed = await signer.sign(new Request(URL_, { method: 'POST', body: 'x' }))
+      const [result] = await verify(signed, await importKey(jwk))
+      expect(result!.keyid).toBe(jwk.kid)
+    })
+  }
 
   it('a lone non-extractable private CryptoKey needs an explicit keyId', async () => {
     const pair = await generateBrowserKey('ed25519')

@@ -6,14 +6,15 @@
  *
  * @module
  */
+import { randomBytes } from './random.ts'
+import { utf8 } from './utf8.ts'
 
-const encoder = /* @__PURE__ */ new TextEncoder()
+// UTF-8 encoding and randomness have modules of their own, which the lean signing entry imports
+// without this one: a bundler splits code by file, and the decoders here would otherwise count
+// in the initial load of an application that loads the rest of core on demand.
+export { randomBytes, utf8 }
+
 const decoder = /* @__PURE__ */ new TextDecoder('utf-8', { fatal: true })
-
-/** UTF-8 encode. */
-export function utf8(text: string): Uint8Array {
-  return encoder.encode(text)
-}
 
 /** UTF-8 decode; throws a TypeError on invalid UTF-8. */
 export function fromUtf8(bytes: Uint8Array): string {
@@ -43,18 +44,6 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   let diff = 0
   for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number)
   return diff === 0
-}
-
-/** Cryptographically random bytes from the runtime's CSPRNG. */
-export function randomBytes(length: number): Uint8Array {
-  const out = new Uint8Array(length)
-  if (length <= 65536) {
-    crypto.getRandomValues(out)
-    return out
-  }
-  // getRandomValues is limited to 65536 bytes per call.
-  for (let i = 0; i < length; i += 65536) crypto.getRandomValues(out.subarray(i, Math.min(length, i + 65536)))
-  return out
 }
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'

@@ -15,7 +15,7 @@
  * @module
  */
 import { ED25519, HMAC_SHA256 } from '../algorithms.ts'
-import { utf8 } from '../bytes.ts'
+import { utf8 } from '../utf8.ts'
 import { shortBase64 } from '../short-base64.ts'
 import { digestBytes } from '../backends/lean-backend.ts'
 import { SignetError } from '../errors.ts'

@@ -14,7 +14,6 @@
  */
 import type { FieldLine, HttpRequestMessage } from '../message.ts'
 import { trimOws } from './field-lines.ts'
-import { originForm } from './from-fetch.ts'
 
 /** Header values a request description may carry: Fetch `Headers` or a record. */
 export type DescriptionHeaders = Headers | Readonly<Record<string, string | readonly string[] | undefined>>
@@ -60,6 +59,18 @@ export function fieldsOf(headers: DescriptionHeaders | undefined, skip?: string)
     if (value !== undefined && lower !== skip) fields.push({ name: lower, value: (typeof value === 'string' ? [value] : value).map(checkedValue).join(', ') })
   }
   return fields
+}
+
+/**
+ * The request target a Fetch client sends for a URL: path and query as serialized by the URL
+ * parser, an empty query kept as a lone `?`, the fragment never sent.
+ */
+export function originForm(url: URL): string {
+  if (url.search !== '') return url.pathname + url.search
+  let href = url.href
+  const hash = href.indexOf('#')
+  if (hash >= 0) href = href.slice(0, hash)
+  return href.endsWith('?') ? url.pathname + '?' : url.pathname
 }
 
 /**

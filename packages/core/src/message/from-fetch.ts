@@ -9,35 +9,17 @@
  * @module
  */
 import { SignetError } from '../errors.ts'
-import type { FieldLine, HttpRequestMessage, HttpResponseMessage } from '../message.ts'
-import { trimOws } from './field-lines.ts'
+import type { HttpRequestMessage, HttpResponseMessage } from '../message.ts'
+import { headersToFields, requestMessage } from './request-message.ts'
 
-function headersToFields(headers: Headers): FieldLine[] {
-  const fields: FieldLine[] = []
-  headers.forEach((value, name) => {
-    // Fetch lower-cases names, but not every Headers implementation does (happy-dom keeps case).
-    fields.push({ name: name.toLowerCase(), value: trimOws(value) })
-  })
-  return fields
-}
+export { requestMessage } from './request-message.ts'
+export { originForm } from './from-description.ts'
 
 async function readBody(source: Request | Response): Promise<Uint8Array | undefined> {
   if (source.body === null) return undefined
   if (source.bodyUsed) throw new SignetError('ERR_BODY_USED', 'the body was already read; sign or verify before consuming it')
   const bytes = new Uint8Array(await source.clone().arrayBuffer())
   return bytes.length === 0 ? undefined : bytes
-}
-
-/**
- * The request target a Fetch client sends for a URL: path and query as serialized by the URL
- * parser, an empty query kept as a lone `?`, the fragment never sent.
- */
-export function originForm(url: URL): string {
-  if (url.search !== '') return url.pathname + url.search
-  let href = url.href
-  const hash = href.indexOf('#')
-  if (hash >= 0) href = href.slice(0, hash)
-  return href.endsWith('?') ? url.pathname + '?' : url.pathname
 }
 
 /**
@@ -53,29 +35,6 @@ export async function fromFetchRequest(request: Request): Promise<HttpRequestMes
     throw new TypeError('"request" expected a Fetch Request')
   }
   return requestMessage(request, await readBody(request))
-}
-
-/**
- * Build a request message from a Fetch `Request` whose body the caller has already read (the
- * signer reads it once, to digest and to send the same bytes).
- *
- * @param request - the request; its body is not touched.
- * @param body - the body bytes, or undefined for none.
- * @returns The message: scheme, authority and origin-form target from `request.url`.
- * @example requestMessage(new Request('https://example.com/p'), undefined).target // '/p'
- */
-export function requestMessage(request: Request, body: Uint8Array | undefined): HttpRequestMessage {
-  const url = new URL(request.url)
-  return {
-    kind: 'request',
-    method: request.method,
-    scheme: url.protocol.slice(0, -1).toLowerCase(),
-    authority: url.host,
-    target: originForm(url),
-    fields: headersToFields(request.headers),
-    trailers: [],
-    body,
-  }
 }
 
 /**

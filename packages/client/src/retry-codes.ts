@@ -1,11 +1,21 @@
 /**
- * Which 401 answers meeting `Accept-Signature` can cure (see accept-signature.ts). Apart from
- * the module that meets the field, so the signing fetch judges an answer without loading the
- * structured-field parser; that is loaded with the first answer worth meeting.
+ * Which 401 answers the signing fetch retries (retry.ts): those about the clock (the signer
+ * learns its offset, clock-offset.ts) and those a signature meeting `Accept-Signature` can cure
+ * (accept-signature.ts). Apart from the modules that act on them, which load with the first 401,
+ * so that the package entry offers the lists without loading either; one module, because a
+ * bundler gives every module that the entry and a lazy module share a chunk (and an import) of
+ * its own.
  *
  * @module
  */
 import type { SignetErrorCode } from '@signet/core'
+
+/** Problem codes that mean "your clock is off", not "your signature is wrong". */
+export const CLOCK_SKEW_CODES: ReadonlySet<SignetErrorCode> = new Set<SignetErrorCode>([
+  'ERR_SIGNATURE_TOO_OLD',
+  'ERR_CREATED_IN_FUTURE',
+  'ERR_SIGNATURE_EXPIRED',
+])
 
 /** Problem codes of a 401 that a signature meeting `Accept-Signature` can cure. */
 export const ACCEPT_SIGNATURE_RETRY_CODES: ReadonlySet<SignetErrorCode> = new Set<SignetErrorCode>([
