@@ -193,6 +193,20 @@ describe('bundle contents', () => {
     })
   }
 
+  // What the server needs only on a call that most servers never make (issue 10 item 4, cold
+  // import): each loads behind import() on its first call, so the entry never compiles it.
+  const SERVER_ON_FIRST_CALL = [
+    'packages/server/src/resolvers/directory-transport.ts',
+    'packages/server/src/response-signature.ts',
+    'packages/server/src/web-bot-auth/signed-directory.ts',
+    'packages/core/src/keys/pem-read.ts',
+  ]
+  it('@signet/server, every export: the directory transport, response signing and the PEM reader load on first call', async () => {
+    const { inputs, lazyInputs } = await report(entries.find((e) => e.name === '@signet/server, every export') as Entry)
+    expect(inputs.filter((f) => SERVER_ON_FIRST_CALL.some((lazy) => f.endsWith(lazy)))).toEqual([])
+    for (const lazy of SERVER_ON_FIRST_CALL) expect(lazyInputs.some((f) => f.endsWith(lazy)), lazy).toBe(true)
+  })
+
   it('the main client entry reaches neither the undici nor the axios integration', async () => {
     const { inputs } = await report(entries.find((e) => e.name === '@signet/client, every export') as Entry)
     expect(inputs.filter((f) => /packages\/client\/src\/(?:undici|axios|header-record)\.ts/.test(f))).toEqual([])
