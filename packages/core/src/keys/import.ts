@@ -19,10 +19,15 @@ import { toBase64Url, utf8 } from '../bytes.ts'
 import { SignetError, isSignetError } from '../errors.ts'
 import { validateJwk, type KeyType, type ValidatedJwk } from './jwk.ts'
 import { MIN_SECRET_BYTES } from './jwk-members.ts'
-import { parseDer, parsePem, type ParsedKey } from './pem.ts'
+import type { ParsedKey } from './pem.ts'
 import { createSignetKey, type SignetKey } from './signet-key.ts'
 import { thumbprintOfNormalized } from './thumbprint.ts'
 import { withArticle } from '../article.ts'
+
+// The PEM/DER reader loads on the first PEM or DER input: a verifier that imports JWKs only (the
+// usual case) never compiles it, which keeps it out of the server's cold import.
+let pemReaderModule: Promise<typeof import('./pem-read.ts')> | undefined
+const pemReader = (): Promise<typeof import('./pem-read.ts')> => (pemReaderModule ??= import('./pem-read.ts'))
 
 /** Options for {@link importKey}. */
 export interface ImportKeyOptions {
@@ -215,7 +220,7 @@ async function fromRaw(bytes: Uint8Array, options: NormalizedOptions): Promise<S
     if (options.type === 'public') return fromParsed({ jwk: { kty: 'OKP', crv: 'Ed25519', x: toBase64Url(bytes) }, type: 'public', pss: false }, options)
     throw new SignetError('ERR_KEY_UNSUPPORTED', 'raw Ed25519 bytes need `type`: "private" (a seed) or "public"')
   }
-  if (bytes[0] === 0x30) return fromParsed(parseDer(bytes), options)
+  if (bytes[0] === 0x30) return fromParsed((await pemReader()).parseDer(bytes), options)
   if (alg === undefined) {
     throw new SignetError('ERR_KEY_UNSUPPORTED', 'raw key bytes need `alg` (hmac-sha256 for a secret, ed25519 for a seed or public key)')
   }
@@ -298,7 +303,7 @@ export async function importKey(input: KeyInput, options?: ImportKeyOptions): Pr
   }
   if (typeof input === 'string') {
     if (input.length > MAX_INPUT) invalid(`key input is larger than ${MAX_INPUT} characters`)
-    if (input.includes('-----BEGIN')) return fromParsed(parsePem(input), opts)
+    if (input.includes('-----BEGIN')) return fromParsed((await pemReader()).parsePem(input), opts)
     if (input.trimStart().startsWith('{')) {
       let parsed: unknown
       try {
