@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { SignetError } from '@signet/core'
+import { SignetError } from '@signet/core/verifying'
 import { parseIp } from '../ip-rules.ts'
 import { isLoopback, isPublicUnicast } from '../ip-address.ts'
 

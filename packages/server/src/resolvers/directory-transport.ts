@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { SignetError, concatBytes } from '@signet/core'
+import { SignetError, concatBytes } from '@signet/core/verifying'
 import { parseIp } from '../ip-rules.ts'
 import { readBounded } from '../read-bounded.ts'
 import { bareHost, isLoopbackAddress, isPublicAddress, refused, unavailable } from './directory-target.ts'
