@@ -125,7 +125,7 @@ const PURE_ONLY = /@noble\/|packages\/core\/src\/backends\/(?:pure\.ts|rsa\/)/
 // full key import and validation (BigInt RSA checks), the verify path, the backend registry
 // with both built-in backends, and the full signing and component machinery.
 const NOT_LEAN =
-  /structured-headers|packages\/core\/src\/(?:structured\/|keys\/(?:pem(?:-read)?\.ts|import\.ts|jwk\.ts|thumbprint\.ts|asn1\/)|verify\.ts|sign\.ts|digest\.ts|signature-base\.ts|backends\/(?:registry|native|webcrypto)\.ts|components\/(?:index|field|query-param|component-identifier)\.ts)/
+  /structured-headers|packages\/core\/src\/(?:structured\/|keys\/(?:pem(?:-read)?\.ts|import(?:-any)?\.ts|jwk\.ts|thumbprint\.ts|asn1\/)|verify\.ts|sign\.ts|digest\.ts|signature-base\.ts|backends\/(?:registry|native|webcrypto)\.ts|components\/(?:index|field|query-param|component-identifier)\.ts)/
 
 // A Node-only package keeps Node builtins and its Node client libraries as imports, as its
 // own build does; only its own code and what it pulls from Signet are measured.
@@ -182,7 +182,7 @@ describe('bundle contents', () => {
   }
 
   // What only the key importer, the verifier or a re-signed request needs (issue 10 item 3).
-  const LAZY_ONLY = /packages\/core\/src\/(?:keys\/(?:pem|pem-read|import|jwk|thumbprint)\.ts|keys\/asn1\/|verify\.ts|sign-message\.ts|structured\/|backends\/(?:native|webcrypto|registry)\.ts)|structured-headers|packages\/client\/src\/(?:verify-response|accept-signature)\.ts/
+  const LAZY_ONLY = /packages\/core\/src\/(?:keys\/(?:pem|pem-read|import|import-any|jwk|thumbprint)\.ts|keys\/asn1\/|verify\.ts|sign-message\.ts|structured\/|backends\/(?:native|webcrypto|registry)\.ts)|structured-headers|packages\/client\/src\/(?:verify-response|accept-signature)\.ts/
   for (const entry of entries.filter((e) => e.initialOnly === true)) {
     it(`${entry.name}: the key importer, verifier and parsers load on first need only`, async () => {
       const { inputs, lazyInputs } = await report(entry)
