@@ -78,8 +78,9 @@ function reach(entry, getModuleIds, getModuleInfo) {
 
 /**
  * Core's chunks, fewer and larger: each ES module file costs Node a fraction of a millisecond at
- * import. What the lean `signing` entry reaches goes into one shared chunk (so `signing` stays
- * small); what the `verifying` entry reaches beyond that goes into a `verifying` chunk (so a
+ * import. What the lean `signing` entry shares with the others goes into one shared chunk (what
+ * it alone reaches stays in signing.js); what the `verifying` entry reaches beyond that goes
+ * into a `verifying` chunk (so a
  * server that only verifies compiles neither the full signer nor key generation: V8 compiles,
  * at import, every byte of every statically imported file, about 30-40 µs per KB on this
  * machine); every other module that more than one entry uses goes into `index` itself, which
@@ -94,6 +95,8 @@ function coreChunks() {
     fromVerifying ??= reach('core/src/entries/verifying.ts', getModuleIds, getModuleInfo)
     fromIndex ??= reach('core/src/entries/index.ts', getModuleIds, getModuleInfo)
     if (getModuleInfo(id)?.isEntry) return undefined
+    // What only the lean entry reaches stays in signing.js: the verifier never compiles it.
+    if (fromSigning.has(id) && !fromVerifying.has(id) && !fromIndex.has(id)) return undefined
     if (fromSigning.has(id)) return 'shared'
     if (fromVerifying.has(id)) return 'verifying'
     if (fromIndex.has(id)) return 'index'
