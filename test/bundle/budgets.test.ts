@@ -132,7 +132,7 @@ const PURE_ONLY = /@noble\/|packages\/core\/src\/backends\/(?:pure\.ts|rsa\/)/
 // full key import and validation (BigInt RSA checks), the verify path, the backend registry
 // with both built-in backends, and the full signing and component machinery.
 const NOT_LEAN =
-  /structured-headers|packages\/core\/src\/(?:structured\/|keys\/(?:pem\.ts|import\.ts|jwk\.ts|thumbprint\.ts|asn1\/)|verify\.ts|sign\.ts|digest\.ts|signature-base\.ts|backends\/(?:registry|native|webcrypto)\.ts|components\/(?:index|field|query-param|component-identifier)\.ts)/
+  /structured-headers|packages\/core\/src\/(?:structured\/|keys\/(?:pem(?:-read)?\.ts|import(?:-any)?\.ts|jwk\.ts|thumbprint\.ts|asn1\/)|verify\.ts|sign\.ts|digest\.ts|signature-base\.ts|backends\/(?:registry|native|webcrypto)\.ts|components\/(?:index|field|query-param|component-identifier)\.ts)/
 
 // A Node-only package keeps Node builtins and its Node client libraries as imports, as its
 // own build does; only its own code and what it pulls from Signet are measured.
@@ -192,7 +192,7 @@ describe('bundle contents', () => {
   // Also what only some requests need: the byte decoders and Fetch readers of core, following a
   // redirect, the 401 retries, re-signing, profile signers, Web Bot Auth's field.
   const LAZY_ONLY =
-    /packages\/core\/src\/(?:keys\/(?:pem|import|jwk|thumbprint)\.ts|keys\/asn1\/|verify\.ts|sign-message\.ts|structured\/|backends\/(?:native|webcrypto|registry)\.ts|bytes\.ts|message\/from-fetch\.ts)|structured-headers|packages\/client\/src\/(?:verify-response|accept-signature|redirect|retry|clock-offset|kept-members|signature-agent|profile-fetch)\.ts/
+    /packages\/core\/src\/(?:keys\/(?:pem|pem-read|import|import-any|jwk|thumbprint)\.ts|keys\/asn1\/|verify\.ts|sign-message\.ts|structured\/|backends\/(?:native|webcrypto|registry)\.ts|bytes\.ts|message\/from-fetch\.ts)|structured-headers|packages\/client\/src\/(?:verify-response|accept-signature|redirect|retry|clock-offset|kept-members|signature-agent|profile-fetch)\.ts/
   for (const entry of entries.filter((e) => e.initialOnly === true)) {
     it(`${entry.name}: the key importer, verifier and parsers load on first need only`, async () => {
       const { inputs, lazyInputs } = await report(entry)
@@ -202,6 +202,20 @@ describe('bundle contents', () => {
       expect(lazyInputs.some((f) => f.endsWith('core/src/sign-message.ts'))).toBe(true)
     })
   }
+
+  // What the server needs only on a call that most servers never make (issue 10 item 4, cold
+  // import): each loads behind import() on its first call, so the entry never compiles it.
+  const SERVER_ON_FIRST_CALL = [
+    'packages/server/src/resolvers/directory-transport.ts',
+    'packages/server/src/response-signature.ts',
+    'packages/server/src/web-bot-auth/signed-directory.ts',
+    'packages/core/src/keys/pem-read.ts',
+  ]
+  it('@signet/server, every export: the directory transport, response signing and the PEM reader load on first call', async () => {
+    const { inputs, lazyInputs } = await report(entries.find((e) => e.name === '@signet/server, every export') as Entry)
+    expect(inputs.filter((f) => SERVER_ON_FIRST_CALL.some((lazy) => f.endsWith(lazy)))).toEqual([])
+    for (const lazy of SERVER_ON_FIRST_CALL) expect(lazyInputs.some((f) => f.endsWith(lazy)), lazy).toBe(true)
+  })
 
   it('the main client entry reaches neither the undici nor the axios integration', async () => {
     const { inputs } = await report(entries.find((e) => e.name === '@signet/client, every export') as Entry)

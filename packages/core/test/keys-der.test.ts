@@ -17,7 +17,8 @@ import {
   readUnsignedInteger,
   TAG,
 } from '../src/keys/asn1/der.ts'
-import { parseDer, parsePem, pkcs8FromJwk, spkiFromJwk, toPem } from '../src/keys/pem.ts'
+import { pkcs8FromJwk, spkiFromJwk, toPem } from '../src/keys/pem.ts'
+import { parseDer, parsePem } from '../src/keys/pem-read.ts'
 import { isSignetError } from '../src/errors.ts'
 
 const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'))

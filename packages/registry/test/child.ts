@@ -20,7 +20,7 @@ export async function buildFixture(name: string): Promise<string> {
     target: 'node20',
     outfile,
     logLevel: 'silent',
-    alias: { '@signet/core': src('core'), '@signet/registry': src('registry'), '@signet/server': src('server') },
+    alias: { '@signet/core': src('core'), '@signet/core/verifying': fileURLToPath(new URL('../../core/src/entries/verifying.ts', import.meta.url)), '@signet/registry': src('registry'), '@signet/server': src('server') },
     // Bundled CommonJS (ioredis) calls require() for Node built-ins.
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   })

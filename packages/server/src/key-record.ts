@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { SignetError } from '@signet/core'
+import { SignetError } from '@signet/core/verifying'
 import type { KeyRecord } from '@signet/core'
 
 export type { KeyRecord, KeyResolveContext, KeyResolver, KeyState } from '@signet/core'

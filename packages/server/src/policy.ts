@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { getAlgorithm, parseComponentIdentifier, serializeComponentIdentifier } from '@signet/core'
+import { getAlgorithm, parseComponentIdentifier, serializeComponentIdentifier } from '@signet/core/verifying'
 import type { AlgorithmName } from '@signet/core'
 
 /** Options that decide what a signature must look like. Every member is optional. */

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { isSignetError, parseComponentIdentifier, serializeAcceptSignature } from '@signet/core'
+import { isSignetError, parseComponentIdentifier, serializeAcceptSignature } from '@signet/core/verifying'
 import type { RateLimitState, SignetErrorCode } from '@signet/core'
 import type { ResolvedPolicy } from './policy.ts'
 

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { SignetError } from '@signet/core'
+import { SignetError } from '@signet/core/verifying'
 import type { AlgorithmName, HttpMessage, HttpRequestMessage } from '@signet/core'
 import type { NonceStore } from './nonce-store.ts'
 

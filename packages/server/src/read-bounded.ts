@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { concatBytes } from '@signet/core'
+import { concatBytes } from '@signet/core/verifying'
 
 /**
  * Read `stream` to its end, refusing it once more than `maxBytes` have arrived.

@@ -35,7 +35,7 @@
  *
  * @module
  */
-import { SignetError, isSignetError, parseSignatures, selectSignatures, verifyMessageDigest, verifySignature } from '@signet/core'
+import { SignetError, isSignetError, parseSignatures, selectSignatures, verifyMessageDigest, verifySignature } from '@signet/core/verifying'
 import type { AlgorithmName, HttpMessage, HttpRequestMessage, ParsedSignature } from '@signet/core'
 import { createForwarding } from './client-ip.ts'
 import type { Forwarding, ForwardedInfo } from './client-ip.ts'

@@ -66,7 +66,7 @@ beforeAll(async () => {
     platform: 'node',
     format: 'esm',
     target: 'es2022',
-    alias: { '@signet/core': join(root, 'packages/core/src/entries/index.ts'), '@signet/server': join(root, 'packages/server/src/index.ts') },
+    alias: { '@signet/core': join(root, 'packages/core/src/entries/index.ts'), '@signet/core/verifying': join(root, 'packages/core/src/entries/verifying.ts'), '@signet/server': join(root, 'packages/server/src/index.ts') },
     define: { __JWKS__: JSON.stringify(jwks) },
     logLevel: 'silent',
   })

@@ -53,7 +53,7 @@ beforeAll(async () => {
     format: 'esm',
     target: 'es2022',
     conditions: ['workerd', 'worker', 'browser'],
-    alias: { '@signet/core': join(root, 'packages/core/src/entries/index.ts'), '@signet/server': join(root, 'packages/server/src/index.ts') },
+    alias: { '@signet/core': join(root, 'packages/core/src/entries/index.ts'), '@signet/core/verifying': join(root, 'packages/core/src/entries/verifying.ts'), '@signet/server': join(root, 'packages/server/src/index.ts') },
     define: { __JWKS__: JSON.stringify(jwks) },
     logLevel: 'silent',
   })

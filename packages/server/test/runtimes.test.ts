@@ -44,7 +44,7 @@ async function bundleFor(platform: 'node' | 'browser', name: string): Promise<st
     format: 'esm',
     target: 'es2022',
     conditions: platform === 'browser' ? ['workerd', 'worker', 'browser'] : [],
-    alias: { '@signet/core': src('core'), '@signet/server': src('server') },
+    alias: { '@signet/core': src('core'), '@signet/core/verifying': join(root, 'packages/core/src/entries/verifying.ts'), '@signet/server': src('server') },
     define: { __JWKS__: JSON.stringify(jwks) },
     logLevel: 'silent',
   })

@@ -36,7 +36,7 @@ beforeAll(async () => {
     format: 'esm',
     target: 'es2022',
     conditions: ['workerd', 'worker', 'browser'],
-    alias: { '@signet/core': src('core'), '@signet/server': src('server') },
+    alias: { '@signet/core': src('core'), '@signet/core/verifying': join(root, 'packages/core/src/entries/verifying.ts'), '@signet/server': src('server') },
     logLevel: 'silent',
   })
 })

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { SignetError } from '@signet/core'
+import { SignetError } from '@signet/core/verifying'
 import { problemFor, rateLimitHeaders } from '../problem.ts'
 import type { VerifiedIdentity, Verifier } from '../verifier.ts'
 

@@ -15,7 +15,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { SignetError, fromNodeRequest, normalizeAuthority } from '@signet/core'
+import { SignetError, fromNodeRequest, normalizeAuthority } from '@signet/core/verifying'
 import type { HttpRequestMessage } from '@signet/core'
 import { problemFor, rateLimitHeaders } from '../problem.ts'
 import type { ProblemResponse } from '../problem.ts'

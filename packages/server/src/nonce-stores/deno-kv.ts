@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { SignetError } from '@signet/core'
+import { SignetError } from '@signet/core/verifying'
 import type { NonceStore } from '../nonce-store.ts'
 import { storeTimeoutMs, withinStoreTimeout } from './store-timeout.ts'
 

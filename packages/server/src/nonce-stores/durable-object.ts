@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { SignetError } from '@signet/core'
+import { SignetError } from '@signet/core/verifying'
 import type { NonceStore } from '../nonce-store.ts'
 import { NONCE_RECORD_PATH } from '../durable-objects/signet-nonces.ts'
 import { shardOf } from '../durable-objects/types.ts'

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { SignetError } from '@signet/core'
+import { SignetError } from '@signet/core/verifying'
 
 /**
  * Check a store's `timeoutMs` option.

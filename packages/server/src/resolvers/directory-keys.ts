@@ -18,7 +18,7 @@ import {
   thumbprint,
   verifyContentDigest,
   verifySignature,
-} from '@signet/core'
+} from '@signet/core/verifying'
 import type { FieldLine, HttpRequestMessage, HttpResponseMessage, SignetKey } from '@signet/core'
 import { DIRECTORY_MEDIA_TYPE } from './directory-fetch.ts'
 import type { DirectoryFetchResult } from './directory-fetch.ts'

@@ -27,7 +27,7 @@
  *
  * @module
  */
-import { SignetError } from '@signet/core'
+import { SignetError } from '@signet/core/verifying'
 import type { KeyResolveContext } from '@signet/core'
 import type { KeyRecord, KeyResolver } from '../key-record.ts'
 import { fetchDirectory } from './directory-fetch.ts'

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { SignetError, importKey } from '@signet/core'
+import { SignetError, importKey } from '@signet/core/verifying'
 import type { KeyRecord, KeyState } from '../key-record.ts'
 import { parseIpRange } from '../ip-rules.ts'
 import { memoryKeys } from './memory.ts'

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { SignetError } from '@signet/core'
+import { SignetError } from '@signet/core/verifying'
 import type { KeyRecord, KeyResolver } from '../key-record.ts'
 import { jwksRecords } from './jwks.ts'
 

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { componentValue, parseComponentIdentifier } from '@signet/core'
+import { componentValue, parseComponentIdentifier } from '@signet/core/verifying'
 import type { ComponentIdentifier, HttpMessage, KeyResolveContext } from '@signet/core'
 import { DIRECTORY_PATH } from './directory-fetch.ts'
 

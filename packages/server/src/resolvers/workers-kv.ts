@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { SignetError } from '@signet/core'
+import { SignetError } from '@signet/core/verifying'
 import type { KeyRecord, KeyResolver, KeyState } from '../key-record.ts'
 import { KEY_STATE_PATH } from '../durable-objects/signet-key-state.ts'
 import type { KeyStateAnswer } from '../durable-objects/signet-key-state.ts'

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { SignetError, normalizeAuthority } from '@signet/core'
+import { SignetError, normalizeAuthority } from '@signet/core/verifying'
 import type { HttpMessage } from '@signet/core'
 
 /**

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { isSignetError } from '@signet/core'
+import { isSignetError } from '@signet/core/verifying'
 import type { VerificationEvent } from './types.ts'
 
 /**

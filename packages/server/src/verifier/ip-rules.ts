@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { SignetError } from '@signet/core'
+import { SignetError } from '@signet/core/verifying'
 import type { ForwardedInfo } from '../client-ip.ts'
 import { ipAllowed } from '../ip-rules.ts'
 import type { KeyRecord } from '../key-record.ts'

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { SignetError } from '@signet/core'
+import { SignetError } from '@signet/core/verifying'
 import type { ParsedSignature } from '@signet/core'
 import type { NonceStore } from '../nonce-store.ts'
 import type { ResolvedPolicy } from '../policy.ts'

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { SignetError, requestMessage } from '@signet/core'
+import { SignetError, requestMessage } from '@signet/core/verifying'
 import type { HttpMessage } from '@signet/core'
 import { readBounded } from '../read-bounded.ts'
 

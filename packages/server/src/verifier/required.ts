@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { SignetError, serializeComponentIdentifier } from '@signet/core'
+import { SignetError, serializeComponentIdentifier } from '@signet/core/verifying'
 import type { HttpMessage, ParsedSignature } from '@signet/core'
 import type { ResolvedLimits, ResolvedPolicy } from '../policy.ts'
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { SignetError, getAlgorithm } from '@signet/core'
+import { SignetError, getAlgorithm } from '@signet/core/verifying'
 import type { AlgorithmName, HttpMessage, ParsedSignature } from '@signet/core'
 import { assertKeyUsable } from '../key-record.ts'
 import type { KeyRecord, KeyResolver } from '../key-record.ts'

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { SignetError } from '@signet/core'
+import { SignetError } from '@signet/core/verifying'
 
 /**
  * Refuse a key that lacks a scope the route requires.

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { checkTimes } from '@signet/core'
+import { checkTimes } from '@signet/core/verifying'
 import type { SignatureParams } from '@signet/core'
 import type { ResolvedPolicy } from '../policy.ts'
 

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { isSignetError } from '@signet/core'
+import { isSignetError } from '@signet/core/verifying'
 import type { HttpMessage, SignetErrorCode } from '@signet/core'
 import type { VerifiedIdentity, Verifier, VerifyRequestOptions } from '../verifier.ts'
 
