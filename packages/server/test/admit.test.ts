@@ -7,9 +7,10 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
+import express from 'express'
 import { Hono } from 'hono'
 import { LimitExceededError } from '@signet/core'
-import { createVerifier, problemFor, rateLimitHeaders, withSignet, withSignetNode } from '@signet/server'
+import { createVerifier, problemFor, rateLimitHeaders, signetExpress, withSignet, withSignetNode } from '@signet/server'
 import { signetHono } from '@signet/server/hono'
 import type { VerificationEvent, VerifiedIdentity } from '@signet/server'
 import { NOW_MS, hmacKey, record, rejection, requestMessage, sign } from './helpers.ts'
@@ -89,7 +90,7 @@ describe('admit answers the state of the limits: RateLimit fields on accepted re
     }
   })
 
-  it('the Fetch wrapper, the Node wrapper and the Hono middleware send them; a handler\'s own fields win', async () => {
+  it('the Fetch wrapper, the Node wrapper, the Hono and the Express middleware send them; a handler\'s own fields win', async () => {
     const { verifier, request, key } = await setup(() => ({ rateLimits: state }))
     const fetchOk = await withSignet(verifier, () => new Response('ok'))(await request())
     expect([fetchOk.headers.get('ratelimit-policy'), fetchOk.headers.get('ratelimit')]).toEqual([POLICY, STATE])
@@ -116,6 +117,21 @@ describe('admit answers the state of the limits: RateLimit fields on accepted re
       expect([answer.status, answer.headers.get('ratelimit-policy'), answer.headers.get('ratelimit')]).toEqual([200, POLICY, STATE])
     } finally {
       await new Promise((resolve) => server.close(resolve))
+    }
+
+    const app2 = express()
+    app2.use(signetExpress(verifier))
+    app2.get('/orders', (_req, res) => void res.send('ok'))
+    const viaExpress = createServer(app2)
+    await new Promise<void>((resolve) => viaExpress.listen(0, '127.0.0.1', resolve))
+    try {
+      const port = (viaExpress.address() as AddressInfo).port
+      const m = await sign(await requestMessage({ authority: `127.0.0.1:${port}`, scheme: 'http' }), key, { created: Math.floor(Date.now() / 1000) })
+      const headers = Object.fromEntries(m.fields.filter((f) => f.name !== 'host').map((f) => [f.name, f.value]))
+      const answer = await fetch(`http://127.0.0.1:${port}${m.target}`, { headers })
+      expect([answer.status, answer.headers.get('ratelimit-policy'), answer.headers.get('ratelimit')]).toEqual([200, POLICY, STATE])
+    } finally {
+      await new Promise((resolve) => viaExpress.close(resolve))
     }
   })
 })
