@@ -12,8 +12,7 @@
  *
  * @module
  */
-import { SignetError } from '@signet/core/signing'
-import { readBounded } from './read-stream.ts'
+import { SignetError, readBounded } from '@signet/core/signing'
 
 /** The default limit on a buffered request body: 10 MiB. */
 export const DEFAULT_MAX_BODY_BYTES: number = 10 * 1024 * 1024

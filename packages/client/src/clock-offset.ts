@@ -11,8 +11,8 @@
  *
  * @module
  */
+import { readBounded } from '@signet/core/signing'
 import type { SignetErrorCode } from '@signet/core'
-import { readBounded } from './read-stream.ts'
 import { CLOCK_SKEW_CODES } from './retry-codes.ts'
 
 export { CLOCK_SKEW_CODES } from './retry-codes.ts'

@@ -182,14 +182,18 @@ export class Registry {
    * Read and check a record. A record and the manifest read a moment apart may straddle another
    * process's write, so a failed check is read again (twice) before it is believed.
    */
+  /** The stored record as it is (unchecked); a store that fails is `ERR_STORE_UNAVAILABLE`. */
+  async #stored(id: string): Promise<StoredKey | undefined> {
+    try {
+      return await this.#store.getKey(id)
+    } catch (cause) {
+      throw storeUnavailable(cause)
+    }
+  }
+
   async #load(id: string): Promise<StoredKey | undefined> {
     for (let attempt = 0; ; attempt++) {
-      let stored: StoredKey | undefined
-      try {
-        stored = await this.#store.getKey(id)
-      } catch (cause) {
-        throw storeUnavailable(cause)
-      }
+      const stored = await this.#stored(id)
       if (stored === undefined) return undefined
       try {
         return await this.#checked(stored, id)
@@ -436,12 +440,7 @@ export class Registry {
   }
 
   async #admissionOf(keyid: string): Promise<Admission | undefined> {
-    let stored: StoredKey | undefined
-    try {
-      stored = await this.#store.getKey(keyid)
-    } catch (cause) {
-      throw storeUnavailable(cause)
-    }
+    const stored = await this.#stored(keyid)
     if (stored === undefined) return undefined
     const hit = this.#admissions.get(stored)
     if (hit !== undefined) return hit
@@ -651,12 +650,7 @@ export class Registry {
    */
   async resolve(keyid: string): Promise<ResolvedKey | undefined> {
     assertKeyId(keyid)
-    let stored: StoredKey | undefined
-    try {
-      stored = await this.#store.getKey(keyid)
-    } catch (cause) {
-      throw storeUnavailable(cause)
-    }
+    const stored = await this.#stored(keyid)
     if (stored === undefined) return undefined
     // Cached by content: checked when the entry was made; a record whose stored text changed in
     // any way (state, expiry, version, MAC) is checked and imported again.

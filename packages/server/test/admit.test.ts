@@ -107,31 +107,23 @@ describe('admit answers the state of the limits: RateLimit fields on accepted re
     const viaHono = await app.fetch(await request())
     expect([viaHono.status, viaHono.headers.get('ratelimit-policy'), viaHono.headers.get('ratelimit')]).toEqual([200, POLICY, STATE])
 
-    const server = createServer(withSignetNode(verifier, (_req, res) => res.end('ok')))
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    try {
-      const port = (server.address() as AddressInfo).port
-      const m = await sign(await requestMessage({ authority: `127.0.0.1:${port}`, scheme: 'http' }), key, { created: Math.floor(Date.now() / 1000) })
-      const headers = Object.fromEntries(m.fields.filter((f) => f.name !== 'host').map((f) => [f.name, f.value]))
-      const answer = await fetch(`http://127.0.0.1:${port}${m.target}`, { headers })
-      expect([answer.status, answer.headers.get('ratelimit-policy'), answer.headers.get('ratelimit')]).toEqual([200, POLICY, STATE])
-    } finally {
-      await new Promise((resolve) => server.close(resolve))
-    }
-
+    // The Node wrapper and the Express middleware, each behind a loopback server: the request
+    // is signed for that server's own authority.
     const app2 = express()
     app2.use(signetExpress(verifier))
     app2.get('/orders', (_req, res) => void res.send('ok'))
-    const viaExpress = createServer(app2)
-    await new Promise<void>((resolve) => viaExpress.listen(0, '127.0.0.1', resolve))
-    try {
-      const port = (viaExpress.address() as AddressInfo).port
-      const m = await sign(await requestMessage({ authority: `127.0.0.1:${port}`, scheme: 'http' }), key, { created: Math.floor(Date.now() / 1000) })
-      const headers = Object.fromEntries(m.fields.filter((f) => f.name !== 'host').map((f) => [f.name, f.value]))
-      const answer = await fetch(`http://127.0.0.1:${port}${m.target}`, { headers })
-      expect([answer.status, answer.headers.get('ratelimit-policy'), answer.headers.get('ratelimit')]).toEqual([200, POLICY, STATE])
-    } finally {
-      await new Promise((resolve) => viaExpress.close(resolve))
+    for (const [name, handler] of [['withSignetNode', withSignetNode(verifier, (_req, res) => res.end('ok'))], ['signetExpress', app2]] as const) {
+      const server = createServer(handler)
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+      try {
+        const port = (server.address() as AddressInfo).port
+        const m = await sign(await requestMessage({ authority: `127.0.0.1:${port}`, scheme: 'http' }), key, { created: Math.floor(Date.now() / 1000) })
+        const headers = Object.fromEntries(m.fields.filter((f) => f.name !== 'host').map((f) => [f.name, f.value]))
+        const answer = await fetch(`http://127.0.0.1:${port}${m.target}`, { headers })
+        expect([answer.status, answer.headers.get('ratelimit-policy'), answer.headers.get('ratelimit')], name).toEqual([200, POLICY, STATE])
+      } finally {
+        await new Promise((resolve) => server.close(resolve))
+      }
     }
   })
 })

@@ -24,6 +24,7 @@ export {
   toHex,
   utf8,
 } from '../bytes.ts'
+export { readBounded } from '../read-bounded.ts'
 
 export type { FieldLine, HttpMessage, HttpRequestMessage, HttpResponseMessage } from '../message.ts'
 export type { FromNodeRequestOptions, NodeRequestLike, ParseHttpMessageOptions } from '../message/index.ts'

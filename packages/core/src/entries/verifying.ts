@@ -22,6 +22,7 @@ export { SignetError, hasErrorCode, isSignetError } from '../errors.ts'
 export type { AlgorithmDescriptor, AlgorithmName, HashName } from '../algorithms.ts'
 export { getAlgorithm } from '../algorithms.ts'
 export { concatBytes, fromUtf8, utf8 } from '../bytes.ts'
+export { readBounded } from '../read-bounded.ts'
 
 export type { FieldLine, HttpMessage, HttpRequestMessage, HttpResponseMessage } from '../message.ts'
 export { requestMessage } from '../message/from-fetch.ts'

@@ -6,9 +6,8 @@
  *
  * @module
  */
-import { SignetError, concatBytes } from '@signet/core/verifying'
+import { SignetError, concatBytes, readBounded } from '@signet/core/verifying'
 import { parseIp } from '../ip-rules.ts'
-import { readBounded } from '../read-bounded.ts'
 import { bareHost, isLoopbackAddress, isPublicAddress, refused, unavailable } from './directory-target.ts'
 import type { DirectoryFetch, DirectoryFetchResult } from './directory-target.ts'
 
@@ -169,7 +168,8 @@ export async function fetchGet(doFetch: DirectoryFetch, target: URL, headers: Re
       controller.abort()
       throw unavailable(`the directory body exceeds ${maxBytes} bytes`)
     }
-    const body = response.body === null ? new Uint8Array(0) : await readBounded(response.body, maxBytes, () => unavailable(`the directory body exceeds ${maxBytes} bytes`))
+    const body = response.body === null ? new Uint8Array(0) : await readBounded(response.body, maxBytes)
+    if (body === undefined) throw unavailable(`the directory body exceeds ${maxBytes} bytes`)
     return { url: target.href, status: response.status, headers: fields, body }
   } catch (error) {
     if (error instanceof SignetError) throw error

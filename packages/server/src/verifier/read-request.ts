@@ -5,9 +5,8 @@
  *
  * @module
  */
-import { SignetError, requestMessage } from '@signet/core/verifying'
+import { SignetError, readBounded, requestMessage } from '@signet/core/verifying'
 import type { HttpMessage } from '@signet/core'
-import { readBounded } from '../read-bounded.ts'
 
 /**
  * Whether `input` is already the message model. Checked before anything touches the global
@@ -49,6 +48,11 @@ export async function readRequest(request: Request, maxBodyBytes: number): Promi
   }
   // The request's own stream, read once: no clone, no tee (on Node 20 a clone and a second
   // read cost 25-80 µs). The caller gets the bytes back on the identity.
-  const body = request.body === null ? undefined : await readBounded(request.body, maxBytes, () => new SignetError('ERR_BODY_TOO_LARGE', `the body exceeds ${maxBytes} bytes`))
+  const stream = request.body
+  let body: Uint8Array | undefined
+  if (stream !== null) {
+    body = await readBounded(stream, maxBytes)
+    if (body === undefined) throw new SignetError('ERR_BODY_TOO_LARGE', `the body exceeds ${maxBytes} bytes`)
+  }
   return requestMessage(request, body === undefined || body.length === 0 ? undefined : body)
 }
